@@ -1,6 +1,33 @@
+using Redirector.Api;
+using Redirector.Catalog;
+using Redirector.Clicks;
+using Redirector.Health;
+using Redirector.Links;
+using Redirector.Redirects;
+using Redirector.Stats;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddCatalog();
+builder.AddClickTracking();
+builder.AddApi();
+builder.AddHealth();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseApiSecurityHeaders();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.MapHealth();
+app.MapLinksApi();
+app.MapStatsApi();
+app.MapRedirects();
+
 app.Run();
 
 public partial class Program;

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Redirector.Analytics;
+
+/// <summary>Settings of the click pipeline (section "Analytics").</summary>
+public sealed class AnalyticsOptions
+{
+    /// <summary>Where the spool and this node's id live.</summary>
+    [Required] public string DataDirectory { get; set; } = "data";
+
+    /// <summary>A batch is written when it holds this many clicks...</summary>
+    [Range(1, 10_000)] public int BatchSize { get; set; } = 500;
+
+    /// <summary>...or when its first click is this old, whichever comes first.</summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Clicks waiting in memory; beyond this, clicks are dropped and counted as dropped.</summary>
+    [Range(1_000, 10_000_000)] public int QueueCapacity { get; set; } = 200_000;
+
+    /// <summary>How long a batch may wait for Redis before it goes to the spool instead.</summary>
+    public TimeSpan ApplyTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often spooled batches are retried while Redis is away.</summary>
+    public TimeSpan ReplayInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The spool's cap; batches beyond it are dropped, counted and logged.</summary>
+    [Range(1024, long.MaxValue)] public long SpoolMaxBytes { get; set; } = 1L << 30;
+
+    /// <summary>Days that daily counters are kept in Redis.</summary>
+    [Range(1, 3650)] public int RetentionDays { get; set; } = 400;
+
+    /// <summary>Batches kept in the raw click log (one entry per batch).</summary>
+    [Range(1, 1_000_000)] public int RawLogEntries { get; set; } = 1000;
+
+    /// <summary>Clicks of one batch kept in its raw log entry.</summary>
+    [Range(1, 10_000)] public int RawClicksPerEntry { get; set; } = 200;
+
+    /// <summary>A header set by a trusted proxy that carries the visitor's country (e.g. CF-IPCountry); off when empty.</summary>
+    public string? CountryHeader { get; set; }
+
+    /// <summary>Capacity of the cache of parsed user agents.</summary>
+    [Range(1, 10_000_000)] public int UserAgentCacheSize { get; set; } = 10_000;
+}
+
+/// <summary>Settings of the Redis connection (section "Redis"); the address is ConnectionStrings:Redis.</summary>
+public sealed class RedisOptions
+{
+    /// <summary>Prefix of every key the service writes.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9_.-]{1,32}$")] public string KeyPrefix { get; set; } = "rd";
+
+    /// <summary>On a Redis Cluster each stats subject is written by its own script call, so each call touches one slot.</summary>
+    public bool Cluster { get; set; }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Redirector.Analytics;
+
+/// <summary>What a set of counters is about: one link, one destination domain, one source page, or everything.</summary>
+public readonly record struct StatsSubject(char Kind, string Id)
+{
+    public static readonly StatsSubject Global = new('g', "");
+
+    public static StatsSubject Link(long linkId) => new('l', linkId.ToString(CultureInfo.InvariantCulture));
+
+    public static StatsSubject Domain(string domain) => new('d', domain);
+
+    /// <summary>Pages are keyed by a hash: URLs are long and may hold characters keys should not.</summary>
+    public static StatsSubject Page(string page) =>
+        new('p', Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(page)), 0, 8));
+
+    public string Tag => Kind == 'g' ? "{g}" : $"{{{Kind}:{Id}}}";
+}
+
+/// <summary>The breakdowns counted per subject and day. Each is a hash field "prefix:value".</summary>
+public enum Dimension
+{
+    ReferrerDomain, Referrer, SourcePage, UtmSource, UtmMedium, UtmCampaign, UtmTerm, UtmContent,
+    DeviceType, Os, Browser, Country, Link, DestinationDomain, TargetUrl, LinkText,
+}
+
+/// <summary>
+/// The Redis key schema (documented in docs/redis-keys.md). Every key of one subject carries the subject's
+/// hash tag, so on a cluster all of a subject's keys live in one slot and one script call can touch them.
+/// </summary>
+public sealed class StatsKeys(IOptions<RedisOptions> options)
+{
+    private readonly string _prefix = options.Value.KeyPrefix;
+    private readonly bool _cluster = options.Value.Cluster;
+
+    public static readonly IReadOnlyList<string> Prefixes =
+        ["rd", "rf", "sp", "us", "um", "uc", "ut", "ux", "dt", "os", "br", "cc", "ln", "dd", "tu", "tx"];
+
+    public static string PrefixOf(Dimension dimension) => Prefixes[(int)dimension];
+
+    public static string Field(Dimension dimension, string value) => PrefixOf(dimension) + ":" + value;
+
+    public static string DayOf(DateTime utc) => utc.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    /// <summary>Clicks, bots, clicks per hour ("h00".."h23") and every breakdown of one subject on one day.</summary>
+    public string Day(StatsSubject subject, string day) => $"{_prefix}:{subject.Tag}:d:{day}";
+
+    /// <summary>HyperLogLog of the visitor hashes of one subject on one day (people only, not bots).</summary>
+    public string Visitors(StatsSubject subject, string day) => $"{_prefix}:{subject.Tag}:u:{day}";
+
+    /// <summary>All-time clicks ("c") and bots ("b") of one subject.</summary>
+    public string Totals(StatsSubject subject) => $"{_prefix}:{subject.Tag}:t";
+
+    /// <summary>The capped stream of recent clicks, one entry per batch.</summary>
+    public string RawLog => $"{_prefix}:{{g}}:x";
+
+    /// <summary>Per writing node, the sequence number of the last batch applied to this group: makes replays idempotent.</summary>
+    public string Applied(string groupTag) => $"{_prefix}:{groupTag}:a";
+
+    /// <summary>The unit written atomically by one script call: one subject on a cluster, everything otherwise.</summary>
+    public string GroupOf(StatsSubject subject) => _cluster ? subject.Tag : "{g}";
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace Redirector.Analytics;
+
+public sealed record KeyCount(string Key, long Clicks);
+
+public sealed record DayCount(string Date, long Clicks, long Bots);
+
+public sealed record HourCount(string Hour, long Clicks);
+
+/// <summary>The counts of one subject over a range of days.</summary>
+public sealed class SubjectStats
+{
+    public long Clicks { get; init; }
+    public long Bots { get; init; }
+    public long UniqueVisitors { get; init; }
+    public required IReadOnlyList<DayCount> ByDay { get; init; }
+    public required IReadOnlyList<HourCount> ByHour { get; init; }
+    public required IReadOnlyDictionary<Dimension, IReadOnlyList<KeyCount>> Breakdowns { get; init; }
+
+    public IReadOnlyList<KeyCount> this[Dimension dimension] =>
+        Breakdowns.TryGetValue(dimension, out var list) ? list : [];
+}
+
+/// <summary>
+/// Reads counts back. One subject over 30 days is 30 HGETALLs and one PFCOUNT sent together: a single round
+/// trip, and never a scan of raw clicks. Throws when Redis is away; callers answer 503.
+/// </summary>
+public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
+{
+    public const int MaxRangeDays = 400;
+
+    public async Task<SubjectStats> ReadAsync(StatsSubject subject, DateOnly from, DateOnly to, int top = 100)
+    {
+        var db = Database();
+        var days = Days(from, to);
+        var batch = db.CreateBatch();
+        var hashes = days.Select(d => batch.HashGetAllAsync(keys.Day(subject, d))).ToList();
+        var unique = batch.HyperLogLogLengthAsync(days.Select(d => (RedisKey)keys.Visitors(subject, d)).ToArray());
+        batch.Execute();
+        await Task.WhenAll(hashes);
+
+        var byDay = new List<DayCount>(days.Count);
+        var hours = new long[24];
+        var breakdowns = new Dictionary<Dimension, Dictionary<string, long>>();
+        long clicks = 0, bots = 0;
+        for (var i = 0; i < days.Count; i++)
+        {
+            long dayClicks = 0, dayBots = 0;
+            foreach (var entry in hashes[i].Result)
+            {
+                var field = (string)entry.Name!;
+                var value = (long)entry.Value;
+                if (field == "c")
+                    dayClicks = value;
+                else if (field == "b")
+                    dayBots = value;
+                else if (field.Length == 3 && field[0] == 'h' && int.TryParse(field.AsSpan(1), CultureInfo.InvariantCulture, out var hour))
+                    hours[hour] += value;
+                else if (field.Length > 3 && field[2] == ':' && DimensionOf(field) is { } dimension)
+                {
+                    var perKey = breakdowns.TryGetValue(dimension, out var existing) ? existing : breakdowns[dimension] = new(StringComparer.Ordinal);
+                    AddTo(perKey, field[3..], value);
+                }
+            }
+            clicks += dayClicks;
+            bots += dayBots;
+            byDay.Add(new DayCount(IsoDate(days[i]), dayClicks, dayBots));
+        }
+        var byHour = days.Count <= 2
+            ? hours.Select((count, hour) => new HourCount(hour.ToString("D2", CultureInfo.InvariantCulture), count)).ToList()
+            : [];
+        return new SubjectStats
+        {
+            Clicks = clicks,
+            Bots = bots,
+            UniqueVisitors = await unique,
+            ByDay = byDay,
+            ByHour = byHour,
+            Breakdowns = breakdowns.ToDictionary(b => b.Key, b => Top(b.Value, top)),
+        };
+    }
+
+    /// <summary>All-time clicks and bots of many subjects, in one round trip.</summary>
+    public async Task<IReadOnlyDictionary<StatsSubject, (long Clicks, long Bots)>> ReadTotalsAsync(IReadOnlyCollection<StatsSubject> subjects)
+    {
+        var db = Database();
+        var batch = db.CreateBatch();
+        var reads = subjects.Select(s => (s, batch.HashGetAsync(keys.Totals(s), ["c", "b"]))).ToList();
+        batch.Execute();
+        var result = new Dictionary<StatsSubject, (long, long)>();
+        foreach (var (subject, read) in reads)
+        {
+            var values = await read;
+            result[subject] = ((long?)values[0] ?? 0, (long?)values[1] ?? 0);
+        }
+        return result;
+    }
+
+    /// <summary>Clicks of many subjects over a range, in one round trip.</summary>
+    public async Task<IReadOnlyDictionary<StatsSubject, long>> ReadClicksAsync(IReadOnlyCollection<StatsSubject> subjects, DateOnly from, DateOnly to)
+    {
+        var db = Database();
+        var days = Days(from, to);
+        var batch = db.CreateBatch();
+        var reads = subjects.Select(s => (s, days.Select(d => batch.HashGetAsync(keys.Day(s, d), "c")).ToList())).ToList();
+        batch.Execute();
+        var result = new Dictionary<StatsSubject, long>();
+        foreach (var (subject, perDay) in reads)
+        {
+            long total = 0;
+            foreach (var read in perDay)
+                total += (long?)await read ?? 0;
+            result[subject] = total;
+        }
+        return result;
+    }
+
+    /// <summary>The most recent clicks from the raw log, newest first.</summary>
+    public async Task<IReadOnlyList<JsonElement>> ReadRecentAsync(int max, Func<JsonElement, bool>? filter = null)
+    {
+        var db = Database();
+        var result = new List<JsonElement>();
+        var entries = (RedisResult[])(await db.ExecuteAsync("XREVRANGE", keys.RawLog, "+", "-", "COUNT", "1000"))!;
+        foreach (var entry in entries)
+        {
+            var fields = (RedisResult[])((RedisResult[])entry!)[1]!;
+            using var document = JsonDocument.Parse((string)fields[1]!);
+            foreach (var click in document.RootElement.EnumerateArray())
+            {
+                if (filter is null || filter(click))
+                    result.Add(click.Clone());
+                if (result.Count >= max)
+                    return result;
+            }
+        }
+        return result;
+    }
+
+    public static IReadOnlyList<string> Days(DateOnly from, DateOnly to)
+    {
+        if (to < from)
+            (from, to) = (to, from);
+        if (to.DayNumber - from.DayNumber >= MaxRangeDays)
+            from = to.AddDays(-(MaxRangeDays - 1));
+        var days = new List<string>(to.DayNumber - from.DayNumber + 1);
+        for (var day = from; day <= to; day = day.AddDays(1))
+            days.Add(day.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+        return days;
+    }
+
+    private IDatabase Database() => redis.Database ?? throw new AnalyticsUnavailableException();
+
+    private static string IsoDate(string day) => $"{day[..4]}-{day[4..6]}-{day[6..]}";
+
+    private static Dimension? DimensionOf(string field)
+    {
+        var prefix = field.AsSpan(0, 2);
+        for (var i = 0; i < StatsKeys.Prefixes.Count; i++)
+        {
+            if (prefix.SequenceEqual(StatsKeys.Prefixes[i]))
+                return (Dimension)i;
+        }
+        return null;
+    }
+
+    private static void AddTo(Dictionary<string, long> counts, string key, long value) =>
+        counts[key] = counts.GetValueOrDefault(key) + value;
+
+    private static IReadOnlyList<KeyCount> Top(Dictionary<string, long> counts, int top) =>
+        counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(top)
+            .Select(c => new KeyCount(c.Key, c.Value)).ToList();
+}
+
+/// <summary>Redis is away: counts cannot be read right now (they are not lost; clicks are spooled).</summary>
+public sealed class AnalyticsUnavailableException() : Exception("Analytics storage (Redis) is not reachable right now.");

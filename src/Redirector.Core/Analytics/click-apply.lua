@@ -1,0 +1,38 @@
+-- Applies one pre-aggregated batch of clicks to the keys of one group, atomically and at most once.
+-- KEYS[1]   the group's applied-batches hash (node id -> last applied sequence number)
+-- KEYS[2..] the counters this call touches
+-- ARGV[1] node id, ARGV[2] batch sequence number (batches of one node are applied in increasing order),
+-- then a list of operations, each naming its key by index into KEYS:
+--   i key field amount      HINCRBY
+--   p key n member1..memberN PFADD
+--   e key unixtime          EXPIREAT
+--   x key maxlen payload    XADD key MAXLEN ~ maxlen * c payload
+local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local sequence = tonumber(ARGV[2])
+if sequence <= last then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local i = 3
+local n = #ARGV
+while i <= n do
+  local op = ARGV[i]
+  local key = KEYS[tonumber(ARGV[i + 1])]
+  if op == 'i' then
+    redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
+    i = i + 4
+  elseif op == 'p' then
+    local count = tonumber(ARGV[i + 2])
+    redis.call('PFADD', key, unpack(ARGV, i + 3, i + 2 + count))
+    i = i + 3 + count
+  elseif op == 'e' then
+    redis.call('EXPIREAT', key, ARGV[i + 2])
+    i = i + 3
+  elseif op == 'x' then
+    redis.call('XADD', key, 'MAXLEN', '~', ARGV[i + 2], '*', 'c', ARGV[i + 3])
+    i = i + 4
+  else
+    return redis.error_reply('click-apply: unknown operation ' .. tostring(op))
+  end
+end
+return 1

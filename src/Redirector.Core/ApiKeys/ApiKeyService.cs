@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Redirector.Catalog;
+
+namespace Redirector.ApiKeys;
+
+public sealed record CreatedApiKey(long Id, string Name, string Prefix, string Secret);
+
+/// <summary>Creates, checks and revokes API keys. Keys are 160 random bits; only hashes are stored.</summary>
+public sealed class ApiKeyService(IDbContextFactory<CatalogDb> dbFactory, TimeProvider time)
+{
+    private const string KeyPrefix = "rdk_";
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
+
+    // A short-lived cache keeps API calls off the database without delaying a revocation by more than 5 s.
+    private readonly ConcurrentDictionary<string, (long? Id, DateTime CheckedAt)> _recent = new(StringComparer.Ordinal);
+
+    public static string HashOf(string secret) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    public async Task<CreatedApiKey> CreateAsync(string name, CancellationToken ct, string? secret = null)
+    {
+        secret ??= KeyPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var key = new ApiKey
+        {
+            Name = name.Trim() is { Length: > 0 } trimmed ? trimmed[..Math.Min(trimmed.Length, 100)] : "key",
+            Prefix = secret[..Math.Min(secret.Length, 12)],
+            Hash = HashOf(secret),
+            CreatedAt = time.GetUtcNow().UtcDateTime,
+        };
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(ct);
+        return new CreatedApiKey(key.Id, key.Name, key.Prefix, secret);
+    }
+
+    /// <summary>Returns the key's id when the secret belongs to a key that is not revoked.</summary>
+    public async Task<long?> AuthenticateAsync(string secret, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var hash = HashOf(secret);
+        if (_recent.TryGetValue(hash, out var cached) && now - cached.CheckedAt < CacheLifetime)
+            return cached.Id;
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var key = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.Hash == hash && k.RevokedAt == null)
+            .Select(k => new { k.Id, k.LastUsedAt })
+            .FirstOrDefaultAsync(ct);
+        if (_recent.Count > 10_000)
+            _recent.Clear();
+        _recent[hash] = (key?.Id, now);
+        if (key is not null && (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution))
+            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
+        return key?.Id;
+    }
+
+    public async Task<bool> RevokeAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        var revoked = await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+        _recent.Clear();
+        return revoked > 0;
+    }
+
+    public async Task<List<ApiKey>> ListAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
+    }
+
+    public async Task<bool> AnyAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ApiKeys.AnyAsync(ct);
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Redirector.ApiKeys;
+using Redirector.Links;
+
+namespace Redirector.Catalog;
+
+/// <summary>
+/// The catalogue: links, API keys, admin users and the change log that keeps every node's link cache fresh.
+/// Each database provider has a subclass that owns its migrations (see <see cref="SqliteCatalogDb"/>).
+/// Add a migration with <c>tools/add-migration.sh &lt;Name&gt;</c>, which scaffolds it for every provider.
+/// </summary>
+public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<IdentityUser>(options)
+{
+    public DbSet<Link> Links => Set<Link>();
+    public DbSet<CatalogChange> Changes => Set<CatalogChange>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<VisitorSalt> VisitorSalts => Set<VisitorSalt>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(CatalogDb).Assembly);
+    }
+}
+
+/// <summary>The default single-node catalogue: a SQLite file.</summary>
+public sealed class SqliteCatalogDb(DbContextOptions<SqliteCatalogDb> options) : CatalogDb(options);

@@ -1,0 +1,57 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Redirector.ApiKeys;
+using Redirector.Links;
+
+namespace Redirector.Catalog;
+
+public static class CatalogServices
+{
+    public const string DefaultConnectionString = "Data Source=data/redirector.db";
+
+    /// <summary>The catalogue database, the link cache that serves redirects, and the services that change links.</summary>
+    public static IHostApplicationBuilder AddCatalog(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Catalog") ?? DefaultConnectionString;
+        EnsureSqliteDirectory(connectionString);
+        builder.Services.AddDbContextFactory<SqliteCatalogDb>(options => options.UseSqlite(connectionString));
+        builder.Services.AddSingleton<IDbContextFactory<CatalogDb>, CatalogDbFactory<SqliteCatalogDb>>();
+        builder.Services.AddScoped<CatalogDb>(sp => sp.GetRequiredService<IDbContextFactory<CatalogDb>>().CreateDbContext());
+
+        builder.Services.TryAddTimeProvider();
+        builder.Services.AddSingleton<LinkCache>();
+        builder.Services.AddSingleton<LinkCatalog>();
+        builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddOptions<LinkCacheOptions>().BindConfiguration("Catalog:Cache");
+        builder.Services.AddOptions<CatalogOptions>().BindConfiguration("Api").ValidateDataAnnotations().ValidateOnStart();
+
+        // Order matters: the schema is migrated before the cache loads, and both before the server listens.
+        builder.Services.AddHostedService<CatalogInitializer>();
+        builder.Services.AddHostedService<LinkCacheRefresher>();
+        return builder;
+    }
+
+    public static IServiceCollection TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(s => s.ServiceType == typeof(TimeProvider)))
+            services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    private static void EnsureSqliteDirectory(string connectionString)
+    {
+        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(dataSource)) is { } directory)
+            Directory.CreateDirectory(directory);
+    }
+}
+
+/// <summary>Hands out the provider's subclass wherever the base <see cref="CatalogDb"/> is asked for.</summary>
+internal sealed class CatalogDbFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<CatalogDb>
+    where TContext : CatalogDb
+{
+    public CatalogDb CreateDbContext() => inner.CreateDbContext();
+}

@@ -1,0 +1,99 @@
+using System.Text;
+using Redirector.Analytics;
+using Redirector.Links;
+using Redirector.UserAgents;
+
+namespace Redirector.Clicks;
+
+/// <summary>Turns a raw click into a counted one: UTM, referrer, source page, device, country and visitor hash.</summary>
+public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHasher visitors)
+{
+    public const int MaxReferrerLength = 1024;
+    public const int MaxUserAgentLength = 512;
+    public const int MaxLinkTextLength = 255;
+    public const string Direct = "(direct)";
+
+    public Click Enrich(RawClick raw)
+    {
+        var day = StatsKeys.DayOf(raw.Time);
+        var userAgent = Cap(raw.UserAgent, MaxUserAgentLength);
+        var agent = userAgents.Parse(userAgent);
+        var utm = RedirectLocation.ClickUtm(raw.LinkUtm, raw.Query);
+        var referrer = WebUrl(raw.Referrer, keepQuery: true);
+        var sourcePage = WebUrl(raw.SourcePage, keepQuery: false) ?? WebUrl(raw.Referrer, keepQuery: false);
+
+        var shape = new ClickShape(
+            Day: day,
+            Hour: raw.Time.Hour,
+            LinkId: raw.LinkId,
+            DestinationDomain: raw.DestinationDomain,
+            ReferrerDomain: referrer is null ? Direct : DomainOf(referrer),
+            Referrer: referrer,
+            SourcePage: sourcePage,
+            UtmSource: Cap(utm.Source, UtmTags.MaxValueLength),
+            UtmMedium: Cap(utm.Medium, UtmTags.MaxValueLength),
+            UtmCampaign: Cap(utm.Campaign, UtmTags.MaxValueLength),
+            UtmTerm: Cap(utm.Term, UtmTags.MaxValueLength),
+            UtmContent: Cap(utm.Content, UtmTags.MaxValueLength),
+            DeviceType: agent.DeviceType.ToKey(),
+            Os: agent.Os.Family,
+            Browser: agent.Browser.Family,
+            Country: CountryCode(raw.Country),
+            TargetUrl: Cap(raw.TargetUrl, MaxReferrerLength),
+            LinkText: Cap(raw.LinkText?.Trim(), MaxLinkTextLength),
+            IsBot: agent.IsBot);
+        var visitor = agent.IsBot ? null : visitors.Hash(day, raw.ClientAddress, userAgent);
+        return new Click(raw.Time, shape, visitor);
+    }
+
+    /// <summary>
+    /// An http(s) URL, cleaned and capped, or null. Source pages drop query and fragment so that one page is
+    /// counted as one page whatever tracking parameters it was opened with.
+    /// </summary>
+    public static string? WebUrl(string? value, bool keepQuery)
+    {
+        if (string.IsNullOrWhiteSpace(value) ||
+            !Uri.TryCreate(Cap(value.Trim(), 4 * MaxReferrerLength), UriKind.Absolute, out var uri) ||
+            (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
+            return null;
+        var components = keepQuery
+            ? UriComponents.SchemeAndServer | UriComponents.PathAndQuery
+            : UriComponents.SchemeAndServer | UriComponents.Path;
+        return Cap(uri.GetComponents(components, UriFormat.UriEscaped), MaxReferrerLength);
+    }
+
+    public static string DomainOf(string url)
+    {
+        var host = new Uri(url).Host;
+        return host.StartsWith("www.", StringComparison.Ordinal) ? host[4..] : host;
+    }
+
+    /// <summary>Caps a value and replaces control characters and broken surrogates, which some clients send.</summary>
+    public static string? Cap(string? value, int maxLength)
+    {
+        if (string.IsNullOrEmpty(value))
+            return null;
+        var span = value.AsSpan(0, Math.Min(value.Length, maxLength));
+        if (span.Length == value.Length && !NeedsCleaning(span))
+            return value;
+        var builder = new StringBuilder(span.Length);
+        foreach (var rune in span.EnumerateRunes())
+            builder.Append(Rune.IsControl(rune) ? Rune.ReplacementChar : rune);
+        return builder.ToString();
+    }
+
+    private static bool NeedsCleaning(ReadOnlySpan<char> span)
+    {
+        foreach (var c in span)
+        {
+            if (char.IsControl(c) || char.IsSurrogate(c))
+                return true;
+        }
+        return false;
+    }
+
+    private static string? CountryCode(string? value) =>
+        value is { Length: 2 } && char.IsAsciiLetter(value[0]) && char.IsAsciiLetter(value[1])
+            ? value.ToUpperInvariant()
+            : null;
+}

@@ -1,0 +1,46 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Redirector.Analytics;
+
+namespace Redirector.Clicks;
+
+/// <summary>
+/// The hand-off between the redirect path and the pipeline: a bounded in-memory queue whose writes never wait.
+/// A full queue (the pipeline is stalled far beyond normal) drops the click and counts it.
+/// </summary>
+public sealed class ClickQueue
+{
+    private readonly Channel<RawClick> _channel;
+    private long _dropped;
+
+    public ClickQueue(IOptions<AnalyticsOptions> options) =>
+        _channel = Channel.CreateBounded<RawClick>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+    public ChannelReader<RawClick> Reader => _channel.Reader;
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public int Count => _channel.Reader.Count;
+
+    public void Enqueue(RawClick click)
+    {
+        if (!_channel.Writer.TryWrite(click))
+            Interlocked.Increment(ref _dropped);
+    }
+
+    /// <summary>Completes once every click enqueued before the call is in Redis or in the spool.</summary>
+    public Task FlushAsync()
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var marker = new RawClick
+        {
+            DestinationDomain = "", LinkUtm = Links.UtmTags.Empty, FlushSignal = signal,
+        };
+        // The marker must get in even when the queue is full, so this one write may wait.
+        return _channel.Writer.WriteAsync(marker).AsTask().ContinueWith(_ => signal.Task, TaskScheduler.Default).Unwrap();
+    }
+}

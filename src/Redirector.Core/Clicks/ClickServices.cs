@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Redirector.Analytics;
+using Redirector.Catalog;
+using Redirector.UserAgents;
+
+namespace Redirector.Clicks;
+
+public static class ClickServices
+{
+    /// <summary>The click pipeline (queue, enrichment, batching, spool) and the Redis stats it writes and reads.</summary>
+    public static IHostApplicationBuilder AddClickTracking(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AnalyticsOptions>().BindConfiguration("Analytics").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration("Redis").ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddTimeProvider();
+
+        services.AddSingleton<RedisConnection>();
+        services.AddSingleton<StatsKeys>();
+        services.AddSingleton<StatsReader>();
+        services.AddSingleton<RedisClickWriter>();
+        services.AddSingleton<ClickQueue>();
+        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<VisitorHasher>();
+        services.AddSingleton(sp => new CachedUserAgentParser(
+            UserAgentParser.Default, sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value.UserAgentCacheSize));
+        services.AddSingleton<ClickEnricher>();
+        services.AddSingleton<ClickTracker>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;
+            return new ClickSpool(Path.Combine(options.DataDirectory, "spool"), options.SpoolMaxBytes);
+        });
+        services.AddSingleton<ClickPipeline>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClickPipeline>());
+        return builder;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Globalization;
+using System.Text;
+using Redirector.Analytics;
+
+namespace Redirector.Clicks;
+
+/// <summary>
+/// A durable first-in first-out log of batches that could not reach Redis, under data/spool. Records are
+/// length-prefixed, fsync'd on append and replayed in order. A crash in the middle of an append leaves an
+/// incomplete last record, which is cut off at open. The read position is saved after every replayed
+/// record; replaying a record twice is harmless because batches are idempotent.
+/// Used by the single pipeline thread only.
+/// </summary>
+public sealed class ClickSpool : IDisposable
+{
+    private const int Version = 1;
+    private const byte EndMarker = 0xA5;
+    private const long SegmentBytes = 16 << 20;
+
+    private readonly string _directory;
+    private readonly long _maxBytes;
+    private FileStream? _writer;
+    private long _writeSegment;
+    private long _readSegment;
+    private long _readOffset;
+
+    public ClickSpool(string directory, long maxBytes)
+    {
+        _directory = directory;
+        _maxBytes = maxBytes;
+        Directory.CreateDirectory(directory);
+        (_readSegment, _readOffset) = LoadCursor();
+        var segments = Segments();
+        _writeSegment = segments.Count > 0 ? Math.Max(segments[^1], _readSegment) : _readSegment;
+        if (segments.Count > 0)
+            TruncateIncompleteTail(segments[^1]);
+        PendingBytes = segments.Sum(s => new FileInfo(PathOf(s)).Length) - (segments.Contains(_readSegment) ? _readOffset : 0);
+        PendingBatches = CountPending();
+    }
+
+    public long PendingBytes { get; private set; }
+
+    public int PendingBatches { get; private set; }
+
+    public bool HasPending => PendingBatches > 0;
+
+    /// <summary>False when the spool is full: the caller counts the batch as dropped.</summary>
+    public bool TryAppend(ClickBatch batch)
+    {
+        var payload = Serialize(batch);
+        var recordLength = payload.Length + 5;
+        if (PendingBytes + recordLength > _maxBytes)
+            return false;
+        var writer = Writer();
+        Span<byte> header = stackalloc byte[4];
+        BitConverter.TryWriteBytes(header, payload.Length);
+        writer.Write(header);
+        writer.Write(payload);
+        writer.WriteByte(EndMarker);
+        writer.Flush(flushToDisk: true);
+        PendingBytes += recordLength;
+        PendingBatches++;
+        if (writer.Length >= SegmentBytes)
+        {
+            writer.Dispose();
+            _writer = null;
+            _writeSegment++;
+        }
+        return true;
+    }
+
+    /// <summary>The oldest batch not yet replayed, or null.</summary>
+    public ClickBatch? Peek()
+    {
+        while (HasPending)
+        {
+            var path = PathOf(_readSegment);
+            if (File.Exists(path))
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                if (_readOffset < stream.Length)
+                {
+                    stream.Position = _readOffset;
+                    return ReadRecord(stream, out _) is { } payload ? Deserialize(payload) : null;
+                }
+            }
+            if (_readSegment >= _writeSegment)
+                return null;
+            MoveToNextSegment();
+        }
+        return null;
+    }
+
+    /// <summary>Marks the batch returned by <see cref="Peek"/> as applied.</summary>
+    public void Acknowledge()
+    {
+        using (var stream = new FileStream(PathOf(_readSegment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            stream.Position = _readOffset;
+            _ = ReadRecord(stream, out var recordLength);
+            _readOffset += recordLength;
+            PendingBytes -= recordLength;
+        }
+        PendingBatches--;
+        if (PendingBatches == 0)
+        {
+            // Everything replayed: start afresh so the files do not grow forever.
+            _writer?.Dispose();
+            _writer = null;
+            foreach (var segment in Segments())
+                File.Delete(PathOf(segment));
+            _writeSegment++;
+            _readSegment = _writeSegment;
+            _readOffset = 0;
+            PendingBytes = 0;
+        }
+        SaveCursor();
+    }
+
+    public void Dispose() => _writer?.Dispose();
+
+    private void MoveToNextSegment()
+    {
+        File.Delete(PathOf(_readSegment));
+        _readSegment++;
+        _readOffset = 0;
+        SaveCursor();
+    }
+
+    private FileStream Writer()
+    {
+        if (_writer is null)
+        {
+            _writer = new FileStream(PathOf(_writeSegment), FileMode.Append, FileAccess.Write, FileShare.Read);
+        }
+        return _writer;
+    }
+
+    private static byte[]? ReadRecord(Stream stream, out long recordLength)
+    {
+        recordLength = 0;
+        Span<byte> header = stackalloc byte[4];
+        if (stream.ReadAtLeast(header, 4, throwOnEndOfStream: false) < 4)
+            return null;
+        var length = BitConverter.ToInt32(header);
+        if (length <= 0 || stream.Position + length + 1 > stream.Length)
+            return null;
+        var payload = new byte[length];
+        stream.ReadExactly(payload);
+        if (stream.ReadByte() != EndMarker)
+            return null;
+        recordLength = length + 5;
+        return payload;
+    }
+
+    private void TruncateIncompleteTail(long segment)
+    {
+        var path = PathOf(segment);
+        long valid = 0;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            while (ReadRecord(stream, out var length) is not null)
+                valid += length;
+        }
+        if (new FileInfo(path).Length != valid)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Write);
+            stream.SetLength(valid);
+        }
+    }
+
+    private int CountPending()
+    {
+        var count = 0;
+        foreach (var segment in Segments().Where(s => s >= _readSegment))
+        {
+            using var stream = new FileStream(PathOf(segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Position = segment == _readSegment ? Math.Min(_readOffset, stream.Length) : 0;
+            while (ReadRecord(stream, out _) is not null)
+                count++;
+        }
+        return count;
+    }
+
+    private List<long> Segments() =>
+        Directory.EnumerateFiles(_directory, "*.spool")
+            .Select(f => long.TryParse(Path.GetFileNameWithoutExtension(f), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
+            .Where(n => n >= 0).Order().ToList();
+
+    private string PathOf(long segment) => Path.Combine(_directory, segment.ToString("D10", CultureInfo.InvariantCulture) + ".spool");
+
+    private string CursorPath => Path.Combine(_directory, "cursor");
+
+    private (long Segment, long Offset) LoadCursor()
+    {
+        if (File.Exists(CursorPath) && File.ReadAllText(CursorPath).Split(' ') is [var s, var o] &&
+            long.TryParse(s, CultureInfo.InvariantCulture, out var segment) && long.TryParse(o, CultureInfo.InvariantCulture, out var offset))
+            return (segment, offset);
+        var segments = Segments();
+        return (segments.Count > 0 ? segments[0] : 0, 0);
+    }
+
+    private void SaveCursor()
+    {
+        var temp = CursorPath + ".tmp";
+        File.WriteAllText(temp, string.Create(CultureInfo.InvariantCulture, $"{_readSegment} {_readOffset}"));
+        File.Move(temp, CursorPath, overwrite: true);
+    }
+
+    private static byte[] Serialize(ClickBatch batch)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Version);
+            writer.Write(batch.Node);
+            writer.Write(batch.Sequence);
+            writer.Write(batch.Clicks);
+            writer.Write(batch.Calls.Count);
+            foreach (var call in batch.Calls)
+            {
+                WriteStrings(writer, call.Keys);
+                WriteStrings(writer, call.Args);
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    private static ClickBatch Deserialize(byte[] payload)
+    {
+        using var reader = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
+        var version = reader.ReadInt32();
+        if (version != Version)
+            throw new InvalidDataException($"Spool record version {version} is not supported");
+        var node = reader.ReadString();
+        var sequence = reader.ReadInt64();
+        var clicks = reader.ReadInt32();
+        var calls = new ScriptCall[reader.ReadInt32()];
+        for (var i = 0; i < calls.Length; i++)
+            calls[i] = new ScriptCall(ReadStrings(reader), ReadStrings(reader));
+        return new ClickBatch(node, sequence, clicks, calls);
+    }
+
+    private static void WriteStrings(BinaryWriter writer, string[] values)
+    {
+        writer.Write(values.Length);
+        foreach (var value in values)
+            writer.Write(value);
+    }
+
+    private static string[] ReadStrings(BinaryReader reader)
+    {
+        var values = new string[reader.ReadInt32()];
+        for (var i = 0; i < values.Length; i++)
+            values[i] = reader.ReadString();
+        return values;
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Redirector.Analytics;
+using Redirector.Links;
+
+namespace Redirector.Clicks;
+
+/// <summary>
+/// Decides whether an answered redirect is a click and hands it to the pipeline without waiting. HEAD
+/// requests and browser prefetches are not clicks; bots are recognised later, in the pipeline, and counted apart.
+/// </summary>
+public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<AnalyticsOptions> options)
+{
+    private readonly string? _countryHeader = string.IsNullOrWhiteSpace(options.Value.CountryHeader) ? null : options.Value.CountryHeader;
+
+    public void Track(HttpContext context, RedirectTarget target) =>
+        Track(context, target.LinkId, target.Domain, target.Utm, sourcePage: null, targetUrl: null, linkText: null);
+
+    public void Track(HttpContext context, long linkId, string destinationDomain, UtmTags utm, string? sourcePage, string? targetUrl, string? linkText)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method) || IsPrefetch(request.Headers))
+            return;
+        var headers = request.Headers;
+        queue.Enqueue(new RawClick
+        {
+            Time = time.GetUtcNow().UtcDateTime,
+            LinkId = linkId,
+            DestinationDomain = destinationDomain,
+            LinkUtm = utm,
+            Query = request.QueryString.Value,
+            UserAgent = headers.UserAgent.ToString(),
+            Referrer = headers.Referer.ToString(),
+            SourcePage = sourcePage,
+            Country = _countryHeader is null ? null : headers[_countryHeader].ToString(),
+            ClientAddress = context.Connection.RemoteIpAddress,
+            TargetUrl = targetUrl,
+            LinkText = linkText,
+        });
+    }
+
+    /// <summary>Chrome and Edge send Sec-Purpose, older browsers Purpose or X-Moz, for speculative loads nobody clicked.</summary>
+    public static bool IsPrefetch(IHeaderDictionary headers) =>
+        headers["Sec-Purpose"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase) ||
+        headers["Purpose"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase) ||
+        headers["X-Moz"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase) ||
+        headers["X-Purpose"].ToString().Contains("preview", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,22 @@
+namespace Redirector.Links;
+
+/// <summary>A tracked short link: the catalogue's unit, stored by EF Core.</summary>
+public sealed class Link
+{
+    public long Id { get; set; }
+    public required string Slug { get; set; }
+    public required string Destination { get; set; }
+    public string? Title { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public UtmTags Utm { get; set; } = new();
+    public int RedirectType { get; set; } = 302;
+    public bool Enabled { get; set; } = true;
+    public DateTime? ExpiresAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    /// <summary>Incremented on every change; the API exposes it as the ETag for optimistic concurrency.</summary>
+    public int Version { get; set; }
+
+    public bool IsLiveAt(DateTime utcNow) => Enabled && (ExpiresAt is null || ExpiresAt > utcNow);
+}

@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Redirector.Catalog;
+
+namespace Redirector.Links;
+
+public sealed class LinkCacheOptions
+{
+    /// <summary>How often the change log is polled; a change on another node shows here within this time.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long change rows are kept before any node prunes them.</summary>
+    public TimeSpan ChangeRetention { get; set; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>
+/// Loads every link into the <see cref="LinkCache"/> before the server starts listening, then polls the
+/// change log so changes made on other nodes arrive within <see cref="LinkCacheOptions.PollInterval"/>.
+/// </summary>
+public sealed partial class LinkCacheRefresher(
+    IDbContextFactory<CatalogDb> dbFactory,
+    LinkCache cache,
+    IOptions<LinkCacheOptions> options,
+    TimeProvider time,
+    ILogger<LinkCacheRefresher> logger) : BackgroundService
+{
+    // Ids come from a sequence but commit out of order under concurrent writers, so each poll looks back
+    // this many ids and skips the ones it already applied.
+    private const int Lookback = 256;
+
+    private long _watermark;
+    private readonly HashSet<long> _applied = [];
+    private DateTime _lastPrune;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await LoadAllAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    internal async Task LoadAllAsync(CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        _watermark = await db.Changes.MaxAsync(c => (long?)c.Id, ct) ?? 0;
+        await foreach (var link in db.Links.AsNoTracking().Where(l => l.Enabled).AsAsyncEnumerable().WithCancellation(ct))
+            cache.Upsert(link);
+        cache.MarkLoaded();
+        LogLoaded(logger, cache.Count, time.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await ApplyChangesAsync(stoppingToken);
+                await PruneAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPollFailed(logger, ex);
+            }
+        }
+    }
+
+    internal async Task ApplyChangesAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var from = _watermark - Lookback;
+        var changes = await db.Changes.AsNoTracking().Where(c => c.Id > from).OrderBy(c => c.Id)
+            .Select(c => new { c.Id, c.Slug }).ToListAsync(ct);
+        var slugs = changes.Where(c => !_applied.Contains(c.Id)).Select(c => c.Slug).Distinct().ToList();
+        if (slugs.Count > 0)
+        {
+            var links = await db.Links.AsNoTracking().Where(l => slugs.Contains(l.Slug)).ToDictionaryAsync(l => l.Slug, ct);
+            foreach (var slug in slugs)
+            {
+                if (links.TryGetValue(slug, out var link))
+                    cache.Upsert(link);
+                else
+                    cache.Remove(slug);
+            }
+        }
+        foreach (var change in changes)
+        {
+            _applied.Add(change.Id);
+            _watermark = Math.Max(_watermark, change.Id);
+        }
+        _applied.RemoveWhere(id => id <= _watermark - Lookback);
+    }
+
+    private async Task PruneAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (now - _lastPrune < TimeSpan.FromHours(1))
+            return;
+        _lastPrune = now;
+        var cutoff = now - options.Value.ChangeRetention;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Changes.Where(c => c.At < cutoff).ExecuteDeleteAsync(ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Link cache loaded {Count} links in {Milliseconds:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, int count, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the catalogue for link changes failed; retrying")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,213 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Redirector.Catalog;
+
+namespace Redirector.Links;
+
+public enum LinkOutcomeKind { Saved, Invalid, SlugTaken, NotFound, VersionMismatch }
+
+public sealed record LinkOutcome(LinkOutcomeKind Kind, Link? Link = null, IDictionary<string, string[]>? Errors = null)
+{
+    public static LinkOutcome Invalid(IDictionary<string, string[]> errors) => new(LinkOutcomeKind.Invalid, Errors: errors);
+}
+
+public sealed record LinkQuery(string? Search = null, string? Tag = null, string Sort = "created", int Page = 1, int PageSize = 50);
+
+public sealed record LinkPage(IReadOnlyList<Link> Items, int Total, int Page, int PageSize);
+
+/// <summary>
+/// Creates, changes and deletes links. Every change also writes a <see cref="CatalogChange"/> row in the same
+/// transaction (other nodes poll it) and updates this node's <see cref="LinkCache"/> at once.
+/// </summary>
+public sealed partial class LinkCatalog(
+    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, TimeProvider time, ILogger<LinkCatalog> logger)
+{
+    private const int GeneratedSlugAttempts = 8;
+
+    public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var link = BuildNewLink(request, errors);
+        if (errors.Count > 0)
+            return LinkOutcome.Invalid(errors);
+
+        var customSlug = !string.IsNullOrEmpty(request.Slug);
+        for (var attempt = 0; attempt < (customSlug ? 1 : GeneratedSlugAttempts); attempt++)
+        {
+            if (!customSlug)
+                link.Slug = Slugs.Generate();
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            if (await db.Links.AnyAsync(l => l.Slug == link.Slug, ct))
+                continue;
+            db.Links.Add(link);
+            db.Changes.Add(new CatalogChange { Slug = link.Slug, At = link.UpdatedAt });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                cache.Upsert(link);
+                return new LinkOutcome(LinkOutcomeKind.Saved, link);
+            }
+            catch (DbUpdateException)
+            {
+                // Lost a race with a concurrent create of the same slug: the unique index decided.
+                if (!await SlugExistsAsync(link.Slug, ct))
+                    throw;
+                link.Id = 0;
+            }
+        }
+        if (!customSlug)
+            LogSlugSpaceCrowded(logger, GeneratedSlugAttempts);
+        return new LinkOutcome(LinkOutcomeKind.SlugTaken);
+    }
+
+    public async Task<LinkOutcome> UpdateAsync(string slug, UpdateLinkRequest patch, int? expectedVersion, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var link = await db.Links.FirstOrDefaultAsync(l => l.Slug == slug, ct);
+        if (link is null)
+            return new LinkOutcome(LinkOutcomeKind.NotFound);
+        if (expectedVersion is { } expected && expected != link.Version)
+            return new LinkOutcome(LinkOutcomeKind.VersionMismatch, link);
+
+        var errors = new Dictionary<string, string[]>();
+        if (patch.HasUrl)
+        {
+            if (DestinationUrl.TryNormalize(patch.Url, out var destination, out var urlError))
+                link.Destination = destination;
+            else
+                errors["url"] = [urlError];
+        }
+        if (patch.HasTitle)
+        {
+            LinkRules.ValidateTitle(patch.Title, errors);
+            link.Title = string.IsNullOrWhiteSpace(patch.Title) ? null : patch.Title.Trim();
+        }
+        if (patch.HasTags)
+            link.Tags = LinkRules.NormalizeTags(patch.Tags, errors);
+        if (patch.HasUtm)
+            link.Utm = LinkRules.NormalizeUtm(patch.Utm, errors);
+        if (patch.HasRedirectType)
+        {
+            link.RedirectType = patch.RedirectType ?? 302;
+            LinkRules.ValidateRedirectType(link.RedirectType, errors);
+        }
+        if (patch.HasEnabled)
+            link.Enabled = patch.Enabled ?? true;
+        if (patch.HasExpiresAt)
+            link.ExpiresAt = LinkRules.NormalizeExpiry(patch.ExpiresAt);
+        if (errors.Count > 0)
+            return LinkOutcome.Invalid(errors);
+
+        link.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        link.Version++;
+        db.Changes.Add(new CatalogChange { Slug = link.Slug, At = link.UpdatedAt });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another edit committed between our read and our write: the caller must re-read and retry.
+            return new LinkOutcome(LinkOutcomeKind.VersionMismatch);
+        }
+        cache.Upsert(link);
+        return new LinkOutcome(LinkOutcomeKind.Saved, link);
+    }
+
+    public async Task<bool> DeleteAsync(string slug, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var deleted = await db.Links.Where(l => l.Slug == slug).ExecuteDeleteAsync(ct);
+        if (deleted == 0)
+            return false;
+        db.Changes.Add(new CatalogChange { Slug = slug, At = time.GetUtcNow().UtcDateTime });
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        cache.Remove(slug);
+        return true;
+    }
+
+    public async Task<Link?> FindAsync(string slug, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Slug == slug, ct);
+    }
+
+    public async Task<LinkPage> ListAsync(LinkQuery query, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var links = db.Links.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var term = query.Search.Trim().ToLowerInvariant();
+#pragma warning disable CA1862 // EF Core translates ToLower().Contains on every provider; the StringComparison overload does not.
+            links = links.Where(l => l.Slug.ToLower().Contains(term) ||
+                                     l.Destination.ToLower().Contains(term) ||
+                                     (l.Title != null && l.Title.ToLower().Contains(term)));
+#pragma warning restore CA1862
+        }
+        if (!string.IsNullOrWhiteSpace(query.Tag))
+        {
+            var tag = query.Tag.Trim();
+            links = links.Where(l => l.Tags.Contains(tag));
+        }
+        links = query.Sort switch
+        {
+            "slug" => links.OrderBy(l => l.Slug),
+            "updated" => links.OrderByDescending(l => l.UpdatedAt).ThenByDescending(l => l.Id),
+            "oldest" => links.OrderBy(l => l.Id),
+            _ => links.OrderByDescending(l => l.Id),
+        };
+        var pageSize = Math.Clamp(query.PageSize, 1, 500);
+        var page = Math.Max(1, query.Page);
+        var total = await links.CountAsync(ct);
+        var items = await links.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        return new LinkPage(items, total, page, pageSize);
+    }
+
+    public async Task<IReadOnlyList<string>> TagsAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var tags = await db.Links.AsNoTracking().SelectMany(l => l.Tags).Distinct().ToListAsync(ct);
+        return tags.Order(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    /// <summary>Validates a create request into an unsaved link (shared with bulk import).</summary>
+    public Link BuildNewLink(CreateLinkRequest request, Dictionary<string, string[]> errors)
+    {
+        if (!DestinationUrl.TryNormalize(request.Url, out var destination, out var urlError))
+            errors["url"] = [urlError];
+        if (!string.IsNullOrEmpty(request.Slug) && Slugs.Validate(request.Slug) is { } slugError)
+            errors["slug"] = [slugError];
+        LinkRules.ValidateTitle(request.Title, errors);
+        var tags = LinkRules.NormalizeTags(request.Tags, errors);
+        var utm = LinkRules.NormalizeUtm(request.Utm, errors);
+        var redirectType = request.RedirectType ?? 302;
+        LinkRules.ValidateRedirectType(redirectType, errors);
+        var now = time.GetUtcNow().UtcDateTime;
+        return new Link
+        {
+            Slug = request.Slug ?? "",
+            Destination = destination ?? "",
+            Title = string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim(),
+            Tags = tags,
+            Utm = utm,
+            RedirectType = redirectType,
+            Enabled = request.Enabled ?? true,
+            ExpiresAt = LinkRules.NormalizeExpiry(request.ExpiresAt),
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+    }
+
+    private async Task<bool> SlugExistsAsync(string slug, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Links.AnyAsync(l => l.Slug == slug, ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No free generated slug after {Attempts} attempts")]
+    private static partial void LogSlugSpaceCrowded(ILogger logger, int attempts);
+}

@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace Redirector.Links;
+
+/// <summary>What a client sends to create a link.</summary>
+public sealed record CreateLinkRequest
+{
+    public string? Url { get; init; }
+    public string? Slug { get; init; }
+    public string? Title { get; init; }
+    public List<string>? Tags { get; init; }
+    public UtmTags? Utm { get; init; }
+    public int? RedirectType { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public bool? Enabled { get; init; }
+}
+
+/// <summary>
+/// A partial update: only the properties present in the JSON body change. The setters record presence so
+/// that <c>"expiresAt": null</c> (clear the expiry) differs from leaving the property out.
+/// </summary>
+public sealed class UpdateLinkRequest
+{
+    public string? Url { get => _url; set { _url = value; HasUrl = true; } }
+    public string? Title { get => _title; set { _title = value; HasTitle = true; } }
+    public List<string>? Tags { get => _tags; set { _tags = value; HasTags = true; } }
+    public UtmTags? Utm { get => _utm; set { _utm = value; HasUtm = true; } }
+    public int? RedirectType { get => _redirectType; set { _redirectType = value; HasRedirectType = true; } }
+    public bool? Enabled { get => _enabled; set { _enabled = value; HasEnabled = true; } }
+    public DateTimeOffset? ExpiresAt { get => _expiresAt; set { _expiresAt = value; HasExpiresAt = true; } }
+
+    [JsonIgnore] public bool HasUrl { get; private set; }
+    [JsonIgnore] public bool HasTitle { get; private set; }
+    [JsonIgnore] public bool HasTags { get; private set; }
+    [JsonIgnore] public bool HasUtm { get; private set; }
+    [JsonIgnore] public bool HasRedirectType { get; private set; }
+    [JsonIgnore] public bool HasEnabled { get; private set; }
+    [JsonIgnore] public bool HasExpiresAt { get; private set; }
+
+    private string? _url;
+    private string? _title;
+    private List<string>? _tags;
+    private UtmTags? _utm;
+    private int? _redirectType;
+    private bool? _enabled;
+    private DateTimeOffset? _expiresAt;
+}

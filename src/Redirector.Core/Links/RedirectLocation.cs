@@ -1,0 +1,207 @@
+using System.Buffers;
+using System.Text;
+
+namespace Redirector.Links;
+
+/// <summary>
+/// Builds redirect Locations: the destination, plus the link's UTM tags it lacks, with the request's utm_*
+/// parameters replacing those and its other parameters forwarded. Output is plain ASCII: anything outside
+/// the characters a query may hold is percent-encoded, so no header injection can get through.
+/// </summary>
+public static class RedirectLocation
+{
+    public const int MaxForwardedParameters = 100;
+    public const int MaxForwardedQueryLength = 4096;
+
+    // RFC 3986 query characters, minus '&' and '=' (separators) which are handled structurally.
+    private static readonly SearchValues<char> QuerySafe = SearchValues.Create(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*+,;:@/?");
+
+    public sealed record Prepared(string Location, string PathPart, IReadOnlyList<QueryPair> Query, string Fragment, UtmTags Utm);
+
+    public static Prepared Prepare(string destination, UtmTags linkUtm)
+    {
+        var hashIndex = destination.IndexOf('#', StringComparison.Ordinal);
+        var fragment = hashIndex >= 0 ? destination[hashIndex..] : "";
+        var withoutFragment = hashIndex >= 0 ? destination[..hashIndex] : destination;
+        var queryIndex = withoutFragment.IndexOf('?', StringComparison.Ordinal);
+        var pathPart = queryIndex >= 0 ? withoutFragment[..queryIndex] : withoutFragment;
+        var pairs = queryIndex >= 0 ? Parse(withoutFragment.AsSpan(queryIndex + 1), int.MaxValue) : [];
+
+        var effective = new string?[UtmTags.ParameterNames.Count];
+        foreach (var pair in pairs)
+        {
+            var index = UtmTags.IndexOf(pair.Name);
+            if (index >= 0 && effective[index] is null)
+                effective[index] = Decode(pair.EncodedValue);
+        }
+        for (var i = 0; i < effective.Length; i++)
+        {
+            // A UTM parameter already in the destination wins over the link's default.
+            if (effective[i] is null && linkUtm[i] is { } value)
+            {
+                effective[i] = value;
+                var name = UtmTags.ParameterNames[i];
+                pairs.Add(new QueryPair(name, name, Encode(value), true));
+            }
+        }
+        var utm = new UtmTags
+        {
+            Source = effective[0], Medium = effective[1], Campaign = effective[2], Term = effective[3], Content = effective[4],
+        };
+        return new Prepared(Join(pathPart, pairs, fragment), pathPart, pairs, fragment, utm);
+    }
+
+    /// <summary>The Location for one request; <paramref name="incomingQuery"/> is the raw query, with or without '?'.</summary>
+    public static string Build(RedirectTarget target, ReadOnlySpan<char> incomingQuery)
+    {
+        if (incomingQuery.StartsWith("?"))
+            incomingQuery = incomingQuery[1..];
+        if (incomingQuery.IsEmpty)
+            return target.Location;
+        if (incomingQuery.Length > MaxForwardedQueryLength)
+            incomingQuery = incomingQuery[..MaxForwardedQueryLength];
+
+        var incoming = Parse(incomingQuery, MaxForwardedParameters);
+        var result = new List<QueryPair>(target.Query.Count + incoming.Count);
+        foreach (var pair in target.Query)
+        {
+            if (!IsUtm(pair.Name) || !Contains(incoming, pair.Name))
+                result.Add(pair);
+        }
+        foreach (var pair in incoming)
+        {
+            // A repeated utm_* parameter in the request: the first one is the one that counts and is forwarded.
+            if (IsUtm(pair.Name) && Contains(result, pair.Name))
+                continue;
+            result.Add(pair);
+        }
+        return Join(target.PathPart, result, target.Fragment);
+    }
+
+    /// <summary>The UTM values a click is counted with: the request's utm_* where present, else the link's.</summary>
+    public static UtmTags ClickUtm(UtmTags linkUtm, ReadOnlySpan<char> incomingQuery)
+    {
+        if (incomingQuery.StartsWith("?"))
+            incomingQuery = incomingQuery[1..];
+        if (incomingQuery.IsEmpty || !incomingQuery.Contains("utm_", StringComparison.OrdinalIgnoreCase))
+            return linkUtm;
+        if (incomingQuery.Length > MaxForwardedQueryLength)
+            incomingQuery = incomingQuery[..MaxForwardedQueryLength];
+        var values = new string?[UtmTags.ParameterNames.Count];
+        foreach (var pair in Parse(incomingQuery, MaxForwardedParameters))
+        {
+            var index = UtmTags.IndexOf(pair.Name);
+            if (index >= 0 && values[index] is null)
+                values[index] = Decode(pair.EncodedValue);
+        }
+        return new UtmTags
+        {
+            Source = values[0] ?? linkUtm.Source,
+            Medium = values[1] ?? linkUtm.Medium,
+            Campaign = values[2] ?? linkUtm.Campaign,
+            Term = values[3] ?? linkUtm.Term,
+            Content = values[4] ?? linkUtm.Content,
+        };
+    }
+
+    private static bool IsUtm(string name) => name.StartsWith("utm_", StringComparison.OrdinalIgnoreCase);
+
+    private static bool Contains(List<QueryPair> pairs, string name)
+    {
+        foreach (var pair in pairs)
+        {
+            if (string.Equals(pair.Name, name, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
+    }
+
+    private static List<QueryPair> Parse(ReadOnlySpan<char> query, int limit)
+    {
+        var pairs = new List<QueryPair>();
+        foreach (var range in query.Split('&'))
+        {
+            if (pairs.Count >= limit)
+                break;
+            var part = query[range];
+            if (part.IsEmpty)
+                continue;
+            var equals = part.IndexOf('=');
+            var rawName = equals >= 0 ? part[..equals] : part;
+            if (rawName.IsEmpty)
+                continue;
+            var encodedName = Sanitize(rawName);
+            var encodedValue = equals >= 0 ? Sanitize(part[(equals + 1)..]) : "";
+            pairs.Add(new QueryPair(Decode(encodedName), encodedName, encodedValue, equals >= 0));
+        }
+        return pairs;
+    }
+
+    private static string Join(string pathPart, List<QueryPair> pairs, string fragment)
+    {
+        if (pairs.Count == 0)
+            return pathPart + fragment;
+        var builder = new StringBuilder(pathPart, pathPart.Length + 64 + fragment.Length);
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            builder.Append(i == 0 ? '?' : '&').Append(pairs[i].EncodedName);
+            if (pairs[i].HasValue)
+                builder.Append('=').Append(pairs[i].EncodedValue);
+        }
+        return builder.Append(fragment).ToString();
+    }
+
+    /// <summary>Keeps valid percent-escapes and safe characters as they are; percent-encodes everything else as UTF-8.</summary>
+    private static string Sanitize(ReadOnlySpan<char> raw)
+    {
+        if (!NeedsEncoding(raw))
+            return raw.ToString();
+        var builder = new StringBuilder(raw.Length + 16);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var c = raw[i];
+            if (QuerySafe.Contains(c) || (c == '%' && IsEscape(raw, i)))
+            {
+                builder.Append(c);
+                continue;
+            }
+            var rune = Rune.DecodeFromUtf16(raw[i..], out var rune1, out var consumed) == OperationStatus.Done
+                ? rune1 : Rune.ReplacementChar;
+            var length = rune.EncodeToUtf8(utf8);
+            for (var b = 0; b < length; b++)
+                builder.Append('%').Append(utf8[b].ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            i += Math.Max(consumed, 1) - 1;
+        }
+        return builder.ToString();
+    }
+
+    private static bool NeedsEncoding(ReadOnlySpan<char> raw)
+    {
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (!QuerySafe.Contains(raw[i]) && !(raw[i] == '%' && IsEscape(raw, i)))
+                return true;
+        }
+        return false;
+    }
+
+    private static bool IsEscape(ReadOnlySpan<char> raw, int i) =>
+        i + 2 < raw.Length && char.IsAsciiHexDigit(raw[i + 1]) && char.IsAsciiHexDigit(raw[i + 2]);
+
+    private static string Encode(string value) => Uri.EscapeDataString(value);
+
+    private static string Decode(string encoded)
+    {
+        var plus = encoded.Replace('+', ' ');
+        try
+        {
+            return Uri.UnescapeDataString(plus);
+        }
+        catch (UriFormatException)
+        {
+            return plus;
+        }
+    }
+}

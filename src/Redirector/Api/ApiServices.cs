@@ -1,0 +1,114 @@
+using System.ComponentModel.DataAnnotations;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Diagnostics;
+using Redirector.Analytics;
+
+namespace Redirector.Api;
+
+/// <summary>Settings of the public side of the service (section "Redirector").</summary>
+public sealed class RedirectorOptions : IValidatableObject
+{
+    /// <summary>The public base of short URLs, e.g. https://go.example.com. When empty, the request's own is used.</summary>
+    public string? BaseUrl { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(BaseUrl) &&
+            (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+            yield return new ValidationResult("Redirector:BaseUrl must be an absolute http(s) URL, e.g. https://go.example.com.", [nameof(BaseUrl)]);
+    }
+}
+
+/// <summary>Limits on API calls (section "RateLimits"), per API key or, without one, per client address.</summary>
+public sealed class RateLimitOptions
+{
+    [Range(1, 1_000_000)] public int ApiPerMinute { get; set; } = 1200;
+    [Range(1, 1_000_000)] public int LinkCreationsPerMinute { get; set; } = 300;
+}
+
+public static class ApiServices
+{
+    public const string ApiPolicy = "api";
+    public const string LinkCreationPolicy = "link-creation";
+
+    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RedirectorOptions>().BindConfiguration("Redirector").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits").ValidateDataAnnotations().ValidateOnStart();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<AnalyticsUnavailableHandler>();
+        services.AddOpenApi();
+        services.AddSingleton<ShortUrls>();
+
+        services.AddAuthentication()
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+
+        var limits = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddRateLimiter(options =>
+        {
+            // ASP.NET answers 503 by default; a client that is over its limit should see 429 and back off.
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests.", Detail = "Retry after a minute." },
+                });
+            };
+            options.AddPolicy(ApiPolicy, context => PerMinute(context, "api", limits.ApiPerMinute));
+            options.AddPolicy(LinkCreationPolicy, context => PerMinute(context, "create", limits.LinkCreationsPerMinute));
+        });
+        return builder;
+    }
+
+    /// <summary>Partitions by API key when one is sent, else by the client's address (the real one: see forwarded headers).</summary>
+    private static RateLimitPartition<string> PerMinute(HttpContext context, string name, int permits)
+    {
+        var key = context.Request.Headers[ApiKeyAuthenticationHandler.HeaderName].ToString();
+        var partition = key.Length > 0
+            ? name + ":key:" + ApiKeys.ApiKeyService.HashOf(key)
+            : name + ":ip:" + context.Connection.RemoteIpAddress;
+        return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        });
+    }
+}
+
+/// <summary>Redis being away is not a server bug: reading counts answers 503 with a clear message.</summary>
+internal sealed class AnalyticsUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not (AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException))
+            return false;
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = "5";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Counts are unavailable right now.",
+                Detail = "The analytics store (Redis) is not reachable. Redirects still work and clicks are kept in the spool.",
+            },
+        });
+    }
+}
+
+/// <summary>Builds the public short URL of a slug.</summary>
+public sealed class ShortUrls(Microsoft.Extensions.Options.IOptions<RedirectorOptions> options)
+{
+    private readonly string? _base = options.Value.BaseUrl?.TrimEnd('/');
+
+    public string For(HttpRequest request, string slug) =>
+        (_base ?? $"{request.Scheme}://{request.Host}{request.PathBase}") + "/" + slug;
+}

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Redirector.Analytics;
+using Redirector.Catalog;
+using Redirector.Clicks;
+using Redirector.Links;
+
+namespace Redirector.Health;
+
+/// <summary>/healthz: the process serves. /readyz: the catalogue answers (else 503) and the state of analytics.</summary>
+public static class HealthEndpoints
+{
+    public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck<CatalogHealthCheck>("catalog", tags: ["ready"])
+            .AddCheck<AnalyticsHealthCheck>("analytics", tags: ["ready"]);
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ShortCircuit();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            // Redirects keep working without Redis, so a node with degraded analytics still takes traffic.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+            ResponseWriter = WriteReport,
+        }).ShortCircuit();
+        return app;
+    }
+
+    private static Task WriteReport(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        var body = new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description, data = e.Value.Data }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
+    }
+}
+
+internal sealed class CatalogHealthCheck(IDbContextFactory<CatalogDb> dbFactory, LinkCache cache) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object> { ["cachedLinks"] = cache.Count };
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            return await db.Database.CanConnectAsync(cancellationToken)
+                ? HealthCheckResult.Healthy("The catalogue answers.", data)
+                : HealthCheckResult.Unhealthy("The catalogue does not answer.", data: data);
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("The catalogue does not answer.", ex, data);
+        }
+    }
+}
+
+internal sealed class AnalyticsHealthCheck(RedisConnection redis, ClickPipeline pipeline, ClickQueue queue) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["redisConnected"] = redis.IsConnected,
+            ["queuedClicks"] = queue.Count,
+            ["spooledBatches"] = pipeline.SpooledBatches,
+            ["spooledBytes"] = pipeline.SpooledBytes,
+            ["droppedClicks"] = pipeline.DroppedClicks,
+            ["appliedClicks"] = pipeline.AppliedClicks,
+        };
+        var result = !redis.IsConnected
+            ? HealthCheckResult.Degraded("Redis is not reachable: clicks are spooled and replayed when it returns.", data: data)
+            : pipeline.SpooledBatches > 0
+                ? HealthCheckResult.Degraded("Replaying spooled clicks.", data: data)
+                : pipeline.DroppedClicks > 0
+                    ? HealthCheckResult.Degraded("Some clicks were dropped because the queue or the spool was full.", data: data)
+                    : HealthCheckResult.Healthy("Counting.", data);
+        return Task.FromResult(result);
+    }
+}

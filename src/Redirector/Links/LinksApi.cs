@@ -1,0 +1,137 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Redirector.Api;
+using Redirector.Links;
+
+namespace Redirector.Links;
+
+public sealed record LinkResponse(
+    string Slug,
+    string Url,
+    string ShortUrl,
+    string? Title,
+    IReadOnlyList<string> Tags,
+    UtmTags Utm,
+    int RedirectType,
+    bool Enabled,
+    DateTime? ExpiresAt,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    int Version);
+
+public sealed record LinkListResponse(IReadOnlyList<LinkResponse> Items, int Total, int Page, int PageSize);
+
+/// <summary>/api/links: create, list, read, change and delete tracked links.</summary>
+public static class LinksApi
+{
+    public static RouteGroupBuilder MapLinksApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/links")
+            .WithTags("Links")
+            .RequireAuthorization(ApiServices.ApiPolicy)
+            .RequireRateLimiting(ApiServices.ApiPolicy);
+
+        group.MapPost("/", CreateLink).RequireRateLimiting(ApiServices.LinkCreationPolicy);
+        group.MapGet("/", ListLinks);
+        group.MapGet("/{slug}", GetLink);
+        group.MapPatch("/{slug}", UpdateLink);
+        group.MapDelete("/{slug}", DeleteLink);
+        return group;
+    }
+
+    public static async Task<Results<Created<LinkResponse>, ValidationProblem, Conflict<ProblemDetails>>> CreateLink(
+        CreateLinkRequest request, LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct)
+    {
+        var outcome = await catalog.CreateAsync(request, ct);
+        return outcome.Kind switch
+        {
+            LinkOutcomeKind.Saved => TypedResults.Created($"/api/links/{outcome.Link!.Slug}", ToResponse(outcome.Link, shortUrls, context)),
+            LinkOutcomeKind.Invalid => TypedResults.ValidationProblem(outcome.Errors!, title: "The link is not valid."),
+            _ => TypedResults.Conflict(SlugTaken(request.Slug)),
+        };
+    }
+
+    public static async Task<Ok<LinkListResponse>> ListLinks(
+        LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
+        string? search = null, string? tag = null, string? sort = null, int page = 1, int pageSize = 50)
+    {
+        var result = await catalog.ListAsync(new LinkQuery(search, tag, sort ?? "created", page, pageSize), ct);
+        return TypedResults.Ok(new LinkListResponse(
+            result.Items.Select(l => ToResponse(l, shortUrls, context)).ToList(), result.Total, result.Page, result.PageSize));
+    }
+
+    public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>>> GetLink(
+        string slug, LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct)
+    {
+        var link = await catalog.FindAsync(slug, ct);
+        if (link is null)
+            return TypedResults.NotFound(UnknownSlug(slug));
+        context.Response.Headers.ETag = ETagOf(link);
+        return TypedResults.Ok(ToResponse(link, shortUrls, context));
+    }
+
+    /// <summary>Changes the properties present in the body. With If-Match, a concurrent edit answers 412 instead of being overwritten.</summary>
+    public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> UpdateLink(
+        string slug, UpdateLinkRequest request, LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct)
+    {
+        int? expected = null;
+        var ifMatch = context.Request.Headers.IfMatch.ToString();
+        if (ifMatch.Length > 0 && ifMatch != "*")
+        {
+            if (!TryParseETag(ifMatch, out var version))
+                return TypedResults.Problem(title: "If-Match must be an ETag returned by this API.", statusCode: StatusCodes.Status400BadRequest);
+            expected = version;
+        }
+        var outcome = await catalog.UpdateAsync(slug, request, expected, ct);
+        switch (outcome.Kind)
+        {
+            case LinkOutcomeKind.Saved:
+                context.Response.Headers.ETag = ETagOf(outcome.Link!);
+                return TypedResults.Ok(ToResponse(outcome.Link!, shortUrls, context));
+            case LinkOutcomeKind.NotFound:
+                return TypedResults.NotFound(UnknownSlug(slug));
+            case LinkOutcomeKind.Invalid:
+                return TypedResults.ValidationProblem(outcome.Errors!, title: "The change is not valid.");
+            default:
+                return TypedResults.Problem(
+                    title: "The link was changed by someone else.",
+                    detail: "Read it again and apply your change to the current version.",
+                    statusCode: StatusCodes.Status412PreconditionFailed);
+        }
+    }
+
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLink(string slug, LinkCatalog catalog, CancellationToken ct) =>
+        await catalog.DeleteAsync(slug, ct) ? TypedResults.NoContent() : TypedResults.NotFound(UnknownSlug(slug));
+
+    public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
+        link.Slug, link.Destination, shortUrls.For(context.Request, link.Slug), link.Title, link.Tags, link.Utm,
+        link.RedirectType, link.Enabled, link.ExpiresAt, link.CreatedAt, link.UpdatedAt, link.Version);
+
+    public static ProblemDetails UnknownSlug(string slug) => new()
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "No link has this slug.",
+        Detail = $"'{(slug.Length > 64 ? slug[..64] + "…" : slug)}' is not a link.",
+    };
+
+    private static ProblemDetails SlugTaken(string? slug) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "The slug is already taken.",
+        Detail = slug is null ? "No free generated slug was found; try again." : $"Choose another slug than '{slug}'.",
+        Extensions = { ["errors"] = new Dictionary<string, string[]> { ["slug"] = ["This slug is already taken."] } },
+    };
+
+    private static string ETagOf(Link link) => string.Create(CultureInfo.InvariantCulture, $"\"v{link.Version}\"");
+
+    private static bool TryParseETag(string value, out int version)
+    {
+        var trimmed = value.Trim();
+        if (trimmed.StartsWith("W/", StringComparison.Ordinal))
+            trimmed = trimmed[2..];
+        trimmed = trimmed.Trim('"');
+        version = 0;
+        return trimmed.StartsWith('v') && int.TryParse(trimmed.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out version);
+    }
+}

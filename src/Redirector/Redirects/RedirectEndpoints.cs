@@ -1,0 +1,70 @@
+using System.Text;
+using Microsoft.Extensions.Primitives;
+using Redirector.Clicks;
+using Redirector.Links;
+
+namespace Redirector.Redirects;
+
+/// <summary>
+/// The hot path: GET and HEAD /{slug}. It resolves the link from memory, answers the redirect and hands the
+/// click to the tracker; no database or Redis call happens here.
+/// </summary>
+public static class RedirectEndpoints
+{
+    // A redirect served from a cache is a click nobody counts.
+    private static readonly StringValues NoStore = "private, no-store";
+    private const string RobotsHeader = "X-Robots-Tag";
+    private static readonly StringValues NoIndex = "noindex";
+    private static readonly StringValues Html = "text/html; charset=utf-8";
+    private static readonly byte[] NotFoundPage = Encoding.UTF8.GetBytes(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">" +
+        "<title>Link not found</title><style>body{font:16px/1.5 system-ui,sans-serif;color:#334;display:grid;place-items:center;" +
+        "min-height:90vh;margin:0}main{text-align:center}h1{font-size:1.4rem}</style><main><h1>This link does not exist</h1>" +
+        "<p>It may have expired or been switched off.</p></main></html>");
+
+    public static IEndpointRouteBuilder MapRedirects(this IEndpointRouteBuilder app)
+    {
+        var cache = app.ServiceProvider.GetRequiredService<LinkCache>();
+        var tracker = app.ServiceProvider.GetRequiredService<ClickTracker>();
+        var time = app.ServiceProvider.GetRequiredService<TimeProvider>();
+
+        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time))
+            .WithName("Redirect")
+            .ExcludeFromDescription()
+            .ShortCircuit();
+        // Anything else that no route claims gets the same small page as an unknown slug.
+        app.MapFallback(NotFound).ExcludeFromDescription();
+        return app;
+    }
+
+    private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time)
+    {
+        var slug = context.Request.RouteValues["slug"] as string;
+        if (slug is null || !cache.TryGet(slug, out var target) || target.IsExpiredAt(time.GetUtcNow().UtcDateTime))
+            return NotFound(context);
+
+        var response = context.Response;
+        response.StatusCode = target.StatusCode;
+        var headers = response.Headers;
+        headers.Location = context.Request.QueryString.HasValue
+            ? RedirectLocation.Build(target, context.Request.QueryString.Value)
+            : target.Location;
+        headers.CacheControl = NoStore;
+        headers[RobotsHeader] = NoIndex;
+        tracker.Track(context, target);
+        return Task.CompletedTask;
+    }
+
+    public static Task NotFound(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status404NotFound;
+        response.Headers.CacheControl = NoStore;
+        response.Headers[RobotsHeader] = NoIndex;
+        response.ContentType = Html;
+        if (HttpMethods.IsHead(context.Request.Method))
+            return Task.CompletedTask;
+        response.ContentLength = NotFoundPage.Length;
+        return response.Body.WriteAsync(NotFoundPage).AsTask();
+    }
+}

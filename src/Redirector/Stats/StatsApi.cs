@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Redirector.Analytics;
+using Redirector.Api;
+using Redirector.Links;
+
+namespace Redirector.Stats;
+
+public sealed record StatsResponse(
+    long Clicks,
+    long Bots,
+    long UniqueVisitors,
+    IReadOnlyList<DayCount> ByDay,
+    IReadOnlyList<HourCount>? ByHour,
+    IReadOnlyList<KeyCount> ReferrerDomains,
+    IReadOnlyList<KeyCount> Referrers,
+    IReadOnlyList<KeyCount> SourcePages,
+    IReadOnlyList<KeyCount> UtmSources,
+    IReadOnlyList<KeyCount> UtmMediums,
+    IReadOnlyList<KeyCount> UtmCampaigns,
+    IReadOnlyList<KeyCount> UtmTerms,
+    IReadOnlyList<KeyCount> UtmContents,
+    IReadOnlyList<KeyCount> DeviceTypes,
+    IReadOnlyList<KeyCount> OperatingSystems,
+    IReadOnlyList<KeyCount> Browsers,
+    IReadOnlyList<KeyCount> Countries)
+{
+    public static StatsResponse From(SubjectStats stats) => new(
+        stats.Clicks, stats.Bots, stats.UniqueVisitors, stats.ByDay, stats.ByHour.Count > 0 ? stats.ByHour : null,
+        stats[Dimension.ReferrerDomain], stats[Dimension.Referrer], stats[Dimension.SourcePage],
+        stats[Dimension.UtmSource], stats[Dimension.UtmMedium], stats[Dimension.UtmCampaign], stats[Dimension.UtmTerm],
+        stats[Dimension.UtmContent], stats[Dimension.DeviceType], stats[Dimension.Os], stats[Dimension.Browser],
+        stats[Dimension.Country]);
+}
+
+/// <summary>Counts: per link, and across links per destination domain and per source page.</summary>
+public static class StatsApi
+{
+    public const int DefaultRangeDays = 30;
+
+    public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
+    {
+        var links = app.MapGroup("/api/links").WithTags("Stats")
+            .RequireAuthorization(ApiServices.ApiPolicy).RequireRateLimiting(ApiServices.ApiPolicy);
+        links.MapGet("/{slug}/stats", GetLinkStats);
+        links.MapGet("/{slug}/clicks", GetRecentClicks);
+
+        var stats = app.MapGroup("/api/stats").WithTags("Stats")
+            .RequireAuthorization(ApiServices.ApiPolicy).RequireRateLimiting(ApiServices.ApiPolicy);
+        stats.MapGet("/summary", GetSummary);
+        stats.MapGet("/domains", GetDomains);
+        stats.MapGet("/pages", GetPages);
+        return app;
+    }
+
+    public static async Task<Results<Ok<StatsResponse>, NotFound<ProblemDetails>>> GetLinkStats(
+        string slug, LinkCatalog catalog, StatsReader reader, TimeProvider time, CancellationToken ct,
+        DateOnly? from = null, DateOnly? to = null)
+    {
+        var link = await catalog.FindAsync(slug, ct);
+        if (link is null)
+            return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
+        var (first, last) = Range(from, to, time);
+        return TypedResults.Ok(StatsResponse.From(await reader.ReadAsync(StatsSubject.Link(link.Id), first, last)));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<System.Text.Json.JsonElement>>, NotFound<ProblemDetails>>> GetRecentClicks(
+        string slug, LinkCatalog catalog, StatsReader reader, CancellationToken ct, int limit = 100)
+    {
+        var link = await catalog.FindAsync(slug, ct);
+        if (link is null)
+            return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
+        var clicks = await reader.ReadRecentAsync(Math.Clamp(limit, 1, 1000),
+            click => click.TryGetProperty("link", out var id) && id.GetInt64() == link.Id);
+        return TypedResults.Ok(clicks);
+    }
+
+    public static async Task<Ok<StatsResponse>> GetSummary(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
+    {
+        var (first, last) = Range(from, to, time);
+        return TypedResults.Ok(StatsResponse.From(await reader.ReadAsync(StatsSubject.Global, first, last)));
+    }
+
+    public static async Task<Ok<IReadOnlyList<KeyCount>>> GetDomains(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
+    {
+        var (first, last) = Range(from, to, time);
+        return TypedResults.Ok((await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000))[Dimension.DestinationDomain]);
+    }
+
+    public static async Task<Ok<IReadOnlyList<KeyCount>>> GetPages(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
+    {
+        var (first, last) = Range(from, to, time);
+        return TypedResults.Ok((await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000))[Dimension.SourcePage]);
+    }
+
+    /// <summary>Defaults to the last 30 days, today included.</summary>
+    public static (DateOnly From, DateOnly To) Range(DateOnly? from, DateOnly? to, TimeProvider time)
+    {
+        var last = to ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var first = from ?? last.AddDays(-(DefaultRangeDays - 1));
+        return first <= last ? (first, last) : (last, first);
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs Redirector on this machine with its defaults: SQLite under data/, Redis on localhost:6379.
+# When nothing answers there, it installs redis-server if needed and starts one with its data under data/redis.
+set -euo pipefail
+root=$(cd "$(dirname "$0")" && pwd)
+cd "$root"
+redis_url=${ConnectionStrings__Redis:-localhost:6379}
+host=${redis_url%%:*}; port=${redis_url##*:}; port=${port%%,*}
+if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+  if ! command -v redis-server >/dev/null; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+  fi
+  mkdir -p data/redis
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$root/data/redis" --appendonly yes --appendfsync everysec --daemonize yes \
+    --logfile "$root/data/redis/redis.log"
+  echo "Started redis-server on port $port (data in data/redis)"
+fi
+exec dotnet run --project src/Redirector -c Release -- --urls "${URLS:-http://0.0.0.0:8080}"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the tests need when it is missing: redis-server (the tests start their own), Chromium
+# (browser tests drive /usr/bin/chromium; Playwright never downloads a browser here), Node.js/npm (the
+# build fetches the ua-parser rules with npm) and PostgreSQL (multi-node tests). Safe to run again.
+set -euo pipefail
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Json;
+using Redirector.Stats;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Core;
+
+/// <summary>Clicks go through the real pipeline into a real Redis and are read back through the API.</summary>
+public sealed class CountingTests
+{
+    [Fact]
+    public async Task Every_click_is_counted_once_with_its_breakdowns()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/sale", slug = "sale", utm = new { source = "newsletter", medium = "email" } });
+        using var visitor = app.CreateVisitorClient();
+
+        const int desktopClicks = 120, phoneClicks = 80, facebookClicks = 30;
+        for (var i = 0; i < desktopClicks; i++)
+            await ClickAsync(visitor, "/sale", Agents.ChromeWindows, "https://www.google.com/search?q=sale");
+        for (var i = 0; i < phoneClicks; i++)
+            await ClickAsync(visitor, "/sale?utm_source=facebook&utm_campaign=black-friday", Agents.SafariIphone, "https://blog.example.org/post/1#top");
+        for (var i = 0; i < facebookClicks; i++)
+            await ClickAsync(visitor, "/sale?utm_source=facebook", Agents.SafariIphone, null);
+        for (var i = 0; i < 7; i++)
+            await ClickAsync(visitor, "/sale", Agents.Slackbot, null);
+        await app.FlushClicksAsync();
+
+        var stats = await GetStatsAsync(app, "sale");
+        Assert.Equal(desktopClicks + phoneClicks + facebookClicks, stats.Clicks);
+        Assert.Equal(7, stats.Bots);
+        Assert.Equal(stats.Clicks, stats.ByDay.Sum(d => d.Clicks));
+        Assert.Equal(
+            [("newsletter", desktopClicks), ("facebook", phoneClicks + facebookClicks)],
+            stats.UtmSources.Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal([("email", desktopClicks + phoneClicks + facebookClicks)], stats.UtmMediums.Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal([("black-friday", phoneClicks)], stats.UtmCampaigns.Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal(
+            [("google.com", desktopClicks), ("blog.example.org", phoneClicks), ("(direct)", facebookClicks)],
+            stats.ReferrerDomains.Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal(
+            [("https://www.google.com/search?q=sale", desktopClicks), ("https://blog.example.org/post/1", phoneClicks)],
+            stats.Referrers.Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal(
+            [("https://www.google.com/search", desktopClicks), ("https://blog.example.org/post/1", phoneClicks)],
+            stats.SourcePages.Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal(
+            [("desktop", desktopClicks), ("mobile", phoneClicks + facebookClicks), ("bot", 7)],
+            stats.DeviceTypes.OrderByDescending(k => k.Key == "desktop").ThenByDescending(k => k.Clicks).Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal(desktopClicks, stats.OperatingSystems.Single(k => k.Key == "Windows").Clicks);
+        Assert.Equal(phoneClicks + facebookClicks, stats.OperatingSystems.Single(k => k.Key == "iOS").Clicks);
+        Assert.Equal(desktopClicks, stats.Browsers.Single(k => k.Key == "Chrome").Clicks);
+        Assert.Empty(stats.Countries);
+
+        using var api = app.CreateApiClient();
+        var domains = await api.GetFromJsonAsync<List<Analytics.KeyCount>>("/api/stats/domains");
+        Assert.Equal([("shop.example.com", desktopClicks + phoneClicks + facebookClicks)], domains!.Select(k => (k.Key, (int)k.Clicks)));
+        var pages = await api.GetFromJsonAsync<List<Analytics.KeyCount>>("/api/stats/pages");
+        Assert.Equal(desktopClicks, pages!.Single(p => p.Key == "https://www.google.com/search").Clicks);
+    }
+
+    [Fact]
+    public async Task Head_requests_and_prefetches_are_redirected_but_not_counted()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "pre" });
+        using var visitor = app.CreateVisitorClient();
+
+        using (var head = await visitor.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/pre")))
+            Assert.Equal(HttpStatusCode.Found, head.StatusCode);
+        foreach (var (header, value) in new[] { ("Sec-Purpose", "prefetch"), ("Sec-Purpose", "prefetch;prerender"), ("Purpose", "prefetch") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/pre");
+            request.Headers.TryAddWithoutValidation(header, value);
+            request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+            using var response = await visitor.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        }
+        await ClickAsync(visitor, "/pre", Agents.ChromeWindows, null);
+        await app.FlushClicksAsync();
+
+        var stats = await GetStatsAsync(app, "pre");
+        Assert.Equal(1, stats.Clicks);
+        Assert.Equal(0, stats.Bots);
+    }
+
+    [Fact]
+    public async Task Preview_bots_are_redirected_and_counted_apart()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "bots" });
+        using var visitor = app.CreateVisitorClient();
+        foreach (var agent in new[] { Agents.Slackbot, Agents.Facebook, "curl/8.5.0" })
+        {
+            using var response = await ClickAsync(visitor, "/bots", agent, null);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        }
+        await app.FlushClicksAsync();
+
+        var stats = await GetStatsAsync(app, "bots");
+        Assert.Equal(0, stats.Clicks);
+        Assert.Equal(3, stats.Bots);
+        Assert.Equal(0, stats.UniqueVisitors);
+    }
+
+    [Fact]
+    public async Task Clicks_on_a_real_socket_count_unique_visitors_by_address_and_agent()
+    {
+        await using var app = new RedirectorApplication();
+        var address = app.StartKestrel();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "uniq" });
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        string[] agents = [Agents.ChromeWindows, Agents.SafariIphone, Agents.ChromeWindows + " Extra/1"];
+        for (var i = 0; i < 30; i++)
+            await ClickAsync(visitor, "/uniq", agents[i % agents.Length], null);
+        await app.FlushClicksAsync();
+
+        var stats = await GetStatsAsync(app, "uniq");
+        Assert.Equal(30, stats.Clicks);
+        Assert.Equal(3, stats.UniqueVisitors);
+    }
+
+    internal static async Task<HttpResponseMessage> ClickAsync(HttpClient client, string path, string userAgent, string? referrer)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+        if (referrer is not null)
+            request.Headers.TryAddWithoutValidation("Referer", referrer);
+        var response = await client.SendAsync(request);
+        Assert.True(response.StatusCode is HttpStatusCode.Found or HttpStatusCode.MovedPermanently or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect,
+            $"expected a redirect, got {(int)response.StatusCode}");
+        return response;
+    }
+
+    internal static async Task<StatsResponse> GetStatsAsync(RedirectorApplication app, string slug)
+    {
+        using var api = app.CreateApiClient();
+        return (await api.GetFromJsonAsync<StatsResponse>($"/api/links/{slug}/stats"))!;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Redirector.Clicks;
+using Redirector.Links;
+
+namespace Redirector.Tests.Infrastructure;
+
+/// <summary>
+/// The whole service for one test: its own SQLite file and data directory, its own redis-server, real HTTP.
+/// Nothing is shared between tests.
+/// </summary>
+public sealed class RedirectorApplication : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "test-api-key-0123456789abcdef";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public RedirectorApplication(RedisServer? redis = null, IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    {
+        Redis = redis ?? new RedisServer();
+        OwnsRedis = redis is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("redirector-test-").FullName;
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Catalog"] = $"Data Source={Path.Combine(DataDirectory, "catalog.db")}",
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["Analytics:DataDirectory"] = DataDirectory,
+            ["Api:InitialKey"] = ApiKey,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            _settings[key] = value;
+    }
+
+    public RedisServer Redis { get; }
+
+    public string DataDirectory { get; }
+
+    private bool OwnsRedis { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
+        builder.UseEnvironment("Testing");
+    }
+
+    /// <summary>Serves on a real loopback port (for browsers and socket-level tests) and returns its address.</summary>
+    public Uri StartKestrel()
+    {
+        var port = RedisServer.FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        UseKestrel(port);
+        ClientOptions.BaseAddress = address;
+        StartServer();
+        return address;
+    }
+
+    /// <summary>A client that does not follow redirects, so tests see the 302 itself.</summary>
+    public HttpClient CreateVisitorClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
+
+    public HttpClient CreateApiClient(string? key = ApiKey)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
+        if (key is not null)
+            client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    public async Task<LinkResponse> CreateLinkAsync(object request)
+    {
+        using var client = CreateApiClient();
+        using var response = await client.PostAsJsonAsync("/api/links", request);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"Creating a link failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<LinkResponse>())!;
+    }
+
+    /// <summary>Waits until every click answered so far is in Redis or the spool.</summary>
+    public Task FlushClicksAsync() => Services.GetRequiredService<ClickQueue>().FlushAsync();
+
+    /// <summary>Waits until the spool is empty, i.e. every click reached Redis.</summary>
+    public async Task WaitForSpoolDrainedAsync(TimeSpan? timeout = null)
+    {
+        var pipeline = Services.GetRequiredService<ClickPipeline>();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await FlushClicksAsync();
+            if (pipeline.SpooledBatches == 0)
+                return;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{pipeline.SpooledBatches} batches still in the spool");
+            await Task.Delay(100);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (OwnsRedis)
+            Redis.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

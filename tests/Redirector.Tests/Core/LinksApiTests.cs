@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Redirector.Links;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Core;
+
+public sealed class LinksApiTests
+{
+    [Fact]
+    public async Task Api_calls_without_a_valid_key_are_refused_with_401()
+    {
+        await using var app = new RedirectorApplication();
+        foreach (var key in new[] { null, "wrong-key", new string('x', 5000) })
+        {
+            using var client = app.CreateApiClient(key);
+            using var response = await client.GetAsync("/api/links");
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task A_created_link_redirects_with_its_utm_tags_and_the_requests_overrides()
+    {
+        await using var app = new RedirectorApplication();
+        var link = await app.CreateLinkAsync(new
+        {
+            url = "https://example.com/landing?ref=1&utm_medium=kept",
+            slug = "spring",
+            title = "Spring sale",
+            tags = new[] { "sale", "spring" },
+            utm = new { source = "newsletter", medium = "email", campaign = "spring" },
+        });
+        Assert.Equal("spring", link.Slug);
+        Assert.EndsWith("/spring", link.ShortUrl);
+        Assert.Equal(302, link.RedirectType);
+
+        using var visitor = app.CreateVisitorClient();
+        using var plain = await visitor.GetAsync("/spring");
+        Assert.Equal(HttpStatusCode.Found, plain.StatusCode);
+        Assert.Equal("https://example.com/landing?ref=1&utm_medium=kept&utm_source=newsletter&utm_campaign=spring", plain.Headers.Location!.OriginalString);
+        Assert.True(plain.Headers.CacheControl is { Private: true, NoStore: true });
+        Assert.Equal("noindex", plain.Headers.GetValues("X-Robots-Tag").Single());
+
+        using var overridden = await visitor.GetAsync("/spring?utm_source=facebook&gclid=abc");
+        Assert.Equal("https://example.com/landing?ref=1&utm_medium=kept&utm_campaign=spring&utm_source=facebook&gclid=abc",
+            overridden.Headers.Location!.OriginalString);
+    }
+
+    [Theory]
+    [InlineData(301, HttpStatusCode.MovedPermanently)]
+    [InlineData(307, HttpStatusCode.TemporaryRedirect)]
+    [InlineData(308, HttpStatusCode.PermanentRedirect)]
+    public async Task The_redirect_type_is_the_links(int type, HttpStatusCode expected)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "typed", redirectType = type });
+        using var visitor = app.CreateVisitorClient();
+        using var response = await visitor.GetAsync("/typed");
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("data:text/html,<script>alert(1)</script>")]
+    [InlineData("file:///etc/passwd")]
+    [InlineData("/relative/path")]
+    [InlineData("//evil.example")]
+    [InlineData("https:evil.example")]
+    [InlineData("https://good.example\\@evil.example")]
+    [InlineData("https://user:pass@evil.example/")]
+    [InlineData("https://example.com/a\r\nSet-Cookie: x=1")]
+    [InlineData("ftp://example.com/file")]
+    [InlineData("")]
+    public async Task Unsafe_destinations_are_refused_with_a_problem_naming_the_url(string url)
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        using var response = await api.PostAsJsonAsync("/api/links", new { url });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(body.RootElement.GetProperty("errors").TryGetProperty("url", out _));
+    }
+
+    [Fact]
+    public async Task Overlong_destinations_are_refused()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        using var response = await api.PostAsJsonAsync("/api/links", new { url = "https://example.com/" + new string('a', 4100) });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("Admin")]
+    [InlineData("healthz")]
+    [InlineData("has space")]
+    [InlineData("slash/inside")]
+    [InlineData("émoji")]
+    public async Task Reserved_or_malformed_slugs_are_refused(string slug)
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        using var response = await api.PostAsJsonAsync("/api/links", new { url = "https://example.com/", slug });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"slug\"", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Generated_slugs_are_seven_base62_characters_and_differ()
+    {
+        await using var app = new RedirectorApplication();
+        var slugs = new HashSet<string>();
+        for (var i = 0; i < 20; i++)
+            slugs.Add((await app.CreateLinkAsync(new { url = "https://example.com/" + i })).Slug);
+        Assert.Equal(20, slugs.Count);
+        Assert.All(slugs, s => Assert.Matches("^[0-9A-Za-z]{7}$", s));
+    }
+
+    [Fact]
+    public async Task Slugs_are_case_sensitive_and_a_taken_slug_answers_409()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://a.example/", slug = "Promo" });
+        await app.CreateLinkAsync(new { url = "https://b.example/", slug = "promo" });
+        using var api = app.CreateApiClient();
+        using var duplicate = await api.PostAsJsonAsync("/api/links", new { url = "https://c.example/", slug = "Promo" });
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+
+        using var visitor = app.CreateVisitorClient();
+        Assert.Equal("https://a.example/", (await visitor.GetAsync("/Promo")).Headers.Location!.OriginalString);
+        Assert.Equal("https://b.example/", (await visitor.GetAsync("/promo")).Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_creates_of_one_slug_give_one_201_and_49_409s()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            api.PostAsJsonAsync("/api/links", new { url = $"https://example.com/{i}", slug = "race" })));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(49, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        var winner = await responses.Single(r => r.StatusCode == HttpStatusCode.Created).Content.ReadFromJsonAsync<LinkResponse>();
+        using var visitor = app.CreateVisitorClient();
+        Assert.Equal(winner!.Url, (await visitor.GetAsync("/race")).Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task Patch_changes_only_what_it_names_and_detects_concurrent_edits()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "edit", title = "Before", tags = new[] { "a" } });
+        using var api = app.CreateApiClient();
+
+        using var read = await api.GetAsync("/api/links/edit");
+        var etag = read.Headers.ETag!.ToString();
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, "/api/links/edit") { Content = JsonContent.Create(new { title = "After" }) };
+        patch.Headers.TryAddWithoutValidation("If-Match", etag);
+        using var patched = await api.SendAsync(patch);
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var link = await patched.Content.ReadFromJsonAsync<LinkResponse>();
+        Assert.Equal("After", link!.Title);
+        Assert.Equal(["a"], link.Tags);
+
+        using var stale = new HttpRequestMessage(HttpMethod.Patch, "/api/links/edit") { Content = JsonContent.Create(new { title = "Lost" }) };
+        stale.Headers.TryAddWithoutValidation("If-Match", etag);
+        using var conflict = await api.SendAsync(stale);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, conflict.StatusCode);
+        Assert.Equal("After", (await api.GetFromJsonAsync<LinkResponse>("/api/links/edit"))!.Title);
+
+        using var bad = await api.PatchAsJsonAsync("/api/links/edit", new { url = "javascript:alert(1)" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Disabling_expiring_and_deleting_a_link_stops_its_redirect()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://example.com/1", slug = "off" });
+        await app.CreateLinkAsync(new { url = "https://example.com/2", slug = "old", expiresAt = DateTimeOffset.UtcNow.AddDays(-1) });
+        await app.CreateLinkAsync(new { url = "https://example.com/3", slug = "gone" });
+        using var api = app.CreateApiClient();
+        using var visitor = app.CreateVisitorClient();
+        Assert.Equal(HttpStatusCode.Found, (await visitor.GetAsync("/off")).StatusCode);
+
+        (await api.PatchAsJsonAsync("/api/links/off", new { enabled = false })).EnsureSuccessStatusCode();
+        (await api.DeleteAsync("/api/links/gone")).EnsureSuccessStatusCode();
+
+        foreach (var slug in new[] { "off", "old", "gone", "never-existed" })
+        {
+            using var response = await visitor.GetAsync("/" + slug);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+            Assert.Contains("This link does not exist", await response.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/gone")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.DeleteAsync("/api/links/gone")).StatusCode);
+
+        (await api.PatchAsJsonAsync("/api/links/old", new { expiresAt = (DateTimeOffset?)null })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Found, (await visitor.GetAsync("/old")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_list_pages_searches_and_filters_by_tag()
+    {
+        await using var app = new RedirectorApplication();
+        for (var i = 0; i < 12; i++)
+            await app.CreateLinkAsync(new { url = $"https://shop{i}.example/", slug = $"item-{i}", tags = i % 3 == 0 ? new[] { "sale" } : new[] { "news" } });
+        using var api = app.CreateApiClient();
+
+        var page = await api.GetFromJsonAsync<LinkListResponse>("/api/links?pageSize=5&page=3");
+        Assert.Equal(12, page!.Total);
+        Assert.Equal(2, page.Items.Count);
+        var tagged = await api.GetFromJsonAsync<LinkListResponse>("/api/links?tag=sale");
+        Assert.Equal(["item-9", "item-6", "item-3", "item-0"], tagged!.Items.Select(l => l.Slug));
+        var found = await api.GetFromJsonAsync<LinkListResponse>("/api/links?search=SHOP1");
+        Assert.Equal(["item-11", "item-10", "item-1"], found!.Items.Select(l => l.Slug));
+    }
+
+    [Fact]
+    public async Task Unknown_slugs_answer_404_in_the_api()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/nope/stats")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PatchAsJsonAsync("/api/links/nope", new { title = "x" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApi_and_health_endpoints_answer()
+    {
+        await using var app = new RedirectorApplication();
+        using var client = app.CreateVisitorClient();
+        var openApi = await client.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/links/{slug}/stats", openApi);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        using var ready = JsonDocument.Parse(await client.GetStringAsync("/readyz"));
+        Assert.Equal("healthy", ready.RootElement.GetProperty("checks").GetProperty("catalog").GetProperty("status").GetString());
+    }
+}

@@ -10,13 +10,14 @@ namespace Redirector.UserAgents;
 /// <remarks>
 /// The result is a set of alternatives (one per branch of an alternation); at least one occurs in any
 /// match. Anything the walker does not fully understand yields null — no pre-filter, never a wrong one.
+/// A class of one letter's two cases ("[Ss]pider", common in uap-core) makes its literal case-insensitive.
 /// </remarks>
 internal static class RequiredLiterals
 {
     // Shorter literals occur in nearly every agent and would cost a search without ruling anything out.
     private const int MinimumLength = 2;
 
-    public static IReadOnlyList<string>? Find(string pattern)
+    public static RequiredLiteral[]? Find(string pattern)
     {
         var walker = new Walker(pattern);
         try
@@ -38,9 +39,9 @@ internal static class RequiredLiterals
 
         public bool AtEnd => _position == pattern.Length;
 
-        public string[]? Alternation()
+        public RequiredLiteral[]? Alternation()
         {
-            var alternatives = new List<string>();
+            var alternatives = new List<RequiredLiteral>();
             var everyBranchRequiresText = true;
             while (true)
             {
@@ -60,13 +61,14 @@ internal static class RequiredLiterals
             }
         }
 
-        private string[]? Sequence()
+        private RequiredLiteral[]? Sequence()
         {
-            string[]? best = null;
+            RequiredLiteral[]? best = null;
             var run = new StringBuilder();
-            string[]? pendingGroup = null;
+            var runIgnoresCase = false;
+            RequiredLiteral[]? pendingGroup = null;
 
-            void Consider(string[]? candidate)
+            void Consider(RequiredLiteral[]? candidate)
             {
                 if (candidate is not null && Score(candidate) > Score(best))
                     best = candidate;
@@ -75,8 +77,9 @@ internal static class RequiredLiterals
             void FlushRun()
             {
                 if (run.Length > 0)
-                    Consider([run.ToString()]);
+                    Consider([new RequiredLiteral(run.ToString(), runIgnoresCase)]);
                 run.Clear();
+                runIgnoresCase = false;
             }
 
             while (_position < pattern.Length && pattern[_position] is not ('|' or ')'))
@@ -119,8 +122,15 @@ internal static class RequiredLiterals
                 }
                 else if (c == '[')
                 {
-                    FlushRun();
-                    SkipCharacterClass();
+                    if (CharacterClass() is { } letter)
+                    {
+                        run.Append(letter);
+                        runIgnoresCase = true;
+                    }
+                    else
+                    {
+                        FlushRun();
+                    }
                 }
                 else if (c is '.' or '^' or '$')
                 {
@@ -139,7 +149,7 @@ internal static class RequiredLiterals
             return best;
         }
 
-        private string[]? Group()
+        private RequiredLiteral[]? Group()
         {
             _position++;
             var lookaround = false;
@@ -177,8 +187,10 @@ internal static class RequiredLiterals
             throw new UnsupportedSyntaxException(); // \x41, \u0041, \p{..}, back-references: not worth modelling
         }
 
-        private void SkipCharacterClass()
+        /// <returns>The letter when the class is exactly one letter in both cases, such as [Ss].</returns>
+        private char? CharacterClass()
         {
+            var start = _position;
             _position++;
             if (_position < pattern.Length && pattern[_position] == '^')
                 _position++;
@@ -189,6 +201,12 @@ internal static class RequiredLiterals
             if (_position >= pattern.Length)
                 throw new UnsupportedSyntaxException();
             _position++;
+
+            var members = pattern.AsSpan(start + 1, _position - start - 2);
+            return members.Length == 2 && char.IsAsciiLetter(members[0]) && members[0] != members[1]
+                && char.ToLowerInvariant(members[0]) == char.ToLowerInvariant(members[1])
+                ? char.ToLowerInvariant(members[0])
+                : null;
         }
 
         /// <returns>The minimum number of repetitions the quantifier allows.</returns>
@@ -219,12 +237,15 @@ internal static class RequiredLiterals
             return minimum;
         }
 
-        private static int Score(string[]? alternatives)
+        private static int Score(RequiredLiteral[]? alternatives)
         {
             if (alternatives is null || alternatives.Length == 0)
                 return 0;
-            var shortest = alternatives.Min(a => a.Length);
+            var shortest = alternatives.Min(a => a.Text.Length);
             return shortest < MinimumLength ? 0 : shortest;
         }
     }
 }
+
+/// <summary>Text that must occur in a match; when <paramref name="IgnoreCase"/>, in any letter case.</summary>
+internal readonly record struct RequiredLiteral(string Text, bool IgnoreCase);

@@ -16,11 +16,12 @@ internal abstract class UapRule<TResult>
     {
         var options = RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
         _regex = new Regex(pattern, options, MatchTimeout);
-        var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        _requiredLiteralIds = RequiredLiterals.Find(pattern)?.Select(l => literals.Add(l, comparison)).ToArray();
+        _requiredLiteralIds = RequiredLiterals.Find(pattern)
+            ?.Select(l => literals.Add(l with { IgnoreCase = l.IgnoreCase || ignoreCase }))
+            .ToArray();
     }
 
-    public TResult? TryParse(ref LiteralScan scan)
+    public TResult? TryParse(in LiteralScan scan)
     {
         if (_requiredLiteralIds is not null && !scan.AnyOccurs(_requiredLiteralIds))
             return null;
@@ -47,11 +48,11 @@ internal sealed class UapRuleList<TResult>(IReadOnlyList<UapRule<TResult>> rules
 {
     public int Count => rules.Count;
 
-    public TResult? FirstMatch(ref LiteralScan scan)
+    public TResult? FirstMatch(in LiteralScan scan)
     {
         foreach (var rule in rules)
         {
-            if (rule.TryParse(ref scan) is { } result)
+            if (rule.TryParse(in scan) is { } result)
                 return result;
         }
 

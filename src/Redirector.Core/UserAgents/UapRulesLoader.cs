@@ -23,11 +23,13 @@ internal static class UapRulesLoader
             Regex(e), e.Get("regex_flag") == "i", literals, e.Get("device_replacement"), e.Get("brand_replacement"),
             e.Get("model_replacement")));
 
-        return new UapRuleSet(
+        var ruleSet = new UapRuleSet(
             new UapRuleList<BrowserInfo>([.. browsers]),
             new UapRuleList<OsInfo>([.. systems]),
             new UapRuleList<DeviceInfo>([.. devices]),
             literals);
+        literals.Seal();
+        return ruleSet;
     }
 
     private static string Regex(Entry entry) =>

@@ -12,8 +12,8 @@ public sealed class UserAgentParser
 
     private const string EmbeddedRegexes = "Redirector.UserAgents.regexes.yaml";
 
-    // Past this many distinct pre-filter literals the per-parse memo moves from the stack to a pooled array.
-    private const int StackMemoLimit = 2048;
+    // Past this many distinct pre-filter literals the per-parse flags move from the stack to a pooled array.
+    private const int StackLiteralLimit = 4096;
 
     private static readonly Lazy<UserAgentParser> EmbeddedDefault = new(LoadEmbedded, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -51,28 +51,28 @@ public sealed class UserAgentParser
             return UserAgentInfo.Unknown;
 
         var literalCount = _rules.Literals.Count;
-        byte[]? rented = null;
-        var memo = literalCount <= StackMemoLimit
-            ? stackalloc byte[literalCount]
-            : (rented = ArrayPool<byte>.Shared.Rent(literalCount)).AsSpan(0, literalCount);
-        memo.Clear();
+        bool[]? rented = null;
+        var present = literalCount <= StackLiteralLimit
+            ? stackalloc bool[literalCount]
+            : (rented = ArrayPool<bool>.Shared.Rent(literalCount)).AsSpan(0, literalCount);
         try
         {
-            var scan = new LiteralScan(userAgent, _rules.Literals, memo);
-            var browser = _rules.Browsers.FirstMatch(ref scan) ?? BrowserInfo.Unknown;
-            var os = _rules.OperatingSystems.FirstMatch(ref scan) ?? OsInfo.Unknown;
-            var device = _rules.Devices.FirstMatch(ref scan) ?? DeviceInfo.Unknown;
+            _rules.Literals.MarkPresent(userAgent, present);
+            var scan = new LiteralScan(userAgent, present);
+            var browser = _rules.Browsers.FirstMatch(in scan) ?? BrowserInfo.Unknown;
+            var os = _rules.OperatingSystems.FirstMatch(in scan) ?? OsInfo.Unknown;
+            var device = _rules.Devices.FirstMatch(in scan) ?? DeviceInfo.Unknown;
             var type = DeviceClassifier.Classify(userAgent, browser, os, device);
             return new UserAgentInfo(browser, os, device, type, type == DeviceType.Bot);
         }
         finally
         {
             if (rented is not null)
-                ArrayPool<byte>.Shared.Return(rented);
+                ArrayPool<bool>.Shared.Return(rented);
         }
     }
 
-    private static UserAgentParser LoadEmbedded()
+    internal static UserAgentParser LoadEmbedded()
     {
         using var stream = typeof(UserAgentParser).Assembly.GetManifestResourceStream(EmbeddedRegexes)
             ?? throw new InvalidOperationException($"The embedded resource {EmbeddedRegexes} is missing.");

@@ -9,12 +9,16 @@ internal abstract class UapRule<TResult>
     // A pathological agent must not stall a click; a rule that times out is treated as not matching.
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
 
+    // Compiled roughly halves the mean parse (measured with bench `ua`) for ~100 ms more at load; the
+    // pre-filter already keeps most patterns from ever running, so the remaining ones are worth compiling.
+    private const RegexOptions BaseOptions = RegexOptions.CultureInvariant | RegexOptions.Compiled;
+
     private readonly Regex _regex;
     private readonly int[]? _requiredLiteralIds;
 
     protected UapRule(string pattern, bool ignoreCase, LiteralTable literals)
     {
-        var options = RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
+        var options = BaseOptions | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
         _regex = new Regex(pattern, options, MatchTimeout);
         _requiredLiteralIds = RequiredLiterals.Find(pattern)
             ?.Select(l => literals.Add(l with { IgnoreCase = l.IgnoreCase || ignoreCase }))

@@ -1,0 +1,25 @@
+namespace Redirector.UserAgents;
+
+/// <summary>The ua-parser "user_agent" result; versions stay strings because they are not always numeric ("1pre").</summary>
+public sealed record BrowserInfo(string Family, string? Major, string? Minor, string? Patch)
+{
+    /// <summary>A fourth version part (Chrome's build number "3029.83" → "83"), which the reference ports also report.</summary>
+    public string? PatchMinor { get; init; }
+
+    internal static readonly BrowserInfo Unknown = new(UserAgentParser.OtherFamily, null, null, null);
+}
+
+public sealed record OsInfo(string Family, string? Major, string? Minor, string? Patch, string? PatchMinor)
+{
+    internal static readonly OsInfo Unknown = new(UserAgentParser.OtherFamily, null, null, null, null);
+}
+
+public sealed record DeviceInfo(string Family, string? Brand, string? Model)
+{
+    internal static readonly DeviceInfo Unknown = new(UserAgentParser.OtherFamily, null, null);
+}
+
+public sealed record UserAgentInfo(BrowserInfo Browser, OsInfo Os, DeviceInfo Device, DeviceType DeviceType, bool IsBot)
+{
+    internal static readonly UserAgentInfo Unknown = new(BrowserInfo.Unknown, OsInfo.Unknown, DeviceInfo.Unknown, DeviceType.Other, false);
+}

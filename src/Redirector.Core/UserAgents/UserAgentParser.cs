@@ -1,0 +1,82 @@
+using System.Buffers;
+
+namespace Redirector.UserAgents;
+
+/// <summary>
+/// A port of the ua-parser specification (uap-core docs/specification.md) over a regexes.yaml rule file,
+/// plus Redirector's device type and bot classification on top of its result.
+/// </summary>
+public sealed class UserAgentParser
+{
+    internal const string OtherFamily = "Other";
+
+    private const string EmbeddedRegexes = "Redirector.UserAgents.regexes.yaml";
+
+    // Past this many distinct pre-filter literals the per-parse flags move from the stack to a pooled array.
+    private const int StackLiteralLimit = 4096;
+
+    private static readonly Lazy<UserAgentParser> EmbeddedDefault = new(LoadEmbedded, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly UapRuleSet _rules;
+
+    private UserAgentParser(UapRuleSet rules) => _rules = rules;
+
+    /// <summary>The rules embedded at build time (uap-core pinned in UserAgents/package-lock.json).</summary>
+    public static UserAgentParser Default => EmbeddedDefault.Value;
+
+    internal int RuleCount => _rules.Browsers.Count + _rules.OperatingSystems.Count + _rules.Devices.Count;
+
+    public static UserAgentParser FromYaml(string yaml)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        using var reader = new StringReader(yaml);
+        return FromYaml(reader);
+    }
+
+    public static UserAgentParser FromYaml(TextReader yaml)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        return new UserAgentParser(UapRulesLoader.Load(yaml));
+    }
+
+    public static UserAgentParser FromFile(string path)
+    {
+        using var reader = File.OpenText(path);
+        return FromYaml(reader);
+    }
+
+    public UserAgentInfo Parse(string? userAgent)
+    {
+        if (string.IsNullOrEmpty(userAgent))
+            return UserAgentInfo.Unknown;
+
+        var literalCount = _rules.Literals.Count;
+        bool[]? rented = null;
+        var present = literalCount <= StackLiteralLimit
+            ? stackalloc bool[literalCount]
+            : (rented = ArrayPool<bool>.Shared.Rent(literalCount)).AsSpan(0, literalCount);
+        try
+        {
+            _rules.Literals.MarkPresent(userAgent, present);
+            var scan = new LiteralScan(userAgent, present);
+            var browser = _rules.Browsers.FirstMatch(in scan) ?? BrowserInfo.Unknown;
+            var os = _rules.OperatingSystems.FirstMatch(in scan) ?? OsInfo.Unknown;
+            var device = _rules.Devices.FirstMatch(in scan) ?? DeviceInfo.Unknown;
+            var type = DeviceClassifier.Classify(userAgent, browser, os, device);
+            return new UserAgentInfo(browser, os, device, type, type == DeviceType.Bot);
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<bool>.Shared.Return(rented);
+        }
+    }
+
+    internal static UserAgentParser LoadEmbedded()
+    {
+        using var stream = typeof(UserAgentParser).Assembly.GetManifestResourceStream(EmbeddedRegexes)
+            ?? throw new InvalidOperationException($"The embedded resource {EmbeddedRegexes} is missing.");
+        using var reader = new StreamReader(stream);
+        return FromYaml(reader);
+    }
+}

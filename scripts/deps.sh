@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: redis-server (the tests start their own), Chromium
 # (browser tests drive /usr/bin/chromium; Playwright never downloads a browser here), Node.js/npm (the
-# build fetches the ua-parser rules with npm) and PostgreSQL (multi-node tests). Safe to run again.
+# build fetches the ua-parser rules with npm), uap-core (the ua-parser conformance data) and PostgreSQL (multi-node tests). Safe to run again.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v npm >/dev/null || missing+=(npm)
+# The ua-parser conformance data (test_ua.yaml...) is not in the npm package; Debian ships it.
+[ -f /usr/share/uap-core/tests/test_ua.yaml ] || missing+=(uap-core)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -37,9 +37,6 @@ public sealed class AnalyticsOptions
 
     /// <summary>A header set by a trusted proxy that carries the visitor's country (e.g. CF-IPCountry); off when empty.</summary>
     public string? CountryHeader { get; set; }
-
-    /// <summary>Capacity of the cache of parsed user agents.</summary>
-    [Range(1, 10_000_000)] public int UserAgentCacheSize { get; set; } = 10_000;
 }
 
 /// <summary>Settings of the Redis connection (section "Redis"); the address is ConnectionStrings:Redis.</summary>

@@ -24,8 +24,7 @@ public static class ClickServices
         services.AddSingleton<ClickQueue>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<VisitorHasher>();
-        services.AddSingleton(sp => new CachedUserAgentParser(
-            UserAgentParser.Default, sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value.UserAgentCacheSize));
+        services.AddUserAgentParsing(builder.Configuration);
         services.AddSingleton<ClickEnricher>();
         services.AddSingleton<ClickTracker>();
         services.AddSingleton(sp =>

@@ -6,8 +6,10 @@ namespace Redirector.UserAgents;
 internal abstract class UapRule<TResult>
     where TResult : class
 {
-    // A pathological agent must not stall a click; a rule that times out is treated as not matching.
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
+    // A pathological agent must not stall the pipeline; a rule that times out is treated as not matching.
+    // The limit is wall-clock time, so it is generous: on a loaded machine a normal match can be descheduled
+    // for a few hundred milliseconds, and misclassifying it then would be a wrong count, not a slow one.
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
 
     // Compiled roughly halves the mean parse (measured with bench `ua`) for ~100 ms more at load; the
     // pre-filter already keeps most patterns from ever running, so the remaining ones are worth compiling.

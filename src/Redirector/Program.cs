@@ -2,12 +2,15 @@ using Redirector.Api;
 using Redirector.Catalog;
 using Redirector.Clicks;
 using Redirector.Health;
+using Redirector.Hosting;
 using Redirector.Links;
 using Redirector.Redirects;
 using Redirector.Stats;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddLenientRequestParsing();
+builder.AddTrustedProxies();
 builder.AddCatalog();
 builder.AddClickTracking();
 builder.AddApi();
@@ -15,6 +18,9 @@ builder.AddHealth();
 
 var app = builder.Build();
 
+// Forwarded headers come before routing: short-circuited endpoints (the redirect) skip later middleware.
+app.UseForwardedHeaders();
+app.UseRouting();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiSecurityHeaders();

@@ -28,6 +28,28 @@ public sealed class RedisClickWriter(RedisConnection redis)
         }
     }
 
+    /// <summary>True when Redis answers a PING within <paramref name="timeout"/>.</summary>
+    public async Task<bool> ProbeAsync(TimeSpan timeout)
+    {
+        if (redis.Database is not { } db)
+            return false;
+        try
+        {
+            var ping = db.PingAsync();
+            if (await Task.WhenAny(ping, Task.Delay(timeout)) != ping)
+            {
+                _ = ping.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                return false;
+            }
+            await ping;
+            return true;
+        }
+        catch (RedisException)
+        {
+            return false;
+        }
+    }
+
     private static Task<RedisResult[]> RunAsync(IDatabase db, ClickBatch batch) =>
         Task.WhenAll(batch.Calls.Select(call => db.ScriptEvaluateAsync(
             ScriptSha,

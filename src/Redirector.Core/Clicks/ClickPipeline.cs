@@ -8,9 +8,10 @@ namespace Redirector.Clicks;
 
 /// <summary>
 /// The one consumer of the <see cref="ClickQueue"/>: collects clicks into batches (a few ms or a few hundred
-/// clicks), enriches and pre-aggregates them and applies each batch to Redis in one round trip. Batches that
-/// cannot be applied in time go to the <see cref="ClickSpool"/>; while it holds anything, new batches queue
-/// behind it so that every node's batches reach Redis in order, which is what makes them idempotent.
+/// clicks), enriches and pre-aggregates them, writes each batch to the <see cref="ClickSpool"/> (fsync'd) and
+/// then applies the spool to Redis in order, one round trip per batch. A hard crash therefore loses only the
+/// clicks not yet in a batch; a Redis outage only delays counting. Batches of one node reach Redis in order,
+/// which is what makes their sequence numbers an idempotency key.
 /// </summary>
 public sealed partial class ClickPipeline(
     ClickQueue queue,
@@ -26,7 +27,8 @@ public sealed partial class ClickPipeline(
 {
     private readonly AnalyticsOptions _options = options.Value;
     private long _lastSequence;
-    private long _lastReplayAttempt;
+    private long _lastFailure;
+    private bool _redisFailing;
     private long _droppedBySpool;
     private long _applied;
 
@@ -50,8 +52,8 @@ public sealed partial class ClickPipeline(
             {
                 var waitFor = spool.HasPending ? _options.ReplayInterval : Timeout.InfiniteTimeSpan;
                 if (await WaitForClickAsync(reader, waitFor, stoppingToken))
-                    await CollectAndWriteAsync(flushes, stoppingToken);
-                await ReplaySpoolAsync(force: flushes.Count > 0);
+                    await CollectAndSpoolAsync(flushes, stoppingToken);
+                await ApplySpoolAsync();
                 CompleteFlushes(flushes);
             }
         }
@@ -61,12 +63,13 @@ public sealed partial class ClickPipeline(
         await DrainAsync(flushes);
     }
 
-    /// <summary>At shutdown the server has stopped taking requests: write out whatever is left.</summary>
+    /// <summary>At shutdown the server has stopped taking requests: spool whatever is left and try Redis once more.</summary>
     private async Task DrainAsync(List<TaskCompletionSource> flushes)
     {
         while (queue.Count > 0)
-            await CollectAndWriteAsync(flushes, CancellationToken.None);
-        await ReplaySpoolAsync(force: true);
+            await CollectAndSpoolAsync(flushes, CancellationToken.None);
+        _redisFailing = false;
+        await ApplySpoolAsync();
         CompleteFlushes(flushes);
         LogStopped(logger, spool.PendingBatches);
     }
@@ -89,7 +92,7 @@ public sealed partial class ClickPipeline(
         }
     }
 
-    private async Task CollectAndWriteAsync(List<TaskCompletionSource> flushes, CancellationToken ct)
+    private async Task CollectAndSpoolAsync(List<TaskCompletionSource> flushes, CancellationToken ct)
     {
         var builder = new ClickBatchBuilder(keys, _options);
         var deadline = Stopwatch.GetTimestamp() + (long)(_options.BatchWindow.TotalSeconds * Stopwatch.Frequency);
@@ -112,17 +115,9 @@ public sealed partial class ClickPipeline(
                 break;
             await WaitForClickAsync(reader, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), ct);
         }
-        if (builder.Count > 0)
-            await WriteAsync(builder.Build(node.Id, NextSequence()));
-    }
-
-    private async Task WriteAsync(ClickBatch batch)
-    {
-        if (!spool.HasPending && await TryApplyAsync(batch))
-        {
-            Interlocked.Add(ref _applied, batch.Clicks);
+        if (builder.Count == 0)
             return;
-        }
+        var batch = builder.Build(node.Id, NextSequence());
         if (!spool.TryAppend(batch))
         {
             Interlocked.Add(ref _droppedBySpool, batch.Clicks);
@@ -130,38 +125,59 @@ public sealed partial class ClickPipeline(
         }
     }
 
-    private async Task ReplaySpoolAsync(bool force)
+    /// <summary>
+    /// Applies spooled batches oldest first until the spool is empty or Redis fails. After a failure, Redis is
+    /// left alone for <see cref="AnalyticsOptions.ReplayInterval"/> and then probed cheaply before replaying,
+    /// so a paused server costs one short probe per interval instead of a timeout per batch.
+    /// </summary>
+    private async Task ApplySpoolAsync()
     {
         if (!spool.HasPending)
             return;
-        var now = Stopwatch.GetTimestamp();
-        if (!force && Stopwatch.GetElapsedTime(_lastReplayAttempt, now) < _options.ReplayInterval)
-            return;
-        _lastReplayAttempt = now;
+        if (_redisFailing)
+        {
+            if (Stopwatch.GetElapsedTime(_lastFailure) < _options.ReplayInterval)
+                return;
+            if (!await writer.ProbeAsync(ProbeTimeout))
+            {
+                _lastFailure = Stopwatch.GetTimestamp();
+                return;
+            }
+        }
         var replayed = 0;
         while (spool.Peek() is { } batch)
         {
             if (!await TryApplyAsync(batch))
+            {
+                _redisFailing = true;
+                _lastFailure = Stopwatch.GetTimestamp();
                 break;
+            }
             spool.Acknowledge();
             Interlocked.Add(ref _applied, batch.Clicks);
             replayed++;
         }
-        if (replayed > 0)
-            LogReplayed(logger, replayed, spool.PendingBatches);
+        if (_redisFailing && !spool.HasPending)
+        {
+            _redisFailing = false;
+            LogRecovered(logger, replayed);
+        }
     }
+
+    private TimeSpan ProbeTimeout => TimeSpan.FromTicks(Math.Min(_options.ApplyTimeout.Ticks, TimeSpan.FromMilliseconds(250).Ticks));
 
     private async Task<bool> TryApplyAsync(ClickBatch batch)
     {
         try
         {
             // A paused or slow server would hold the call up to the client's timeout; ours is shorter. If the
-            // call completes later anyway, the spooled copy is skipped by its sequence number.
+            // call completes later anyway, the copy still in the spool is skipped by its sequence number.
             var apply = writer.ApplyAsync(batch);
             var finished = await Task.WhenAny(apply, Task.Delay(_options.ApplyTimeout, time));
             if (finished != apply)
             {
                 _ = apply.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                LogApplyFailed(logger, "Timeout", $"no answer within {_options.ApplyTimeout.TotalMilliseconds} ms");
                 return false;
             }
             await apply;
@@ -189,14 +205,14 @@ public sealed partial class ClickPipeline(
         flushes.Clear();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not take a batch ({Error}: {Message}); spooling")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not take a batch ({Error}: {Message}); it stays in the spool")]
     private static partial void LogApplyFailed(ILogger logger, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Spool is full ({Bytes} bytes): dropped a batch of {Clicks} clicks")]
     private static partial void LogSpoolFull(ILogger logger, int clicks, long bytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Replayed {Count} spooled batches; {Left} left")]
-    private static partial void LogReplayed(ILogger logger, int count, int left);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis takes clicks again; replayed {Count} spooled batches")]
+    private static partial void LogRecovered(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Click pipeline stopped; {Spooled} batches wait in the spool")]
     private static partial void LogStopped(ILogger logger, int spooled);

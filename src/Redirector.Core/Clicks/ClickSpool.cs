@@ -5,8 +5,9 @@ using Redirector.Analytics;
 namespace Redirector.Clicks;
 
 /// <summary>
-/// A durable first-in first-out log of batches that could not reach Redis, under data/spool. Records are
-/// length-prefixed, fsync'd on append and replayed in order. A crash in the middle of an append leaves an
+/// A durable first-in first-out log of batches under data/spool: every batch is written here before it is
+/// applied to Redis, and stays until Redis has taken it. Records are length-prefixed, fsync'd on append and
+/// replayed in order. A crash in the middle of an append leaves an
 /// incomplete last record, which is cut off at open. The read position is saved after every replayed
 /// record; replaying a record twice is harmless because batches are idempotent.
 /// Used by the single pipeline thread only.
@@ -102,19 +103,20 @@ public sealed class ClickSpool : IDisposable
             PendingBytes -= recordLength;
         }
         PendingBatches--;
-        if (PendingBatches == 0)
+        if (PendingBatches > 0)
         {
-            // Everything replayed: start afresh so the files do not grow forever.
-            _writer?.Dispose();
-            _writer = null;
-            foreach (var segment in Segments())
-                File.Delete(PathOf(segment));
-            _writeSegment++;
-            _readSegment = _writeSegment;
-            _readOffset = 0;
-            PendingBytes = 0;
+            SaveCursor();
+            return;
         }
-        SaveCursor();
+        // Everything is applied: empty the log in place. The cursor goes first, so a crash in between
+        // replays already-applied batches (harmless) rather than skipping new ones.
+        File.Delete(CursorPath);
+        foreach (var segment in Segments().Where(s => s != _writeSegment))
+            File.Delete(PathOf(segment));
+        Writer().SetLength(0);
+        _readSegment = _writeSegment;
+        _readOffset = 0;
+        PendingBytes = 0;
     }
 
     public void Dispose() => _writer?.Dispose();
@@ -131,7 +133,8 @@ public sealed class ClickSpool : IDisposable
     {
         if (_writer is null)
         {
-            _writer = new FileStream(PathOf(_writeSegment), FileMode.Append, FileAccess.Write, FileShare.Read);
+            _writer = new FileStream(PathOf(_writeSegment), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite);
+            _writer.Seek(0, SeekOrigin.End);
         }
         return _writer;
     }

@@ -21,6 +21,7 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
     {
         Redis = redis ?? new RedisServer();
         OwnsRedis = redis is null;
+        OwnsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("redirector-test-").FullName;
         _settings = new Dictionary<string, string?>
         {
@@ -40,6 +41,8 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
     public string DataDirectory { get; }
 
     private bool OwnsRedis { get; }
+
+    private bool OwnsDataDirectory { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -103,6 +106,8 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
         await base.DisposeAsync();
         if (OwnsRedis)
             Redis.Dispose();
+        if (!OwnsDataDirectory)
+            return;
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

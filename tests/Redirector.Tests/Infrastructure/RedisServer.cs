@@ -11,10 +11,15 @@ namespace Redirector.Tests.Infrastructure;
 public sealed class RedisServer : IDisposable
 {
     private Process? _process;
+    private readonly string? _directory;
 
-    public RedisServer(bool start = true)
+    /// <param name="start">Start now, or later with <see cref="Start"/> (to test a service that starts without Redis).</param>
+    /// <param name="persistent">Keep data across a kill (AOF, fsync on every write), like a production server.</param>
+    public RedisServer(bool start = true, bool persistent = false)
     {
         Port = FreePort();
+        if (persistent)
+            _directory = Directory.CreateTempSubdirectory("redis-test-").FullName;
         if (start)
             Start();
     }
@@ -33,7 +38,10 @@ public sealed class RedisServer : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" })
+        string[] persistence = _directory is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _directory];
+        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--protected-mode", "no" }.Concat(persistence))
             info.ArgumentList.Add(arg);
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
         _process.OutputDataReceived += (_, _) => { };
@@ -95,6 +103,8 @@ public sealed class RedisServer : IDisposable
         if (_process is { HasExited: false })
             Signal("CONT");
         Kill();
+        if (_directory is not null)
+            Directory.Delete(_directory, recursive: true);
     }
 
     private void Signal(string signal)

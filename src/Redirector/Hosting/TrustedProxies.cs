@@ -1,0 +1,41 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+
+namespace Redirector.Hosting;
+
+/// <summary>Proxies whose X-Forwarded-* headers are believed (section "Proxy").</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>Addresses of trusted proxies, e.g. ["10.0.0.5"].</summary>
+    public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>Networks of trusted proxies in CIDR form, e.g. ["10.0.0.0/8"].</summary>
+    public List<string> KnownNetworks { get; set; } = [];
+
+    /// <summary>How many proxies stand in front of the service.</summary>
+    public int ForwardLimit { get; set; } = 1;
+}
+
+public static class TrustedProxies
+{
+    /// <summary>
+    /// The visitor hash and the rate limits key on the client address, so X-Forwarded-For must only be read
+    /// from proxies the operator named. ASP.NET trusts loopback by default; that default is removed.
+    /// </summary>
+    public static IHostApplicationBuilder AddTrustedProxies(this IHostApplicationBuilder builder)
+    {
+        var proxy = builder.Configuration.GetSection("Proxy").Get<ProxyOptions>() ?? new ProxyOptions();
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            options.ForwardLimit = proxy.ForwardLimit;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var address in proxy.KnownProxies)
+                options.KnownProxies.Add(IPAddress.Parse(address));
+            foreach (var network in proxy.KnownNetworks)
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+        });
+        return builder;
+    }
+}

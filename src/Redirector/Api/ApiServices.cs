@@ -37,6 +37,9 @@ public static class ApiServices
         services.AddOptions<RedirectorOptions>().BindConfiguration("Redirector").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits").ValidateDataAnnotations().ValidateOnStart();
         services.AddProblemDetails();
+        // Counts carry visitor-supplied text (referrers, UTM values); escaping markup in JSON keeps a careless
+        // consumer that pastes it into a page from running it.
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default);
         services.AddExceptionHandler<AnalyticsUnavailableHandler>();
         services.AddOpenApi();
         services.AddSingleton<ShortUrls>();

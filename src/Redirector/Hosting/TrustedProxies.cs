@@ -20,14 +20,18 @@ public static class TrustedProxies
 {
     /// <summary>
     /// The visitor hash and the rate limits key on the client address, so X-Forwarded-For must only be read
-    /// from proxies the operator named. ASP.NET trusts loopback by default; that default is removed.
+    /// from proxies the operator named. ASP.NET trusts loopback by default; that default is removed, and with
+    /// no proxy named the headers are not read at all (empty lists would make the middleware trust anyone).
     /// </summary>
     public static IHostApplicationBuilder AddTrustedProxies(this IHostApplicationBuilder builder)
     {
         var proxy = builder.Configuration.GetSection("Proxy").Get<ProxyOptions>() ?? new ProxyOptions();
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            var anyTrusted = proxy.KnownProxies.Count > 0 || proxy.KnownNetworks.Count > 0;
+            options.ForwardedHeaders = anyTrusted
+                ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost
+                : ForwardedHeaders.None;
             options.ForwardLimit = proxy.ForwardLimit;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();

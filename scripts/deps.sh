@@ -7,6 +7,7 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v npm >/dev/null || missing+=(npm)
+[ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || missing+=(postgresql)
 # The ua-parser conformance data (test_ua.yaml...) is not in the npm package; Debian ships it.
 [ -f /usr/share/uap-core/tests/test_ua.yaml ] || missing+=(uap-core)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scaffolds a catalogue migration for every database provider: tools/add-migration.sh <MigrationName>
+# Scaffolds a catalogue migration for every database provider: tools/add-migration.sh <MigrationName> [Sqlite|Postgres]
 set -euo pipefail
 name=${1:?usage: tools/add-migration.sh <MigrationName>}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,4 +11,4 @@ if [ ! -f "$cache/lib/net10.0/Microsoft.EntityFrameworkCore.Design.dll" ]; then
   (cd "$cache" && unzip -q -o design.nupkg 'lib/*')
 fi
 export EF_DESIGN_ASSEMBLY="$cache/lib/net10.0/Microsoft.EntityFrameworkCore.Design.dll"
-dotnet run --project "$root/tools/Migrations" -- "$name" "$root/src/Redirector.Core"
+dotnet run --project "$root/tools/Migrations" -- "$name" "$root/src/Redirector.Core" ${2:-}

@@ -4,16 +4,27 @@ using Microsoft.EntityFrameworkCore.Migrations.Design;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Catalog;
 
-if (args is not [var name, var coreProjectDirectory])
+if (args is not [var name, var coreProjectDirectory, ..])
 {
-    Console.Error.WriteLine("usage: Migrations <MigrationName> <path to src/Redirector.Core>");
+    Console.Error.WriteLine("usage: Migrations <MigrationName> <path to src/Redirector.Core> [Sqlite|Postgres]");
     return 2;
 }
+var only = args.Length > 2 ? args[2] : null;
 
-Scaffold(
-    new SqliteCatalogDb(new DbContextOptionsBuilder<SqliteCatalogDb>().UseSqlite("Data Source=:memory:").Options),
-    new Microsoft.EntityFrameworkCore.Sqlite.Design.Internal.SqliteDesignTimeServices(),
-    "Sqlite");
+if (only is null or "Sqlite")
+{
+    Scaffold(
+        new SqliteCatalogDb(new DbContextOptionsBuilder<SqliteCatalogDb>().UseSqlite("Data Source=:memory:").Options),
+        new Microsoft.EntityFrameworkCore.Sqlite.Design.Internal.SqliteDesignTimeServices(),
+        "Sqlite");
+}
+if (only is null or "Postgres")
+{
+    Scaffold(
+        new PostgresCatalogDb(new DbContextOptionsBuilder<PostgresCatalogDb>().UseNpgsql("Host=localhost").Options),
+        new Npgsql.EntityFrameworkCore.PostgreSQL.Design.Internal.NpgsqlDesignTimeServices(),
+        "Postgres");
+}
 return 0;
 
 void Scaffold(CatalogDb db, IDesignTimeServices providerServices, string provider)

@@ -27,3 +27,6 @@ public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<Id
 
 /// <summary>The default single-node catalogue: a SQLite file.</summary>
 public sealed class SqliteCatalogDb(DbContextOptions<SqliteCatalogDb> options) : CatalogDb(options);
+
+/// <summary>The catalogue shared by several nodes: PostgreSQL.</summary>
+public sealed class PostgresCatalogDb(DbContextOptions<PostgresCatalogDb> options) : CatalogDb(options);

@@ -16,9 +16,22 @@ public static class CatalogServices
     public static IHostApplicationBuilder AddCatalog(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Catalog") ?? DefaultConnectionString;
-        EnsureSqliteDirectory(connectionString);
-        builder.Services.AddDbContextFactory<SqliteCatalogDb>(options => options.UseSqlite(connectionString));
-        builder.Services.AddSingleton<IDbContextFactory<CatalogDb>, CatalogDbFactory<SqliteCatalogDb>>();
+        var provider = builder.Configuration["Catalog:Provider"] ?? "Sqlite";
+        if (provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase) || provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.AddDbContextFactory<PostgresCatalogDb>(options => options.UseNpgsql(connectionString));
+            builder.Services.AddSingleton<IDbContextFactory<CatalogDb>, CatalogDbFactory<PostgresCatalogDb>>();
+        }
+        else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            EnsureSqliteDirectory(connectionString);
+            builder.Services.AddDbContextFactory<SqliteCatalogDb>(options => options.UseSqlite(connectionString));
+            builder.Services.AddSingleton<IDbContextFactory<CatalogDb>, CatalogDbFactory<SqliteCatalogDb>>();
+        }
+        else
+        {
+            throw new InvalidOperationException($"Catalog:Provider must be 'Sqlite' (one node) or 'PostgreSQL' (several nodes), not '{provider}'.");
+        }
         builder.Services.AddScoped<CatalogDb>(sp => sp.GetRequiredService<IDbContextFactory<CatalogDb>>().CreateDbContext());
 
         builder.Services.TryAddTimeProvider();

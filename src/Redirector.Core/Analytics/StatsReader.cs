@@ -123,7 +123,8 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
     {
         var db = Database();
         var result = new List<JsonElement>();
-        var entries = (RedisResult[])(await db.ExecuteAsync("XREVRANGE", keys.RawLog, "+", "-", "COUNT", "1000"))!;
+        // The key is passed as a RedisKey so that a cluster client routes the command to its slot.
+        var entries = (RedisResult[])(await db.ExecuteAsync("XREVRANGE", (RedisKey)keys.RawLog, "+", "-", "COUNT", "1000"))!;
         foreach (var entry in entries)
         {
             var fields = (RedisResult[])((RedisResult[])entry!)[1]!;

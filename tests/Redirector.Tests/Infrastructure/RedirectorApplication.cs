@@ -82,6 +82,16 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
         return (await response.Content.ReadFromJsonAsync<LinkResponse>())!;
     }
 
+    /// <summary>Waits until the service's Redis connection is up (it connects in the background).</summary>
+    public async Task RedisReadyAsync()
+    {
+        var redis = Services.GetRequiredService<Analytics.RedisConnection>();
+        await redis.WhenCreated;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!redis.IsConnected && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+    }
+
     /// <summary>Waits until every click answered so far is in Redis or the spool.</summary>
     public Task FlushClicksAsync() => Services.GetRequiredService<ClickQueue>().FlushAsync();
 

@@ -10,6 +10,8 @@ command -v npm >/dev/null || missing+=(npm)
 [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || missing+=(postgresql)
 # The ua-parser conformance data (test_ua.yaml...) is not in the npm package; Debian ships it.
 [ -f /usr/share/uap-core/tests/test_ua.yaml ] || missing+=(uap-core)
+# docker-compose.yml is validated with `docker-compose config` (no Docker engine is needed for that).
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,0 +1,18 @@
+# Multi-stage build of Redirector. The build stage needs Node.js only to fetch the pinned ua-parser rules
+# (uap-core from npm), which are embedded into the assembly; the runtime image has neither SDK nor Node.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/Redirector -c Release -o /app --nologo
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+# data/ holds this node's spool and id; mount a volume there so a restart replays spooled clicks.
+RUN mkdir -p /app/data && chown app /app/data
+USER app
+ENV ASPNETCORE_URLS=http://+:8080
+EXPOSE 8080
+# Orchestrators probe GET /healthz (process serves) and GET /readyz (catalogue answers; analytics state).
+ENTRYPOINT ["dotnet", "Redirector.dll"]

@@ -16,4 +16,7 @@ if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
     --logfile "$root/data/redis/redis.log"
   echo "Started redis-server on port $port (data in data/redis)"
 fi
-exec dotnet run --project src/Redirector -c Release -- --urls "${URLS:-http://0.0.0.0:8080}"
+# dotnet run starts the app in the project's folder; keep the data beside this script instead.
+export ConnectionStrings__Catalog=${ConnectionStrings__Catalog:-Data Source=$root/data/redirector.db}
+export Analytics__DataDirectory=${Analytics__DataDirectory:-$root/data}
+exec dotnet run --project src/Redirector -c Release --no-launch-profile -- --urls "${URLS:-http://0.0.0.0:8080}"

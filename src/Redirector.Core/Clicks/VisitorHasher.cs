@@ -70,7 +70,9 @@ public sealed partial class VisitorHasher(IDbContextFactory<CatalogDb> dbFactory
         // Yesterday's salt stays for clicks that straddle midnight; older ones go.
         var keepFrom = DateTime.ParseExact(day, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)
             .AddDays(-1).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+#pragma warning disable CA1309 // Translated to SQL's own comparison of yyyyMMdd strings; the ordinal overload does not translate.
         await db.VisitorSalts.Where(s => string.Compare(s.Day, keepFrom) < 0).ExecuteDeleteAsync(ct);
+#pragma warning restore CA1309
         await using var reread = await dbFactory.CreateDbContextAsync(ct);
         return (await reread.VisitorSalts.AsNoTracking().FirstAsync(s => s.Day == day, ct)).Salt;
     }

@@ -141,11 +141,11 @@ public sealed partial class LinkCatalog(
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var term = query.Search.Trim().ToLowerInvariant();
-#pragma warning disable CA1862 // EF Core translates ToLower().Contains on every provider; the StringComparison overload does not.
+#pragma warning disable CA1862, CA1304, CA1311 // EF Core translates ToLower().Contains to SQL on every provider; the culture and StringComparison overloads do not translate.
             links = links.Where(l => l.Slug.ToLower().Contains(term) ||
                                      l.Destination.ToLower().Contains(term) ||
                                      (l.Title != null && l.Title.ToLower().Contains(term)));
-#pragma warning restore CA1862
+#pragma warning restore CA1862, CA1304, CA1311
         }
         if (!string.IsNullOrWhiteSpace(query.Tag))
         {

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Options;
+using Redirector.Analytics;
+using Redirector.Clicks;
+
+namespace Redirector.Tests.Core;
+
+/// <summary>Pre-aggregation: Redis work grows with distinct values, not with clicks.</summary>
+public sealed class ClickBatchBuilderTests
+{
+    private static readonly StatsKeys Keys = new(Options.Create(new RedisOptions()));
+
+    private static Click ClickOn(long link, string? visitor, string source = "mail") => new(
+        new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc),
+        new ClickShape("20261122", 10, link, "example.com", "(direct)", null, null, source, null, null, null, null,
+            "desktop", "Windows", "Chrome", null, null, null, IsBot: false),
+        visitor);
+
+    [Fact]
+    public void Five_hundred_equal_clicks_become_one_increment_of_500_per_field_and_one_pfadd()
+    {
+        var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
+        for (var i = 0; i < 500; i++)
+            builder.Add(ClickOn(7, $"v{i % 120}"));
+        var batch = builder.Build("node", 1);
+
+        var call = Assert.Single(batch.Calls);
+        var args = call.Args;
+        var linkDay = Array.IndexOf(call.Keys, "rd:{l:7}:d:20261122") + 1;
+        Assert.True(linkDay > 0);
+        var increments = Operations(args, "i").Where(op => op[1] == linkDay.ToString()).ToList();
+        Assert.Equal("500", increments.Single(op => op[2] == "c")[3]);
+        Assert.Equal("500", increments.Single(op => op[2] == "us:mail")[3]);
+        Assert.Equal(1, increments.Count(op => op[2] == "us:mail"));
+        Assert.Equal(3, Operations(args, "p").Count); // one PFADD per subject: global, link, domain (no source page)
+        Assert.Single(Operations(args, "x"));
+        Assert.Equal(500, batch.Clicks);
+    }
+
+    [Fact]
+    public void On_a_cluster_each_subject_gets_its_own_call_whose_keys_share_one_hash_tag()
+    {
+        var keys = new StatsKeys(Options.Create(new RedisOptions { Cluster = true }));
+        var builder = new ClickBatchBuilder(keys, new AnalyticsOptions());
+        builder.Add(ClickOn(1, "a"));
+        builder.Add(ClickOn(2, "b"));
+        var batch = builder.Build("node", 1);
+        Assert.Equal(4, batch.Calls.Count); // global, link 1, link 2, domain
+        foreach (var call in batch.Calls)
+        {
+            var tags = call.Keys.Select(k => k[k.IndexOf('{')..(k.IndexOf('}') + 1)]).Distinct();
+            Assert.Single(tags);
+        }
+    }
+
+    /// <summary>Splits the script's argument list into its operations (see click-apply.lua).</summary>
+    private static List<string[]> Operations(string[] args, string kind)
+    {
+        var result = new List<string[]>();
+        var i = 2;
+        while (i < args.Length)
+        {
+            var length = args[i] switch
+            {
+                "i" => 4,
+                "p" => 3 + int.Parse(args[i + 2]),
+                "e" => 3,
+                "x" => 4,
+                _ => throw new InvalidOperationException(args[i]),
+            };
+            if (args[i] == kind)
+                result.Add(args[i..(i + length)]);
+            i += length;
+        }
+        return result;
+    }
+}

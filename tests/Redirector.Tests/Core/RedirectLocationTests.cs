@@ -1,0 +1,48 @@
+using Redirector.Links;
+
+namespace Redirector.Tests.Core;
+
+public sealed class RedirectLocationTests
+{
+    private static RedirectTarget Target(string destination, UtmTags? utm = null) => RedirectTarget.For(new Link
+    {
+        Id = 1, Slug = "s", Destination = destination, Utm = utm ?? new UtmTags(),
+    });
+
+    [Fact]
+    public void Link_utm_tags_are_added_unless_the_destination_has_them()
+    {
+        var target = Target("https://example.com/p?utm_source=site&x=1#top", new UtmTags { Source = "mail", Campaign = "fall sale" });
+        Assert.Equal("https://example.com/p?utm_source=site&x=1&utm_campaign=fall%20sale#top", target.Location);
+        Assert.Equal("site", target.Utm.Source);
+        Assert.Equal("fall sale", target.Utm.Campaign);
+    }
+
+    [Fact]
+    public void Request_utm_parameters_override_and_others_are_forwarded_in_order()
+    {
+        var target = Target("https://example.com/p", new UtmTags { Source = "mail", Medium = "email" });
+        var location = RedirectLocation.Build(target, "?gclid=1&utm_source=facebook&utm_source=ignored&ref=a+b");
+        Assert.Equal("https://example.com/p?utm_medium=email&gclid=1&utm_source=facebook&ref=a+b", location);
+        var utm = RedirectLocation.ClickUtm(target.Utm, "?gclid=1&utm_source=facebook&utm_source=ignored");
+        Assert.Equal("facebook", utm.Source);
+        Assert.Equal("email", utm.Medium);
+    }
+
+    [Fact]
+    public void Unsafe_characters_in_forwarded_parameters_are_percent_encoded()
+    {
+        var target = Target("https://example.com/");
+        var location = RedirectLocation.Build(target, "?q=<b>\r\nSet-Cookie:x&é=ü&bad=%zz");
+        Assert.Equal("https://example.com/?q=%3Cb%3E%0D%0ASet-Cookie:x&%C3%A9=%C3%BC&bad=%25zz", location);
+        Assert.All(location, c => Assert.True(c is > ' ' and < (char)127));
+    }
+
+    [Fact]
+    public void Forwarded_parameters_are_bounded()
+    {
+        var target = Target("https://example.com/");
+        var location = RedirectLocation.Build(target, "?" + string.Join('&', Enumerable.Range(0, 5000).Select(i => $"p{i}=v")));
+        Assert.Equal(RedirectLocation.MaxForwardedParameters, location.Count(c => c == '='));
+    }
+}

@@ -5,12 +5,14 @@ using Redirector.Health;
 using Redirector.Links;
 using Redirector.Redirects;
 using Redirector.Stats;
+using Redirector.Tracking;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddCatalog();
 builder.AddClickTracking();
 builder.AddApi();
+builder.AddOutboundTracking();
 builder.AddHealth();
 
 var app = builder.Build();
@@ -26,6 +28,7 @@ app.MapOpenApi();
 app.MapHealth();
 app.MapLinksApi();
 app.MapStatsApi();
+app.MapOutbound();
 app.MapRedirects();
 
 app.Run();

@@ -6,6 +6,7 @@ using Redirector.Hosting;
 using Redirector.Links;
 using Redirector.Redirects;
 using Redirector.Stats;
+using Redirector.Tracking;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +15,7 @@ builder.AddTrustedProxies();
 builder.AddCatalog();
 builder.AddClickTracking();
 builder.AddApi();
+builder.AddOutboundTracking();
 builder.AddHealth();
 
 var app = builder.Build();
@@ -32,6 +34,7 @@ app.MapOpenApi();
 app.MapHealth();
 app.MapLinksApi();
 app.MapStatsApi();
+app.MapOutbound();
 app.MapRedirects();
 
 app.Run();

@@ -26,7 +26,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         group.Count++;
         if (click.VisitorHash is not null)
             (group.Visitors ??= []).Add(click.VisitorHash);
-        if (_raw.Count < options.RawClicksPerEntry)
+        if (_raw.Count < options.RawClicksPerEntry && !click.Shape.IsPageView)
             _raw.Add(click);
         Count++;
     }
@@ -45,6 +45,16 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         foreach (var (shape, group) in _shapes)
         {
             var expiry = ExpiryOf(shape.Day);
+            if (shape.IsPageView)
+            {
+                // Views are only the denominator of a page's outbound click rate: never clicks, and bots' views are not views.
+                if (!shape.IsBot && shape.SourcePage is { } viewed)
+                {
+                    IncrementDay(CallFor(StatsSubject.Page(viewed)), StatsSubject.Page(viewed), shape.Day, "pv", group.Count, expiry);
+                    IncrementDay(CallFor(StatsSubject.Global), StatsSubject.Global, shape.Day, StatsKeys.Field(Dimension.PageViews, viewed), group.Count, expiry);
+                }
+                continue;
+            }
             foreach (var subject in SubjectsOf(shape))
             {
                 var call = CallFor(subject);
@@ -75,6 +85,13 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
             CallFor(StatsSubject.Global).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload(_raw));
 
         return new ClickBatch(node, sequence, Count, calls.Values.Select(c => c.Build(node, sequence)).ToList());
+    }
+
+    private void IncrementDay(CallBuilder call, StatsSubject subject, string day, string field, long amount, long expiry)
+    {
+        var key = keys.Day(subject, day);
+        call.Increment(key, field, amount);
+        call.Expire(key, expiry);
     }
 
     private long ExpiryOf(string day) =>

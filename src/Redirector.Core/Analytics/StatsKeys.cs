@@ -26,6 +26,9 @@ public enum Dimension
 {
     ReferrerDomain, Referrer, SourcePage, UtmSource, UtmMedium, UtmCampaign, UtmTerm, UtmContent,
     DeviceType, Os, Browser, Country, Link, DestinationDomain, TargetUrl, LinkText,
+
+    /// <summary>Page views reported by the tracker script, per page, on the global subject.</summary>
+    PageViews,
 }
 
 /// <summary>
@@ -38,7 +41,7 @@ public sealed class StatsKeys(IOptions<RedisOptions> options)
     private readonly bool _cluster = options.Value.Cluster;
 
     public static readonly IReadOnlyList<string> Prefixes =
-        ["rd", "rf", "sp", "us", "um", "uc", "ut", "ux", "dt", "os", "br", "cc", "ln", "dd", "tu", "tx"];
+        ["rd", "rf", "sp", "us", "um", "uc", "ut", "ux", "dt", "os", "br", "cc", "ln", "dd", "tu", "tx", "pv"];
 
     public static string PrefixOf(Dimension dimension) => Prefixes[(int)dimension];
 
@@ -46,7 +49,7 @@ public sealed class StatsKeys(IOptions<RedisOptions> options)
 
     public static string DayOf(DateTime utc) => utc.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
-    /// <summary>Clicks, bots, clicks per hour ("h00".."h23") and every breakdown of one subject on one day.</summary>
+    /// <summary>Clicks, bots, clicks per hour ("h00".."h23"), page views ("pv") and every breakdown of one subject on one day.</summary>
     public string Day(StatsSubject subject, string day) => $"{_prefix}:{subject.Tag}:d:{day}";
 
     /// <summary>HyperLogLog of the visitor hashes of one subject on one day (people only, not bots).</summary>

@@ -16,6 +16,10 @@ public sealed class SubjectStats
     public long Clicks { get; init; }
     public long Bots { get; init; }
     public long UniqueVisitors { get; init; }
+
+    /// <summary>Views reported by the tracker script; counted on page subjects only.</summary>
+    public long PageViews { get; init; }
+
     public required IReadOnlyList<DayCount> ByDay { get; init; }
     public required IReadOnlyList<HourCount> ByHour { get; init; }
     public required IReadOnlyDictionary<Dimension, IReadOnlyList<KeyCount>> Breakdowns { get; init; }
@@ -45,7 +49,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
         var byDay = new List<DayCount>(days.Count);
         var hours = new long[24];
         var breakdowns = new Dictionary<Dimension, Dictionary<string, long>>();
-        long clicks = 0, bots = 0;
+        long clicks = 0, bots = 0, pageViews = 0;
         for (var i = 0; i < days.Count; i++)
         {
             long dayClicks = 0, dayBots = 0;
@@ -57,6 +61,8 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
                     dayClicks = value;
                 else if (field == "b")
                     dayBots = value;
+                else if (field == "pv")
+                    pageViews += value;
                 else if (field.Length == 3 && field[0] == 'h' && int.TryParse(field.AsSpan(1), CultureInfo.InvariantCulture, out var hour))
                     hours[hour] += value;
                 else if (field.Length > 3 && field[2] == ':' && DimensionOf(field) is { } dimension)
@@ -77,6 +83,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
             Clicks = clicks,
             Bots = bots,
             UniqueVisitors = await unique,
+            PageViews = pageViews,
             ByDay = byDay,
             ByHour = byHour,
             Breakdowns = breakdowns.ToDictionary(b => b.Key, b => Top(b.Value, top)),

@@ -3,17 +3,19 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Redirector.ApiKeys;
 using Redirector.Links;
+using Redirector.Sites;
 
 namespace Redirector.Catalog;
 
 /// <summary>
-/// The catalogue: links, API keys, admin users and the change log that keeps every node's link cache fresh.
+/// The catalogue: links, tracked sites, API keys, admin users and the change log that keeps every node's link cache fresh.
 /// Each database provider has a subclass that owns its migrations (see <see cref="SqliteCatalogDb"/>).
 /// Add a migration with <c>tools/add-migration.sh &lt;Name&gt;</c>, which scaffolds it for every provider.
 /// </summary>
 public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<IdentityUser>(options)
 {
     public DbSet<Link> Links => Set<Link>();
+    public DbSet<Site> Sites => Set<Site>();
     public DbSet<CatalogChange> Changes => Set<CatalogChange>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<VisitorSalt> VisitorSalts => Set<VisitorSalt>();

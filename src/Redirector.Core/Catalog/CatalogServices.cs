@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Redirector.ApiKeys;
 using Redirector.Links;
+using Redirector.Sites;
 
 namespace Redirector.Catalog;
 
@@ -12,7 +13,7 @@ public static class CatalogServices
 {
     public const string DefaultConnectionString = "Data Source=data/redirector.db";
 
-    /// <summary>The catalogue database, the link cache that serves redirects, and the services that change links.</summary>
+    /// <summary>The catalogue database, the link and site caches that serve redirects, and the services that change them.</summary>
     public static IHostApplicationBuilder AddCatalog(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Catalog") ?? DefaultConnectionString;
@@ -37,6 +38,8 @@ public static class CatalogServices
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton<LinkCache>();
         builder.Services.AddSingleton<LinkCatalog>();
+        builder.Services.AddSingleton<SiteCache>();
+        builder.Services.AddSingleton<SiteCatalog>();
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddOptions<LinkCacheOptions>().BindConfiguration("Catalog:Cache");
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration("Api").ValidateDataAnnotations().ValidateOnStart();

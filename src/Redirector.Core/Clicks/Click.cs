@@ -23,6 +23,7 @@ public readonly record struct ClickShape(
     string? Country,
     string? TargetUrl,
     string? LinkText,
-    bool IsBot);
+    bool IsBot,
+    bool IsPageView = false);
 
 public sealed record Click(DateTime Time, ClickShape Shape, string? VisitorHash);

@@ -41,8 +41,9 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
             Country: CountryCode(raw.Country),
             TargetUrl: Cap(raw.TargetUrl, MaxReferrerLength),
             LinkText: Cap(raw.LinkText?.Trim(), MaxLinkTextLength),
-            IsBot: agent.IsBot);
-        var visitor = agent.IsBot ? null : visitors.Hash(day, raw.ClientAddress, userAgent);
+            IsBot: agent.IsBot,
+            IsPageView: raw.IsPageView);
+        var visitor = agent.IsBot || raw.IsPageView ? null : visitors.Hash(day, raw.ClientAddress, userAgent);
         return new Click(raw.Time, shape, visitor);
     }
 

@@ -39,6 +39,18 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
         });
     }
 
+    /// <summary>A view of <paramref name="page"/> reported by the tracker script; bots are dropped by the pipeline.</summary>
+    public void TrackPageView(HttpContext context, string page) =>
+        queue.Enqueue(new RawClick
+        {
+            Time = time.GetUtcNow().UtcDateTime,
+            DestinationDomain = "",
+            LinkUtm = UtmTags.Empty,
+            UserAgent = context.Request.Headers.UserAgent.ToString(),
+            SourcePage = page,
+            IsPageView = true,
+        });
+
     /// <summary>Chrome and Edge send Sec-Purpose, older browsers Purpose or X-Moz, for speculative loads nobody clicked.</summary>
     public static bool IsPrefetch(IHeaderDictionary headers) =>
         headers["Sec-Purpose"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase) ||

@@ -30,6 +30,9 @@ public sealed class RawClick
 
     public string? LinkText { get; init; }
 
+    /// <summary>A page view reported by the tracker script for <see cref="SourcePage"/>: counted as a view, never as a click.</summary>
+    public bool IsPageView { get; init; }
+
     /// <summary>Set on the marker that asks the pipeline to flush everything queued before it.</summary>
     internal TaskCompletionSource? FlushSignal { get; init; }
 }

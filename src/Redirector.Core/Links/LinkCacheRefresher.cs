@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Redirector.Catalog;
+using Redirector.Sites;
 
 namespace Redirector.Links;
 
@@ -16,12 +17,14 @@ public sealed class LinkCacheOptions
 }
 
 /// <summary>
-/// Loads every link into the <see cref="LinkCache"/> before the server starts listening, then polls the
-/// change log so changes made on other nodes arrive within <see cref="LinkCacheOptions.PollInterval"/>.
+/// Loads every link into the <see cref="LinkCache"/> (and every site into the <see cref="SiteCache"/>) before the
+/// server starts listening, then polls the change log so changes made on other nodes arrive within
+/// <see cref="LinkCacheOptions.PollInterval"/>.
 /// </summary>
 public sealed partial class LinkCacheRefresher(
     IDbContextFactory<CatalogDb> dbFactory,
     LinkCache cache,
+    SiteCache sites,
     IOptions<LinkCacheOptions> options,
     TimeProvider time,
     ILogger<LinkCacheRefresher> logger) : BackgroundService
@@ -47,6 +50,7 @@ public sealed partial class LinkCacheRefresher(
         _watermark = await db.Changes.MaxAsync(c => (long?)c.Id, ct) ?? 0;
         await foreach (var link in db.Links.AsNoTracking().Where(l => l.Enabled).AsAsyncEnumerable().WithCancellation(ct))
             cache.Upsert(link);
+        await sites.LoadAllAsync(db, ct);
         cache.MarkLoaded();
         LogLoaded(logger, cache.Count, time.GetElapsedTime(started).TotalMilliseconds);
     }
@@ -75,6 +79,11 @@ public sealed partial class LinkCacheRefresher(
         var changes = await db.Changes.AsNoTracking().Where(c => c.Id > from).OrderBy(c => c.Id)
             .Select(c => new { c.Id, c.Slug }).ToListAsync(ct);
         var slugs = changes.Where(c => !_applied.Contains(c.Id)).Select(c => c.Slug).Distinct().ToList();
+        if (slugs.Where(SiteCache.IsSiteChange).ToList() is { Count: > 0 } siteChanges)
+        {
+            await sites.RefreshAsync(db, siteChanges, ct);
+            slugs.RemoveAll(SiteCache.IsSiteChange);
+        }
         if (slugs.Count > 0)
         {
             var links = await db.Links.AsNoTracking().Where(l => slugs.Contains(l.Slug)).ToDictionaryAsync(l => l.Slug, ct);

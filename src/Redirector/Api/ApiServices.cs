@@ -110,7 +110,8 @@ internal sealed class AnalyticsUnavailableHandler(IProblemDetailsService problem
 /// <summary>Builds the public short URL of a slug.</summary>
 public sealed class ShortUrls(Microsoft.Extensions.Options.IOptions<RedirectorOptions> options)
 {
-    private readonly string? _base = options.Value.BaseUrl?.TrimEnd('/');
+    // appsettings.json ships "BaseUrl": "", which means "not set" as much as a missing key does.
+    private readonly string? _base = string.IsNullOrEmpty(options.Value.BaseUrl) ? null : options.Value.BaseUrl.TrimEnd('/');
 
     public string For(HttpRequest request, string slug) =>
         (_base ?? $"{request.Scheme}://{request.Host}{request.PathBase}") + "/" + slug;

@@ -1,0 +1,92 @@
+using Microsoft.EntityFrameworkCore;
+using Redirector.Catalog;
+
+namespace Redirector.Sites;
+
+public sealed record CreateSiteRequest(string? Name, List<string>? Hosts, bool? AllowSubdomains);
+
+/// <summary>A partial update: null properties are left as they are.</summary>
+public sealed record UpdateSiteRequest(string? Name, List<string>? Hosts, bool? AllowSubdomains);
+
+public enum SiteOutcomeKind { Saved, Invalid, NotFound }
+
+public sealed record SiteOutcome(SiteOutcomeKind Kind, Site? Site = null, IDictionary<string, string[]>? Errors = null);
+
+/// <summary>
+/// Creates, changes and deletes sites. Like links, every change writes a change-log row in the same
+/// transaction (so other nodes refresh their <see cref="SiteCache"/>) and updates this node's cache at once.
+/// </summary>
+public sealed class SiteCatalog(IDbContextFactory<CatalogDb> dbFactory, SiteCache cache, TimeProvider time)
+{
+    public async Task<SiteOutcome> CreateAsync(CreateSiteRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var name = SiteRules.ValidateName(request.Name, errors);
+        var hosts = SiteRules.NormalizeHosts(request.Hosts, errors);
+        if (errors.Count > 0)
+            return new SiteOutcome(SiteOutcomeKind.Invalid, Errors: errors);
+        var now = time.GetUtcNow().UtcDateTime;
+        var site = new Site
+        {
+            Key = SiteRules.NewKey(),
+            Name = name!,
+            Hosts = hosts,
+            AllowSubdomains = request.AllowSubdomains ?? false,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.Sites.Add(site);
+        db.Changes.Add(new CatalogChange { Slug = SiteCache.ChangeOf(site.Key), At = now });
+        await db.SaveChangesAsync(ct);
+        cache.Upsert(site);
+        return new SiteOutcome(SiteOutcomeKind.Saved, site);
+    }
+
+    public async Task<SiteOutcome> UpdateAsync(string key, UpdateSiteRequest patch, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var site = await db.Sites.FirstOrDefaultAsync(s => s.Key == key, ct);
+        if (site is null)
+            return new SiteOutcome(SiteOutcomeKind.NotFound);
+        var errors = new Dictionary<string, string[]>();
+        if (patch.Name is not null)
+            site.Name = SiteRules.ValidateName(patch.Name, errors)!;
+        if (patch.Hosts is not null)
+            site.Hosts = SiteRules.NormalizeHosts(patch.Hosts, errors);
+        if (patch.AllowSubdomains is { } allow)
+            site.AllowSubdomains = allow;
+        if (errors.Count > 0)
+            return new SiteOutcome(SiteOutcomeKind.Invalid, Errors: errors);
+        site.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        db.Changes.Add(new CatalogChange { Slug = SiteCache.ChangeOf(site.Key), At = site.UpdatedAt });
+        await db.SaveChangesAsync(ct);
+        cache.Upsert(site);
+        return new SiteOutcome(SiteOutcomeKind.Saved, site);
+    }
+
+    public async Task<bool> DeleteAsync(string key, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (await db.Sites.Where(s => s.Key == key).ExecuteDeleteAsync(ct) == 0)
+            return false;
+        db.Changes.Add(new CatalogChange { Slug = SiteCache.ChangeOf(key), At = time.GetUtcNow().UtcDateTime });
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        cache.Remove(key);
+        return true;
+    }
+
+    public async Task<Site?> FindAsync(string key, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Sites.AsNoTracking().FirstOrDefaultAsync(s => s.Key == key, ct);
+    }
+
+    public async Task<IReadOnlyList<Site>> ListAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Sites.AsNoTracking().OrderBy(s => s.Name).ThenBy(s => s.Id).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Redirector.Api;
+using Redirector.Sites;
+
+namespace Redirector.Tracking;
+
+public sealed record SiteResponse(
+    string Key,
+    string Name,
+    IReadOnlyList<string> Hosts,
+    bool AllowSubdomains,
+    string Snippet,
+    DateTime CreatedAt,
+    DateTime UpdatedAt);
+
+/// <summary>/api/sites: the websites whose outbound links are tracked.</summary>
+public static class SitesApi
+{
+    public static RouteGroupBuilder MapSitesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/sites")
+            .WithTags("Sites")
+            .RequireAuthorization(ApiServices.ApiPolicy)
+            .RequireRateLimiting(ApiServices.ApiPolicy);
+
+        group.MapPost("/", CreateSite);
+        group.MapGet("/", ListSites);
+        group.MapGet("/{key}", GetSite);
+        group.MapPatch("/{key}", UpdateSite);
+        group.MapDelete("/{key}", DeleteSite);
+        return group;
+    }
+
+    public static async Task<Results<Created<SiteResponse>, ValidationProblem>> CreateSite(
+        CreateSiteRequest request, SiteCatalog catalog, ShortUrls urls, HttpContext context, CancellationToken ct)
+    {
+        var outcome = await catalog.CreateAsync(request, ct);
+        return outcome.Kind == SiteOutcomeKind.Saved
+            ? TypedResults.Created($"/api/sites/{outcome.Site!.Key}", ToResponse(outcome.Site, urls, context))
+            : TypedResults.ValidationProblem(outcome.Errors!, title: "The site is not valid.");
+    }
+
+    public static async Task<Ok<IReadOnlyList<SiteResponse>>> ListSites(SiteCatalog catalog, ShortUrls urls, HttpContext context, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<SiteResponse>>((await catalog.ListAsync(ct)).Select(s => ToResponse(s, urls, context)).ToList());
+
+    public static async Task<Results<Ok<SiteResponse>, NotFound<ProblemDetails>>> GetSite(
+        string key, SiteCatalog catalog, ShortUrls urls, HttpContext context, CancellationToken ct) =>
+        await catalog.FindAsync(key, ct) is { } site ? TypedResults.Ok(ToResponse(site, urls, context)) : TypedResults.NotFound(UnknownSite(key));
+
+    public static async Task<Results<Ok<SiteResponse>, NotFound<ProblemDetails>, ValidationProblem>> UpdateSite(
+        string key, UpdateSiteRequest request, SiteCatalog catalog, ShortUrls urls, HttpContext context, CancellationToken ct)
+    {
+        var outcome = await catalog.UpdateAsync(key, request, ct);
+        return outcome.Kind switch
+        {
+            SiteOutcomeKind.Saved => TypedResults.Ok(ToResponse(outcome.Site!, urls, context)),
+            SiteOutcomeKind.NotFound => TypedResults.NotFound(UnknownSite(key)),
+            _ => TypedResults.ValidationProblem(outcome.Errors!, title: "The change is not valid."),
+        };
+    }
+
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteSite(string key, SiteCatalog catalog, CancellationToken ct) =>
+        await catalog.DeleteAsync(key, ct) ? TypedResults.NoContent() : TypedResults.NotFound(UnknownSite(key));
+
+    public static SiteResponse ToResponse(Site site, ShortUrls urls, HttpContext context) => new(
+        site.Key, site.Name, site.Hosts, site.AllowSubdomains,
+        $"<script src=\"{urls.For(context.Request, TrackingEndpoints.ScriptPath)}\" data-site=\"{site.Key}\" defer></script>",
+        site.CreatedAt, site.UpdatedAt);
+
+    public static ProblemDetails UnknownSite(string key) => new()
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "No site has this key.",
+        Detail = $"'{(key.Length > 64 ? key[..64] + "…" : key)}' is not a site key.",
+    };
+}

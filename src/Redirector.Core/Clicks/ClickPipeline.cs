@@ -106,14 +106,22 @@ public sealed partial class ClickPipeline(
                     flushes.Add(signal);
                     break;
                 }
-                await visitors.PrepareAsync(StatsKeys.DayOf(raw.Time), ct);
+                // Clicks already taken from the queue must reach the spool even when shutdown begins now.
+                await visitors.PrepareAsync(StatsKeys.DayOf(raw.Time), CancellationToken.None);
                 builder.Add(enricher.Enrich(raw));
                 continue;
             }
             var remaining = deadline - Stopwatch.GetTimestamp();
             if (remaining <= 0 || ct.IsCancellationRequested)
                 break;
-            await WaitForClickAsync(reader, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), ct);
+            try
+            {
+                await WaitForClickAsync(reader, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
         if (builder.Count == 0)
             return;

@@ -38,6 +38,9 @@ public sealed class TrackerBrowserTests
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP *.test 127.0.0.1",
+                // Tabs the page opens itself (middle and ctrl clicks) send their first request before Playwright
+                // attaches its per-context agent, so the browser-wide agent must already be a person's.
+                "--user-agent=" + Agents.ChromeWindows,
             ],
         });
         // A headless agent is a bot to the service; the visitor here is a person.

@@ -46,6 +46,7 @@ public sealed partial class ClickPipeline(
     {
         var reader = queue.Reader;
         var flushes = new List<TaskCompletionSource>();
+        await WarmUpAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -61,6 +62,20 @@ public sealed partial class ClickPipeline(
         {
         }
         await DrainAsync(flushes);
+    }
+
+    /// <summary>
+    /// Loads the user-agent rules and today's visitor salt before the first click needs them, so a burst right
+    /// after start does not wait behind a cold first batch.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        await Task.Run(() => enricher.Enrich(new RawClick
+        {
+            Time = time.GetUtcNow().UtcDateTime, DestinationDomain = "warm.up", LinkUtm = Links.UtmTags.Empty,
+            UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        }), ct);
+        await visitors.PrepareAsync(StatsKeys.DayOf(time.GetUtcNow().UtcDateTime), ct);
     }
 
     /// <summary>At shutdown the server has stopped taking requests: spool whatever is left and try Redis once more.</summary>

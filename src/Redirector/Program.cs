@@ -1,9 +1,11 @@
+using Redirector.Admin;
 using Redirector.Api;
 using Redirector.Catalog;
 using Redirector.Clicks;
 using Redirector.Health;
 using Redirector.Links;
 using Redirector.Redirects;
+using Redirector.Security;
 using Redirector.Stats;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,12 +14,15 @@ builder.AddCatalog();
 builder.AddClickTracking();
 builder.AddApi();
 builder.AddHealth();
+builder.AddPersistedDataProtection();
+builder.AddAdmin();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiSecurityHeaders();
+app.UseAdminSecurityHeaders();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -26,6 +31,7 @@ app.MapOpenApi();
 app.MapHealth();
 app.MapLinksApi();
 app.MapStatsApi();
+app.MapAdmin();
 app.MapRedirects();
 
 app.Run();

@@ -108,8 +108,8 @@ public static class AdminServices
             return app;
         // Antiforgery tokens are bound to the signed-in user, so validation must run after UseAuthentication.
         app.UseAntiforgery();
-        app.MapStaticAssets();
         app.MapRazorComponents<App>().RequireAuthorization(Policy);
+        app.MapAdminAssets();
         app.MapAccountEndpoints();
         app.MapExports();
         app.MapQrCodes();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -41,8 +42,11 @@ public static class AccountEndpoints
         return TypedResults.Redirect(LoginPage(result.IsLockedOut ? "locked" : "invalid", returnUrl, form.Email));
     }
 
-    public static async Task<RedirectHttpResult> Logout(SignInManager<IdentityUser> signIn)
+    /// <summary>Signing out takes the form's antiforgery token too, so no other site can sign a person out.</summary>
+    public static async Task<Results<RedirectHttpResult, BadRequest>> Logout(HttpContext context, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn)
     {
+        if (!await antiforgery.IsRequestValidAsync(context))
+            return TypedResults.BadRequest();
         await signIn.SignOutAsync();
         return TypedResults.Redirect(AdminCookie.LoginPath + "?signedOut=1");
     }

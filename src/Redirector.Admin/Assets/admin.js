@@ -29,6 +29,14 @@ document.addEventListener('change', (event) => {
   if (event.target.matches('select[data-autosubmit]')) event.target.form.requestSubmit();
 });
 
+// An inline error describes the value that was sent; once the field changes, it no longer applies.
+document.addEventListener('input', (event) => {
+  const field = event.target.closest('[aria-invalid="true"]');
+  if (!field) return;
+  field.setAttribute('aria-invalid', 'false');
+  field.closest('.field')?.querySelector('.field-error')?.remove();
+});
+
 // Live counts: every few seconds, fetch this same page and swap in the parts marked data-live (by id).
 const liveParts = () => document.querySelectorAll('[data-live][id]');
 if (liveParts().length > 0) {

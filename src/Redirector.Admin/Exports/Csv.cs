@@ -20,5 +20,5 @@ public static class Csv
         return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
-    public static StringBuilder Append(this StringBuilder builder, IEnumerable<string?> cells) => builder.Append(Line(cells));
+    public static StringBuilder AppendRow(this StringBuilder builder, IEnumerable<string?> cells) => builder.Append(Line(cells));
 }

@@ -40,7 +40,7 @@ public static class ExportEndpoints
         foreach (var link in links)
         {
             var count = clicks?.GetValueOrDefault(link.Id);
-            csv.Append([
+            csv.AppendRow([
                 link.Slug, shortUrls.For(request, link.Slug), link.Destination, link.Title, string.Join(';', link.Tags),
                 Number(count?.Recent), Number(count?.Total), link.Enabled ? "true" : "false", link.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
             ]);
@@ -67,14 +67,14 @@ public static class ExportEndpoints
             {
                 var csv = new StringBuilder(Csv.Line("date", "clicks", "bots"));
                 foreach (var day in report.Stats.ByDay)
-                    csv.Append([day.Date, Number(day.Clicks), Number(day.Bots)]);
+                    csv.AppendRow([day.Date, Number(day.Clicks), Number(day.Bots)]);
                 return File(csv, name);
             }
             if (!Enum.TryParse<Dimension>(table, ignoreCase: false, out var dimension) || !Enum.IsDefined(dimension))
                 return TypedResults.NotFound();
             var rows = new StringBuilder(Csv.Line(dimension == Dimension.Link ? "slug" : "key", "clicks"));
             foreach (var item in (await reader.ReadAsync(subject.Subject, range.From, range.To, top: 100_000))[dimension])
-                rows.Append([Titles.LabelOf(dimension, item.Key, report.LinkSlugs).TrimStart('/'), Number(item.Clicks)]);
+                rows.AppendRow([Titles.LabelOf(dimension, item.Key, report.LinkSlugs).TrimStart('/'), Number(item.Clicks)]);
             return File(rows, name);
         }
         catch (Exception ex) when (ex is AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException)
@@ -119,7 +119,7 @@ public static class ExportEndpoints
                 ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
                 : null).ToList();
             cells.Insert(1, slugs.GetValueOrDefault(linkId, key ?? ""));
-            csv.Append(cells);
+            csv.AppendRow(cells);
         }
         return csv;
     }

@@ -21,7 +21,8 @@ public sealed class RedirectorOptions : IValidatableObject
 /// <summary>Builds the public short URL of a slug (shared by the API and the admin area).</summary>
 public sealed class ShortUrls(IOptions<RedirectorOptions> options)
 {
-    private readonly string? _base = options.Value.BaseUrl?.TrimEnd('/');
+    // appsettings.json ships "BaseUrl": "", which means "not set", not "relative URLs".
+    private readonly string? _base = string.IsNullOrEmpty(options.Value.BaseUrl) ? null : options.Value.BaseUrl.TrimEnd('/');
 
     public string For(HttpRequest request, string slug) =>
         For($"{request.Scheme}://{request.Host}{request.PathBase}", slug);

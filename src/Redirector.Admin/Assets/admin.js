@@ -24,6 +24,16 @@ document.addEventListener('click', async (event) => {
   }, 1500);
 });
 
+// "/" jumps to the search box, as in most web apps, unless the person is typing somewhere.
+document.addEventListener('keydown', (event) => {
+  if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest('input, textarea, select, [contenteditable]')) return;
+  const search = document.querySelector('input[type=search]');
+  if (!search) return;
+  event.preventDefault();
+  search.focus();
+});
+
 // Filters apply as soon as a select changes.
 document.addEventListener('change', (event) => {
   if (event.target.matches('select[data-autosubmit]')) event.target.form.requestSubmit();

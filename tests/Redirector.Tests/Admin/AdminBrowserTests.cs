@@ -65,6 +65,7 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         await Expect(page).ToHaveURLAsync(new Regex("/admin/links/spring-sale\\?saved=1$"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "/spring-sale" })).ToBeVisibleAsync();
         await Expect(page.GetByText("No clicks yet — share your link.")).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('figure.qr img').naturalWidth > 0");
         await BrowserFixture.ScreenshotAsync(page, "06-link-created");
 
         using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
@@ -136,6 +137,56 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         await app.FlushClicksAsync();
 
         await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("3", new() { Timeout = 15_000 });
+    }
+
+    [Fact]
+    public async Task A_link_is_edited_and_deleted_after_confirmation()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://example.com/old", slug = "promo", title = "Old title" });
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/promo");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await Expect(page.GetByLabel("Slug")).ToHaveValueAsync("promo");
+        await page.GetByLabel("Destination URL").FillAsync("https://example.com/new");
+        await page.GetByLabel("Title").FillAsync("New title");
+        await page.GetByLabel("Status").SelectOptionAsync("false");
+        await BrowserFixture.ScreenshotAsync(page, "17-edit-link");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByText("New title")).ToBeVisibleAsync();
+        await Expect(page.GetByText("https://example.com/new", new() { Exact = true })).ToBeVisibleAsync();
+        using (var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address })
+        using (var disabled = await visitor.GetAsync("/promo"))
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, disabled.StatusCode);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Delete…" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Delete /promo for good?");
+        await BrowserFixture.ScreenshotAsync(page, "18-delete-confirmation");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, delete /promo" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links\\?deleted=promo$"));
+        await Expect(page.GetByText("No links yet")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Pages_say_counts_are_unavailable_while_redis_is_down()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "down" });
+        var page = await browser.SignedInPageAsync(address);
+        app.Redis.Kill();
+
+        await page.GotoAsync("/admin");
+        await Expect(page.GetByTestId("counts-unavailable")).ToContainTextAsync("Counts are unavailable right now.");
+        await BrowserFixture.ScreenshotAsync(page, "19-dashboard-redis-down");
+        await page.GotoAsync("/admin/links");
+        await Expect(page.GetByText("Counts are unavailable right now (Redis is not reachable)")).ToBeVisibleAsync();
+        await Expect(page.Locator("tr[data-slug='down']").GetByTestId("total")).ToHaveTextAsync("—");
+        await page.GotoAsync("/admin/links/down");
+        await Expect(page.GetByTestId("counts-unavailable")).ToBeVisibleAsync();
     }
 
     [Fact]

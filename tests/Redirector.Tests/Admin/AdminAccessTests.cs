@@ -60,6 +60,22 @@ public sealed partial class AdminAccessTests
     }
 
     [Fact]
+    public async Task Edge_nodes_run_without_the_admin_area()
+    {
+        await using var app = NewApp(new() { ["Admin:Enabled"] = "false" });
+        await app.CreateLinkAsync(new { url = "https://example.com/edge", slug = "edge" });
+        using var client = NewClient(app);
+
+        using var admin = await client.GetAsync("/admin");
+        using var login = await client.GetAsync("/admin/login");
+        using var redirect = await client.GetAsync("/edge");
+
+        Assert.Equal(HttpStatusCode.NotFound, admin.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, login.StatusCode);
+        Assert.Equal(HttpStatusCode.Found, redirect.StatusCode);
+    }
+
+    [Fact]
     public async Task Sign_in_follows_only_local_admin_return_urls()
     {
         await using var app = NewApp();

@@ -90,6 +90,9 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         await Expect(row.GetByTestId("total")).ToHaveTextAsync("7");
         await Expect(row.GetByTestId("recent")).ToHaveTextAsync("7");
         await BrowserFixture.ScreenshotAsync(page, "08-links");
+        await page.GetByLabel("Sort by").SelectOptionAsync("clicks");
+        await Expect(page).ToHaveURLAsync(new Regex("sort=clicks"));
+        await Expect(page.Locator("tbody tr").First).ToHaveAttributeAsync("data-slug", "winter");
 
         await row.GetByRole(AriaRole.Link, new() { Name = "/winter" }).ClickAsync();
         await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("7");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Redirector.Analytics;
 using Redirector.Links;
 
@@ -6,6 +7,9 @@ namespace Redirector.Admin.Counts;
 
 /// <summary>One subject's counts over a range, with the previous period's clicks for the change.</summary>
 public sealed record SubjectReport(SubjectStats Stats, long PreviousClicks, IReadOnlyDictionary<string, string> LinkSlugs);
+
+/// <summary>One click from the raw log, as the link page lists it.</summary>
+public sealed record RecentClick(DateTime Time, string? SourcePage, string? Referrer, string? UtmSource, string Device, string Os, string Browser, string? Country);
 
 /// <summary>A card on the dashboard: clicks in a period and in the period before it.</summary>
 public sealed record PeriodCard(string Label, long Clicks, long Previous);
@@ -41,6 +45,19 @@ public sealed class AdminCounts(StatsReader reader, LinkCatalog catalog, TimePro
         var recent = await reader.ReadClicksAsync(subjects, range.From, range.To);
         var totals = await reader.ReadTotalsAsync(subjects);
         return linkIds.ToDictionary(id => id, id => (recent[StatsSubject.Link(id)], totals[StatsSubject.Link(id)].Clicks));
+    }
+
+    /// <summary>Matches the raw log's clicks on one link.</summary>
+    public static Func<JsonElement, bool> OfLink(long linkId) =>
+        click => click.TryGetProperty("link", out var id) && id.GetInt64() == linkId;
+
+    public async Task<IReadOnlyList<RecentClick>> ReadRecentAsync(long linkId, int max)
+    {
+        static string? Text(JsonElement click, string name) => click.TryGetProperty(name, out var value) ? value.GetString() : null;
+        var clicks = await reader.ReadRecentAsync(max, OfLink(linkId));
+        return clicks.Select(c => new RecentClick(
+            c.GetProperty("time").GetDateTime(), Text(c, "sourcePage"), Text(c, "referrer"), Text(c, "utmSource"),
+            Text(c, "device") ?? "", Text(c, "os") ?? "", Text(c, "browser") ?? "", Text(c, "country"))).ToList();
     }
 
     public async Task<IReadOnlyDictionary<string, string>> SlugsOfAsync(IEnumerable<string> linkIds, CancellationToken ct)

@@ -13,9 +13,12 @@ public static class CountReads
             await read();
             return true;
         }
-        catch (Exception ex) when (ex is Analytics.AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (IsUnavailable(ex))
         {
             return false;
         }
     }
+
+    public static bool IsUnavailable(Exception ex) =>
+        ex is Analytics.AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException;
 }

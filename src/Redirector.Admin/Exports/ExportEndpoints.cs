@@ -62,22 +62,23 @@ public static class ExportEndpoints
         {
             if (table == "clicks")
                 return File(await RawClicksAsync(subject, key, reader, counts, ct), name);
-            var report = await counts.ReadAsync(subject.Subject, range, ct);
+            var stats = await reader.ReadAsync(subject.Subject, range.From, range.To, top: 100_000);
             if (table == "days")
             {
                 var csv = new StringBuilder(Csv.Line("date", "clicks", "bots"));
-                foreach (var day in report.Stats.ByDay)
+                foreach (var day in stats.ByDay)
                     csv.AppendRow([day.Date, Number(day.Clicks), Number(day.Bots)]);
                 return File(csv, name);
             }
             if (!Enum.TryParse<Dimension>(table, ignoreCase: false, out var dimension) || !Enum.IsDefined(dimension))
                 return TypedResults.NotFound();
+            var slugs = dimension == Dimension.Link ? await counts.SlugsOfAsync(stats[dimension].Select(k => k.Key), ct) : new Dictionary<string, string>();
             var rows = new StringBuilder(Csv.Line(dimension == Dimension.Link ? "slug" : "key", "clicks"));
-            foreach (var item in (await reader.ReadAsync(subject.Subject, range.From, range.To, top: 100_000))[dimension])
-                rows.AppendRow([Titles.LabelOf(dimension, item.Key, report.LinkSlugs).TrimStart('/'), Number(item.Clicks)]);
+            foreach (var item in stats[dimension])
+                rows.AppendRow([Titles.LabelOf(dimension, item.Key, slugs).TrimStart('/'), Number(item.Clicks)]);
             return File(rows, name);
         }
-        catch (Exception ex) when (ex is AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (CountReads.IsUnavailable(ex))
         {
             return TypedResults.Problem(title: "Counts are unavailable right now.", detail: "Redis is not reachable; try again shortly.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -93,7 +94,7 @@ public static class ExportEndpoints
             case "global":
                 return new Target(StatsSubject.Global, _ => true);
             case "link" when key is not null && await catalog.FindAsync(key, ct) is { } link:
-                return new Target(StatsSubject.Link(link.Id), c => c.TryGetProperty("link", out var id) && id.GetInt64() == link.Id);
+                return new Target(StatsSubject.Link(link.Id), AdminCounts.OfLink(link.Id));
             case "domain" when !string.IsNullOrEmpty(key):
                 return new Target(StatsSubject.Domain(key), c => c.TryGetProperty("domain", out var d) && d.GetString() == key);
             case "page" when !string.IsNullOrEmpty(key):

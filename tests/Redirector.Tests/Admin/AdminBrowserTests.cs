@@ -97,6 +97,7 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         await row.GetByRole(AriaRole.Link, new() { Name = "/winter" }).ClickAsync();
         await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("7");
         await Expect(page.GetByTestId("short-url")).ToHaveTextAsync(new Uri(address, "/winter").ToString());
+        await Expect(page.Locator("#recent tbody tr")).ToHaveCountAsync(7);
         await BrowserFixture.ScreenshotAsync(page, "09-link-page");
 
         var download = await page.RunAndWaitForDownloadAsync(() =>

@@ -33,11 +33,12 @@ public static class Titles
     public static string LabelOf(Dimension dimension, string key, IReadOnlyDictionary<string, string> slugs) =>
         dimension == Dimension.Link ? (slugs.TryGetValue(key, out var slug) ? "/" + slug : "(deleted link)") : key;
 
-    public static string? HrefOf(Dimension dimension, string key, IReadOnlyDictionary<string, string> slugs, DateRange range) => dimension switch
+    /// <summary>Drill-down keeps the range: <paramref name="rangeQuery"/> is "preset=7d" or "from=…&amp;to=…".</summary>
+    public static string? HrefOf(Dimension dimension, string key, IReadOnlyDictionary<string, string> slugs, string rangeQuery) => dimension switch
     {
-        Dimension.Link when slugs.TryGetValue(key, out var slug) => $"/admin/links/{Uri.EscapeDataString(slug)}?{range.Query}",
-        Dimension.DestinationDomain => $"/admin/domains/{Uri.EscapeDataString(key)}?{range.Query}",
-        Dimension.SourcePage when key.StartsWith("http", StringComparison.Ordinal) => $"/admin/pages?url={Uri.EscapeDataString(key)}&{range.Query}",
+        Dimension.Link when slugs.TryGetValue(key, out var slug) => $"/admin/links/{Uri.EscapeDataString(slug)}?{rangeQuery}",
+        Dimension.DestinationDomain => $"/admin/domains/{Uri.EscapeDataString(key)}?{rangeQuery}",
+        Dimension.SourcePage when key.StartsWith("http", StringComparison.Ordinal) => $"/admin/pages?url={Uri.EscapeDataString(key)}&{rangeQuery}",
         _ => null,
     };
 }

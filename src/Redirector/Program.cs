@@ -1,3 +1,4 @@
+using Redirector.Admin;
 using Redirector.Api;
 using Redirector.Catalog;
 using Redirector.Clicks;
@@ -5,6 +6,7 @@ using Redirector.Health;
 using Redirector.Hosting;
 using Redirector.Links;
 using Redirector.Redirects;
+using Redirector.Security;
 using Redirector.Stats;
 using Redirector.Tracking;
 
@@ -17,6 +19,8 @@ builder.AddClickTracking();
 builder.AddApi();
 builder.AddOutboundTracking();
 builder.AddHealth();
+builder.AddPersistedDataProtection();
+builder.AddAdmin();
 
 var app = builder.Build();
 
@@ -26,6 +30,7 @@ app.UseRouting();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiSecurityHeaders();
+app.UseAdminSecurityHeaders();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -35,6 +40,7 @@ app.MapHealth();
 app.MapLinksApi();
 app.MapStatsApi();
 app.MapOutbound();
+app.MapAdmin();
 app.MapRedirects();
 
 app.Run();

@@ -15,6 +15,9 @@ public sealed record LinkQuery(string? Search = null, string? Tag = null, string
 
 public sealed record LinkPage(IReadOnlyList<Link> Items, int Total, int Page, int PageSize);
 
+/// <summary>The links a bulk create saved, or, when any row was invalid, nothing saved and the errors per row index.</summary>
+public sealed record BulkOutcome(IReadOnlyList<Link> Saved, IReadOnlyDictionary<int, IDictionary<string, string[]>> Errors);
+
 /// <summary>
 /// Creates, changes and deletes links. Every change also writes a <see cref="CatalogChange"/> row in the same
 /// transaction (other nodes poll it) and updates this node's <see cref="LinkCache"/> at once.
@@ -137,21 +140,7 @@ public sealed partial class LinkCatalog(
     public async Task<LinkPage> ListAsync(LinkQuery query, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var links = db.Links.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(query.Search))
-        {
-            var term = query.Search.Trim().ToLowerInvariant();
-#pragma warning disable CA1862, CA1304, CA1311 // EF Core translates ToLower().Contains to SQL on every provider; the culture and StringComparison overloads do not translate.
-            links = links.Where(l => l.Slug.ToLower().Contains(term) ||
-                                     l.Destination.ToLower().Contains(term) ||
-                                     (l.Title != null && l.Title.ToLower().Contains(term)));
-#pragma warning restore CA1862, CA1304, CA1311
-        }
-        if (!string.IsNullOrWhiteSpace(query.Tag))
-        {
-            var tag = query.Tag.Trim();
-            links = links.Where(l => l.Tags.Contains(tag));
-        }
+        var links = Filter(db.Links.AsNoTracking(), query);
         links = query.Sort switch
         {
             "slug" => links.OrderBy(l => l.Slug),
@@ -166,11 +155,80 @@ public sealed partial class LinkCatalog(
         return new LinkPage(items, total, page, pageSize);
     }
 
+    /// <summary>The ids of every link the query's search and tag match, for orderings the database cannot do (by clicks).</summary>
+    public async Task<List<long>> MatchingIdsAsync(LinkQuery query, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await Filter(db.Links.AsNoTracking(), query).Select(l => l.Id).ToListAsync(ct);
+    }
+
+    public async Task<List<Link>> FindManyAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Links.AsNoTracking().Where(l => ids.Contains(l.Id)).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Creates every link or none: all rows are validated first (slugs unique within the batch and against the
+    /// catalogue), then inserted in one transaction. Errors are keyed by the row's index.
+    /// </summary>
+    public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, CancellationToken ct)
+    {
+        var rowErrors = new SortedDictionary<int, IDictionary<string, string[]>>();
+        var links = new List<Link>(requests.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var errors = new Dictionary<string, string[]>();
+            var link = BuildNewLink(requests[i], errors);
+            if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add(link.Slug))
+                errors["slug"] = ["This slug appears more than once in the import."];
+            if (errors.Count > 0)
+                rowErrors[i] = errors;
+            links.Add(link);
+        }
+        var custom = links.Where(l => l.Slug.Length > 0).Select(l => l.Slug).ToList();
+        var taken = (await db.Links.Where(l => custom.Contains(l.Slug)).Select(l => l.Slug).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < links.Count; i++)
+        {
+            if (taken.Contains(links[i].Slug))
+                (rowErrors.TryGetValue(i, out var errors) ? errors : rowErrors[i] = new Dictionary<string, string[]>())["slug"] = ["This slug is already taken."];
+        }
+        if (rowErrors.Count > 0)
+            return new BulkOutcome([], rowErrors);
+
+        foreach (var link in links.Where(l => l.Slug.Length == 0))
+        {
+            do
+                link.Slug = Slugs.Generate();
+            while (!seen.Add(link.Slug) || await db.Links.AnyAsync(l => l.Slug == link.Slug, ct));
+        }
+        db.Links.AddRange(links);
+        db.Changes.AddRange(links.Select(l => new CatalogChange { Slug = l.Slug, At = l.UpdatedAt }));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent create took one of the slugs after the check; SaveChanges rolled the whole batch back.
+            return new BulkOutcome([], new SortedDictionary<int, IDictionary<string, string[]>>
+            {
+                [0] = new Dictionary<string, string[]> { ["slug"] = ["A slug was taken while importing; nothing was imported, try again."] },
+            });
+        }
+        foreach (var link in links)
+            cache.Upsert(link);
+        return new BulkOutcome(links, rowErrors);
+    }
+
     public async Task<IReadOnlyList<string>> TagsAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var tags = await db.Links.AsNoTracking().SelectMany(l => l.Tags).Distinct().ToListAsync(ct);
-        return tags.Order(StringComparer.OrdinalIgnoreCase).ToList();
+        // SQLite cannot flatten a JSON column in SQL (SelectMany needs APPLY), so the lists are merged here.
+        var lists = await db.Links.AsNoTracking().Where(l => l.Tags.Count > 0).Select(l => l.Tags).ToListAsync(ct);
+        return lists.SelectMany(t => t).Distinct().Order(StringComparer.OrdinalIgnoreCase).ToList();
     }
 
     /// <summary>Validates a create request into an unsaved link (shared with bulk import).</summary>
@@ -200,6 +258,25 @@ public sealed partial class LinkCatalog(
             UpdatedAt = now,
             Version = 1,
         };
+    }
+
+    private static IQueryable<Link> Filter(IQueryable<Link> links, LinkQuery query)
+    {
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var term = query.Search.Trim().ToLowerInvariant();
+#pragma warning disable CA1862, CA1304, CA1311 // EF Core translates ToLower().Contains to SQL on every provider; the culture and StringComparison overloads do not translate.
+            links = links.Where(l => l.Slug.ToLower().Contains(term) ||
+                                     l.Destination.ToLower().Contains(term) ||
+                                     (l.Title != null && l.Title.ToLower().Contains(term)));
+#pragma warning restore CA1862, CA1304, CA1311
+        }
+        if (!string.IsNullOrWhiteSpace(query.Tag))
+        {
+            var tag = query.Tag.Trim();
+            links = links.Where(l => l.Tags.Contains(tag));
+        }
+        return links;
     }
 
     private async Task<bool> SlugExistsAsync(string slug, CancellationToken ct)

@@ -2,22 +2,9 @@ using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
 using Redirector.Analytics;
+using Redirector.Links;
 
 namespace Redirector.Api;
-
-/// <summary>Settings of the public side of the service (section "Redirector").</summary>
-public sealed class RedirectorOptions : IValidatableObject
-{
-    /// <summary>The public base of short URLs, e.g. https://go.example.com. When empty, the request's own is used.</summary>
-    public string? BaseUrl { get; set; }
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (!string.IsNullOrEmpty(BaseUrl) &&
-            (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
-            yield return new ValidationResult("Redirector:BaseUrl must be an absolute http(s) URL, e.g. https://go.example.com.", [nameof(BaseUrl)]);
-    }
-}
 
 /// <summary>Limits on API calls (section "RateLimits"), per API key or, without one, per client address.</summary>
 public sealed class RateLimitOptions
@@ -105,14 +92,4 @@ internal sealed class AnalyticsUnavailableHandler(IProblemDetailsService problem
             },
         });
     }
-}
-
-/// <summary>Builds the public short URL of a slug.</summary>
-public sealed class ShortUrls(Microsoft.Extensions.Options.IOptions<RedirectorOptions> options)
-{
-    // appsettings.json ships "BaseUrl": "", which means "not set" as much as a missing key does.
-    private readonly string? _base = string.IsNullOrEmpty(options.Value.BaseUrl) ? null : options.Value.BaseUrl.TrimEnd('/');
-
-    public string For(HttpRequest request, string slug) =>
-        (_base ?? $"{request.Scheme}://{request.Host}{request.PathBase}") + "/" + slug;
 }

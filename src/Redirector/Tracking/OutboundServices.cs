@@ -1,18 +1,15 @@
 using Microsoft.AspNetCore.DataProtection;
-using Redirector.Analytics;
+using Redirector.Security;
 
 namespace Redirector.Tracking;
 
 public static class OutboundServices
 {
-    public const string ApplicationName = "Redirector";
-
     /// <summary>Sites, the tracker script, page views, signed outbound URLs and the server-side rewriter.</summary>
     public static IHostApplicationBuilder AddOutboundTracking(this IHostApplicationBuilder builder)
     {
-        var keys = KeyDirectory(builder.Configuration);
-        // The admin area configures Data Protection the same way; repeating it with the same name and folder is harmless.
-        builder.Services.AddDataProtection().SetApplicationName(ApplicationName).PersistKeysToFileSystem(new DirectoryInfo(keys));
+        // The signing key is kept beside the persisted Data Protection key ring (AddPersistedDataProtection).
+        var keys = DataProtectionServices.KeyDirectory(builder.Configuration);
         builder.Services.AddSingleton(sp => new OutboundSigner(sp.GetRequiredService<IDataProtectionProvider>(), keys));
         builder.Services.AddSingleton<TrackerScript>();
         builder.Services.AddSingleton<OutboundRewriter>();
@@ -26,8 +23,4 @@ public static class OutboundServices
         app.MapTracking();
         return app;
     }
-
-    /// <summary>The Data Protection key ring lives in the data directory; nodes that sign alike must share it.</summary>
-    public static string KeyDirectory(IConfiguration configuration) =>
-        Path.GetFullPath(Path.Combine(configuration["Analytics:DataDirectory"] ?? new AnalyticsOptions().DataDirectory, "keys"));
 }

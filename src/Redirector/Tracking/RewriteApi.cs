@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Redirector.Api;
 using Redirector.Clicks;
+using Redirector.Links;
 using Redirector.Sites;
 
 namespace Redirector.Tracking;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Redirector.Api;
+using Redirector.Links;
 using Redirector.Sites;
 
 namespace Redirector.Tracking;

@@ -11,7 +11,7 @@ public sealed class SignatureTests : IDisposable
     private readonly DirectoryInfo _keys = Directory.CreateTempSubdirectory("redirector-keys-");
 
     private OutboundSigner Signer() =>
-        new(DataProtectionProvider.Create(_keys, b => b.SetApplicationName(OutboundServices.ApplicationName)), _keys.FullName);
+        new(DataProtectionProvider.Create(_keys, b => b.SetApplicationName(Redirector.Security.DataProtectionServices.ApplicationName)), _keys.FullName);
 
     [Fact]
     public void A_signature_verifies_for_exactly_what_was_signed_and_survives_a_restart()

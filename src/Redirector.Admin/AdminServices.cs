@@ -1,0 +1,121 @@
+using System.ComponentModel.DataAnnotations;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Redirector.Admin.Access;
+using Redirector.Admin.Components;
+using Redirector.Admin.Counts;
+using Redirector.Admin.Exports;
+using Redirector.Admin.Import;
+using Redirector.Catalog;
+
+namespace Redirector.Admin;
+
+/// <summary>Settings of the admin area (section "Admin").</summary>
+public sealed class AdminOptions
+{
+    /// <summary>Edge nodes that only redirect switch the admin area off.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The first administrator, created when no user exists (environment Admin__Email, Admin__Password).</summary>
+    [EmailAddress] public string? Email { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>Sign-in attempts per client address and minute; more answer 429.</summary>
+    [Range(1, 10_000)] public int LoginAttemptsPerMinute { get; set; } = 10;
+}
+
+/// <summary>The Blazor admin area at /admin: Identity sign-in, pages, exports and QR codes.</summary>
+public static class AdminServices
+{
+    public const string Policy = "admin";
+    public const string LoginRateLimit = "admin-login";
+
+    public static IHostApplicationBuilder AddAdmin(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AdminOptions>().BindConfiguration("Admin").ValidateDataAnnotations().ValidateOnStart();
+        if (!IsEnabled(builder.Configuration))
+            return builder;
+
+        services.AddIdentityCore<IdentityUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 10;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddSignInManager()
+            .AddEntityFrameworkStores<CatalogDb>();
+        services.AddAuthentication(IdentityConstants.ApplicationScheme)
+            .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(AdminCookie.Configure));
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy =>
+            policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser());
+
+        var attempts = builder.Configuration.GetSection("Admin").Get<AdminOptions>()?.LoginAttemptsPerMinute ?? new AdminOptions().LoginAttemptsPerMinute;
+        // Composes with the API's AddRateLimiter call: both configure the same RateLimiterOptions.
+        services.AddRateLimiter(options => options.AddPolicy(LoginRateLimit, context =>
+            RateLimitPartition.GetFixedWindowLimiter("login:" + context.Connection.RemoteIpAddress, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = attempts,
+                Window = TimeSpan.FromMinutes(1),
+                QueueLimit = 0,
+            })));
+
+        // Static server rendering: the Blazor client script (blazor.web.js) ships in a package this registry lacks,
+        // so pages are plain HTML forms and links, and admin.js adds live refresh, copy buttons and the UTM preview.
+        services.AddRazorComponents();
+        services.AddHostedService<FirstAdministrator>();
+        services.AddSingleton<AdminCounts>();
+        services.AddSingleton<CsvLinkImport>();
+        services.AddSingleton<LinkList.LinkTable>();
+        return builder;
+    }
+
+    /// <summary>Pages of the admin area are documents: lock them to this origin and out of frames.</summary>
+    public static IApplicationBuilder UseAdminSecurityHeaders(this IApplicationBuilder app)
+    {
+        if (!IsEnabled(app.ApplicationServices.GetRequiredService<IConfiguration>()))
+            return app;
+        return app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/admin"))
+            {
+                var headers = context.Response.Headers;
+                headers.ContentSecurityPolicy =
+                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+                    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers["Referrer-Policy"] = "same-origin";
+                headers.CacheControl = "no-store";
+            }
+            return next(context);
+        });
+    }
+
+    public static WebApplication MapAdmin(this WebApplication app)
+    {
+        if (!IsEnabled(app.Configuration))
+            return app;
+        // Antiforgery tokens are bound to the signed-in user, so validation must run after UseAuthentication.
+        app.UseAntiforgery();
+        app.MapRazorComponents<App>().RequireAuthorization(Policy);
+        app.MapAdminAssets();
+        app.MapAccountEndpoints();
+        app.MapExports();
+        app.MapQrCodes();
+        app.MapUtmPreview();
+        return app;
+    }
+
+    private static bool IsEnabled(IConfiguration configuration) => configuration.GetValue("Admin:Enabled", true);
+}

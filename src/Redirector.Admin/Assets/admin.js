@@ -1,0 +1,94 @@
+// The admin area works as plain HTML; this script only adds comfort. No inline script is needed (the CSP forbids them).
+
+// Copy buttons: any element with data-copy puts that text on the clipboard.
+document.addEventListener('click', async (event) => {
+  const button = event.target.closest('[data-copy]');
+  if (!button) return;
+  const text = button.getAttribute('data-copy');
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = document.createElement('textarea');
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+  if (!button.hasAttribute('data-label')) button.setAttribute('data-label', button.textContent);
+  button.classList.add('copied');
+  button.textContent = 'Copied ✓';
+  setTimeout(() => {
+    button.classList.remove('copied');
+    button.textContent = button.getAttribute('data-label');
+  }, 1500);
+});
+
+// "/" jumps to the search box, as in most web apps, unless the person is typing somewhere.
+document.addEventListener('keydown', (event) => {
+  if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest('input, textarea, select, [contenteditable]')) return;
+  const search = document.querySelector('input[type=search]');
+  if (!search) return;
+  event.preventDefault();
+  search.focus();
+});
+
+// Filters apply as soon as a select changes.
+document.addEventListener('change', (event) => {
+  if (event.target.matches('select[data-autosubmit]')) event.target.form.requestSubmit();
+});
+
+// An inline error describes the value that was sent; once the field changes, it no longer applies.
+document.addEventListener('input', (event) => {
+  const field = event.target.closest('[aria-invalid="true"]');
+  if (!field) return;
+  field.setAttribute('aria-invalid', 'false');
+  field.closest('.field')?.querySelector('.field-error')?.remove();
+});
+
+// Live counts: every few seconds, fetch this same page and swap in the parts marked data-live (by id).
+const liveParts = () => document.querySelectorAll('[data-live][id]');
+if (liveParts().length > 0) {
+  setInterval(async () => {
+    if (document.hidden) return;
+    try {
+      const response = await fetch(location.href, { headers: { 'X-Live-Refresh': '1' }, credentials: 'same-origin' });
+      if (!response.ok || response.redirected) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+      for (const part of liveParts()) {
+        const next = fresh.getElementById(part.id);
+        if (next && next.innerHTML !== part.innerHTML) {
+          const open = [...part.querySelectorAll('details[open]')].map((d) => d.closest('[id],section')?.querySelector('h2')?.textContent);
+          part.innerHTML = next.innerHTML;
+          part.querySelectorAll('details').forEach((d) => {
+            if (open.includes(d.closest('section')?.querySelector('h2')?.textContent)) d.open = true;
+          });
+        }
+      }
+      document.documentElement.dataset.refreshed = String(Date.now());
+    } catch {
+      // Offline for a moment: the next tick tries again.
+    }
+  }, 5000);
+}
+
+// UTM builder: ask the server for the final destination as the fields change.
+const previewForm = document.querySelector('[data-preview-form]');
+if (previewForm) {
+  const output = previewForm.querySelector('[data-preview]');
+  let timer;
+  previewForm.addEventListener('input', (event) => {
+    if (!event.target.hasAttribute('data-preview-field')) return;
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const query = new URLSearchParams();
+      previewForm.querySelectorAll('[data-preview-field]').forEach((field) => query.set(field.dataset.previewField, field.value));
+      const response = await fetch('/admin/utm-preview?' + query, { credentials: 'same-origin' });
+      if (response.ok) {
+        const text = await response.json();
+        output.textContent = text || 'Enter a valid destination URL to see the final address.';
+      }
+    }, 200);
+  });
+}

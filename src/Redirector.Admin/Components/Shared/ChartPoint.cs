@@ -1,0 +1,3 @@
+namespace Redirector.Admin.Components.Shared;
+
+public sealed record ChartPoint(string Label, long Value);

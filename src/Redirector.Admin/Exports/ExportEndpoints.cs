@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Redirector.Admin.Counts;
+using Redirector.Analytics;
+using Redirector.Links;
+
+namespace Redirector.Admin.Exports;
+
+/// <summary>CSV downloads of every table in the admin area, behind the same sign-in cookie.</summary>
+public static class ExportEndpoints
+{
+    private const int MaxRawClicks = 1000;
+
+    public static IEndpointRouteBuilder MapExports(this IEndpointRouteBuilder app)
+    {
+        var exports = app.MapGroup("/admin/export").RequireAuthorization(AdminServices.Policy).ExcludeFromDescription();
+        exports.MapGet("/links.csv", ExportLinks);
+        exports.MapGet("/{table}.csv", ExportTable);
+        return app;
+    }
+
+    public static async Task<FileContentHttpResult> ExportLinks(LinkCatalog catalog, AdminCounts counts, ShortUrls shortUrls, HttpRequest request, CancellationToken ct)
+    {
+        var links = new List<Link>();
+        for (var page = 1; ; page++)
+        {
+            var batch = await catalog.ListAsync(new LinkQuery(Sort: "oldest", Page: page, PageSize: 500), ct);
+            links.AddRange(batch.Items);
+            if (links.Count >= batch.Total || batch.Items.Count == 0)
+                break;
+        }
+        IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;
+        await CountReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(links.Select(l => l.Id).ToList()));
+        var csv = new StringBuilder(Csv.Line("slug", "short_url", "destination", "title", "tags", "clicks_30d", "clicks_total", "enabled", "created_at"));
+        foreach (var link in links)
+        {
+            var count = clicks?.GetValueOrDefault(link.Id);
+            csv.AppendRow([
+                link.Slug, shortUrls.For(request, link.Slug), link.Destination, link.Title, string.Join(';', link.Tags),
+                Number(count?.Recent), Number(count?.Total), link.Enabled ? "true" : "false", link.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+            ]);
+        }
+        return File(csv, "links.csv");
+    }
+
+    /// <summary>"days" (the time series), "clicks" (raw recent clicks) or a breakdown by its <see cref="Dimension"/> name.</summary>
+    public static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> ExportTable(
+        string table, string? scope, string? key, string? from, string? to,
+        LinkCatalog catalog, AdminCounts counts, StatsReader reader, CancellationToken ct)
+    {
+        var target = await ResolveAsync(scope, key, catalog, ct);
+        if (target is not { } subject)
+            return TypedResults.NotFound();
+        var range = DateRange.Parse("30d", from, to, counts.Today);
+        var name = $"{scope}-{Safe(key)}-{table}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv".Replace("--", "-", StringComparison.Ordinal);
+        try
+        {
+            if (table == "clicks")
+                return File(await RawClicksAsync(subject, key, reader, counts, ct), name);
+            var stats = await reader.ReadAsync(subject.Subject, range.From, range.To, top: 100_000);
+            if (table == "days")
+            {
+                var csv = new StringBuilder(Csv.Line("date", "clicks", "bots"));
+                foreach (var day in stats.ByDay)
+                    csv.AppendRow([day.Date, Number(day.Clicks), Number(day.Bots)]);
+                return File(csv, name);
+            }
+            if (!Enum.TryParse<Dimension>(table, ignoreCase: false, out var dimension) || !Enum.IsDefined(dimension))
+                return TypedResults.NotFound();
+            var slugs = dimension == Dimension.Link ? await counts.SlugsOfAsync(stats[dimension].Select(k => k.Key), ct) : new Dictionary<string, string>();
+            var rows = new StringBuilder(Csv.Line(dimension == Dimension.Link ? "slug" : "key", "clicks"));
+            foreach (var item in stats[dimension])
+                rows.AppendRow([Titles.LabelOf(dimension, item.Key, slugs).TrimStart('/'), Number(item.Clicks)]);
+            return File(rows, name);
+        }
+        catch (Exception ex) when (CountReads.IsUnavailable(ex))
+        {
+            return TypedResults.Problem(title: "Counts are unavailable right now.", detail: "Redis is not reachable; try again shortly.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private sealed record Target(StatsSubject Subject, Func<JsonElement, bool> Matches);
+
+    private static async Task<Target?> ResolveAsync(string? scope, string? key, LinkCatalog catalog, CancellationToken ct)
+    {
+        switch (scope)
+        {
+            case "global":
+                return new Target(StatsSubject.Global, _ => true);
+            case "link" when key is not null && await catalog.FindAsync(key, ct) is { } link:
+                return new Target(StatsSubject.Link(link.Id), AdminCounts.OfLink(link.Id));
+            case "domain" when !string.IsNullOrEmpty(key):
+                return new Target(StatsSubject.Domain(key), c => c.TryGetProperty("domain", out var d) && d.GetString() == key);
+            case "page" when !string.IsNullOrEmpty(key):
+                return new Target(StatsSubject.Page(key), c => c.TryGetProperty("sourcePage", out var p) && p.GetString() == key);
+            default:
+                return null;
+        }
+    }
+
+    private static readonly string[] RawColumns =
+        ["time", "domain", "sourcePage", "referrer", "utmSource", "utmMedium", "utmCampaign", "utmTerm", "utmContent", "device", "os", "browser", "country", "bot"];
+
+    private static async Task<StringBuilder> RawClicksAsync(Target target, string? key, StatsReader reader, AdminCounts counts, CancellationToken ct)
+    {
+        var clicks = await reader.ReadRecentAsync(MaxRawClicks, target.Matches);
+        var slugs = await counts.SlugsOfAsync(
+            clicks.Select(c => c.TryGetProperty("link", out var id) ? id.GetInt64().ToString(CultureInfo.InvariantCulture) : "").Distinct(), ct);
+        var csv = new StringBuilder(Csv.Line(["time", "slug", .. RawColumns.Skip(1)]));
+        foreach (var click in clicks)
+        {
+            var linkId = click.TryGetProperty("link", out var id) ? id.GetInt64().ToString(CultureInfo.InvariantCulture) : "";
+            var cells = RawColumns.Select(column => click.TryGetProperty(column, out var value)
+                ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
+                : null).ToList();
+            cells.Insert(1, slugs.GetValueOrDefault(linkId, key ?? ""));
+            csv.AppendRow(cells);
+        }
+        return csv;
+    }
+
+    private static FileContentHttpResult File(StringBuilder csv, string name) =>
+        TypedResults.File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8", name);
+
+    private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    private static string Safe(string? key) =>
+        new((key ?? "").Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').Take(40).ToArray());
+}

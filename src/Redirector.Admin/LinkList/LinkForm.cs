@@ -1,0 +1,68 @@
+using Redirector.Links;
+
+namespace Redirector.Admin.LinkList;
+
+/// <summary>What the create/edit form holds; turned into the same requests the API takes, so the same rules apply.</summary>
+public sealed class LinkForm
+{
+    public string? Url { get; set; }
+    public string? Slug { get; set; }
+    public string? Title { get; set; }
+    public string? Tags { get; set; }
+    public string? UtmSource { get; set; }
+    public string? UtmMedium { get; set; }
+    public string? UtmCampaign { get; set; }
+    public string? UtmTerm { get; set; }
+    public string? UtmContent { get; set; }
+    public int RedirectType { get; set; } = 302;
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Entered and shown in UTC, which the form says next to the field.</summary>
+    public DateTime? ExpiresAt { get; set; }
+
+    public static LinkForm From(Link link) => new()
+    {
+        Url = link.Destination,
+        Slug = link.Slug,
+        Title = link.Title,
+        Tags = string.Join(", ", link.Tags),
+        UtmSource = link.Utm.Source,
+        UtmMedium = link.Utm.Medium,
+        UtmCampaign = link.Utm.Campaign,
+        UtmTerm = link.Utm.Term,
+        UtmContent = link.Utm.Content,
+        RedirectType = link.RedirectType,
+        Enabled = link.Enabled,
+        ExpiresAt = link.ExpiresAt,
+    };
+
+    public UtmTags Utm => new() { Source = UtmSource, Medium = UtmMedium, Campaign = UtmCampaign, Term = UtmTerm, Content = UtmContent };
+
+    public static List<string> SplitTags(string? tags) =>
+        (tags ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+
+    private DateTimeOffset? Expiry => ExpiresAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+
+    public CreateLinkRequest ToCreateRequest() => new()
+    {
+        Url = Url,
+        Slug = string.IsNullOrWhiteSpace(Slug) ? null : Slug.Trim(),
+        Title = Title,
+        Tags = SplitTags(Tags),
+        Utm = Utm,
+        RedirectType = RedirectType,
+        Enabled = Enabled,
+        ExpiresAt = Expiry,
+    };
+
+    /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes).</summary>
+    public UpdateLinkRequest ToUpdateRequest()
+    {
+        var all = ToCreateRequest();
+        return new() { Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled, ExpiresAt = all.ExpiresAt };
+    }
+
+    /// <summary>The URL a visitor lands on, UTM tags included, or null while the destination is not valid.</summary>
+    public string? Preview() =>
+        DestinationUrl.TryNormalize(Url, out var destination, out _) ? RedirectLocation.Prepare(destination, Utm.Normalized()).Location : null;
+}

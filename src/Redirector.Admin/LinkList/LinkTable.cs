@@ -1,0 +1,49 @@
+using Redirector.Admin.Counts;
+using Redirector.Links;
+
+namespace Redirector.Admin.LinkList;
+
+public sealed record LinkRow(Link Link, long? Recent, long? Total);
+
+public sealed record LinkTablePage(IReadOnlyList<LinkRow> Rows, int Total, int Page, int PageSize, bool CountsUnavailable)
+{
+    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+}
+
+/// <summary>
+/// The links list: search, tag filter, paging, and ordering by clicks. The catalogue cannot order by counts that
+/// live in Redis, so for those orderings the matching ids are ranked by their counts first and only one page is loaded.
+/// </summary>
+public sealed class LinkTable(LinkCatalog catalog, AdminCounts counts)
+{
+    public const int PageSize = 25;
+
+    public static readonly IReadOnlyList<(string Key, string Label)> Sorts =
+        [("created", "Newest"), ("oldest", "Oldest"), ("clicks30", "Clicks, 30 days"), ("clicks", "Clicks, all time"), ("slug", "Slug A–Z")];
+
+    public async Task<LinkTablePage> ReadAsync(string? search, string? tag, string sort, int page, CancellationToken ct)
+    {
+        var query = new LinkQuery(search, tag, sort, page, PageSize);
+        if (sort is "clicks" or "clicks30")
+        {
+            var ids = await catalog.MatchingIdsAsync(query, ct);
+            IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;
+            if (await CountReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(ids)) && clicks is not null)
+            {
+                var ranked = ids.OrderByDescending(id => sort == "clicks" ? clicks[id].Total : clicks[id].Recent).ThenByDescending(id => id)
+                    .Skip((Math.Max(1, page) - 1) * PageSize).Take(PageSize).ToList();
+                var links = (await catalog.FindManyAsync(ranked, ct)).ToDictionary(l => l.Id);
+                var rows = ranked.Where(links.ContainsKey).Select(id => new LinkRow(links[id], clicks[id].Recent, clicks[id].Total)).ToList();
+                return new LinkTablePage(rows, ids.Count, Math.Max(1, page), PageSize, false);
+            }
+            query = query with { Sort = "created" };
+        }
+        var result = await catalog.ListAsync(query, ct);
+        IReadOnlyDictionary<long, (long Recent, long Total)>? pageClicks = null;
+        var available = await CountReads.TryAsync(async () => pageClicks = await counts.ReadLinkClicksAsync(result.Items.Select(l => l.Id).ToList()));
+        var items = result.Items.Select(l => pageClicks is not null && pageClicks.TryGetValue(l.Id, out var c)
+            ? new LinkRow(l, c.Recent, c.Total)
+            : new LinkRow(l, null, null)).ToList();
+        return new LinkTablePage(items, result.Total, result.Page, result.PageSize, !available);
+    }
+}

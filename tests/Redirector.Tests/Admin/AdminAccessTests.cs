@@ -1,0 +1,218 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Redirector.Admin.Import;
+using Redirector.Links;
+using Redirector.Tests.Core;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Admin;
+
+/// <summary>The admin area over plain HTTP: who gets in, how sign-in is protected, exports and the all-or-nothing import.</summary>
+public sealed partial class AdminAccessTests
+{
+    private const string Email = "admin@example.com";
+    private const string Password = "Correct-Horse-42";
+
+    [Theory]
+    [InlineData("/admin")]
+    [InlineData("/admin/links")]
+    [InlineData("/admin/links/new")]
+    [InlineData("/admin/links/any/edit")]
+    [InlineData("/admin/domains/example.com")]
+    [InlineData("/admin/pages?url=https%3A%2F%2Fexample.com%2F")]
+    [InlineData("/admin/import")]
+    [InlineData("/admin/keys")]
+    [InlineData("/admin/users")]
+    [InlineData("/admin/export/links.csv")]
+    [InlineData("/admin/export/clicks.csv?scope=global")]
+    [InlineData("/admin/qr/any.png")]
+    [InlineData("/admin/qr/any.svg")]
+    [InlineData("/admin/utm-preview?url=https%3A%2F%2Fexample.com")]
+    public async Task Anonymous_requests_are_sent_to_sign_in(string path)
+    {
+        await using var app = NewApp();
+        using var client = NewClient(app);
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/admin/login?ReturnUrl=", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Anonymous_posts_get_401_and_the_sign_in_page_carries_security_headers()
+    {
+        await using var app = NewApp();
+        using var client = NewClient(app);
+
+        using var logout = await client.PostAsync("/admin/account/logout", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, logout.StatusCode);
+
+        using var login = await client.GetAsync("/admin/login");
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var csp = login.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.Equal("nosniff", login.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("same-origin", login.Headers.GetValues("Referrer-Policy").Single());
+    }
+
+    [Fact]
+    public async Task Edge_nodes_run_without_the_admin_area()
+    {
+        await using var app = NewApp(new() { ["Admin:Enabled"] = "false" });
+        await app.CreateLinkAsync(new { url = "https://example.com/edge", slug = "edge" });
+        using var client = NewClient(app);
+
+        using var admin = await client.GetAsync("/admin");
+        using var login = await client.GetAsync("/admin/login");
+        using var redirect = await client.GetAsync("/edge");
+
+        Assert.Equal(HttpStatusCode.NotFound, admin.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, login.StatusCode);
+        Assert.Equal(HttpStatusCode.Found, redirect.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_in_follows_only_local_admin_return_urls()
+    {
+        await using var app = NewApp();
+        using var client = NewClient(app);
+
+        Assert.Equal("/admin/keys", await SignInAsync(client, Password, "/admin/keys"));
+        using var other = NewClient(app);
+        Assert.Equal("/admin", await SignInAsync(other, Password, "https://evil.example/admin"));
+        using var third = NewClient(app);
+        Assert.Equal("/admin", await SignInAsync(third, Password, "//evil.example/admin"));
+    }
+
+    [Fact]
+    public async Task Five_wrong_passwords_lock_the_account()
+    {
+        await using var app = NewApp();
+        using var client = NewClient(app);
+
+        for (var i = 0; i < 4; i++)
+            Assert.Contains("error=invalid", await SignInAsync(client, "wrong-password"), StringComparison.Ordinal);
+        Assert.Contains("error=locked", await SignInAsync(client, "wrong-password"), StringComparison.Ordinal);
+        Assert.Contains("error=locked", await SignInAsync(client, Password), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sign_in_attempts_beyond_the_limit_get_429()
+    {
+        await using var app = NewApp(new() { ["Admin:LoginAttemptsPerMinute"] = "3" });
+        using var client = NewClient(app);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var allowed = await client.PostAsync("/admin/account/login", new FormUrlEncodedContent([]));
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, allowed.StatusCode);
+        }
+        using var limited = await client.PostAsync("/admin/account/login", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+    }
+
+    [Fact]
+    public async Task Exports_hold_the_links_and_the_raw_clicks()
+    {
+        await using var app = NewApp();
+        await app.CreateLinkAsync(new { url = "https://example.com/export", slug = "export", title = "=HYPERLINK(\"x\")" });
+        using (var visitor = app.CreateVisitorClient())
+        {
+            visitor.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+            for (var i = 0; i < 2; i++)
+                (await visitor.GetAsync("/export?utm_source=ads")).Dispose();
+        }
+        await app.FlushClicksAsync();
+        using var client = NewClient(app);
+        await SignInAsync(client, Password);
+
+        var links = (await client.GetStringAsync("/admin/export/links.csv")).TrimStart('\uFEFF').Split("\r\n");
+        Assert.Equal("slug,short_url,destination,title,tags,clicks_30d,clicks_total,enabled,created_at", links[0]);
+        Assert.StartsWith("export,http://localhost/export,https://example.com/export,\"'=HYPERLINK(\"\"x\"\")\",,2,2,true,", links[1], StringComparison.Ordinal);
+
+        var clicks = (await client.GetStringAsync("/admin/export/clicks.csv?scope=link&key=export")).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, clicks.Length);
+        Assert.StartsWith("time,slug,domain,sourcePage,referrer,utmSource", clicks[0], StringComparison.Ordinal);
+        Assert.All(clicks[1..], line => Assert.Contains(",export,example.com,,,ads,", line, StringComparison.Ordinal));
+
+        var sources = await client.GetStringAsync("/admin/export/UtmSource.csv?scope=link&key=export");
+        Assert.Equal("key,clicks\r\nads,2\r\n", sources.TrimStart('\uFEFF'));
+    }
+
+    [Fact]
+    public async Task Csv_import_saves_every_row_or_none_and_names_each_failing_row()
+    {
+        await using var app = NewApp();
+        var import = app.Services.GetRequiredService<CsvLinkImport>();
+        var catalog = app.Services.GetRequiredService<LinkCatalog>();
+        await app.CreateLinkAsync(new { url = "https://example.com/taken", slug = "taken" });
+
+        var failed = await import.ImportAsync(
+            "url,slug,title,tags,utm_source\n" +
+            "https://example.com/one,one,First,a;b,news\n" +
+            "ftp://example.com/two,two,,,\n" +
+            "https://example.com/three,taken,,,\n" +
+            "\"https://example.com/four?a=1,2\",one,\"Quoted, with comma\",,\n",
+            CancellationToken.None);
+
+        Assert.False(failed.Succeeded);
+        Assert.Equal(0, failed.Imported);
+        Assert.Equal(
+            [(3, "url"), (4, "slug"), (5, "slug")],
+            failed.Problems.Select(p => (p.Line, p.Field)));
+        Assert.Equal(1, (await catalog.ListAsync(new LinkQuery(), CancellationToken.None)).Total);
+
+        var succeeded = await import.ImportAsync(
+            "url,slug,title,tags,utm_source,utm_medium\n" +
+            "https://example.com/one,one,First,a;b,news,email\n" +
+            "\"https://example.com/four?a=1,2\",,\"Quoted, with comma\",,,\n",
+            CancellationToken.None);
+
+        Assert.True(succeeded.Succeeded);
+        Assert.Equal(2, succeeded.Imported);
+        var one = await catalog.FindAsync("one", CancellationToken.None);
+        Assert.Equal(["a", "b"], one!.Tags);
+        Assert.Equal("news", one.Utm.Source);
+        var all = await catalog.ListAsync(new LinkQuery(), CancellationToken.None);
+        Assert.Equal(3, all.Total);
+        Assert.Contains(all.Items, l => l.Title == "Quoted, with comma" && l.Slug.Length == Slugs.GeneratedLength);
+
+        using var visitor = app.CreateVisitorClient();
+        using var redirect = await visitor.GetAsync("/one");
+        Assert.Equal("https://example.com/one?utm_source=news&utm_medium=email", redirect.Headers.Location!.ToString());
+    }
+
+    private static RedirectorApplication NewApp(Dictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?> { ["Admin:Email"] = Email, ["Admin:Password"] = Password };
+        foreach (var (key, value) in settings ?? [])
+            all[key] = value;
+        return new RedirectorApplication(settings: all);
+    }
+
+    private static HttpClient NewClient(RedirectorApplication app) =>
+        app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>Posts the sign-in form as a browser would (antiforgery token included) and returns where it redirects.</summary>
+    private static async Task<string> SignInAsync(HttpClient client, string password, string returnUrl = "/admin")
+    {
+        var page = await client.GetStringAsync("/admin/login");
+        var token = AntiforgeryToken().Match(page).Groups[1].Value;
+        using var response = await client.PostAsync("/admin/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["email"] = Email,
+            ["password"] = password,
+            ["returnUrl"] = returnUrl,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response.Headers.Location!.OriginalString;
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryToken();
+}

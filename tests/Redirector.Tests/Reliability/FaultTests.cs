@@ -79,6 +79,26 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task Redis_client_pause_mid_burst_delays_counting_but_not_redirects()
+    {
+        using var redis = new RedisServer();
+        await using var app = new RedirectorApplication(redis, new Dictionary<string, string?> { ["Analytics:ApplyTimeout"] = "00:00:00.500" });
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "cpause" });
+        using var visitor = app.CreateVisitorClient();
+
+        await BurstAsync(visitor, "/cpause", 50);
+        await app.FlushClicksAsync();
+        Assert.Equal("+OK", redis.Command("CLIENT", "PAUSE", "2000", "WRITE"));
+        var slowest = await BurstAsync(visitor, "/cpause", 150);
+        await app.FlushClicksAsync();
+        await BurstAsync(visitor, "/cpause", 50);
+        await app.WaitForSpoolDrainedAsync();
+
+        Assert.True(slowest < TimeSpan.FromMilliseconds(400), $"slowest redirect during the pause took {slowest.TotalMilliseconds} ms");
+        Assert.Equal(250, (await CountingTests.GetStatsAsync(app, "cpause")).Clicks);
+    }
+
+    [Fact]
     public async Task A_graceful_restart_of_the_service_mid_burst_keeps_every_click()
     {
         using var redis = new RedisServer(persistent: true);

@@ -16,6 +16,7 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
     public const string ApiKey = "test-api-key-0123456789abcdef";
 
     private readonly Dictionary<string, string?> _settings;
+    private Uri? _kestrelAddress;
 
     public RedirectorApplication(RedisServer? redis = null, IDictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
@@ -58,20 +59,27 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
         var address = new Uri($"http://127.0.0.1:{port}");
         UseKestrel(port);
         ClientOptions.BaseAddress = address;
+        _kestrelAddress = address;
         StartServer();
         return address;
     }
 
     /// <summary>A client that does not follow redirects, so tests see the 302 itself.</summary>
-    public HttpClient CreateVisitorClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
+    public HttpClient CreateVisitorClient() => CreateNonRedirectingClient();
 
     public HttpClient CreateApiClient(string? key = ApiKey)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
+        var client = CreateNonRedirectingClient();
         if (key is not null)
             client.DefaultRequestHeaders.Add("X-Api-Key", key);
         return client;
     }
+
+    // On a real port the factory's client sits on a socket handler that follows redirects whatever the options
+    // say, so tests build their own; in memory, the factory's client is the way in.
+    private HttpClient CreateNonRedirectingClient() => _kestrelAddress is { } address
+        ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = address }
+        : CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     public async Task<LinkResponse> CreateLinkAsync(object request)
     {

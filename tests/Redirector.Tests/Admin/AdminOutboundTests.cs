@@ -1,15 +1,25 @@
 using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Redirector.Tests.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Sites;
 using Redirector.Tracking;
 using Redirector.Tests.Outbound;
 using static Redirector.Tests.Admin.AdminHttp;
+using static Redirector.Tests.Outbound.OutboundTestHelpers;
 
 namespace Redirector.Tests.Admin;
 
 /// <summary>Sites and outbound counts in the admin area, over plain HTTP forms as a browser without script submits them.</summary>
-public sealed class AdminOutboundTests
+public sealed partial class AdminOutboundTests
 {
+    private const string PageA = "https://blog.example.com/a";
+    private const string PageB = "https://blog.example.com/b";
+    private const string PageC = "https://docs.example.com/c";
+    private const string Repo = "https://github.com/dotnet/aspnetcore?tab=readme";
+    private const string Npm = "https://www.npmjs.com/";
+
     [Fact]
     public async Task A_site_is_created_edited_and_deleted_through_the_forms_with_the_apis_rules()
     {
@@ -55,4 +65,56 @@ public sealed class AdminOutboundTests
         Assert.Null(await catalog.FindAsync(key, CancellationToken.None));
         Assert.False(app.Services.GetRequiredService<SiteCache>().TryGet(key, out _));
     }
+
+    [Fact]
+    public async Task Outbound_clicks_and_page_views_show_exactly_on_the_outbound_and_pages_pages_and_their_exports()
+    {
+        await using var app = NewApp();
+        var site = await app.CreateSiteAsync("Blog", true, "example.com");
+        using (var visitor = app.CreateVisitorClient())
+        {
+            foreach (var (page, target, text) in new[] { (PageA, Repo, "The repo"), (PageA, Repo, "The repo"), (PageA, Repo, "Source"), (PageC, Npm, "npm") })
+            {
+                using var click = await GetAsync(visitor, OutPath(site.Key, target, page, text), page);
+                Assert.Equal(HttpStatusCode.Found, click.StatusCode);
+            }
+            foreach (var page in new[] { PageA, PageA, PageA, PageA, PageB, PageB })
+            {
+                using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { site = site.Key, url = page }), Encoding.UTF8, "text/plain");
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/pv") { Content = content };
+                request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+                using var view = await visitor.SendAsync(request);
+                Assert.True(view.IsSuccessStatusCode);
+            }
+        }
+        await app.FlushClicksAsync();
+        using var client = NewClient(app);
+        await SignInAsync(client);
+
+        var outbound = WebUtility.HtmlDecode(await client.GetStringAsync("/admin/outbound?preset=7d"));
+        Assert.Equal(["3", "1"], Cells(outbound, "target-clicks"));
+        Assert.Contains("“The repo” <span class=\"muted\">2</span>", outbound, StringComparison.Ordinal);
+        Assert.Contains("<a class=\"tag\" href=\"/admin/domains/github.com?preset=7d\">github.com</a>", outbound, StringComparison.Ordinal);
+        Assert.Equal(
+            $"url,domain,clicks,link_texts\r\n{Repo},github.com,3,The repo (2); Source (1)\r\n{Npm},npmjs.com,1,npm (1)\r\n",
+            await CsvAsync(client, "/admin/export/targets.csv"));
+        Assert.Equal("key,clicks\r\ngithub.com,3\r\nnpmjs.com,1\r\n", await CsvAsync(client, "/admin/export/DestinationDomain.csv?scope=global"));
+
+        var pages = WebUtility.HtmlDecode(await client.GetStringAsync("/admin/pages"));
+        Assert.Equal([PageA, PageB, PageC], PageLinks().Matches(pages).Select(m => m.Groups[1].Value));
+        Assert.Equal(["4", "2", "0"], Cells(pages, "views"));
+        Assert.Equal(["3", "0", "1"], Cells(pages, "clicks"));
+        Assert.Equal(["75%", "0%", "—"], Cells(pages, "rate"));
+        Assert.Equal(
+            $"page,page_views,outbound_clicks,exit_rate\r\n{PageA},4,3,0.75\r\n{PageB},2,0,0\r\n{PageC},0,1,\r\n",
+            await CsvAsync(client, "/admin/export/pages.csv"));
+    }
+
+    private static List<string> Cells(string html, string testId) =>
+        Regex.Matches(html, $"data-testid=\"{testId}\">([^<]*)<").Select(m => m.Groups[1].Value).ToList();
+
+    private static async Task<string> CsvAsync(HttpClient client, string path) => (await client.GetStringAsync(path)).TrimStart('\uFEFF');
+
+    [GeneratedRegex("<a class=\"url truncate\" href=\"/admin/pages\\?url=[^\"]+\" title=\"([^\"]+)\"")]
+    private static partial Regex PageLinks();
 }

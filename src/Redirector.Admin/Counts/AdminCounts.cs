@@ -27,6 +27,9 @@ public sealed class AdminCounts(StatsReader reader, LinkCatalog catalog, TimePro
         return new SubjectReport(stats, previousClicks, await SlugsOfAsync(stats[Dimension.Link].Select(k => k.Key), ct));
     }
 
+    /// <summary>Everything counted over a range, deep enough for the outbound tables (as deep as /api/stats reads).</summary>
+    public Task<SubjectStats> ReadGlobalAsync(DateRange range, int top = 1000) => reader.ReadAsync(StatsSubject.Global, range.From, range.To, top);
+
     /// <summary>Today, 7 and 30 days, each against the period of the same length before it, from one 60-day read.</summary>
     public async Task<IReadOnlyList<PeriodCard>> ReadCardsAsync()
     {

@@ -20,6 +20,8 @@ public static class ExportEndpoints
     {
         var exports = app.MapGroup("/admin/export").RequireAuthorization(AdminServices.Policy).ExcludeFromDescription();
         exports.MapGet("/links.csv", ExportLinks);
+        exports.MapGet("/targets.csv", ExportTargets);
+        exports.MapGet("/pages.csv", ExportPages);
         exports.MapGet("/{table}.csv", ExportTable);
         return app;
     }
@@ -80,10 +82,46 @@ public static class ExportEndpoints
         }
         catch (Exception ex) when (CountReads.IsUnavailable(ex))
         {
-            return TypedResults.Problem(title: "Counts are unavailable right now.", detail: "Redis is not reachable; try again shortly.",
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Unavailable();
         }
     }
+
+    /// <summary>Outbound target URLs over a range with their domain and every link text, as the outbound page lists them.</summary>
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportTargets(string? from, string? to, AdminCounts counts) =>
+        GlobalCsvAsync(from, to, counts, "outbound-targets", stats =>
+        {
+            var csv = new StringBuilder(Csv.Line("url", "domain", "clicks", "link_texts"));
+            foreach (var target in OutboundCounts.TargetsOf(stats))
+                csv.AppendRow([target.Url, target.Domain, Number(target.Clicks), string.Join("; ", target.Texts.Select(t => $"{t.Key} ({t.Clicks})"))]);
+            return csv;
+        });
+
+    /// <summary>Source pages over a range, highest exit rate first, as the pages page lists them.</summary>
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportPages(string? from, string? to, AdminCounts counts) =>
+        GlobalCsvAsync(from, to, counts, "pages", stats =>
+        {
+            var csv = new StringBuilder(Csv.Line("page", "page_views", "outbound_clicks", "exit_rate"));
+            foreach (var page in OutboundCounts.ByExitRate(OutboundCounts.PagesOf(stats)))
+                csv.AppendRow([page.Key, Number(page.PageViews), Number(page.Clicks), page.OutboundClickRate?.ToString("0.####", CultureInfo.InvariantCulture)]);
+            return csv;
+        });
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GlobalCsvAsync(
+        string? from, string? to, AdminCounts counts, string name, Func<SubjectStats, StringBuilder> write)
+    {
+        var range = DateRange.Parse("30d", from, to, counts.Today);
+        try
+        {
+            return File(write(await counts.ReadGlobalAsync(range, top: 100_000)), $"{name}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv");
+        }
+        catch (Exception ex) when (CountReads.IsUnavailable(ex))
+        {
+            return Unavailable();
+        }
+    }
+
+    private static ProblemHttpResult Unavailable() => TypedResults.Problem(
+        title: "Counts are unavailable right now.", detail: "Redis is not reachable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private sealed record Target(StatsSubject Subject, Func<JsonElement, bool> Matches);
 

@@ -33,12 +33,6 @@ public sealed record StatsResponse(
         stats[Dimension.Country]);
 }
 
-/// <summary>A source page: outbound clicks, views reported by the tracker and their ratio (null without views).</summary>
-public sealed record PageCount(string Key, long Clicks, long PageViews, double? OutboundClickRate);
-
-/// <summary>An outbound destination URL, its domain, its clicks and the link texts it was clicked with.</summary>
-public sealed record TargetCount(string Url, string Domain, long Clicks, IReadOnlyList<KeyCount> Texts);
-
 /// <summary>Counts: per link, and across links per destination domain and per source page.</summary>
 public static class StatsApi
 {
@@ -98,33 +92,15 @@ public static class StatsApi
     public static async Task<Ok<IReadOnlyList<PageCount>>> GetPages(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
     {
         var (first, last) = Range(from, to, time);
-        var stats = await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000);
-        var clicks = stats[Dimension.SourcePage].ToDictionary(k => k.Key, k => k.Clicks, StringComparer.Ordinal);
-        var views = stats[Dimension.PageViews].ToDictionary(k => k.Key, k => k.Clicks, StringComparer.Ordinal);
-        IReadOnlyList<PageCount> pages = clicks.Keys.Union(views.Keys)
-            .Select(page => (Page: page, Clicks: clicks.GetValueOrDefault(page), Views: views.GetValueOrDefault(page)))
-            .Select(p => new PageCount(p.Page, p.Clicks, p.Views, p.Views > 0 ? (double)p.Clicks / p.Views : null))
-            .OrderByDescending(p => p.Clicks).ThenByDescending(p => p.PageViews).ThenBy(p => p.Key, StringComparer.Ordinal)
-            .ToList();
-        return TypedResults.Ok(pages);
+        return TypedResults.Ok(OutboundCounts.PagesOf(await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000)));
     }
 
     /// <summary>Outbound destination URLs, most clicked first, each with the link texts it was clicked with.</summary>
     public static async Task<Ok<IReadOnlyList<TargetCount>>> GetTargets(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
     {
         var (first, last) = Range(from, to, time);
-        var stats = await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000);
-        var texts = stats[Dimension.LinkText]
-            .Select(k => (Url: k.Key[..Math.Max(0, k.Key.IndexOf('\n', StringComparison.Ordinal))], Text: k.Key[(k.Key.IndexOf('\n', StringComparison.Ordinal) + 1)..], k.Clicks))
-            .ToLookup(t => t.Url, t => new KeyCount(t.Text, t.Clicks), StringComparer.Ordinal);
-        IReadOnlyList<TargetCount> targets = stats[Dimension.TargetUrl]
-            .Select(k => new TargetCount(k.Key, DestinationUrlDomain(k.Key), k.Clicks, texts[k.Key].ToList()))
-            .ToList();
-        return TypedResults.Ok(targets);
+        return TypedResults.Ok(OutboundCounts.TargetsOf(await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000)));
     }
-
-    private static string DestinationUrlDomain(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out _) ? DestinationUrl.DomainOf(url) : "";
 
     /// <summary>Defaults to the last 30 days, today included.</summary>
     public static (DateOnly From, DateOnly To) Range(DateOnly? from, DateOnly? to, TimeProvider time)

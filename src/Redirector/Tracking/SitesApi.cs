@@ -66,7 +66,7 @@ public static class SitesApi
 
     public static SiteResponse ToResponse(Site site, ShortUrls urls, HttpContext context) => new(
         site.Key, site.Name, site.Hosts, site.AllowSubdomains,
-        $"<script src=\"{urls.For(context.Request, TrackingEndpoints.ScriptPath)}\" data-site=\"{site.Key}\" defer></script>",
+        TrackerSnippet.For(urls.For(context.Request, TrackerSnippet.ScriptPath), site.Key),
         site.CreatedAt, site.UpdatedAt);
 
     public static ProblemDetails UnknownSite(string key) => new()

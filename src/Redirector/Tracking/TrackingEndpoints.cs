@@ -15,7 +15,6 @@ namespace Redirector.Tracking;
 /// </summary>
 public static class TrackingEndpoints
 {
-    public const string ScriptPath = "t.js";
     public const int MaxPageViewBytes = 4096;
     private const string NonceCookie = "rd_out";
     private static readonly TimeSpan ConfirmLifetime = TimeSpan.FromMinutes(10);
@@ -23,7 +22,7 @@ public static class TrackingEndpoints
 
     public static IEndpointRouteBuilder MapTracking(this IEndpointRouteBuilder app)
     {
-        app.MapMethods("/t.js", [HttpMethods.Get, HttpMethods.Head], ServeScript).ExcludeFromDescription().ShortCircuit();
+        app.MapMethods("/" + TrackerSnippet.ScriptPath, [HttpMethods.Get, HttpMethods.Head], ServeScript).ExcludeFromDescription().ShortCircuit();
         app.MapPost("/pv", CountPageView).ExcludeFromDescription().ShortCircuit();
         app.MapMethods("/out", [HttpMethods.Get, HttpMethods.Head], Out).ExcludeFromDescription().ShortCircuit();
         return app;

@@ -1,20 +1,15 @@
 using System.Net;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Admin.Import;
 using Redirector.Links;
 using Redirector.Tests.Core;
-using Redirector.Tests.Infrastructure;
+using static Redirector.Tests.Admin.AdminHttp;
 
 namespace Redirector.Tests.Admin;
 
 /// <summary>The admin area over plain HTTP: who gets in, how sign-in is protected, exports and the all-or-nothing import.</summary>
-public sealed partial class AdminAccessTests
+public sealed class AdminAccessTests
 {
-    private const string Email = "admin@example.com";
-    private const string Password = "Correct-Horse-42";
-
     [Theory]
     [InlineData("/admin")]
     [InlineData("/admin/links")]
@@ -23,6 +18,12 @@ public sealed partial class AdminAccessTests
     [InlineData("/admin/domains/example.com")]
     [InlineData("/admin/pages?url=https%3A%2F%2Fexample.com%2F")]
     [InlineData("/admin/import")]
+    [InlineData("/admin/sites")]
+    [InlineData("/admin/sites/any")]
+    [InlineData("/admin/outbound")]
+    [InlineData("/admin/pages")]
+    [InlineData("/admin/export/targets.csv")]
+    [InlineData("/admin/export/pages.csv")]
     [InlineData("/admin/keys")]
     [InlineData("/admin/users")]
     [InlineData("/admin/export/links.csv")]
@@ -185,34 +186,4 @@ public sealed partial class AdminAccessTests
         using var redirect = await visitor.GetAsync("/one");
         Assert.Equal("https://example.com/one?utm_source=news&utm_medium=email", redirect.Headers.Location!.ToString());
     }
-
-    private static RedirectorApplication NewApp(Dictionary<string, string?>? settings = null)
-    {
-        var all = new Dictionary<string, string?> { ["Admin:Email"] = Email, ["Admin:Password"] = Password };
-        foreach (var (key, value) in settings ?? [])
-            all[key] = value;
-        return new RedirectorApplication(settings: all);
-    }
-
-    private static HttpClient NewClient(RedirectorApplication app) =>
-        app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-
-    /// <summary>Posts the sign-in form as a browser would (antiforgery token included) and returns where it redirects.</summary>
-    private static async Task<string> SignInAsync(HttpClient client, string password, string returnUrl = "/admin")
-    {
-        var page = await client.GetStringAsync("/admin/login");
-        var token = AntiforgeryToken().Match(page).Groups[1].Value;
-        using var response = await client.PostAsync("/admin/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = token,
-            ["email"] = Email,
-            ["password"] = password,
-            ["returnUrl"] = returnUrl,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return response.Headers.Location!.OriginalString;
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }

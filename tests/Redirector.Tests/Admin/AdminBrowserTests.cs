@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Redirector.Tests.Core;
+using Redirector.Tests.Outbound;
 using static Microsoft.Playwright.Assertions;
 
 namespace Redirector.Tests.Admin;
@@ -223,6 +224,36 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         await page.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "marketer@example.com" })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "16-users");
+    }
+
+    [Fact]
+    public async Task Sites_outbound_and_pages_show_what_visitors_followed()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var site = await app.CreateSiteAsync("Company blog", true, "example.com", "example.org");
+        using (var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address })
+        {
+            const string post = "https://blog.example.com/2026/11/why-we-moved-our-docs-to-a-static-site-generator";
+            foreach (var (target, text, times) in new[] { ("https://github.com/dotnet/aspnetcore/issues/51234", "the GitHub issue", 5), ("https://learn.microsoft.com/aspnet/core/blazor/components/render-modes", "render modes", 3), ("https://www.npmjs.com/package/esbuild", "esbuild", 1) })
+                for (var i = 0; i < times; i++)
+                    (await OutboundTestHelpers.GetAsync(visitor, OutboundTestHelpers.OutPath(site.Key, target, post, text), post)).Dispose();
+        }
+        await app.FlushClicksAsync();
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/sites");
+        await BrowserFixture.ScreenshotAsync(page, "20-sites");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Company blog" }).ClickAsync();
+        await Expect(page.GetByTestId("snippet")).ToContainTextAsync($"data-site=\"{site.Key}\"");
+        await BrowserFixture.ScreenshotAsync(page, "21-site");
+
+        await page.GotoAsync("/admin/outbound");
+        await Expect(page.GetByTestId("target-clicks").First).ToHaveTextAsync("5");
+        await BrowserFixture.ScreenshotAsync(page, "22-outbound");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Pages", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("clicks").First).ToHaveTextAsync("9");
+        await BrowserFixture.ScreenshotAsync(page, "23-pages");
     }
 
     /// <summary>A person's browser following the short link: a plain client on the real port, desktop Chrome's user agent.</summary>

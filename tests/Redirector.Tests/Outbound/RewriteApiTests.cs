@@ -57,10 +57,10 @@ public sealed class RewriteApiTests
             Assert.Equal(HttpStatusCode.Found, redirect.StatusCode);
         }
         await app.FlushClicksAsync();
-        var targets = await app.GetJsonAsync<List<Stats.TargetCount>>("/api/stats/targets");
+        var targets = await app.GetJsonAsync<List<TargetCount>>("/api/stats/targets");
         Assert.Equal(3, targets.Sum(t => t.Clicks));
         Assert.Equal(["the .NET repo"], targets.Single(t => t.Domain == "github.com").Texts.Select(t => t.Key));
-        Assert.Equal([(Page, 3L)], (await app.GetJsonAsync<List<Stats.PageCount>>("/api/stats/pages")).Select(p => (p.Key, p.Clicks)));
+        Assert.Equal([(Page, 3L)], (await app.GetJsonAsync<List<PageCount>>("/api/stats/pages")).Select(p => (p.Key, p.Clicks)));
     }
 
     [Fact]

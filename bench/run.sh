@@ -7,7 +7,7 @@
 #                         memory per cached link; then 10k links x 90 days of clicks through the real pipeline
 #   bench/run.sh all      both
 #
-# Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=5s GROWTH_LINKS=1000000 SEED_CLICKS=2000000
+# Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=5s GROWTH_LINKS=1000000 SEED_CLICKS=500000
 # Everything listens on 127.0.0.1; its own redis-server (no persistence) and data live in a temp dir removed at exit.
 set -euo pipefail
 mode=${1:-load}
@@ -16,7 +16,7 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 WARMUP=${WARMUP:-5s}
 GROWTH_LINKS=${GROWTH_LINKS:-1000000}
-SEED_CLICKS=${SEED_CLICKS:-2000000}
+SEED_CLICKS=${SEED_CLICKS:-500000}
 API_KEY=bench-api-key-0123456789
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=$root/bench
@@ -253,7 +253,7 @@ run_growth() {
   echo
   echo "== $SEED_CLICKS clicks over 10,000 links and 90 days through the real pipeline (extrapolated to 10,000,000)"
   rcli FLUSHALL >/dev/null
-  tools seed-clicks "$SEED_CLICKS" "127.0.0.1:$redis_port" "$work/clicks.db"
+  tools seed-clicks "$SEED_CLICKS" "127.0.0.1:$redis_port"
   echo "   $(load)"
   stop_redis
 }

@@ -86,10 +86,12 @@ start_app() {
 stop_app() { kill "$app_pid"; wait "$app_pid" 2>/dev/null || true; }
 
 base_port=$(free_port)
+base_pid=
 start_baseline() {
   Logging__LogLevel__Default=Warning dotnet "$bench/Baseline/bin/Release/net10.0/Baseline.dll" --urls "http://127.0.0.1:$base_port" \
     >"$work/baseline.log" 2>&1 &
-  pids+=($!)
+  base_pid=$!
+  pids+=("$base_pid")
   wait_http "http://127.0.0.1:$base_port/x" 60
 }
 
@@ -120,10 +122,22 @@ wrk_run() {
   wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency -s "$script" "$url" >"$work/wrk.out" 2>&1
   grep '^BENCH ' "$work/wrk.out" | tail -1 | cut -d' ' -f2-
 }
+# cpu_run <pid> <url> <duration> [lua]: wrk_run plus the server's CPU time (user+sys) per request in microseconds as a
+# sixth field. On a shared machine this is steadier than requests/s, which also measures everyone else's load.
+# The second after the run lets the click pipeline finish what the run gave it, so its work is included.
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_run() {
+  local pid=$1 before result; shift
+  before=$(cpu_ticks "$pid")
+  result=$(wrk_run "$@")
+  sleep 1
+  echo "$result $(awk -v t=$(( ($(cpu_ticks "$pid") - before) * tick_us )) -v n="${result%% *}" 'BEGIN { printf "%.1f", t / n }')"
+}
 field() { echo "$1" | cut -d' ' -f"$2"; }
-mean() { awk '{ s += $1 } END { printf "%.3f", s / NR }'; }
+mean() { awk -v f="${1:-%.2f}" '{ s += $1 } END { printf f, s / NR }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-row() { printf '   %-26s %10s %9s %9s %8s\n' "$@"; }
+row() { printf '   %-26s %10s %9s %9s %10s\n' "$@"; }
 
 # ---------------------------------------------------------------- load
 run_load() {
@@ -148,10 +162,11 @@ run_load() {
   local completed=0 counted_before=$warm counted
   for round in $(seq 1 "$ROUNDS"); do
     local b a
-    b=$(wrk_run "$yardstick" "$DURATION"); echo "$b" >>"$work/base.rows"
-    a=$(wrk_run "$target" "$DURATION"); echo "$a" >>"$work/app.rows"
+    b=$(cpu_run "$base_pid" "$yardstick" "$DURATION"); echo "$b" >>"$work/base.rows"
+    a=$(cpu_run "$app_pid" "$target" "$DURATION"); echo "$a" >>"$work/app.rows"
     completed=$((completed + $(field "$a" 1)))
-    echo "   round $round: baseline $(field "$b" 2) req/s p99 $(field "$b" 4) ms | Redirector $(field "$a" 2) req/s p99 $(field "$a" 4) ms | $(load)"
+    echo "   round $round: baseline $(field "$b" 2) req/s p99 $(field "$b" 4) ms $(field "$b" 6) us CPU/req" \
+      "| Redirector $(field "$a" 2) req/s p99 $(field "$a" 4) ms $(field "$a" 6) us CPU/req | $(load)"
   done
   counted=$(drain $((counted_before + completed)))
   local cmds_after cpu_after evalsha
@@ -161,15 +176,17 @@ run_load() {
   evalsha=$(awk -F'[=,:]' '/^cmdstat_evalsha:/ { print $3 }' "$work/commandstats")
   local clicks=$((counted - counted_before))
 
-  local brps bp50 bp99 arps ap50 ap99
-  brps=$(cut -d' ' -f2 "$work/base.rows" | mean); bp50=$(cut -d' ' -f3 "$work/base.rows" | mean); bp99=$(cut -d' ' -f4 "$work/base.rows" | mean)
-  arps=$(cut -d' ' -f2 "$work/app.rows" | mean); ap50=$(cut -d' ' -f3 "$work/app.rows" | mean); ap99=$(cut -d' ' -f4 "$work/app.rows" | mean)
+  local brps bp50 bp99 bcpu arps ap50 ap99 acpu
+  brps=$(cut -d' ' -f2 "$work/base.rows" | mean %.0f); bp50=$(cut -d' ' -f3 "$work/base.rows" | mean); bp99=$(cut -d' ' -f4 "$work/base.rows" | mean)
+  arps=$(cut -d' ' -f2 "$work/app.rows" | mean %.0f); ap50=$(cut -d' ' -f3 "$work/app.rows" | mean); ap99=$(cut -d' ' -f4 "$work/app.rows" | mean)
+  bcpu=$(cut -d' ' -f6 "$work/base.rows" | mean %.1f); acpu=$(cut -d' ' -f6 "$work/app.rows" | mean %.1f)
   echo
   echo "== Counted redirect vs bare Kestrel 302 (mean of $ROUNDS alternating rounds of $DURATION, -c$CONNECTIONS)"
-  row "" "req/s" "p50 ms" "p99 ms" "errors"
-  row "bare Kestrel 302" "$brps" "$bp50" "$bp99" "$(cut -d' ' -f5 "$work/base.rows" | paste -sd+ | bc)"
-  row "Redirector /bench" "$arps" "$ap50" "$ap99" "$(cut -d' ' -f5 "$work/app.rows" | paste -sd+ | bc)"
-  row "ratio Redirector/baseline" "$(ratio "$arps" "$brps")" "$(ratio "$ap50" "$bp50")" "$(ratio "$ap99" "$bp99")" ""
+  row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
+  row "bare Kestrel 302" "$brps" "$bp50" "$bp99" "$bcpu"
+  row "Redirector /bench" "$arps" "$ap50" "$ap99" "$acpu"
+  row "ratio Redirector/baseline" "$(ratio "$arps" "$brps")" "$(ratio "$ap50" "$bp50")" "$(ratio "$ap99" "$bp99")" "$(ratio "$acpu" "$bcpu")"
+  echo "   socket errors / bad statuses: baseline $(cut -d' ' -f5 "$work/base.rows" | paste -sd+ | bc), Redirector $(cut -d' ' -f5 "$work/app.rows" | paste -sd+ | bc)"
   echo "   clicks counted (API stats, after drain): $(api_clicks bench) total incl. warm-up; in the measured rounds $clicks"
   echo "   requests wrk completed in the measured rounds: $completed (difference $((completed - clicks)))"
   echo "   Redis: $(ratio $((cmds_after - cmds_before)) "$clicks") commands per click" \
@@ -198,13 +215,13 @@ run_load() {
   echo "== 10,000 distinct links at random, $DURATION each, alternating"
   local before_random rb ra
   before_random=$(total_clicks)
-  rb=$(wrk_run "http://127.0.0.1:$base_port/" "$DURATION" "$bench/wrk/random-links.lua")
-  ra=$(wrk_run "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
+  rb=$(cpu_run "$base_pid" "http://127.0.0.1:$base_port/" "$DURATION" "$bench/wrk/random-links.lua")
+  ra=$(cpu_run "$app_pid" "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
   local after_random; after_random=$(drain $((before_random + $(field "$ra" 1))))
-  row "" "req/s" "p50 ms" "p99 ms" "errors"
-  row "bare Kestrel 302" "$(field "$rb" 2)" "$(field "$rb" 3)" "$(field "$rb" 4)" "$(field "$rb" 5)"
-  row "Redirector, 10k links" "$(field "$ra" 2)" "$(field "$ra" 3)" "$(field "$ra" 4)" "$(field "$ra" 5)"
-  row "ratio" "$(ratio "$(field "$ra" 2)" "$(field "$rb" 2)")" "$(ratio "$(field "$ra" 3)" "$(field "$rb" 3)")" "$(ratio "$(field "$ra" 4)" "$(field "$rb" 4)")" ""
+  row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
+  row "bare Kestrel 302" "$(field "$rb" 2)" "$(field "$rb" 3)" "$(field "$rb" 4)" "$(field "$rb" 6)"
+  row "Redirector, 10k links" "$(field "$ra" 2)" "$(field "$ra" 3)" "$(field "$ra" 4)" "$(field "$ra" 6)"
+  row "ratio" "$(ratio "$(field "$ra" 2)" "$(field "$rb" 2)")" "$(ratio "$(field "$ra" 3)" "$(field "$rb" 3)")" "$(ratio "$(field "$ra" 4)" "$(field "$rb" 4)")" "$(ratio "$(field "$ra" 6)" "$(field "$rb" 6)")"
   echo "   clicks counted $((after_random - before_random)) for $(field "$ra" 1) requests completed; $(rcli DBSIZE) keys in Redis"
   echo "   $(load)"
 
@@ -228,7 +245,7 @@ run_growth() {
   echo
   echo "== Growth: $GROWTH_LINKS-link catalogue vs 100-link catalogue"
   tools seed-links 100 "$work/small.db" s
-  /usr/bin/time -f '   seeding took %e s wall, %M KB peak RSS' tools seed-links "$GROWTH_LINKS" "$work/big.db" s
+  tools seed-links "$GROWTH_LINKS" "$work/big.db" s
   local start_ns end_ns
   start_ns=$(date +%s%N)
   start_app big "$work/big.db"

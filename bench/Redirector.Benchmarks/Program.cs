@@ -1,11 +1,16 @@
 using BenchmarkDotNet.Running;
+using Redirector.Benchmarks.Growth;
 using Redirector.Benchmarks.UserAgents;
 
 // Quick subcommands time themselves in seconds; "bdn" hands the remaining arguments to BenchmarkDotNet.
 var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["ua"] = ("user-agent parsing: startup, uncached and cached parses per second, rule agreement", UserAgentQuickBenchmark.Run),
-    ["bdn"] = ("BenchmarkDotNet switcher, e.g. bdn --filter *UserAgent*", rest =>
+    ["seed-links"] = ("seed-links N catalogue.db [prefix]: bulk-insert N links into a (migrated) SQLite catalogue", SeedLinks.Run),
+    ["cache-memory"] = ("cache-memory N: managed bytes per link held in LinkCache", CacheMemory.Run),
+    ["seed-clicks"] = ("seed-clicks N host:port: N clicks over 90 days through the real pipeline into Redis; memory, stats p99", SeedClicks.Run),
+    // --inProcess: the project BenchmarkDotNet would generate restores packages this project's registry does not serve.
+    ["bdn"] = ("BenchmarkDotNet switcher, e.g. bdn --filter *HotPath* --job short --inProcess", rest =>
     {
         BenchmarkSwitcher.FromAssembly(typeof(UserAgentQuickBenchmark).Assembly).Run(rest);
         return 0;
@@ -17,5 +22,5 @@ if (args.Length > 0 && commands.TryGetValue(args[0], out var command))
 
 Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Redirector.Benchmarks -- <command> [args]");
 foreach (var (name, (help, _)) in commands)
-    Console.Error.WriteLine($"  {name,-6} {help}");
+    Console.Error.WriteLine($"  {name,-12} {help}");
 return 1;

@@ -47,7 +47,20 @@ public sealed class StatsKeys(IOptions<RedisOptions> options)
 
     public static string Field(Dimension dimension, string value) => PrefixOf(dimension) + ":" + value;
 
-    public static string DayOf(DateTime utc) => utc.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    /// <summary>The day's name in keys; remembered, since nearly every click of a batch falls on the same day.</summary>
+    public static string DayOf(DateTime utc)
+    {
+        var dayNumber = DateOnly.FromDateTime(utc).DayNumber;
+        if (_lastDay is { } last && last.DayNumber == dayNumber)
+            return last.Name;
+        var name = utc.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        _lastDay = new DayName(dayNumber, name);
+        return name;
+    }
+
+    private static DayName? _lastDay;
+
+    private sealed record DayName(int DayNumber, string Name);
 
     /// <summary>Clicks, bots, clicks per hour ("h00".."h23"), page views ("pv") and every breakdown of one subject on one day.</summary>
     public string Day(StatsSubject subject, string day) => $"{_prefix}:{subject.Tag}:d:{day}";

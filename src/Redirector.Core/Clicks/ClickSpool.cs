@@ -20,7 +20,15 @@ public sealed class ClickSpool : IDisposable
 
     private readonly string _directory;
     private readonly long _maxBytes;
+    // Reused for every record: batches carry a raw-log payload of tens of KB, and a fresh buffer per batch
+    // landed on the large object heap and drove gen-2 collections under load.
+    private readonly MemoryStream _record = new();
     private FileStream? _writer;
+    // The record appended last, kept in memory: under load the batch Peek returns is nearly always the one just
+    // appended, and reading it back from the file cost a file open, a large buffer and a deserialisation.
+    private (long Segment, long Offset, long Length, ClickBatch Batch)? _tail;
+    // Length of the record Peek returned, so Acknowledge need not read it again.
+    private long _peekedLength;
     private long _writeSegment;
     private long _readSegment;
     private long _readOffset;
@@ -53,12 +61,14 @@ public sealed class ClickSpool : IDisposable
         if (PendingBytes + recordLength > _maxBytes)
             return false;
         var writer = Writer();
+        var offset = writer.Position;
         Span<byte> header = stackalloc byte[4];
         BitConverter.TryWriteBytes(header, payload.Length);
         writer.Write(header);
         writer.Write(payload);
         writer.WriteByte(EndMarker);
         writer.Flush(flushToDisk: true);
+        _tail = (_writeSegment, offset, recordLength, batch);
         PendingBytes += recordLength;
         PendingBatches++;
         if (writer.Length >= SegmentBytes)
@@ -75,6 +85,11 @@ public sealed class ClickSpool : IDisposable
     {
         while (HasPending)
         {
+            if (_tail is { } tail && tail.Segment == _readSegment && tail.Offset == _readOffset)
+            {
+                _peekedLength = tail.Length;
+                return tail.Batch;
+            }
             var path = PathOf(_readSegment);
             if (File.Exists(path))
             {
@@ -82,7 +97,8 @@ public sealed class ClickSpool : IDisposable
                 if (_readOffset < stream.Length)
                 {
                     stream.Position = _readOffset;
-                    return ReadRecord(stream, out _) is { } payload ? Deserialize(payload) : null;
+                    var payload = ReadRecord(stream, out _peekedLength);
+                    return payload is null ? null : Deserialize(payload);
                 }
             }
             if (_readSegment >= _writeSegment)
@@ -95,13 +111,11 @@ public sealed class ClickSpool : IDisposable
     /// <summary>Marks the batch returned by <see cref="Peek"/> as applied.</summary>
     public void Acknowledge()
     {
-        using (var stream = new FileStream(PathOf(_readSegment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
-        {
-            stream.Position = _readOffset;
-            _ = ReadRecord(stream, out var recordLength);
-            _readOffset += recordLength;
-            PendingBytes -= recordLength;
-        }
+        if (_peekedLength <= 0)
+            throw new InvalidOperationException("Acknowledge without a batch from Peek");
+        _readOffset += _peekedLength;
+        PendingBytes -= _peekedLength;
+        _peekedLength = 0;
         PendingBatches--;
         if (PendingBatches > 0)
         {
@@ -114,12 +128,17 @@ public sealed class ClickSpool : IDisposable
         foreach (var segment in Segments().Where(s => s != _writeSegment))
             File.Delete(PathOf(segment));
         Writer().SetLength(0);
+        _tail = null;
         _readSegment = _writeSegment;
         _readOffset = 0;
         PendingBytes = 0;
     }
 
-    public void Dispose() => _writer?.Dispose();
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _record.Dispose();
+    }
 
     private void MoveToNextSegment()
     {
@@ -210,9 +229,10 @@ public sealed class ClickSpool : IDisposable
         File.Move(temp, CursorPath, overwrite: true);
     }
 
-    private static byte[] Serialize(ClickBatch batch)
+    private ReadOnlySpan<byte> Serialize(ClickBatch batch)
     {
-        using var buffer = new MemoryStream();
+        var buffer = _record;
+        buffer.SetLength(0);
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Version);
@@ -226,7 +246,7 @@ public sealed class ClickSpool : IDisposable
                 WriteStrings(writer, call.Args);
             }
         }
-        return buffer.ToArray();
+        return buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
     }
 
     private static ClickBatch Deserialize(byte[] payload)

@@ -48,7 +48,18 @@ public sealed partial class LinkCacheRefresher(
         var started = time.GetTimestamp();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         _watermark = await db.Changes.MaxAsync(c => (long?)c.Id, ct) ?? 0;
-        await foreach (var link in db.Links.AsNoTracking().Where(l => l.Enabled).AsAsyncEnumerable().WithCancellation(ct))
+        // Only what a redirect needs: tags (JSON), title and timestamps are left in the database, which matters
+        // when a catalogue of a million links is read before the server may listen.
+        var links = db.Links.AsNoTracking().Where(l => l.Enabled).Select(l => new Link
+        {
+            Id = l.Id,
+            Slug = l.Slug,
+            Destination = l.Destination,
+            Utm = l.Utm,
+            RedirectType = l.RedirectType,
+            ExpiresAt = l.ExpiresAt,
+        });
+        await foreach (var link in links.AsAsyncEnumerable().WithCancellation(ct))
             cache.Upsert(link);
         await sites.LoadAllAsync(db, ct);
         cache.MarkLoaded();

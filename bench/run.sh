@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# Redirector's load benchmarks (issue 7, and issue 6's Redis-up/Redis-down latency). Figures are printed, never asserted.
+#
+#   bench/run.sh          load: bare Kestrel 302 vs counted redirect (alternating rounds), clicks counted vs requests,
+#                         Redis commands and CPU per click, Redis down, 10,000 links at random, /out when present
+#   bench/run.sh growth   1,000,000-link catalogue: seeding, startup time, throughput vs a 100-link catalogue,
+#                         memory per cached link; then 10k links x 90 days of clicks through the real pipeline
+#   bench/run.sh all      both
+#
+# Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=5s GROWTH_LINKS=1000000 SEED_CLICKS=500000
+# Everything listens on 127.0.0.1; its own redis-server (no persistence) and data live in a temp dir removed at exit.
+set -euo pipefail
+mode=${1:-load}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-32}
+WARMUP=${WARMUP:-5s}
+GROWTH_LINKS=${GROWTH_LINKS:-1000000}
+SEED_CLICKS=${SEED_CLICKS:-500000}
+API_KEY=bench-api-key-0123456789
+root=$(cd "$(dirname "$0")/.." && pwd)
+bench=$root/bench
+work=$(mktemp -d /tmp/redirector-bench.XXXXXX)
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+load() { uptime | sed 's/.*load average: /load /'; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() { # url, seconds
+  local deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "no answer from $1" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+echo "== Redirector benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(load)"
+echo "   wrk -t1 -c$CONNECTIONS, $ROUNDS x $DURATION per side, warm-up $WARMUP"
+
+echo "-- building (Release)"
+dotnet build -c Release "$root/src/Redirector/Redirector.csproj" -nologo -v q -clp:ErrorsOnly >/dev/null
+dotnet build -c Release "$bench/Baseline/Baseline.csproj" -nologo -v q -clp:ErrorsOnly >/dev/null
+dotnet build -c Release "$bench/Redirector.Benchmarks/Redirector.Benchmarks.csproj" -nologo -v q -clp:ErrorsOnly >/dev/null
+tools() { dotnet "$bench/Redirector.Benchmarks/bin/Release/net10.0/Redirector.Benchmarks.dll" "$@"; }
+
+# ---------------------------------------------------------------- processes
+redis_port=$(free_port)
+redis_pid=
+start_redis() {
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+    --logfile "$work/redis.log" &
+  redis_pid=$!
+  pids+=("$redis_pid")
+  until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
+}
+stop_redis() { kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; }
+rcli() { redis-cli -p "$redis_port" "$@"; }
+
+app_pid=
+app_port=
+# start_app <name> <catalogue.db> [extra env...]: starts Redirector on a fresh port, waits for /healthz.
+start_app() {
+  local name=$1 catalogue=$2; shift 2
+  app_port=$(free_port)
+  mkdir -p "$work/$name"
+  env ConnectionStrings__Redis="127.0.0.1:$redis_port,abortConnect=false" \
+    ConnectionStrings__Catalog="Data Source=$catalogue" \
+    Analytics__DataDirectory="$work/$name" \
+    Api__InitialKey=$API_KEY \
+    RateLimits__ApiPerMinute=1000000 RateLimits__LinkCreationsPerMinute=1000000 \
+    Logging__LogLevel__Default=Warning \
+    Logging__LogLevel__Redirector.Links.LinkCacheRefresher=Information \
+    "$@" \
+    dotnet "$root/src/Redirector/bin/Release/net10.0/Redirector.dll" --urls "http://127.0.0.1:$app_port" \
+    >"$work/$name.log" 2>&1 &
+  app_pid=$!
+  pids+=("$app_pid")
+  wait_http "http://127.0.0.1:$app_port/healthz" 120
+}
+stop_app() { kill "$app_pid"; wait "$app_pid" 2>/dev/null || true; }
+
+base_port=$(free_port)
+base_pid=
+start_baseline() {
+  Logging__LogLevel__Default=Warning dotnet "$bench/Baseline/bin/Release/net10.0/Baseline.dll" --urls "http://127.0.0.1:$base_port" \
+    >"$work/baseline.log" 2>&1 &
+  base_pid=$!
+  pids+=("$base_pid")
+  wait_http "http://127.0.0.1:$base_port/x" 60
+}
+
+api() { curl -fsS -H "X-Api-Key: $API_KEY" -H 'Content-Type: application/json' "$@"; }
+create_link() { # slug url
+  api -o /dev/null -X POST "http://127.0.0.1:$app_port/api/links" \
+    -d "{\"url\":\"$2\",\"slug\":\"$1\",\"utm\":{\"source\":\"newsletter\",\"medium\":\"email\",\"campaign\":\"spring-launch\"}}"
+}
+api_clicks() { api "http://127.0.0.1:$app_port/api/links/$1/stats" | jq .clicks; }
+total_clicks() { rcli HGET 'rd:{g}:t' c | sed 's/^$/0/'; }
+# drain [expected]: waits until the pipeline has written what it was given: the global click total has reached
+# <expected> and stopped changing for a second, or has not moved for 5 s. Prints the total.
+drain() {
+  local expected=${1:-0} last now still=0
+  now=$(total_clicks)
+  while :; do
+    sleep 1; last=$now; now=$(total_clicks)
+    if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
+    { [ "$now" -ge "$expected" ] && [ $still -ge 1 ]; } || [ $still -ge 5 ] && break
+  done
+  echo "$now"
+}
+
+# ---------------------------------------------------------------- wrk
+# wrk_run <url> <duration> [lua]: one line "requests rps p50_ms p99_ms errors" from the script's done() hook.
+wrk_run() {
+  local url=$1 duration=$2 script=${3:-$bench/wrk/browser.lua}
+  wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency -s "$script" "$url" >"$work/wrk.out" 2>&1
+  grep '^BENCH ' "$work/wrk.out" | tail -1 | cut -d' ' -f2-
+}
+# cpu_run <pid> <url> <duration> [lua]: wrk_run plus the server's CPU time (user+sys) per request in microseconds as a
+# sixth field. On a shared machine this is steadier than requests/s, which also measures everyone else's load.
+# The second after the run lets the click pipeline finish what the run gave it, so its work is included.
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_run() {
+  local pid=$1 before result; shift
+  before=$(cpu_ticks "$pid")
+  result=$(wrk_run "$@")
+  sleep 1
+  echo "$result $(awk -v t=$(( ($(cpu_ticks "$pid") - before) * tick_us )) -v n="${result%% *}" 'BEGIN { printf "%.1f", t / n }')"
+}
+field() { echo "$1" | cut -d' ' -f"$2"; }
+mean() { awk -v f="${1:-%.2f}" '{ s += $1 } END { printf f, s / NR }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+row() { printf '   %-26s %10s %9s %9s %10s\n' "$@"; }
+
+# ---------------------------------------------------------------- load
+run_load() {
+  start_redis
+  echo "-- seeding 10,000 links (r0000000..r0009999) for the random-link run"
+  tools seed-links 10000 "$work/load.db" r
+  start_app load "$work/load.db"
+  create_link bench "https://www.example.com/landing/spring?ref=bench"
+  start_baseline
+
+  local target="http://127.0.0.1:$app_port/bench" yardstick="http://127.0.0.1:$base_port/bench"
+  echo "-- warm-up ($WARMUP each), $(load)"
+  wrk_run "$yardstick" "$WARMUP" >/dev/null
+  local warm; warm=$(wrk_run "$target" "$WARMUP")
+  warm=$(drain "$(field "$warm" 1)")
+
+  local cmds_before cpu_before
+  rcli CONFIG RESETSTAT >/dev/null
+  cmds_before=$(rcli INFO stats | awk -F: '/^total_commands_processed/ { print $2 + 0 }')
+  cpu_before=$(rcli INFO cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { print s }')
+  : >"$work/base.rows"; : >"$work/app.rows"
+  local completed=0 counted_before=$warm counted
+  for round in $(seq 1 "$ROUNDS"); do
+    local b a
+    b=$(cpu_run "$base_pid" "$yardstick" "$DURATION"); echo "$b" >>"$work/base.rows"
+    a=$(cpu_run "$app_pid" "$target" "$DURATION"); echo "$a" >>"$work/app.rows"
+    completed=$((completed + $(field "$a" 1)))
+    echo "   round $round: baseline $(field "$b" 2) req/s p99 $(field "$b" 4) ms $(field "$b" 6) us CPU/req" \
+      "| Redirector $(field "$a" 2) req/s p99 $(field "$a" 4) ms $(field "$a" 6) us CPU/req | $(load)"
+  done
+  counted=$(drain $((counted_before + completed)))
+  local cmds_after cpu_after evalsha
+  cmds_after=$(rcli INFO stats | awk -F: '/^total_commands_processed/ { print $2 + 0 }')
+  cpu_after=$(rcli INFO cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { print s }')
+  rcli INFO commandstats >"$work/commandstats"
+  evalsha=$(awk -F'[=,:]' '/^cmdstat_evalsha:/ { print $3 }' "$work/commandstats")
+  local clicks=$((counted - counted_before))
+
+  local brps bp50 bp99 bcpu arps ap50 ap99 acpu
+  brps=$(cut -d' ' -f2 "$work/base.rows" | mean %.0f); bp50=$(cut -d' ' -f3 "$work/base.rows" | mean); bp99=$(cut -d' ' -f4 "$work/base.rows" | mean)
+  arps=$(cut -d' ' -f2 "$work/app.rows" | mean %.0f); ap50=$(cut -d' ' -f3 "$work/app.rows" | mean); ap99=$(cut -d' ' -f4 "$work/app.rows" | mean)
+  bcpu=$(cut -d' ' -f6 "$work/base.rows" | mean %.1f); acpu=$(cut -d' ' -f6 "$work/app.rows" | mean %.1f)
+  echo
+  echo "== Counted redirect vs bare Kestrel 302 (mean of $ROUNDS alternating rounds of $DURATION, -c$CONNECTIONS)"
+  row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
+  row "bare Kestrel 302" "$brps" "$bp50" "$bp99" "$bcpu"
+  row "Redirector /bench" "$arps" "$ap50" "$ap99" "$acpu"
+  row "ratio Redirector/baseline" "$(ratio "$arps" "$brps")" "$(ratio "$ap50" "$bp50")" "$(ratio "$ap99" "$bp99")" "$(ratio "$acpu" "$bcpu")"
+  echo "   socket errors / bad statuses: baseline $(cut -d' ' -f5 "$work/base.rows" | paste -sd+ | bc), Redirector $(cut -d' ' -f5 "$work/app.rows" | paste -sd+ | bc)"
+  echo "   clicks counted (API stats, after drain): $(api_clicks bench) total incl. warm-up; in the measured rounds $clicks"
+  echo "   requests wrk completed in the measured rounds: $completed (difference $((completed - clicks)))"
+  echo "   Redis: $(ratio $((cmds_after - cmds_before)) "$clicks") commands per click" \
+    "($((cmds_after - cmds_before)) commands incl. those run inside scripts and this script's polling; ${evalsha:-0} EVALSHA calls" \
+    "= $(ratio "${evalsha:-0}" "$clicks") round trips per click)"
+  echo "   Redis CPU: $(awk -v c="$(echo "$cpu_after - $cpu_before" | bc)" -v n="$clicks" 'BEGIN { printf "%.3f s per 100,000 clicks (%.2f s for %d)", c / n * 100000, c, n }')"
+  echo "   commands inside scripts (INFO commandstats):"
+  grep -E '^cmdstat_(hincrby|pfadd|expireat|xadd|hset|hget|evalsha):' "$work/commandstats" | sed 's/^cmdstat_/     /; s/,usec_per_call.*//'
+  echo "   $(load)"
+
+  echo
+  echo "== Redis down (issue 6): same link, Redis killed, $DURATION"
+  stop_redis
+  sleep 1
+  local down; down=$(wrk_run "$target" "$DURATION")
+  row "" "req/s" "p50 ms" "p99 ms" "errors"
+  row "Redis up (mean above)" "$arps" "$ap50" "$ap99" ""
+  row "Redis down" "$(field "$down" 2)" "$(field "$down" 3)" "$(field "$down" 4)" "$(field "$down" 5)"
+  echo "   spool after the run: $(du -sh "$work/load/spool" | cut -f1)"
+  start_redis
+  local replayed; replayed=$(drain "$(field "$down" 1)")
+  echo "   Redis restarted empty: $replayed clicks replayed from the spool for $(field "$down" 1) requests wrk completed while it was down"
+  echo "   $(load)"
+
+  echo
+  echo "== 10,000 distinct links at random, $DURATION each, alternating"
+  local before_random rb ra
+  before_random=$(total_clicks)
+  rb=$(cpu_run "$base_pid" "http://127.0.0.1:$base_port/" "$DURATION" "$bench/wrk/random-links.lua")
+  ra=$(cpu_run "$app_pid" "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
+  local after_random; after_random=$(drain $((before_random + $(field "$ra" 1))))
+  row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
+  row "bare Kestrel 302" "$(field "$rb" 2)" "$(field "$rb" 3)" "$(field "$rb" 4)" "$(field "$rb" 6)"
+  row "Redirector, 10k links" "$(field "$ra" 2)" "$(field "$ra" 3)" "$(field "$ra" 4)" "$(field "$ra" 6)"
+  row "ratio" "$(ratio "$(field "$ra" 2)" "$(field "$rb" 2)")" "$(ratio "$(field "$ra" 3)" "$(field "$rb" 3)")" "$(ratio "$(field "$ra" 4)" "$(field "$rb" 4)")" "$(ratio "$(field "$ra" 6)" "$(field "$rb" 6)")"
+  echo "   clicks counted $((after_random - before_random)) for $(field "$ra" 1) requests completed; $(rcli DBSIZE) keys in Redis"
+  echo "   $(load)"
+
+  echo
+  echo "== Tracker /out"
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$app_port/t.js")" = 404 ]; then
+    echo "   skipped: /t.js answers 404, the outbound tracker is not in this build"
+  else
+    local out; out=$(wrk_run "http://127.0.0.1:$app_port/out?l=bench" "$DURATION")
+    row "" "req/s" "p50 ms" "p99 ms" "errors"
+    row "Redirector /out?l=bench" "$(field "$out" 2)" "$(field "$out" 3)" "$(field "$out" 4)" "$(field "$out" 5)"
+    echo "   (the tracker's URL shape may need adjusting in bench/run.sh once its branch lands)"
+  fi
+  stop_app
+  stop_redis
+}
+
+# ---------------------------------------------------------------- growth
+run_growth() {
+  start_redis
+  echo
+  echo "== Growth: $GROWTH_LINKS-link catalogue vs 100-link catalogue"
+  tools seed-links 100 "$work/small.db" s
+  tools seed-links "$GROWTH_LINKS" "$work/big.db" s
+  local start_ns end_ns
+  start_ns=$(date +%s%N)
+  start_app big "$work/big.db"
+  end_ns=$(date +%s%N)
+  echo "   startup with $GROWTH_LINKS links: $(( (end_ns - start_ns) / 1000000 )) ms from process start to /healthz answering"
+  echo "   log: $(grep -o 'Link cache loaded.*' "$work/big.log" | head -1)"
+  echo "   RSS after start: $(ps -o rss= -p "$app_pid" | awk '{ printf "%.0f MB", $1 / 1024 }')"
+  LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
+  local big; big=$(LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
+  stop_app
+  start_app small "$work/small.db"
+  LINKS=100 PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
+  local small; small=$(LINKS=100 PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
+  stop_app
+  row "" "req/s" "p50 ms" "p99 ms" "errors"
+  row "100 links, random" "$(field "$small" 2)" "$(field "$small" 3)" "$(field "$small" 4)" "$(field "$small" 5)"
+  row "$GROWTH_LINKS links, random" "$(field "$big" 2)" "$(field "$big" 3)" "$(field "$big" 4)" "$(field "$big" 5)"
+  row "ratio" "$(ratio "$(field "$big" 2)" "$(field "$small" 2)")" "" "" ""
+  echo "   $(tools cache-memory "$GROWTH_LINKS")"
+  echo "   $(load)"
+
+  echo
+  echo "== $SEED_CLICKS clicks over 10,000 links and 90 days through the real pipeline (extrapolated to 10,000,000)"
+  rcli FLUSHALL >/dev/null
+  tools seed-clicks "$SEED_CLICKS" "127.0.0.1:$redis_port"
+  echo "   $(load)"
+  stop_redis
+}
+
+case $mode in
+  load) run_load ;;
+  growth) run_growth ;;
+  all) run_load; run_growth ;;
+  *) echo "usage: bench/run.sh [load|growth|all]" >&2; exit 1 ;;
+esac
+echo
+echo "== done, $(load)"

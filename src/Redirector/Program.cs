@@ -25,7 +25,7 @@ builder.AddAdmin();
 var app = builder.Build();
 
 // Forwarded headers come before routing: short-circuited endpoints (the redirect) skip later middleware.
-app.UseForwardedHeaders();
+app.UseTrustedProxies();
 app.UseRouting();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

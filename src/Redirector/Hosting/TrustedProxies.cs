@@ -42,4 +42,11 @@ public static class TrustedProxies
         });
         return builder;
     }
+
+    /// <summary>Reads forwarded headers only when a proxy is configured: without one there is nothing to read, and the redirect path is spared the middleware.</summary>
+    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app)
+    {
+        var options = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
+        return options.ForwardedHeaders == ForwardedHeaders.None ? app : app.UseForwardedHeaders();
+    }
 }

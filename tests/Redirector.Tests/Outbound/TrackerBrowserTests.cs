@@ -85,8 +85,8 @@ public sealed class TrackerBrowserTests
         Assert.Equal("arrived at " + Docs("/guide"), await page.Locator("body").InnerTextAsync());
 
         await OpenPostAsync();
-        await page.Locator("#added").FocusAsync();
-        await page.Keyboard.PressAsync("Enter");
+        // Focus and key press in one action: a separate focus can be lost while a loaded machine is still settling the page.
+        await page.Locator("#added").PressAsync("Enter");
         await page.WaitForURLAsync(Shop("/late"));
 
         await OpenPostAsync();

@@ -227,14 +227,16 @@ run_load() {
 
   echo
   echo "== Tracker /out"
-  if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$app_port/t.js")" = 404 ]; then
-    echo "   skipped: /t.js answers 404, the outbound tracker is not in this build"
-  else
-    local out; out=$(wrk_run "http://127.0.0.1:$app_port/out?l=bench" "$DURATION")
-    row "" "req/s" "p50 ms" "p99 ms" "errors"
-    row "Redirector /out?l=bench" "$(field "$out" 2)" "$(field "$out" 3)" "$(field "$out" 4)" "$(field "$out" 5)"
-    echo "   (the tracker's URL shape may need adjusting in bench/run.sh once its branch lands)"
-  fi
+  # An unsigned /out URL from a page of the site's own host (browser.lua's Referer): redirected and counted.
+  local site before_out after_out out
+  site=$(api -X POST "http://127.0.0.1:$app_port/api/sites" -d '{"name":"News","hosts":["news.example.org"]}' | jq -r .key)
+  before_out=$(total_clicks)
+  out=$(cpu_run "$app_pid" "http://127.0.0.1:$app_port/out?site=$site&url=https%3A%2F%2Fgithub.com%2Fdotnet%2Faspnetcore&from=https%3A%2F%2Fnews.example.org%2F2026%2F11%2Fspring-collection&text=ASP.NET%20Core" "$DURATION")
+  after_out=$(drain $((before_out + $(field "$out" 1))))
+  row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
+  row "Redirector /out" "$(field "$out" 2)" "$(field "$out" 3)" "$(field "$out" 4)" "$(field "$out" 6)"
+  echo "   clicks counted $((after_out - before_out)) for $(field "$out" 1) requests completed"
+  echo "   $(load)"
   stop_app
   stop_redis
 }

@@ -62,7 +62,7 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
         if (_referrers.TryGetValue(raw, out var known))
             return known;
         var url = WebUrl(raw, keepQuery: true);
-        var clean = new CleanReferrer(url, WebUrl(raw, keepQuery: false), url is null ? Direct : DomainOf(url));
+        var clean = new CleanReferrer(url, WebUrl(raw, keepQuery: false), url is null ? Direct : DestinationUrl.DomainOf(url));
         if (raw.Length <= MaxCachedReferrerLength)
         {
             if (_referrers.Count >= ReferrerCacheCapacity)
@@ -89,12 +89,6 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
             ? UriComponents.SchemeAndServer | UriComponents.PathAndQuery
             : UriComponents.SchemeAndServer | UriComponents.Path;
         return Cap(uri.GetComponents(components, UriFormat.UriEscaped), MaxReferrerLength);
-    }
-
-    public static string DomainOf(string url)
-    {
-        var host = new Uri(url).Host;
-        return host.StartsWith("www.", StringComparison.Ordinal) ? host[4..] : host;
     }
 
     /// <summary>Caps a value and replaces control characters and broken surrogates, which some clients send.</summary>

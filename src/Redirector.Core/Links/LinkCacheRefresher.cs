@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -59,8 +60,26 @@ public sealed partial class LinkCacheRefresher(
             RedirectType = l.RedirectType,
             ExpiresAt = l.ExpiresAt,
         });
-        await foreach (var link in links.AsAsyncEnumerable().WithCancellation(ct))
-            cache.Upsert(link);
+        // Reading rows and preparing redirect targets overlap on separate cores: with a million links each half
+        // takes seconds, and the server may not listen before both are done.
+        var rows = Channel.CreateBounded<Link>(new BoundedChannelOptions(10_000) { SingleWriter = true });
+        var builders = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount - 1))
+            .Select(_ => Task.Run(async () =>
+            {
+                await foreach (var link in rows.Reader.ReadAllAsync(ct))
+                    cache.Upsert(link);
+            }, ct))
+            .ToArray();
+        try
+        {
+            await foreach (var link in links.AsAsyncEnumerable().WithCancellation(ct))
+                await rows.Writer.WriteAsync(link, ct);
+        }
+        finally
+        {
+            rows.Writer.Complete();
+        }
+        await Task.WhenAll(builders);
         await sites.LoadAllAsync(db, ct);
         cache.MarkLoaded();
         LogLoaded(logger, cache.Count, time.GetElapsedTime(started).TotalMilliseconds);

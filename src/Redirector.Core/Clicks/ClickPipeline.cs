@@ -46,9 +46,9 @@ public sealed partial class ClickPipeline(
     {
         var reader = queue.Reader;
         var flushes = new List<TaskCompletionSource>();
-        await WarmUpAsync(stoppingToken);
         try
         {
+            await WarmUpAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
                 var waitFor = spool.HasPending ? _options.ReplayInterval : Timeout.InfiniteTimeSpan;

@@ -33,7 +33,7 @@ public sealed class ClickQueue
     }
 
     /// <summary>Completes once every click enqueued before the call is in Redis or in the spool.</summary>
-    public Task FlushAsync()
+    public async Task FlushAsync()
     {
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var marker = new RawClick
@@ -41,6 +41,7 @@ public sealed class ClickQueue
             DestinationDomain = "", LinkUtm = Links.UtmTags.Empty, FlushSignal = signal,
         };
         // The marker must get in even when the queue is full, so this one write may wait.
-        return _channel.Writer.WriteAsync(marker).AsTask().ContinueWith(_ => signal.Task, TaskScheduler.Default).Unwrap();
+        await _channel.Writer.WriteAsync(marker);
+        await signal.Task;
     }
 }

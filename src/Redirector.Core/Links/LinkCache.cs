@@ -16,8 +16,6 @@ public sealed class LinkCache
 
     public int Count => _targets.Count;
 
-    public bool IsLoaded { get; private set; }
-
     public bool TryGet(ReadOnlySpan<char> slug, out RedirectTarget target) => _bySpan.TryGetValue(slug, out target!);
 
     /// <summary>Stores the link if it can redirect now or later; disabled links are dropped.</summary>
@@ -30,6 +28,4 @@ public sealed class LinkCache
     }
 
     public void Remove(string slug) => _targets.TryRemove(slug, out _);
-
-    internal void MarkLoaded() => IsLoaded = true;
 }

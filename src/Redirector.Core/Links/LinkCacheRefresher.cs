@@ -81,7 +81,6 @@ public sealed partial class LinkCacheRefresher(
         }
         await Task.WhenAll(builders);
         await sites.LoadAllAsync(db, ct);
-        cache.MarkLoaded();
         LogLoaded(logger, cache.Count, time.GetElapsedTime(started).TotalMilliseconds);
     }
 

@@ -21,9 +21,9 @@ public static class Slugs
         "swagger", "docs", "health", "status", "qr",
     };
 
-    public static bool IsReserved(string slug) => Reserved.Contains(slug);
+    private static bool IsReserved(string slug) => Reserved.Contains(slug);
 
-    public static bool IsWellFormed(ReadOnlySpan<char> slug) =>
+    private static bool IsWellFormed(ReadOnlySpan<char> slug) =>
         slug.Length is > 0 and <= MaxLength && !slug.ContainsAnyExcept(Allowed);
 
     /// <summary>Returns null when the slug is acceptable, otherwise the reason.</summary>

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs Redirector on this machine with its defaults: SQLite under data/, Redis on localhost:6379.
 # When nothing answers there, it installs redis-server if needed and starts one with its data under data/redis.
+# npm is installed when missing too: the build uses it to fetch the pinned ua-parser rules.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+if ! command -v npm >/dev/null; then
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
+fi
 redis_url=${ConnectionStrings__Redis:-localhost:6379}
 host=${redis_url%%:*}; port=${redis_url##*:}; port=${port%%,*}
 if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
   if ! command -v redis-server >/dev/null; then
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
   fi
   mkdir -p data/redis

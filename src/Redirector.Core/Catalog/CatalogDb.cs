@@ -20,6 +20,21 @@ public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<Id
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<VisitorSalt> VisitorSalts => Set<VisitorSalt>();
 
+    /// <summary>
+    /// Deletes the matching rows and records the change for other nodes' caches in one transaction.
+    /// False when nothing matched (and nothing is recorded).
+    /// </summary>
+    public async Task<bool> DeleteAndRecordChangeAsync<T>(IQueryable<T> rows, string changedKey, DateTime at, CancellationToken ct)
+    {
+        await using var transaction = await Database.BeginTransactionAsync(ct);
+        if (await rows.ExecuteDeleteAsync(ct) == 0)
+            return false;
+        Changes.Add(new CatalogChange { Slug = changedKey, At = at });
+        await SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

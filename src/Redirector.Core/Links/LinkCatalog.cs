@@ -120,13 +120,8 @@ public sealed partial class LinkCatalog(
     public async Task<bool> DeleteAsync(string slug, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var deleted = await db.Links.Where(l => l.Slug == slug).ExecuteDeleteAsync(ct);
-        if (deleted == 0)
+        if (!await db.DeleteAndRecordChangeAsync(db.Links.Where(l => l.Slug == slug), slug, time.GetUtcNow().UtcDateTime, ct))
             return false;
-        db.Changes.Add(new CatalogChange { Slug = slug, At = time.GetUtcNow().UtcDateTime });
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
         cache.Remove(slug);
         return true;
     }

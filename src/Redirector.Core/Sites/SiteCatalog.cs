@@ -68,12 +68,8 @@ public sealed class SiteCatalog(IDbContextFactory<CatalogDb> dbFactory, SiteCach
     public async Task<bool> DeleteAsync(string key, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (await db.Sites.Where(s => s.Key == key).ExecuteDeleteAsync(ct) == 0)
+        if (!await db.DeleteAndRecordChangeAsync(db.Sites.Where(s => s.Key == key), SiteCache.ChangeOf(key), time.GetUtcNow().UtcDateTime, ct))
             return false;
-        db.Changes.Add(new CatalogChange { Slug = SiteCache.ChangeOf(key), At = time.GetUtcNow().UtcDateTime });
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
         cache.Remove(key);
         return true;
     }

@@ -16,7 +16,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     private const int MaxPfAddMembers = 1000;
 
     private readonly Dictionary<ClickShape, Group> _shapes = [];
-    private readonly List<Click> _raw = [];
+    private int _rawClicks;
 
     public int Count { get; private set; }
 
@@ -26,8 +26,11 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         group.Count++;
         if (click.VisitorHash is not null)
             (group.Visitors ??= []).Add(click.VisitorHash);
-        if (_raw.Count < options.RawClicksPerEntry && !click.Shape.IsPageView)
-            _raw.Add(click);
+        if (_rawClicks < options.RawClicksPerEntry && !click.Shape.IsPageView)
+        {
+            (group.Times ??= []).Add(click.Time);
+            _rawClicks++;
+        }
         Count++;
     }
 
@@ -81,8 +84,8 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
                 }
             }
         }
-        if (_raw.Count > 0)
-            CallFor(StatsSubject.Global).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload(_raw));
+        if (_rawClicks > 0)
+            CallFor(StatsSubject.Global).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload());
 
         return new ClickBatch(node, sequence, Count, calls.Values.Select(c => c.Build(node, sequence)).ToList());
     }
@@ -143,17 +146,26 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         }
     }
 
-    private static string RawPayload(List<Click> clicks)
+    /// <summary>
+    /// The raw-log entry: one object per distinct shape with the times of its clicks (unix ms), not one object per
+    /// click. Clicks of a batch mostly share their shape, and writing each as JSON was the largest part of a
+    /// batch's cost, its spool record and its Redis memory. <see cref="StatsReader.ReadRecentAsync"/> expands it.
+    /// </summary>
+    private string RawPayload()
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();
-            foreach (var click in clicks)
+            foreach (var (s, group) in _shapes)
             {
-                var s = click.Shape;
+                if (group.Times is not { } times)
+                    continue;
                 json.WriteStartObject();
-                json.WriteString("time", click.Time);
+                json.WriteStartArray(RawClickFields.Times);
+                foreach (var time in times)
+                    json.WriteNumberValue(new DateTimeOffset(time, TimeSpan.Zero).ToUnixTimeMilliseconds());
+                json.WriteEndArray();
                 if (s.LinkId > 0)
                     json.WriteNumber("link", s.LinkId);
                 json.WriteString("domain", s.DestinationDomain);
@@ -188,6 +200,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     {
         public int Count;
         public List<string>? Visitors;
+        public List<DateTime>? Times;
     }
 
     private sealed class CallBuilder(string appliedKey)
@@ -195,7 +208,10 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         private readonly List<string> _keys = [appliedKey];
         private readonly Dictionary<string, int> _keyIndex = new(StringComparer.Ordinal) { [appliedKey] = 1 };
         private readonly Dictionary<(int Key, string Field), long> _increments = [];
-        private readonly Dictionary<int, HashSet<string>> _visitors = [];
+        // Per key, the visitor lists of the shapes that reach it. A batch's subjects (everything, the link, its
+        // domain, the page) mostly share their shapes, so keys with the same lists get one member list and one
+        // multi-key PFADD operation instead of a copy each.
+        private readonly Dictionary<int, List<List<string>>> _visitorSources = [];
         private readonly Dictionary<int, long> _expiries = [];
         private (int Key, int MaxLength, string Payload)? _raw;
 
@@ -208,9 +224,9 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         public void AddVisitors(string key, List<string> visitors)
         {
             var index = IndexOf(key);
-            if (!_visitors.TryGetValue(index, out var set))
-                _visitors[index] = set = new HashSet<string>(StringComparer.Ordinal);
-            set.UnionWith(visitors);
+            if (!_visitorSources.TryGetValue(index, out var sources))
+                _visitorSources[index] = sources = [];
+            sources.Add(visitors);
         }
 
         public void Expire(string key, long unixSeconds) => _expiries[IndexOf(key)] = unixSeconds;
@@ -222,11 +238,24 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
             var args = new List<string>(2 + _increments.Count * 4 + _expiries.Count * 3) { node, sequence.ToString(CultureInfo.InvariantCulture) };
             foreach (var ((key, field), amount) in _increments)
                 args.AddRange(["i", Index(key), field, amount.ToString(CultureInfo.InvariantCulture)]);
-            foreach (var (key, members) in _visitors)
+            var keysBySources = new Dictionary<List<List<string>>, List<int>>(SameLists.Instance);
+            foreach (var (key, sources) in _visitorSources)
             {
+                if (!keysBySources.TryGetValue(sources, out var sharing))
+                    keysBySources[sources] = sharing = [];
+                sharing.Add(key);
+            }
+            foreach (var (sources, sharing) in keysBySources)
+            {
+                var members = new HashSet<string>(sources[0], StringComparer.Ordinal);
+                for (var i = 1; i < sources.Count; i++)
+                    members.UnionWith(sources[i]);
                 foreach (var chunk in members.Chunk(MaxPfAddMembers))
                 {
-                    args.AddRange(["p", Index(key), chunk.Length.ToString(CultureInfo.InvariantCulture)]);
+                    args.Add("m");
+                    args.Add(sharing.Count.ToString(CultureInfo.InvariantCulture));
+                    args.AddRange(sharing.Select(Index));
+                    args.Add(chunk.Length.ToString(CultureInfo.InvariantCulture));
                     args.AddRange(chunk);
                 }
             }
@@ -238,6 +267,24 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         }
 
         private static string Index(int key) => key.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>Equal when both hold the same list objects in the same order: contents are never compared.</summary>
+        private sealed class SameLists : IEqualityComparer<List<List<string>>>
+        {
+            public static readonly SameLists Instance = new();
+
+            public bool Equals(List<List<string>>? x, List<List<string>>? y) =>
+                ReferenceEquals(x, y) || (x is not null && y is not null && x.Count == y.Count &&
+                    x.Zip(y).All(pair => ReferenceEquals(pair.First, pair.Second)));
+
+            public int GetHashCode(List<List<string>> lists)
+            {
+                var hash = new HashCode();
+                foreach (var list in lists)
+                    hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(list));
+                return hash.ToHashCode();
+            }
+        }
 
         private int IndexOf(string key)
         {

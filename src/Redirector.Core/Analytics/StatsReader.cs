@@ -68,7 +68,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
                 else if (field.Length > 3 && field[2] == ':' && DimensionOf(field) is { } dimension)
                 {
                     var perKey = breakdowns.TryGetValue(dimension, out var existing) ? existing : breakdowns[dimension] = new(StringComparer.Ordinal);
-                    AddTo(perKey, field[3..], value);
+                    AddTo(perKey, StatsKeys.ValueOf(dimension, field.AsSpan(3)), value);
                 }
             }
             clicks += dayClicks;
@@ -125,7 +125,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
         return result;
     }
 
-    /// <summary>The most recent clicks from the raw log, newest first.</summary>
+    /// <summary>The most recent clicks from the raw log, newest first, each with its "time".</summary>
     public async Task<IReadOnlyList<JsonElement>> ReadRecentAsync(int max, Func<JsonElement, bool>? filter = null)
     {
         var db = Database();
@@ -136,10 +136,10 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
         {
             var fields = (RedisResult[])((RedisResult[])entry!)[1]!;
             using var document = JsonDocument.Parse((string)fields[1]!);
-            foreach (var click in document.RootElement.EnumerateArray())
+            foreach (var click in RawClickFields.Expand(document.RootElement))
             {
                 if (filter is null || filter(click))
-                    result.Add(click.Clone());
+                    result.Add(click);
                 if (result.Count >= max)
                     return result;
             }

@@ -4,7 +4,8 @@
 -- ARGV[1] node id, ARGV[2] batch sequence number (batches of one node are applied in increasing order),
 -- then a list of operations, each naming its key by index into KEYS:
 --   i key field amount      HINCRBY
---   p key n member1..memberN PFADD
+--   m k key1..keyK n member1..memberN   PFADD of the same members to each of the K keys
+--   p key n member1..memberN PFADD (written by versions before "m"; still read from their spool records)
 --   e key unixtime          EXPIREAT
 --   x key maxlen payload    XADD key MAXLEN ~ maxlen * c payload
 local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
@@ -18,7 +19,14 @@ local n = #ARGV
 while i <= n do
   local op = ARGV[i]
   local key = KEYS[tonumber(ARGV[i + 1])]
-  if op == 'i' then
+  if op == 'm' then
+    local countAt = i + 2 + tonumber(ARGV[i + 1])
+    local count = tonumber(ARGV[countAt])
+    for k = i + 2, countAt - 1 do
+      redis.call('PFADD', KEYS[tonumber(ARGV[k])], unpack(ARGV, countAt + 1, countAt + count))
+    end
+    i = countAt + 1 + count
+  elseif op == 'i' then
     redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
     i = i + 4
   elseif op == 'p' then

@@ -31,7 +31,11 @@ public sealed class ClickBatchBuilderTests
         Assert.Equal("500", increments.Single(op => op[2] == "c")[3]);
         Assert.Equal("500", increments.Single(op => op[2] == "us:mail")[3]);
         Assert.Equal(1, increments.Count(op => op[2] == "us:mail"));
-        Assert.Equal(3, Operations(args, "p").Count); // one PFADD per subject: global, link, domain (no source page)
+        // Global, link and domain (no source page) share the clicks: one member list of the 120 visitors for the three keys.
+        var pfadd = Assert.Single(Operations(args, "m"));
+        Assert.Equal("3", pfadd[1]);
+        Assert.Equal("120", pfadd[5]);
+        Assert.Equal(120, pfadd.Skip(6).Distinct().Count());
         Assert.Single(Operations(args, "x"));
         Assert.Equal(500, batch.Clicks);
     }
@@ -62,7 +66,7 @@ public sealed class ClickBatchBuilderTests
             var length = args[i] switch
             {
                 "i" => 4,
-                "p" => 3 + int.Parse(args[i + 2]),
+                "m" => 3 + int.Parse(args[i + 1]) + int.Parse(args[i + 2 + int.Parse(args[i + 1])]),
                 "e" => 3,
                 "x" => 4,
                 _ => throw new InvalidOperationException(args[i]),

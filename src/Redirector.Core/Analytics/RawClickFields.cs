@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace Redirector.Analytics;
+
+/// <summary>
+/// The raw log's entry format: an array of click shapes, each with the unix-ms "times" of its clicks. Entries
+/// written before shapes were grouped hold one object per click with its own "time"; both are read.
+/// </summary>
+public static class RawClickFields
+{
+    public const string Times = "times";
+    public const string Time = "time";
+
+    /// <summary>One element per click, newest first, each carrying "time" (ISO 8601, UTC) and the shape's fields.</summary>
+    public static IEnumerable<JsonElement> Expand(JsonElement entry)
+    {
+        var clicks = new List<(long At, JsonElement Click)>();
+        foreach (var shape in entry.EnumerateArray())
+        {
+            if (!shape.TryGetProperty(Times, out var times))
+            {
+                clicks.Add((shape.TryGetProperty(Time, out var time) ? time.GetDateTimeOffset().ToUnixTimeMilliseconds() : 0, shape.Clone()));
+                continue;
+            }
+            foreach (var at in times.EnumerateArray())
+                clicks.Add((at.GetInt64(), WithTime(shape, at.GetInt64())));
+        }
+        return clicks.OrderByDescending(c => c.At).Select(c => c.Click);
+    }
+
+    private static JsonElement WithTime(JsonElement shape, long unixMilliseconds)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString(Time, DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds).UtcDateTime);
+            foreach (var property in shape.EnumerateObject())
+            {
+                if (property.NameEquals(Times))
+                    continue;
+                property.WriteTo(json);
+            }
+            json.WriteEndObject();
+        }
+        using var click = JsonDocument.Parse(buffer.ToArray());
+        return click.RootElement.Clone();
+    }
+}

@@ -126,12 +126,14 @@ public sealed partial class ClickPipeline(
                 builder.Add(enricher.Enrich(raw));
                 continue;
             }
-            var remaining = deadline - Stopwatch.GetTimestamp();
-            if (remaining <= 0 || ct.IsCancellationRequested)
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero || ct.IsCancellationRequested)
                 break;
+            // Sleep out the window instead of waiting for the next click: under load a reader woken per click
+            // costs a thread-pool dispatch per click, which competed with Kestrel for the same cores.
             try
             {
-                await WaitForClickAsync(reader, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), ct);
+                await Task.Delay(remaining, time, ct);
             }
             catch (OperationCanceledException)
             {

@@ -32,6 +32,10 @@ public sealed class ClickSpool : IDisposable
     private long _writeSegment;
     private long _readSegment;
     private long _readOffset;
+    // Whether a cursor file or older segments may exist: under steady load neither does, and checking the disk
+    // for them after every applied batch cost more than the append itself.
+    private bool _cursorSaved;
+    private bool _olderSegments;
 
     public ClickSpool(string directory, long maxBytes)
     {
@@ -39,7 +43,9 @@ public sealed class ClickSpool : IDisposable
         _maxBytes = maxBytes;
         Directory.CreateDirectory(directory);
         (_readSegment, _readOffset) = LoadCursor();
+        _cursorSaved = File.Exists(CursorPath);
         var segments = Segments();
+        _olderSegments = segments.Count > 1;
         _writeSegment = segments.Count > 0 ? Math.Max(segments[^1], _readSegment) : _readSegment;
         if (segments.Count > 0)
             TruncateIncompleteTail(segments[^1]);
@@ -76,6 +82,7 @@ public sealed class ClickSpool : IDisposable
             writer.Dispose();
             _writer = null;
             _writeSegment++;
+            _olderSegments = true;
         }
         return true;
     }
@@ -124,9 +131,17 @@ public sealed class ClickSpool : IDisposable
         }
         // Everything is applied: empty the log in place. The cursor goes first, so a crash in between
         // replays already-applied batches (harmless) rather than skipping new ones.
-        File.Delete(CursorPath);
-        foreach (var segment in Segments().Where(s => s != _writeSegment))
-            File.Delete(PathOf(segment));
+        if (_cursorSaved)
+        {
+            File.Delete(CursorPath);
+            _cursorSaved = false;
+        }
+        if (_olderSegments)
+        {
+            foreach (var segment in Segments().Where(s => s != _writeSegment))
+                File.Delete(PathOf(segment));
+            _olderSegments = false;
+        }
         Writer().SetLength(0);
         _tail = null;
         _readSegment = _writeSegment;
@@ -227,6 +242,7 @@ public sealed class ClickSpool : IDisposable
         var temp = CursorPath + ".tmp";
         File.WriteAllText(temp, string.Create(CultureInfo.InvariantCulture, $"{_readSegment} {_readOffset}"));
         File.Move(temp, CursorPath, overwrite: true);
+        _cursorSaved = true;
     }
 
     private ReadOnlySpan<byte> Serialize(ClickBatch batch)

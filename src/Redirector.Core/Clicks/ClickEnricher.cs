@@ -107,7 +107,11 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
 
     private static bool NeedsCleaning(ReadOnlySpan<char> span)
     {
-        foreach (var c in span)
+        // Nearly every value is printable ASCII, which one vectorised scan confirms.
+        var first = span.IndexOfAnyExceptInRange(' ', '~');
+        if (first < 0)
+            return false;
+        foreach (var c in span[first..])
         {
             if (char.IsControl(c) || char.IsSurrogate(c))
                 return true;

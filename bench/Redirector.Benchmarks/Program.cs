@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Redirector.Benchmarks.Growth;
+using Redirector.Benchmarks.HotPath;
 using Redirector.Benchmarks.UserAgents;
 
 // Quick subcommands time themselves in seconds; "bdn" hands the remaining arguments to BenchmarkDotNet.
@@ -8,6 +9,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>(St
     ["ua"] = ("user-agent parsing: startup, uncached and cached parses per second, rule agreement", UserAgentQuickBenchmark.Run),
     ["seed-links"] = ("seed-links N catalogue.db [prefix]: bulk-insert N links into a (migrated) SQLite catalogue", SeedLinks.Run),
     ["cache-memory"] = ("cache-memory N: managed bytes per link held in LinkCache", CacheMemory.Run),
+    ["pipeline"] = ("pipeline N host:port [links]: CPU per click of the click pipeline alone (enrichment to Redis)", PipelineCost.Run),
     ["seed-clicks"] = ("seed-clicks N host:port: N clicks over 90 days through the real pipeline into Redis; memory, stats p99", SeedClicks.Run),
     // --inProcess: the project BenchmarkDotNet would generate restores packages this project's registry does not serve.
     ["bdn"] = ("BenchmarkDotNet switcher, e.g. bdn --filter *HotPath* --job short --inProcess", rest =>

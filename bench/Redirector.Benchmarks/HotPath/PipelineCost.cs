@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Redirector.Analytics;
+using Redirector.Clicks;
+using Redirector.Links;
+using Redirector.UserAgents;
+
+namespace Redirector.Benchmarks.HotPath;
+
+/// <summary>
+/// pipeline N host:port [links]: the CPU the click pipeline spends per click, measured apart from Kestrel. N clicks
+/// like bench/run.sh's (one browser, one referrer, 1,000 client addresses) are queued first, then the real
+/// <see cref="ClickPipeline"/> (enrichment, aggregation, fsync'd spool, Redis) drains them. Process CPU time is
+/// steady where requests per second on a shared machine are not, so this shows what a pipeline change is worth.
+/// </summary>
+public static class PipelineCost
+{
+    private const string Agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    private const string Referrer = "https://news.example.org/2026/11/spring-collection?utm_source=rss";
+
+    public static int Run(string[] args)
+    {
+        if (args.Length < 2 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var clicks) || clicks <= 0)
+        {
+            Console.Error.WriteLine("usage: pipeline N host:port [links]");
+            return 1;
+        }
+        var links = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
+        return RunAsync(clicks, args[1], links).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(int clicks, string redisAddress, int links)
+    {
+        var directory = Directory.CreateTempSubdirectory("redirector-pipeline-");
+        try
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection([new("ConnectionStrings:Redis", redisAddress)]).Build();
+            using var redis = new RedisConnection(configuration, NullLogger<RedisConnection>.Instance);
+            if (await redis.WhenCreated is not { IsConnected: true })
+            {
+                Console.Error.WriteLine($"pipeline: no Redis at {redisAddress}");
+                return 1;
+            }
+            var options = Options.Create(new AnalyticsOptions { DataDirectory = directory.FullName, QueueCapacity = 10_000_000 });
+            var keys = new StatsKeys(Options.Create(new RedisOptions()));
+            var visitors = new VisitorHasher(new NoCatalogue(), NullLogger<VisitorHasher>.Instance);
+            var queue = new ClickQueue(options);
+            using var spool = new ClickSpool(Path.Combine(directory.FullName, "spool"), options.Value.SpoolMaxBytes);
+            using var pipeline = new ClickPipeline(queue, new ClickEnricher(new CachedUserAgentParser(UserAgentParser.Default), visitors),
+                visitors, keys, new RedisClickWriter(redis), spool, new NodeIdentity(options), options, TimeProvider.System,
+                NullLogger<ClickPipeline>.Instance);
+
+            var utm = new UtmTags { Source = "newsletter", Medium = "email", Campaign = "spring-launch" };
+            var addresses = Enumerable.Range(0, 1000).Select(i => new IPAddress(0x0A000000L + i)).ToArray();
+            var now = DateTime.UtcNow;
+            await pipeline.StartAsync(CancellationToken.None);
+            // A first round warms the JIT and the caches; the second is measured.
+            foreach (var round in new[] { "warm-up", "measured" })
+            {
+                for (var i = 0; i < clicks; i++)
+                {
+                    queue.Enqueue(new RawClick
+                    {
+                        Time = now, LinkId = i % links + 1, DestinationDomain = "www.example.com", LinkUtm = utm,
+                        UserAgent = Agent, Referrer = Referrer, ClientAddress = addresses[i % addresses.Length],
+                    });
+                }
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var started = Stopwatch.GetTimestamp();
+                var applied = pipeline.AppliedClicks;
+                await queue.FlushAsync();
+                cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                if (round == "measured")
+                    Console.WriteLine($"   pipeline: {clicks:N0} clicks on {links:N0} link(s) in {seconds:F2} s ({clicks / seconds:N0} clicks/s), " +
+                        $"{cpu.TotalMicroseconds / clicks:F2} us CPU per click, {pipeline.AppliedClicks - applied:N0} applied, " +
+                        $"{GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections so far");
+            }
+            await pipeline.StopAsync(CancellationToken.None);
+            return 0;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}

@@ -50,9 +50,11 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
         var hours = new long[24];
         var breakdowns = new Dictionary<Dimension, Dictionary<string, long>>();
         long clicks = 0, bots = 0, pageViews = 0;
+        var derivesSourcePages = subject.Kind == 'l';
         for (var i = 0; i < days.Count; i++)
         {
             long dayClicks = 0, dayBots = 0;
+            var storedSourcePages = false;
             foreach (var entry in hashes[i].Result)
             {
                 var field = (string)entry.Name!;
@@ -69,8 +71,12 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
                 {
                     var perKey = breakdowns.TryGetValue(dimension, out var existing) ? existing : breakdowns[dimension] = new(StringComparer.Ordinal);
                     AddTo(perKey, StatsKeys.ValueOf(dimension, field.AsSpan(3)), value);
+                    storedSourcePages |= dimension == Dimension.SourcePage;
                 }
             }
+            // Days written before link-days stopped storing source pages have their own; later ones derive them.
+            if (derivesSourcePages && !storedSourcePages)
+                AddSourcePagesOfReferrers(hashes[i].Result, breakdowns);
             clicks += dayClicks;
             bots += dayBots;
             byDay.Add(new DayCount(IsoDate(days[i]), dayClicks, dayBots));
@@ -172,6 +178,23 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
                 return (Dimension)i;
         }
         return null;
+    }
+
+    /// <summary>A link click's source page is its referrer without the query (see ClickBatchBuilder.DimensionsOf).</summary>
+    private static void AddSourcePagesOfReferrers(HashEntry[] day, Dictionary<Dimension, Dictionary<string, long>> breakdowns)
+    {
+        var referrerPrefix = StatsKeys.PrefixOf(Dimension.Referrer) + ":";
+        foreach (var entry in day)
+        {
+            var field = (string)entry.Name!;
+            if (!field.StartsWith(referrerPrefix, StringComparison.Ordinal))
+                continue;
+            var url = field.AsSpan(referrerPrefix.Length);
+            var query = url.IndexOf('?');
+            var page = StatsKeys.ValueOf(Dimension.SourcePage, query < 0 ? url : url[..query]);
+            var pages = breakdowns.TryGetValue(Dimension.SourcePage, out var existing) ? existing : breakdowns[Dimension.SourcePage] = new(StringComparer.Ordinal);
+            AddTo(pages, page, (long)entry.Value);
+        }
     }
 
     private static void AddTo(Dictionary<string, long> counts, string key, long value) =>

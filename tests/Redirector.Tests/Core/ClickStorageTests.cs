@@ -73,8 +73,31 @@ public sealed class ClickStorageTests
         var dayKey = server.Keys(pattern: $"rd:{{l:{link.Id}}}:d:*").Single();
         var fields = (await redis.GetDatabase().HashKeysAsync(dayKey)).Select(f => (string)f!).ToList();
         Assert.Contains("rf:secure.example.org/a?b=1", fields);
-        Assert.Contains("sp:secure.example.org/a", fields);
         Assert.Contains("rf:http://plain.example.org/c", fields);
+        // A link's source pages are its referrers' pages, derived when read rather than stored twice.
+        Assert.DoesNotContain(fields, f => f.StartsWith("sp:", StringComparison.Ordinal));
+        var domainDay = server.Keys(pattern: "rd:{d:shop.example.com}:d:*").Single();
+        Assert.Contains("sp:secure.example.org/a", (await redis.GetDatabase().HashKeysAsync(domainDay)).Select(f => (string)f!));
+    }
+
+    [Fact]
+    public async Task Link_days_written_with_their_own_source_pages_are_read_from_them()
+    {
+        await using var app = new RedirectorApplication();
+        await app.RedisReadyAsync();
+        using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var keys = app.Services.GetRequiredService<StatsKeys>();
+        var link = StatsSubject.Link(9);
+        await redis.GetDatabase().HashSetAsync(keys.Day(link, today.AddDays(-1).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)),
+            [new("c", 4), new("rf:https://old.example.org/p?q=1", 4), new("sp:https://old.example.org/p", 4)]);
+        await redis.GetDatabase().HashSetAsync(keys.Day(link, today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)),
+            [new("c", 5), new("rf:old.example.org/p?q=2", 2), new("rf:new.example.org/", 3)]);
+
+        var stats = await app.Services.GetRequiredService<StatsReader>().ReadAsync(link, today.AddDays(-1), today);
+        Assert.Equal(
+            [("https://old.example.org/p", 6L), ("https://new.example.org/", 3L)],
+            stats[Dimension.SourcePage].Select(k => (k.Key, k.Clicks)));
     }
 
     [Fact]

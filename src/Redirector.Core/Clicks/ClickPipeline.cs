@@ -8,9 +8,9 @@ namespace Redirector.Clicks;
 
 /// <summary>
 /// The one consumer of the <see cref="ClickQueue"/>: collects clicks into batches (a few ms or a few hundred
-/// clicks), enriches and pre-aggregates them, writes each batch to the <see cref="ClickSpool"/> (fsync'd) and
-/// then applies the spool to Redis in order, one round trip per batch. A hard crash therefore loses only the
-/// clicks not yet in a batch; a Redis outage only delays counting. Batches of one node reach Redis in order,
+/// clicks), enriches and pre-aggregates them, writes each batch to the <see cref="ClickSpool"/> and then
+/// applies the spool to Redis in order, one round trip per batch; batches that must wait for Redis are fsync'd.
+/// A crash of the process therefore loses only the clicks not yet in a batch; a Redis outage only delays counting. Batches of one node reach Redis in order,
 /// which is what makes their sequence numbers an idempotency key.
 /// </summary>
 public sealed partial class ClickPipeline(
@@ -85,6 +85,7 @@ public sealed partial class ClickPipeline(
             await CollectAndSpoolAsync(flushes, CancellationToken.None);
         _redisFailing = false;
         await ApplySpoolAsync();
+        spool.Sync();
         CompleteFlushes(flushes);
         LogStopped(logger, spool.PendingBatches);
     }
@@ -148,6 +149,10 @@ public sealed partial class ClickPipeline(
             Interlocked.Add(ref _droppedBySpool, batch.Clicks);
             LogSpoolFull(logger, batch.Clicks, spool.PendingBytes);
         }
+        else if (_redisFailing)
+        {
+            spool.Sync();
+        }
     }
 
     /// <summary>
@@ -174,6 +179,7 @@ public sealed partial class ClickPipeline(
         {
             if (!await TryApplyAsync(batch))
             {
+                spool.Sync();
                 _redisFailing = true;
                 _lastFailure = Stopwatch.GetTimestamp();
                 break;

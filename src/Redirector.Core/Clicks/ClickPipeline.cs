@@ -25,6 +25,8 @@ public sealed partial class ClickPipeline(
     TimeProvider time,
     ILogger<ClickPipeline> logger) : BackgroundService
 {
+    private const int CollectSlices = 5;
+
     private readonly AnalyticsOptions _options = options.Value;
     private long _lastSequence;
     private long _lastFailure;
@@ -130,11 +132,11 @@ public sealed partial class ClickPipeline(
             var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
             if (remaining <= TimeSpan.Zero || ct.IsCancellationRequested)
                 break;
-            // Sleep out the window instead of waiting for the next click: under load a reader woken per click
-            // costs a thread-pool dispatch per click, which competed with Kestrel for the same cores.
+            // Sleep in slices of the window instead of waking for every click (a thread-pool dispatch per click)
+            // or once per window (one long burst of enrichment that Kestrel then waited behind: a worse p99).
             try
             {
-                await Task.Delay(remaining, time, ct);
+                await Task.Delay(TimeSpan.FromTicks(Math.Min(remaining.Ticks, _options.BatchWindow.Ticks / CollectSlices)), time, ct);
             }
             catch (OperationCanceledException)
             {

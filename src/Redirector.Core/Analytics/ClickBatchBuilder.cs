@@ -20,7 +20,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
 
     public int Count { get; private set; }
 
-    public void Add(Click click)
+    public void Add(in Click click)
     {
         ref var group = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_shapes, click.Shape, out _);
         group.Count++;

@@ -26,4 +26,4 @@ public readonly record struct ClickShape(
     bool IsBot,
     bool IsPageView = false);
 
-public sealed record Click(DateTime Time, ClickShape Shape, string? VisitorHash);
+public readonly record struct Click(DateTime Time, ClickShape Shape, string? VisitorHash);

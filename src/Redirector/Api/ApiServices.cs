@@ -56,6 +56,10 @@ public static class ApiServices
         return builder;
     }
 
+    /// <summary>A group of API endpoints: API key required, rate limited, listed under <paramref name="tag"/> in OpenAPI.</summary>
+    public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app, string prefix, string tag) =>
+        app.MapGroup(prefix).WithTags(tag).RequireAuthorization(ApiPolicy).RequireRateLimiting(ApiPolicy);
+
     /// <summary>Partitions by API key when one is sent, else by the client's address (the real one: see forwarded headers).</summary>
     private static RateLimitPartition<string> PerMinute(HttpContext context, string name, int permits)
     {

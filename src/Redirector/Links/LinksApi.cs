@@ -27,10 +27,7 @@ public static class LinksApi
 {
     public static RouteGroupBuilder MapLinksApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/links")
-            .WithTags("Links")
-            .RequireAuthorization(ApiServices.ApiPolicy)
-            .RequireRateLimiting(ApiServices.ApiPolicy);
+        var group = app.MapApiGroup("/api/links", "Links");
 
         group.MapPost("/", CreateLink).RequireRateLimiting(ApiServices.LinkCreationPolicy);
         group.MapGet("/", ListLinks);

@@ -40,13 +40,11 @@ public static class StatsApi
 
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        var links = app.MapGroup("/api/links").WithTags("Stats")
-            .RequireAuthorization(ApiServices.ApiPolicy).RequireRateLimiting(ApiServices.ApiPolicy);
+        var links = app.MapApiGroup("/api/links", "Stats");
         links.MapGet("/{slug}/stats", GetLinkStats);
         links.MapGet("/{slug}/clicks", GetRecentClicks);
 
-        var stats = app.MapGroup("/api/stats").WithTags("Stats")
-            .RequireAuthorization(ApiServices.ApiPolicy).RequireRateLimiting(ApiServices.ApiPolicy);
+        var stats = app.MapApiGroup("/api/stats", "Stats");
         stats.MapGet("/summary", GetSummary);
         stats.MapGet("/domains", GetDomains);
         stats.MapGet("/pages", GetPages);

@@ -17,10 +17,7 @@ public static class RewriteApi
 
     public static RouteGroupBuilder MapRewriteApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/rewrite")
-            .WithTags("Sites")
-            .RequireAuthorization(ApiServices.ApiPolicy)
-            .RequireRateLimiting(ApiServices.ApiPolicy);
+        var group = app.MapApiGroup("/api/rewrite", "Sites");
         group.MapPost("/", Rewrite);
         return group;
     }

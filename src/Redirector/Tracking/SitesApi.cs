@@ -20,10 +20,7 @@ public static class SitesApi
 {
     public static RouteGroupBuilder MapSitesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/sites")
-            .WithTags("Sites")
-            .RequireAuthorization(ApiServices.ApiPolicy)
-            .RequireRateLimiting(ApiServices.ApiPolicy);
+        var group = app.MapApiGroup("/api/sites", "Sites");
 
         group.MapPost("/", CreateSite);
         group.MapGet("/", ListSites);

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Analytics;
 using Redirector.Clicks;
@@ -22,7 +21,7 @@ public sealed class ClickStorageTests
         // Handed over together, the five clicks land in one batch.
         var tracker = app.Services.GetRequiredService<ClickTracker>();
         foreach (var agent in new[] { Agents.ChromeWindows, Agents.SafariIphone, Agents.ChromeWindows, Agents.SafariIphone, Agents.ChromeWindows })
-            tracker.Track(Request(agent), link.Id, "shop.example.com", UtmTags.Empty, sourcePage: null, targetUrl: null, linkText: null);
+            tracker.Track(Agents.Get(agent), link.Id, "shop.example.com", UtmTags.Empty, sourcePage: null, targetUrl: null, linkText: null);
         await app.FlushClicksAsync();
 
         using var api = app.CreateApiClient();
@@ -117,14 +116,6 @@ public sealed class ClickStorageTests
             """[{"time":"2026-11-01T10:00:00Z","link":42,"browser":"Firefox"},{"time":"2026-11-01T10:00:05Z","link":42,"browser":"Chrome"}]""");
         var recent = await app.Services.GetRequiredService<StatsReader>().ReadRecentAsync(10);
         Assert.Equal(["Chrome", "Firefox"], recent.Select(c => c.GetProperty("browser").GetString()));
-    }
-
-    private static DefaultHttpContext Request(string userAgent)
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Method = HttpMethods.Get;
-        context.Request.Headers.UserAgent = userAgent;
-        return context;
     }
 
     private static async Task<List<JsonElement>> StoredRawShapesAsync(IDatabase db)

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Analytics;
 using Redirector.Clicks;
@@ -19,10 +18,10 @@ public sealed class PageViewCountingTests
         await using var app = new RedirectorApplication();
         var tracker = app.Services.GetRequiredService<ClickTracker>();
         for (var i = 0; i < 3; i++)
-            tracker.TrackPageView(Request(Agents.ChromeWindows), Page + "?utm_source=x#top");
-        tracker.TrackPageView(Request(Agents.Slackbot), Page);
-        tracker.TrackPageView(Request(Agents.SafariIphone), "https://blog.example.org/other");
-        tracker.Track(Request(Agents.ChromeWindows), 0, "github.com", UtmTags.Empty, Page, "https://github.com/x", "GitHub");
+            tracker.TrackPageView(Agents.Get(Agents.ChromeWindows), Page + "?utm_source=x#top");
+        tracker.TrackPageView(Agents.Get(Agents.Slackbot), Page);
+        tracker.TrackPageView(Agents.Get(Agents.SafariIphone), "https://blog.example.org/other");
+        tracker.Track(Agents.Get(Agents.ChromeWindows), 0, "github.com", UtmTags.Empty, Page, "https://github.com/x", "GitHub");
         await app.FlushClicksAsync();
 
         var reader = app.Services.GetRequiredService<StatsReader>();
@@ -38,13 +37,5 @@ public sealed class PageViewCountingTests
         Assert.Equal(1, page.Clicks);
         Assert.Equal([("github.com", 1L)], page[Dimension.DestinationDomain].Select(k => (k.Key, k.Clicks)));
         Assert.Empty(await reader.ReadRecentAsync(10, c => !c.TryGetProperty("target", out _)));
-    }
-
-    private static DefaultHttpContext Request(string userAgent)
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Method = HttpMethods.Get;
-        context.Request.Headers.UserAgent = userAgent;
-        return context;
     }
 }

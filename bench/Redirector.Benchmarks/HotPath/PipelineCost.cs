@@ -71,14 +71,17 @@ public static class PipelineCost
                     });
                 }
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var allocated = GC.GetTotalAllocatedBytes();
                 var started = Stopwatch.GetTimestamp();
                 var applied = pipeline.AppliedClicks;
                 await queue.FlushAsync();
                 cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                allocated = GC.GetTotalAllocatedBytes() - allocated;
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 if (round == "measured")
                     Console.WriteLine($"   pipeline: {clicks:N0} clicks on {links:N0} link(s) in {seconds:F2} s ({clicks / seconds:N0} clicks/s), " +
-                        $"{cpu.TotalMicroseconds / clicks:F2} us CPU per click, {pipeline.AppliedClicks - applied:N0} applied, " +
+                        $"{cpu.TotalMicroseconds / clicks:F2} us CPU and {allocated / clicks:N0} bytes allocated per click, " +
+                        $"{pipeline.AppliedClicks - applied:N0} applied, " +
                         $"{GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections so far");
             }
             await pipeline.StopAsync(CancellationToken.None);

@@ -4,8 +4,10 @@
 -- ARGV[1] node id, ARGV[2] batch sequence number (batches of one node are applied in increasing order),
 -- then a list of operations, each naming its key by index into KEYS:
 --   i key field amount      HINCRBY
---   m k key1..keyK n member1..memberN   PFADD of the same members to each of the K keys
---   p key n member1..memberN PFADD (written by versions before "m"; still read from their spool records)
+--   v k key1..keyK members  PFADD to each of the K keys of the visitors packed in one string, 16 characters each
+--   m k key1..keyK n member1..memberN   the same with one argument per member (versions before "v")
+--   p key n member1..memberN PFADD to one key (versions before "m")
+-- Spool records of earlier versions are still applied, so "m" and "p" stay.
 --   e key unixtime          EXPIREAT
 --   x key maxlen payload    XADD key MAXLEN ~ maxlen * c payload
 local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
@@ -19,7 +21,18 @@ local n = #ARGV
 while i <= n do
   local op = ARGV[i]
   local key = KEYS[tonumber(ARGV[i + 1])]
-  if op == 'm' then
+  if op == 'v' then
+    local keyCount = tonumber(ARGV[i + 1])
+    local packed = ARGV[i + 2 + keyCount]
+    local members = {}
+    for at = 1, #packed, 16 do
+      members[#members + 1] = string.sub(packed, at, at + 15)
+    end
+    for k = i + 2, i + 1 + keyCount do
+      redis.call('PFADD', KEYS[tonumber(ARGV[k])], unpack(members))
+    end
+    i = i + 3 + keyCount
+  elseif op == 'm' then
     local countAt = i + 2 + tonumber(ARGV[i + 1])
     local count = tonumber(ARGV[countAt])
     for k = i + 2, countAt - 1 do

@@ -26,4 +26,5 @@ public readonly record struct ClickShape(
     bool IsBot,
     bool IsPageView = false);
 
-public readonly record struct Click(DateTime Time, ClickShape Shape, string? VisitorHash);
+/// <param name="VisitorHash">The first 64 bits of the visitor's HMAC; none for bots and page views.</param>
+public readonly record struct Click(DateTime Time, ClickShape Shape, ulong? VisitorHash);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
@@ -15,13 +16,14 @@ namespace Redirector.Clicks;
 /// </summary>
 public sealed partial class VisitorHasher(IDbContextFactory<CatalogDb> dbFactory, ILogger<VisitorHasher> logger)
 {
-    private readonly ConcurrentDictionary<string, DayKey> _salts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PreparedHmac> _salts = new(StringComparer.Ordinal);
 
-    /// <summary>Makes sure the salt of <paramref name="day"/> is loaded; called by the pipeline before a batch.</summary>
-    public async ValueTask PrepareAsync(string day, CancellationToken ct)
+    /// <summary>Makes sure the salt of <paramref name="day"/> is loaded; called by the pipeline for every click.</summary>
+    public ValueTask PrepareAsync(string day, CancellationToken ct) =>
+        _salts.ContainsKey(day) ? ValueTask.CompletedTask : new ValueTask(LoadAsync(day, ct));
+
+    private async Task LoadAsync(string day, CancellationToken ct)
     {
-        if (_salts.ContainsKey(day))
-            return;
         byte[] salt;
         try
         {
@@ -33,12 +35,12 @@ public sealed partial class VisitorHasher(IDbContextFactory<CatalogDb> dbFactory
             LogSaltFallback(logger, ex, day);
             salt = RandomNumberGenerator.GetBytes(32);
         }
-        _salts[day] = new DayKey(salt);
+        _salts[day] = PreparedHmac.Create(salt);
         foreach (var old in _salts.Keys.Where(d => string.CompareOrdinal(d, day) < 0).OrderDescending().Skip(1))
             _salts.TryRemove(old, out _);
     }
 
-    public string? Hash(string day, IPAddress? address, string? userAgent)
+    public ulong? Hash(string day, IPAddress? address, string? userAgent)
     {
         if (address is null || !_salts.TryGetValue(day, out var key))
             return null;
@@ -47,28 +49,9 @@ public sealed partial class VisitorHasher(IDbContextFactory<CatalogDb> dbFactory
         input[written++] = 0;
         var ua = userAgent.AsSpan(0, Math.Min(userAgent?.Length ?? 0, 512));
         written += Encoding.UTF8.GetBytes(ua, input[written..]);
-        Span<byte> mac = stackalloc byte[32];
-        key.Mac(input[..written], mac);
-        return Convert.ToHexStringLower(mac[..8]);
-    }
-
-    /// <summary>
-    /// One day's keyed HMAC, kept rather than rebuilt per click: the one-shot HMACSHA256.HashData sets up a new
-    /// OpenSSL context and key schedule every call, which was the largest single cost of enriching a click.
-    /// </summary>
-    private sealed class DayKey(byte[] salt)
-    {
-        private readonly IncrementalHash _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, salt);
-        private readonly Lock _lock = new();
-
-        public void Mac(ReadOnlySpan<byte> input, Span<byte> mac)
-        {
-            lock (_lock)
-            {
-                _hmac.AppendData(input);
-                _hmac.GetHashAndReset(mac);
-            }
-        }
+        Span<byte> mac = stackalloc byte[PreparedHmac.Size];
+        key.Compute(input[..written], mac);
+        return BinaryPrimitives.ReadUInt64BigEndian(mac);
     }
 
     private async Task<byte[]> LoadOrCreateAsync(string day, CancellationToken ct)

@@ -9,7 +9,7 @@ public sealed class ClickBatchBuilderTests
 {
     private static readonly StatsKeys Keys = new(Options.Create(new RedisOptions()));
 
-    private static Click ClickOn(long link, string? visitor, string source = "mail") => new(
+    private static Click ClickOn(long link, ulong? visitor, string source = "mail") => new(
         new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc),
         new ClickShape("20261122", 10, link, "example.com", "(direct)", null, null, source, null, null, null, null,
             "desktop", "Windows", "Chrome", null, null, null, IsBot: false),
@@ -20,7 +20,7 @@ public sealed class ClickBatchBuilderTests
     {
         var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
         for (var i = 0; i < 500; i++)
-            builder.Add(ClickOn(7, $"v{i % 120}"));
+            builder.Add(ClickOn(7, 0xfeed_0000_0000_0000UL + (ulong)(i % 120)));
         var batch = builder.Build("node", 1);
 
         var call = Assert.Single(batch.Calls);
@@ -32,10 +32,11 @@ public sealed class ClickBatchBuilderTests
         Assert.Equal("500", increments.Single(op => op[2] == "us:mail")[3]);
         Assert.Equal(1, increments.Count(op => op[2] == "us:mail"));
         // Global, link and domain (no source page) share the clicks: one member list of the 120 visitors for the three keys.
-        var pfadd = Assert.Single(Operations(args, "m"));
+        var pfadd = Assert.Single(Operations(args, "v"));
         Assert.Equal("3", pfadd[1]);
-        Assert.Equal("120", pfadd[5]);
-        Assert.Equal(120, pfadd.Skip(6).Distinct().Count());
+        var members = pfadd[5].Chunk(16).Select(c => new string(c)).ToList();
+        Assert.Equal(120, members.Distinct().Count());
+        Assert.Contains("feed000000000077", members);
         Assert.Single(Operations(args, "x"));
         Assert.Equal(500, batch.Clicks);
     }
@@ -45,8 +46,8 @@ public sealed class ClickBatchBuilderTests
     {
         var keys = new StatsKeys(Options.Create(new RedisOptions { Cluster = true }));
         var builder = new ClickBatchBuilder(keys, new AnalyticsOptions());
-        builder.Add(ClickOn(1, "a"));
-        builder.Add(ClickOn(2, "b"));
+        builder.Add(ClickOn(1, 1));
+        builder.Add(ClickOn(2, 2));
         var batch = builder.Build("node", 1);
         Assert.Equal(4, batch.Calls.Count); // global, link 1, link 2, domain
         foreach (var call in batch.Calls)
@@ -66,7 +67,7 @@ public sealed class ClickBatchBuilderTests
             var length = args[i] switch
             {
                 "i" => 4,
-                "m" => 3 + int.Parse(args[i + 1]) + int.Parse(args[i + 2 + int.Parse(args[i + 1])]),
+                "v" => 3 + int.Parse(args[i + 1]),
                 "e" => 3,
                 "x" => 4,
                 _ => throw new InvalidOperationException(args[i]),

@@ -107,9 +107,16 @@ public sealed class ClickStorageTests
         using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
         var db = redis.GetDatabase();
         // A batch in the spool from before multi-key PFADDs: one "p" operation per key.
+        var writer = app.Services.GetRequiredService<RedisClickWriter>();
         var old = new ScriptCall(["rd:{g}:a", "rd:{g}:u:20261101"], ["old-node", "7", "p", "2", "3", "v1", "v2", "v3"]);
-        await app.Services.GetRequiredService<RedisClickWriter>().ApplyAsync(new ClickBatch("old-node", 7, 3, [old]));
+        await writer.ApplyAsync(new ClickBatch("old-node", 7, 3, [old]));
         Assert.Equal(3, await db.HyperLogLogLengthAsync("rd:{g}:u:20261101"));
+        // One from before packed visitors: an "m" operation with one argument per visitor, for two keys.
+        var unpacked = new ScriptCall(["rd:{g}:a", "rd:{g}:u:20261102", "rd:{g}:u:20261103"],
+            ["old-node", "8", "m", "2", "2", "3", "2", "v1", "v4"]);
+        await writer.ApplyAsync(new ClickBatch("old-node", 8, 2, [unpacked]));
+        Assert.Equal(2, await db.HyperLogLogLengthAsync("rd:{g}:u:20261102"));
+        Assert.Equal(2, await db.HyperLogLogLengthAsync("rd:{g}:u:20261103"));
 
         // A raw-log entry from before grouping: one object per click with its own time.
         await db.ExecuteAsync("XADD", "rd:{g}:x", "*", "c",

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Redirector.Clicks;
@@ -7,23 +10,43 @@ namespace Redirector.Analytics;
 
 /// <summary>
 /// Collects enriched clicks and turns them into script calls: clicks with equal values are counted once with
-/// their number (500 clicks on one link and day become one HINCRBY of 500), visitors of one subject and day
-/// become one PFADD, and the batch's clicks become one raw-log entry.
+/// their number (500 clicks on one link and day become one increment of 500), visitors of one subject and day
+/// become one PFADD, and the batch's clicks become one raw-log entry. <see cref="Build"/> empties the builder
+/// for the next batch and keeps the names it built.
 /// </summary>
 public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
 {
     // Lua's unpack has a stack limit of a few thousand values; PFADDs are split below it.
     private const int MaxPfAddMembers = 1000;
     private const int VisitorDigits = 16;
+    // The remembered names are dropped beyond this, so values seen once do not pile up.
+    private const int MaxRememberedNames = 50_000;
+
+    private static readonly string[] HourFields =
+        [.. Enumerable.Range(0, 24).Select(h => "h" + h.ToString("D2", CultureInfo.InvariantCulture))];
 
     private readonly Dictionary<ClickShape, Group> _shapes = [];
     private int _rawClicks;
+
+    // Names are built once, not once per shape and subject: on a batch over thousands of links, building them
+    // was most of the builder's allocations. Shapes share their values' string instances (cleaned referrers,
+    // parsed agents and the link's UTM come from caches), so field names are looked up by reference.
+    private readonly Dictionary<(Dimension, string), string> _fieldNames = new(FieldByReference.Instance);
+    private readonly Dictionary<long, string> _linkFields = [];
+    private readonly Dictionary<string, StatsSubject> _pages = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(StatsSubject, string Day), SubjectKeys> _subjectKeys = [];
+    private readonly List<(Dimension Dimension, string Field)> _shapeFields = [];
+    private readonly List<StatsSubject> _shapeSubjects = [];
+    // Kept from batch to batch, like the names, so their tables are not grown again for every batch.
+    private readonly Dictionary<string, CallBuilder> _calls = new(StringComparer.Ordinal);
+    private readonly List<CallBuilder> _activeCalls = [];
+    private (string Day, long Expiry) _lastExpiry;
 
     public int Count { get; private set; }
 
     public void Add(in Click click)
     {
-        ref var group = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_shapes, click.Shape, out _);
+        ref var group = ref CollectionsMarshal.GetValueRefOrAddDefault(_shapes, click.Shape, out _);
         group.Count++;
         if (click.VisitorHash is { } visitor)
             (group.Visitors ??= []).Add(visitor);
@@ -37,12 +60,20 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
 
     public ClickBatch Build(string node, long sequence)
     {
-        var calls = new Dictionary<string, CallBuilder>(StringComparer.Ordinal);
-        CallBuilder CallFor(StatsSubject subject)
+        if (_fieldNames.Count + _subjectKeys.Count > MaxRememberedNames)
         {
-            var group = keys.GroupOf(subject);
-            if (!calls.TryGetValue(group, out var call))
-                calls[group] = call = new CallBuilder(keys.Applied(group));
+            _fieldNames.Clear();
+            _linkFields.Clear();
+            _pages.Clear();
+            _subjectKeys.Clear();
+            _calls.Clear();
+        }
+        CallBuilder CallFor(string group)
+        {
+            if (!_calls.TryGetValue(group, out var call))
+                _calls[group] = call = new CallBuilder(keys.Applied(group));
+            if (call.IsEmpty)
+                _activeCalls.Add(call);
             return call;
         }
 
@@ -54,99 +85,172 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
                 // Views are only the denominator of a page's outbound click rate: never clicks, and bots' views are not views.
                 if (!shape.IsBot && shape.SourcePage is { } viewed)
                 {
-                    IncrementDay(CallFor(StatsSubject.Page(viewed)), StatsSubject.Page(viewed), shape.Day, "pv", group.Count, expiry);
-                    IncrementDay(CallFor(StatsSubject.Global), StatsSubject.Global, shape.Day, StatsKeys.Field(Dimension.PageViews, viewed), group.Count, expiry);
+                    var page = KeysOf(PageOf(viewed), shape.Day);
+                    IncrementDay(CallFor(page.Group), page, "pv", group.Count, expiry);
+                    var global = KeysOf(StatsSubject.Global, shape.Day);
+                    IncrementDay(CallFor(global.Group), global, FieldName(Dimension.PageViews, viewed), group.Count, expiry);
                 }
                 continue;
             }
-            foreach (var subject in SubjectsOf(shape))
+            CollectSubjects(shape);
+            if (!shape.IsBot)
+                CollectFields(shape);
+            foreach (var subject in _shapeSubjects)
             {
-                var call = CallFor(subject);
-                var day = keys.Day(subject, shape.Day);
-                var totals = keys.Totals(subject);
+                var subjectKeys = KeysOf(subject, shape.Day);
+                var call = CallFor(subjectKeys.Group);
+                var day = subjectKeys.Day;
                 call.Expire(day, expiry);
                 if (shape.IsBot)
                 {
                     call.Increment(day, "b", group.Count);
-                    call.Increment(day, StatsKeys.Field(Dimension.DeviceType, shape.DeviceType), group.Count);
-                    call.Increment(totals, "b", group.Count);
+                    call.Increment(day, FieldName(Dimension.DeviceType, shape.DeviceType), group.Count);
+                    call.Increment(subjectKeys.Totals, "b", group.Count);
                     continue;
                 }
                 call.Increment(day, "c", group.Count);
-                call.Increment(day, "h" + shape.Hour.ToString("D2", CultureInfo.InvariantCulture), group.Count);
-                call.Increment(totals, "c", group.Count);
-                foreach (var (dimension, value) in DimensionsOf(shape, subject.Kind))
-                    call.Increment(day, StatsKeys.Field(dimension, value), group.Count);
+                call.Increment(day, HourFields[shape.Hour], group.Count);
+                call.Increment(subjectKeys.Totals, "c", group.Count);
+                foreach (var (dimension, field) in _shapeFields)
+                {
+                    if (IsCountedFor(dimension, subject.Kind))
+                        call.Increment(day, field, group.Count);
+                }
                 if (group.Visitors is { } visitors)
                 {
-                    var visitorKey = keys.Visitors(subject, shape.Day);
-                    call.AddVisitors(visitorKey, visitors);
-                    call.Expire(visitorKey, expiry);
+                    call.AddVisitors(subjectKeys.Visitors, visitors);
+                    call.Expire(subjectKeys.Visitors, expiry);
                 }
             }
         }
         if (_rawClicks > 0)
-            CallFor(StatsSubject.Global).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload());
+            CallFor(keys.GroupOf(StatsSubject.Global)).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload());
 
-        return new ClickBatch(node, sequence, Count, calls.Values.Select(c => c.Build(node, sequence)).ToList());
+        var batch = new ClickBatch(node, sequence, Count, _activeCalls.Select(c => c.Build(node, sequence)).ToList());
+        foreach (var call in _activeCalls)
+            call.Clear();
+        _activeCalls.Clear();
+        _shapes.Clear();
+        _rawClicks = 0;
+        Count = 0;
+        return batch;
     }
 
-    private void IncrementDay(CallBuilder call, StatsSubject subject, string day, string field, long amount, long expiry)
+    private static void IncrementDay(CallBuilder call, SubjectKeys subject, string field, long amount, long expiry)
     {
-        var key = keys.Day(subject, day);
-        call.Increment(key, field, amount);
-        call.Expire(key, expiry);
+        call.Increment(subject.Day, field, amount);
+        call.Expire(subject.Day, expiry);
     }
 
-    private long ExpiryOf(string day) =>
-        new DateTimeOffset(DateTime.ParseExact(day, "yyyyMMdd", CultureInfo.InvariantCulture), TimeSpan.Zero)
-            .AddDays(options.RetentionDays + 1).ToUnixTimeSeconds();
-
-    private static IEnumerable<StatsSubject> SubjectsOf(ClickShape shape)
+    private long ExpiryOf(string day)
     {
-        yield return StatsSubject.Global;
+        if (_lastExpiry.Day != day)
+        {
+            var expiry = new DateTimeOffset(DateTime.ParseExact(day, "yyyyMMdd", CultureInfo.InvariantCulture), TimeSpan.Zero)
+                .AddDays(options.RetentionDays + 1).ToUnixTimeSeconds();
+            _lastExpiry = (day, expiry);
+        }
+        return _lastExpiry.Expiry;
+    }
+
+    private void CollectSubjects(ClickShape shape)
+    {
+        _shapeSubjects.Clear();
+        _shapeSubjects.Add(StatsSubject.Global);
         if (shape.LinkId > 0)
-            yield return StatsSubject.Link(shape.LinkId);
-        yield return StatsSubject.Domain(shape.DestinationDomain);
+            _shapeSubjects.Add(StatsSubject.Link(shape.LinkId));
+        _shapeSubjects.Add(StatsSubject.Domain(shape.DestinationDomain));
         if (shape.SourcePage is { } page)
-            yield return StatsSubject.Page(page);
+            _shapeSubjects.Add(PageOf(page));
     }
 
-    /// <summary>The breakdowns of a click, minus those that are constant for the subject (a link's own domain...).</summary>
-    private static IEnumerable<(Dimension, string)> DimensionsOf(ClickShape shape, char subjectKind)
+    /// <summary>Every breakdown of a shape; <see cref="IsCountedFor"/> leaves out those constant for a subject.</summary>
+    private void CollectFields(ClickShape shape)
     {
-        yield return (Dimension.ReferrerDomain, shape.ReferrerDomain);
-        if (shape.Referrer is { } referrer)
-            yield return (Dimension.Referrer, referrer);
-        // A link's clicks come from its short URL, whose source page is the referrer's page: the reader derives it
-        // from the referrer fields, so a link-day stores no copy (an eighth of its memory).
-        if (shape.SourcePage is { } page && subjectKind is not ('p' or 'l'))
-            yield return (Dimension.SourcePage, page);
-        if (shape.UtmSource is { } source)
-            yield return (Dimension.UtmSource, source);
-        if (shape.UtmMedium is { } medium)
-            yield return (Dimension.UtmMedium, medium);
-        if (shape.UtmCampaign is { } campaign)
-            yield return (Dimension.UtmCampaign, campaign);
-        if (shape.UtmTerm is { } term)
-            yield return (Dimension.UtmTerm, term);
-        if (shape.UtmContent is { } content)
-            yield return (Dimension.UtmContent, content);
-        yield return (Dimension.DeviceType, shape.DeviceType);
-        yield return (Dimension.Os, shape.Os);
-        yield return (Dimension.Browser, shape.Browser);
-        if (shape.Country is { } country)
-            yield return (Dimension.Country, country);
-        if (shape.LinkId > 0 && subjectKind != 'l')
-            yield return (Dimension.Link, shape.LinkId.ToString(CultureInfo.InvariantCulture));
-        if (subjectKind is 'g' or 'p')
-            yield return (Dimension.DestinationDomain, shape.DestinationDomain);
+        _shapeFields.Clear();
+        AddField(Dimension.ReferrerDomain, shape.ReferrerDomain);
+        AddField(Dimension.Referrer, shape.Referrer);
+        AddField(Dimension.SourcePage, shape.SourcePage);
+        AddField(Dimension.UtmSource, shape.UtmSource);
+        AddField(Dimension.UtmMedium, shape.UtmMedium);
+        AddField(Dimension.UtmCampaign, shape.UtmCampaign);
+        AddField(Dimension.UtmTerm, shape.UtmTerm);
+        AddField(Dimension.UtmContent, shape.UtmContent);
+        AddField(Dimension.DeviceType, shape.DeviceType);
+        AddField(Dimension.Os, shape.Os);
+        AddField(Dimension.Browser, shape.Browser);
+        AddField(Dimension.Country, shape.Country);
+        if (shape.LinkId > 0)
+            _shapeFields.Add((Dimension.Link, LinkField(shape.LinkId)));
+        AddField(Dimension.DestinationDomain, shape.DestinationDomain);
         if (shape.TargetUrl is { } target)
         {
-            yield return (Dimension.TargetUrl, target);
+            AddField(Dimension.TargetUrl, target);
             if (shape.LinkText is { } text)
-                yield return (Dimension.LinkText, target + "\n" + text);
+                _shapeFields.Add((Dimension.LinkText, StatsKeys.Field(Dimension.LinkText, target + "\n" + text)));
         }
+    }
+
+    private void AddField(Dimension dimension, string? value)
+    {
+        if (value is not null)
+            _shapeFields.Add((dimension, FieldName(dimension, value)));
+    }
+
+    private static bool IsCountedFor(Dimension dimension, char subjectKind) => dimension switch
+    {
+        // A link's clicks come from its short URL, whose source page is the referrer's page: the reader derives it
+        // from the referrer fields, so a link-day stores no copy (an eighth of its memory).
+        Dimension.SourcePage => subjectKind is not ('p' or 'l'),
+        Dimension.Link => subjectKind != 'l',
+        Dimension.DestinationDomain => subjectKind is 'g' or 'p',
+        _ => true,
+    };
+
+    private string FieldName(Dimension dimension, string value)
+    {
+        ref var name = ref CollectionsMarshal.GetValueRefOrAddDefault(_fieldNames, (dimension, value), out var known);
+        if (!known)
+            name = StatsKeys.Field(dimension, value);
+        return name!;
+    }
+
+    private string LinkField(long linkId)
+    {
+        ref var name = ref CollectionsMarshal.GetValueRefOrAddDefault(_linkFields, linkId, out var known);
+        if (!known)
+            name = StatsKeys.Field(Dimension.Link, linkId.ToString(CultureInfo.InvariantCulture));
+        return name!;
+    }
+
+    /// <summary>A page's subject hashes its URL; pages of a batch mostly are the same few instances.</summary>
+    private StatsSubject PageOf(string page)
+    {
+        ref var subject = ref CollectionsMarshal.GetValueRefOrAddDefault(_pages, page, out var known);
+        if (!known)
+            subject = StatsSubject.Page(page);
+        return subject;
+    }
+
+    private SubjectKeys KeysOf(StatsSubject subject, string day)
+    {
+        ref var subjectKeys = ref CollectionsMarshal.GetValueRefOrAddDefault(_subjectKeys, (subject, day), out var known);
+        if (!known)
+            subjectKeys = new SubjectKeys(keys.GroupOf(subject), keys.Day(subject, day), keys.Totals(subject), keys.Visitors(subject, day));
+        return subjectKeys!;
+    }
+
+    private sealed record SubjectKeys(string Group, string Day, string Totals, string Visitors);
+
+    /// <summary>Equal when the dimension is and the value is the same instance; equal text in another instance only costs a second name.</summary>
+    private sealed class FieldByReference : IEqualityComparer<(Dimension, string)>
+    {
+        public static readonly FieldByReference Instance = new();
+
+        public bool Equals((Dimension, string) x, (Dimension, string) y) => x.Item1 == y.Item1 && ReferenceEquals(x.Item2, y.Item2);
+
+        public int GetHashCode((Dimension, string) field) =>
+            HashCode.Combine(field.Item1, RuntimeHelpers.GetHashCode(field.Item2));
     }
 
     /// <summary>
@@ -210,7 +314,12 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     {
         private readonly List<string> _keys = [appliedKey];
         private readonly Dictionary<string, int> _keyIndex = new(StringComparer.Ordinal) { [appliedKey] = 1 };
-        private readonly Dictionary<(int Key, string Field), long> _increments = [];
+        // The increments, and per key (by index) its first and last, chained through Next so that they are
+        // written key by key (the key once). One dictionary and one list rather than a dictionary per key, which
+        // on a batch over thousands of links was most of its allocations.
+        private readonly Dictionary<(int Key, string Field), int> _incrementAt = [];
+        private readonly List<FieldIncrement> _increments = [];
+        private readonly List<(int First, int Last)> _keyIncrements = [(-1, -1), (-1, -1)];
         // Per key, the visitor lists of the shapes that reach it. A batch's subjects (everything, the link, its
         // domain, the page) mostly share their shapes, so keys with the same lists get one member list and one
         // multi-key PFADD operation instead of a copy each.
@@ -220,8 +329,19 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
 
         public void Increment(string key, string field, long amount)
         {
-            ref var total = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_increments, (IndexOf(key), field), out _);
-            total += amount;
+            var index = IndexOf(key);
+            ref var at = ref CollectionsMarshal.GetValueRefOrAddDefault(_incrementAt, (index, field), out var known);
+            if (known)
+            {
+                CollectionsMarshal.AsSpan(_increments)[at].Amount += amount;
+                return;
+            }
+            at = _increments.Count;
+            _increments.Add(new FieldIncrement(field, amount));
+            var (first, last) = _keyIncrements[index];
+            if (last >= 0)
+                CollectionsMarshal.AsSpan(_increments)[last].Next = at;
+            _keyIncrements[index] = (first >= 0 ? first : at, at);
         }
 
         public void AddVisitors(string key, List<ulong> visitors)
@@ -236,11 +356,26 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
 
         public void AppendRaw(string key, int maxLength, string payload) => _raw = (IndexOf(key), maxLength, payload);
 
+        public bool IsEmpty => _keys.Count == 1 && _raw is null;
+
+        public void Clear()
+        {
+            _keys.RemoveRange(1, _keys.Count - 1);
+            _keyIndex.Clear();
+            _keyIndex[appliedKey] = 1;
+            _incrementAt.Clear();
+            _increments.Clear();
+            _keyIncrements.RemoveRange(2, _keyIncrements.Count - 2);
+            _visitorSources.Clear();
+            _expiries.Clear();
+            _raw = null;
+        }
+
         public ScriptCall Build(string node, long sequence)
         {
-            var args = new List<string>(2 + _increments.Count * 4 + _expiries.Count * 3) { node, sequence.ToString(CultureInfo.InvariantCulture) };
-            foreach (var ((key, field), amount) in _increments)
-                args.AddRange(["i", Index(key), field, amount.ToString(CultureInfo.InvariantCulture)]);
+            var args = new List<string> { node, sequence.ToString(CultureInfo.InvariantCulture) };
+            if (_increments.Count > 0 || _expiries.Count > 0)
+                args.AddRange(["j", CountsPayload()]);
             var keysBySources = new Dictionary<List<List<ulong>>, List<int>>(SameLists.Instance);
             foreach (var (key, sources) in _visitorSources)
             {
@@ -261,14 +396,59 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
                     args.Add(PackVisitors(chunk));
                 }
             }
-            foreach (var (key, at) in _expiries)
-                args.AddRange(["e", Index(key), at.ToString(CultureInfo.InvariantCulture)]);
             if (_raw is { } raw)
                 args.AddRange(["x", Index(raw.Key), raw.MaxLength.ToString(CultureInfo.InvariantCulture), raw.Payload]);
             return new ScriptCall([.. _keys], [.. args]);
         }
 
         private static string Index(int key) => key.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// Increments and expiries as one JSON argument (op "j"): {"h":[[key, field, "amount", field, "amount"...]...],
+        /// "e":[key, "unixtime"...]}. One argument instead of four per field keeps the Redis client, the spool and
+        /// the script's argument table from doing per-field work; a batch over 10,000 links has tens of thousands
+        /// of fields. Numbers go as strings: the script passes them on to Redis without converting them.
+        /// </summary>
+        private string CountsPayload()
+        {
+            var buffer = new ArrayBufferWriter<byte>(4096);
+            Span<char> number = stackalloc char[20];
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("h");
+                for (var key = 1; key < _keyIncrements.Count; key++)
+                {
+                    var first = _keyIncrements[key].First;
+                    if (first < 0)
+                        continue;
+                    json.WriteStartArray();
+                    json.WriteNumberValue(key);
+                    for (var at = first; at >= 0; at = _increments[at].Next)
+                    {
+                        json.WriteStringValue(_increments[at].Field);
+                        WriteNumberAsString(json, _increments[at].Amount, number);
+                    }
+                    json.WriteEndArray();
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("e");
+                foreach (var (key, at) in _expiries)
+                {
+                    json.WriteNumberValue(key);
+                    WriteNumberAsString(json, at, number);
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+
+        private static void WriteNumberAsString(Utf8JsonWriter json, long value, Span<char> scratch)
+        {
+            value.TryFormat(scratch, out var length, default, CultureInfo.InvariantCulture);
+            json.WriteStringValue(scratch[..length]);
+        }
 
         /// <summary>
         /// Visitors as one argument of 16 hex digits each (the same members the hex strings of earlier versions
@@ -296,7 +476,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
             {
                 var hash = new HashCode();
                 foreach (var list in lists)
-                    hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(list));
+                    hash.Add(RuntimeHelpers.GetHashCode(list));
                 return hash.ToHashCode();
             }
         }
@@ -307,8 +487,16 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
             {
                 _keys.Add(key);
                 _keyIndex[key] = index = _keys.Count;
+                _keyIncrements.Add((-1, -1));
             }
             return index;
+        }
+
+        private struct FieldIncrement(string field, long amount)
+        {
+            public readonly string Field = field;
+            public long Amount = amount;
+            public int Next = -1;
         }
     }
 }

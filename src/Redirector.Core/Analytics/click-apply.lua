@@ -3,12 +3,15 @@
 -- KEYS[2..] the counters this call touches
 -- ARGV[1] node id, ARGV[2] batch sequence number (batches of one node are applied in increasing order),
 -- then a list of operations, each naming its key by index into KEYS:
---   i key field amount      HINCRBY
+--   j counts                JSON {"h":[[key, field, "amount", field, "amount"...]...], "e":[key, "unixtime"...]}:
+--                           HINCRBY of each field, EXPIREAT of each key. Amounts and times are strings so that
+--                           neither cjson nor the call converts numbers (Lua formats them with printf).
+--   i key field amount      HINCRBY (versions before "j")
 --   v k key1..keyK members  PFADD to each of the K keys of the visitors packed in one string, 16 characters each
 --   m k key1..keyK n member1..memberN   the same with one argument per member (versions before "v")
 --   p key n member1..memberN PFADD to one key (versions before "m")
 -- Spool records of earlier versions are still applied, so "m" and "p" stay.
---   e key unixtime          EXPIREAT
+--   e key unixtime          EXPIREAT (versions before "j")
 --   x key maxlen payload    XADD key MAXLEN ~ maxlen * c payload
 local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local sequence = tonumber(ARGV[2])
@@ -39,6 +42,19 @@ while i <= n do
       redis.call('PFADD', KEYS[tonumber(ARGV[k])], unpack(ARGV, countAt + 1, countAt + count))
     end
     i = countAt + 1 + count
+  elseif op == 'j' then
+    local counts = cjson.decode(ARGV[i + 1])
+    for _, write in ipairs(counts.h) do
+      local key = KEYS[write[1]]
+      for f = 2, #write, 2 do
+        redis.call('HINCRBY', key, write[f], write[f + 1])
+      end
+    end
+    local expiries = counts.e
+    for e = 1, #expiries, 2 do
+      redis.call('EXPIREAT', KEYS[expiries[e]], expiries[e + 1])
+    end
+    i = i + 2
   elseif op == 'i' then
     redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
     i = i + 4

@@ -28,6 +28,7 @@ public sealed partial class ClickPipeline(
     private const int CollectSlices = 5;
 
     private readonly AnalyticsOptions _options = options.Value;
+    private readonly ClickBatchBuilder _builder = new(keys, options.Value);
     private long _lastSequence;
     private long _lastFailure;
     private bool _redisFailing;
@@ -112,7 +113,7 @@ public sealed partial class ClickPipeline(
 
     private async Task CollectAndSpoolAsync(List<TaskCompletionSource> flushes, CancellationToken ct)
     {
-        var builder = new ClickBatchBuilder(keys, _options);
+        var builder = _builder;
         var deadline = Stopwatch.GetTimestamp() + (long)(_options.BatchWindow.TotalSeconds * Stopwatch.Frequency);
         var reader = queue.Reader;
         while (builder.Count < _options.BatchSize)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Redirector.Analytics;
 using Redirector.Clicks;
@@ -27,10 +28,15 @@ public sealed class ClickBatchBuilderTests
         var args = call.Args;
         var linkDay = Array.IndexOf(call.Keys, "rd:{l:7}:d:20261122") + 1;
         Assert.True(linkDay > 0);
-        var increments = Operations(args, "i").Where(op => op[1] == linkDay.ToString()).ToList();
-        Assert.Equal("500", increments.Single(op => op[2] == "c")[3]);
-        Assert.Equal("500", increments.Single(op => op[2] == "us:mail")[3]);
-        Assert.Equal(1, increments.Count(op => op[2] == "us:mail"));
+        var counts = JsonDocument.Parse(Assert.Single(Operations(args, "j"))[1]).RootElement;
+        // The link-day's fields come together under the key, each with its total.
+        var write = Assert.Single(counts.GetProperty("h").EnumerateArray(), w => w[0].GetInt32() == linkDay);
+        var fields = write.EnumerateArray().Skip(1).Chunk(2).ToDictionary(pair => pair[0].GetString()!, pair => long.Parse(pair[1].GetString()!));
+        Assert.Equal(500, fields["c"]);
+        Assert.Equal(500, fields["us:mail"]);
+        Assert.Equal(500, fields["h10"]);
+        var expiries = counts.GetProperty("e").EnumerateArray().Chunk(2).ToDictionary(pair => pair[0].GetInt32(), pair => long.Parse(pair[1].GetString()!));
+        Assert.Equal(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero).AddDays(401).ToUnixTimeSeconds(), expiries[linkDay]);
         // Global, link and domain (no source page) share the clicks: one member list of the 120 visitors for the three keys.
         var pfadd = Assert.Single(Operations(args, "v"));
         Assert.Equal("3", pfadd[1]);
@@ -57,6 +63,28 @@ public sealed class ClickBatchBuilderTests
         }
     }
 
+    [Fact]
+    public void A_built_batch_leaves_nothing_behind_for_the_next_one()
+    {
+        var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
+        for (var i = 0; i < 10; i++)
+            builder.Add(ClickOn(1, 1));
+        builder.Build("node", 1);
+        builder.Add(ClickOn(2, 2, source: "ads"));
+        var second = builder.Build("node", 2);
+
+        Assert.Equal(1, second.Clicks);
+        var call = Assert.Single(second.Calls);
+        Assert.DoesNotContain(call.Keys, k => k.Contains("{l:1}", StringComparison.Ordinal));
+        var counts = JsonDocument.Parse(Assert.Single(Operations(call.Args, "j"))[1]).RootElement;
+        var amounts = counts.GetProperty("h").EnumerateArray()
+            .SelectMany(w => w.EnumerateArray().Skip(1).Chunk(2).Select(pair => (Field: pair[0].GetString(), Amount: long.Parse(pair[1].GetString()!))))
+            .ToList();
+        Assert.All(amounts, a => Assert.Equal(1, a.Amount));
+        Assert.DoesNotContain(amounts, a => a.Field == "us:mail");
+        Assert.Contains(amounts, a => a.Field == "us:ads");
+    }
+
     /// <summary>Splits the script's argument list into its operations (see click-apply.lua).</summary>
     private static List<string[]> Operations(string[] args, string kind)
     {
@@ -66,9 +94,8 @@ public sealed class ClickBatchBuilderTests
         {
             var length = args[i] switch
             {
-                "i" => 4,
+                "j" => 2,
                 "v" => 3 + int.Parse(args[i + 1]),
-                "e" => 3,
                 "x" => 4,
                 _ => throw new InvalidOperationException(args[i]),
             };

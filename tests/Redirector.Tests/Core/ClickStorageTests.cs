@@ -117,12 +117,55 @@ public sealed class ClickStorageTests
         await writer.ApplyAsync(new ClickBatch("old-node", 8, 2, [unpacked]));
         Assert.Equal(2, await db.HyperLogLogLengthAsync("rd:{g}:u:20261102"));
         Assert.Equal(2, await db.HyperLogLogLengthAsync("rd:{g}:u:20261103"));
+        // And one from before JSON counts: an "i" (HINCRBY) and an "e" (EXPIREAT) operation per field and key.
+        var expiry = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var increments = new ScriptCall(["rd:{g}:a", "rd:{g}:d:20261101"], ["old-node", "9", "i", "2", "c", "4", "i", "2", "us:mail", "4", "e", "2", expiry]);
+        await writer.ApplyAsync(new ClickBatch("old-node", 9, 4, [increments]));
+        Assert.Equal(4, (long)await db.HashGetAsync("rd:{g}:d:20261101", "us:mail"));
+        Assert.True(await db.KeyTimeToLiveAsync("rd:{g}:d:20261101") > TimeSpan.FromDays(29));
 
         // A raw-log entry from before grouping: one object per click with its own time.
         await db.ExecuteAsync("XADD", "rd:{g}:x", "*", "c",
             """[{"time":"2026-11-01T10:00:00Z","link":42,"browser":"Firefox"},{"time":"2026-11-01T10:00:05Z","link":42,"browser":"Chrome"}]""");
         var recent = await app.Services.GetRequiredService<StatsReader>().ReadRecentAsync(10);
         Assert.Equal(["Chrome", "Firefox"], recent.Select(c => c.GetProperty("browser").GetString()));
+    }
+
+    [Fact]
+    public async Task A_batch_over_1500_links_is_counted_exactly_once_even_when_applied_twice()
+    {
+        await using var app = new RedirectorApplication();
+        await app.RedisReadyAsync();
+        var keys = app.Services.GetRequiredService<StatsKeys>();
+        var builder = new ClickBatchBuilder(keys, new AnalyticsOptions());
+        var time = new DateTime(2026, 11, 22, 9, 30, 0, DateTimeKind.Utc);
+        // The global day gets a field per link.
+        for (var link = 1; link <= 1500; link++)
+        {
+            var shape = new ClickShape("20261122", 9, link, "shop.example.com", "news.example.org", "https://news.example.org/a",
+                "https://news.example.org/a", "mail", null, null, null, null, "mobile", "iOS", "Mobile Safari", null, null, null, IsBot: false);
+            builder.Add(new Click(time, shape, (ulong)link));
+            builder.Add(new Click(time, shape, (ulong)link));
+        }
+        var batch = builder.Build("node-a", 42);
+        var writer = app.Services.GetRequiredService<RedisClickWriter>();
+        await writer.ApplyAsync(batch);
+        await writer.ApplyAsync(batch);
+
+        using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
+        var db = redis.GetDatabase();
+        var globalDay = keys.Day(StatsSubject.Global, "20261122");
+        Assert.Equal(3000, (long)await db.HashGetAsync(globalDay, "c"));
+        Assert.Equal(2, (long)await db.HashGetAsync(globalDay, "ln:1"));
+        Assert.Equal(2, (long)await db.HashGetAsync(globalDay, "ln:1500"));
+        Assert.Equal(1500 + 10, await db.HashLengthAsync(globalDay)); // a field per link and c, h09, rd, rf, sp, us, dt, os, br, dd
+        var linkDay = keys.Day(StatsSubject.Link(777), "20261122");
+        Assert.Equal(2, (long)await db.HashGetAsync(linkDay, "c"));
+        Assert.Equal(2, (long)await db.HashGetAsync(linkDay, "rf:news.example.org/a"));
+        Assert.Equal(2, (long)await db.HashGetAsync(keys.Totals(StatsSubject.Link(777)), "c"));
+        Assert.True(await db.KeyTimeToLiveAsync(linkDay) > TimeSpan.FromDays(300));
+        Assert.Equal(1, await db.HyperLogLogLengthAsync(keys.Visitors(StatsSubject.Link(777), "20261122")));
+        Assert.InRange(await db.HyperLogLogLengthAsync(keys.Visitors(StatsSubject.Global, "20261122")), 1470, 1530);
     }
 
     private static async Task<List<JsonElement>> StoredRawShapesAsync(IDatabase db)

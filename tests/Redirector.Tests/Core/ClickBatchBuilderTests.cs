@@ -85,6 +85,30 @@ public sealed class ClickBatchBuilderTests
         Assert.Contains(amounts, a => a.Field == "us:ads");
     }
 
+    [Fact]
+    public void The_expiry_of_a_day_key_goes_with_the_first_batch_that_touches_it_not_with_every_batch()
+    {
+        var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
+        builder.Add(ClickOn(1, 1));
+        var first = builder.Build("node", 1);
+        builder.Add(ClickOn(1, 2));
+        builder.Add(ClickOn(2, 3));
+        var second = builder.Build("node", 2);
+
+        Assert.Contains("rd:{l:1}:d:20261122", ExpiredKeys(first));
+        Assert.Contains("rd:{l:1}:u:20261122", ExpiredKeys(first));
+        Assert.DoesNotContain("rd:{l:1}:d:20261122", ExpiredKeys(second));
+        Assert.DoesNotContain("rd:{l:1}:u:20261122", ExpiredKeys(second));
+        Assert.Contains("rd:{l:2}:d:20261122", ExpiredKeys(second));
+    }
+
+    private static List<string> ExpiredKeys(ClickBatch batch)
+    {
+        var call = Assert.Single(batch.Calls);
+        var counts = JsonDocument.Parse(Assert.Single(Operations(call.Args, "j"))[1]).RootElement;
+        return [.. counts.GetProperty("e").EnumerateArray().Chunk(2).Select(pair => call.Keys[pair[0].GetInt32() - 1])];
+    }
+
     /// <summary>Splits the script's argument list into its operations (see click-apply.lua).</summary>
     private static List<string[]> Operations(string[] args, string kind)
     {

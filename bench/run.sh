@@ -137,6 +137,8 @@ cpu_run() {
   echo "$result $(awk -v t=$(( ($(cpu_ticks "$pid") - before) * tick_us )) -v n="${result%% *}" 'BEGIN { printf "%.1f", t / n }')"
 }
 field() { echo "$1" | cut -d' ' -f"$2"; }
+# growth_mean <file of wrk_run lines>: "rps p50 p99 errors", rps and latencies averaged over the rounds.
+growth_mean() { awk '{ r += $2; p50 += $3; p99 += $4; e += $5 } END { printf "%.0f %.3f %.3f %d", r / NR, p50 / NR, p99 / NR, e }' "$1"; }
 mean() { awk -v f="${1:-%.2f}" '{ s += $1 } END { printf f, s / NR }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 row() { printf '   %-26s %10s %9s %9s %10s\n' "$@"; }
@@ -250,24 +252,45 @@ run_growth() {
   echo "== Growth: $GROWTH_LINKS-link catalogue vs 100-link catalogue"
   tools seed-links 100 "$work/small.db" s
   tools seed-links "$GROWTH_LINKS" "$work/big.db" s
-  local start_ns end_ns
+  local start_ns end_ns big_pid big_port small_pid small_port
   start_ns=$(date +%s%N)
   start_app big "$work/big.db"
   end_ns=$(date +%s%N)
+  big_pid=$app_pid big_port=$app_port
   echo "   startup with $GROWTH_LINKS links: $(( (end_ns - start_ns) / 1000000 )) ms from process start to /healthz answering"
   echo "   log: $(grep -o 'Link cache loaded.*' "$work/big.log" | head -1)"
-  echo "   RSS after start: $(ps -o rss= -p "$app_pid" | awk '{ printf "%.0f MB", $1 / 1024 }')"
-  LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
-  local big; big=$(LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
-  stop_app
+  echo "   RSS after start: $(ps -o rss= -p "$big_pid" | awk '{ printf "%.0f MB", $1 / 1024 }')"
   start_app small "$work/small.db"
-  LINKS=100 PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
-  local small; small=$(LINKS=100 PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
+  small_pid=$app_pid small_port=$app_port
+  # Both catalogues are served at once and measured in alternating rounds, as in the load run. Two traffic shapes:
+  # 100 hot links (spread over the big catalogue), where only the catalogue's size differs, and every link at
+  # random, where the big catalogue's clicks also have nothing to pre-aggregate.
+  LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$big_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
+  LINKS=100 PREFIX=s wrk_run "http://127.0.0.1:$small_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
+  local r shape big small
+  for shape in hot all; do
+    : >"$work/growth-$shape-big" >"$work/growth-$shape-small"
+  done
+  for r in $(seq "$ROUNDS"); do
+    LINKS=$GROWTH_LINKS PREFIX=s HOT=100 wrk_run "http://127.0.0.1:$big_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-hot-big"
+    LINKS=100 PREFIX=s wrk_run "http://127.0.0.1:$small_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-hot-small"
+    LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$big_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-all-big"
+  done
+  cp "$work/growth-hot-small" "$work/growth-all-small"
+  kill "$small_pid"; wait "$small_pid" 2>/dev/null || true
+  app_pid=$big_pid
   stop_app
   row "" "req/s" "p50 ms" "p99 ms" "errors"
-  row "100 links, random" "$(field "$small" 2)" "$(field "$small" 3)" "$(field "$small" 4)" "$(field "$small" 5)"
-  row "$GROWTH_LINKS links, random" "$(field "$big" 2)" "$(field "$big" 3)" "$(field "$big" 4)" "$(field "$big" 5)"
-  row "ratio" "$(ratio "$(field "$big" 2)" "$(field "$small" 2)")" "" "" ""
+  for shape in hot all; do
+    big=$(growth_mean "$work/growth-$shape-big") small=$(growth_mean "$work/growth-$shape-small")
+    if [ $shape = hot ]; then
+      row "100 links of 100" "$(field "$small" 1)" "$(field "$small" 2)" "$(field "$small" 3)" "$(field "$small" 4)"
+      row "100 links of $GROWTH_LINKS" "$(field "$big" 1)" "$(field "$big" 2)" "$(field "$big" 3)" "$(field "$big" 4)"
+    else
+      row "all $GROWTH_LINKS links" "$(field "$big" 1)" "$(field "$big" 2)" "$(field "$big" 3)" "$(field "$big" 4)"
+    fi
+    row "ratio" "$(ratio "$(field "$big" 1)" "$(field "$small" 1)")" "" "" ""
+  done
   echo "   $(tools cache-memory "$GROWTH_LINKS")"
   echo "   $(load)"
 

@@ -22,6 +22,9 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     // The remembered names are dropped beyond this, so values seen once do not pile up.
     private const int MaxRememberedNames = 50_000;
     private const long ExpiryReminderMilliseconds = 60 * 60 * 1000;
+    // Counts go in arguments of about this size: strings under the large object heap's threshold (85,000 bytes,
+    // so 42,500 characters), whose collections are full ones that also walk a million cached links.
+    private const int MaxCountsArgumentBytes = 16 * 1024;
 
     private static readonly string[] HourFields =
         [.. Enumerable.Range(0, 24).Select(h => "h" + h.ToString("D2", CultureInfo.InvariantCulture))];
@@ -41,6 +44,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     // Kept from batch to batch, like the names, so their tables are not grown again for every batch.
     private readonly Dictionary<string, CallBuilder> _calls = new(StringComparer.Ordinal);
     private readonly List<CallBuilder> _activeCalls = [];
+    private readonly ArrayBufferWriter<byte> _json = new(2 * MaxCountsArgumentBytes);
     private (string Day, long Expiry) _lastExpiry;
 
     public int Count { get; private set; }
@@ -132,7 +136,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         if (_rawClicks > 0)
             CallFor(keys.GroupOf(StatsSubject.Global)).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload());
 
-        var batch = new ClickBatch(node, sequence, Count, _activeCalls.Select(c => c.Build(node, sequence)).ToList());
+        var batch = new ClickBatch(node, sequence, Count, _activeCalls.Select(c => c.Build(node, sequence, _json)).ToList());
         foreach (var call in _activeCalls)
             call.Clear();
         _activeCalls.Clear();
@@ -395,11 +399,11 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
             _raw = null;
         }
 
-        public ScriptCall Build(string node, long sequence)
+        public ScriptCall Build(string node, long sequence, ArrayBufferWriter<byte> json)
         {
             var args = new List<string> { node, sequence.ToString(CultureInfo.InvariantCulture) };
             if (_increments.Count > 0 || _expiries.Count > 0)
-                args.AddRange(["j", CountsPayload()]);
+                AddCounts(args, json);
             var keysBySources = new Dictionary<List<List<ulong>>, List<int>>(SameLists.Instance);
             foreach (var (key, sources) in _visitorSources)
             {
@@ -428,44 +432,75 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         private static string Index(int key) => key.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>
-        /// Increments and expiries as one JSON argument (op "j"): {"h":[[key, field, "amount", field, "amount"...]...],
-        /// "e":[key, "unixtime"...]}. One argument instead of four per field keeps the Redis client, the spool and
-        /// the script's argument table from doing per-field work; a batch over 10,000 links has tens of thousands
-        /// of fields. Numbers go as strings: the script passes them on to Redis without converting them.
+        /// Increments and expiries as JSON arguments (op "j"): {"h":[[key, field, "amount", field, "amount"...]...],
+        /// "e":[key, "unixtime"...]}, split every <see cref="MaxCountsArgumentBytes"/>. A few arguments instead of
+        /// four per field keep the Redis client, the spool and the script's argument table from doing per-field
+        /// work; a batch over 10,000 links has tens of thousands of fields. Numbers go as strings: the script
+        /// passes them on to Redis without converting them.
         /// </summary>
-        private string CountsPayload()
+        private void AddCounts(List<string> args, ArrayBufferWriter<byte> buffer)
         {
-            var buffer = new ArrayBufferWriter<byte>(4096);
+            buffer.ResetWrittenCount();
+            using var json = new Utf8JsonWriter(buffer);
             Span<char> number = stackalloc char[20];
-            using (var json = new Utf8JsonWriter(buffer))
+            json.WriteStartObject();
+            json.WriteStartArray("h");
+            for (var key = 1; key < _keyIncrements.Count; key++)
             {
-                json.WriteStartObject();
-                json.WriteStartArray("h");
-                for (var key = 1; key < _keyIncrements.Count; key++)
+                var at = _keyIncrements[key].First;
+                if (at < 0)
+                    continue;
+                json.WriteStartArray();
+                json.WriteNumberValue(key);
+                for (; at >= 0; at = _increments[at].Next)
                 {
-                    var first = _keyIncrements[key].First;
-                    if (first < 0)
-                        continue;
-                    json.WriteStartArray();
-                    json.WriteNumberValue(key);
-                    for (var at = first; at >= 0; at = _increments[at].Next)
+                    if (IsFull(json))
                     {
-                        json.WriteStringValue(_increments[at].Field);
-                        WriteNumberAsString(json, _increments[at].Amount, number);
+                        json.WriteEndArray();
+                        json.WriteEndArray();
+                        json.WriteStartArray("e");
+                        json.WriteEndArray();
+                        NextArgument(json, args, buffer);
+                        json.WriteStartArray("h");
+                        json.WriteStartArray();
+                        json.WriteNumberValue(key);
                     }
-                    json.WriteEndArray();
+                    json.WriteStringValue(_increments[at].Field);
+                    WriteNumberAsString(json, _increments[at].Amount, number);
                 }
                 json.WriteEndArray();
-                json.WriteStartArray("e");
-                foreach (var (key, at) in _expiries)
-                {
-                    json.WriteNumberValue(key);
-                    WriteNumberAsString(json, at, number);
-                }
-                json.WriteEndArray();
-                json.WriteEndObject();
             }
-            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+            json.WriteEndArray();
+            json.WriteStartArray("e");
+            foreach (var (key, at) in _expiries)
+            {
+                if (IsFull(json))
+                {
+                    json.WriteEndArray();
+                    NextArgument(json, args, buffer);
+                    json.WriteStartArray("h");
+                    json.WriteEndArray();
+                    json.WriteStartArray("e");
+                }
+                json.WriteNumberValue(key);
+                WriteNumberAsString(json, at, number);
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.Flush();
+            args.AddRange(["j", Encoding.UTF8.GetString(buffer.WrittenSpan)]);
+        }
+
+        private static bool IsFull(Utf8JsonWriter json) => json.BytesCommitted + json.BytesPending >= MaxCountsArgumentBytes;
+
+        private static void NextArgument(Utf8JsonWriter json, List<string> args, ArrayBufferWriter<byte> buffer)
+        {
+            json.WriteEndObject();
+            json.Flush();
+            args.AddRange(["j", Encoding.UTF8.GetString(buffer.WrittenSpan)]);
+            buffer.ResetWrittenCount();
+            json.Reset(buffer);
+            json.WriteStartObject();
         }
 
         private static void WriteNumberAsString(Utf8JsonWriter json, long value, Span<char> scratch)

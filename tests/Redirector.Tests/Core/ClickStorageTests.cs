@@ -132,15 +132,15 @@ public sealed class ClickStorageTests
     }
 
     [Fact]
-    public async Task A_batch_over_1500_links_is_counted_exactly_once_even_when_applied_twice()
+    public async Task A_batch_over_3000_links_is_counted_exactly_once_even_when_applied_twice()
     {
         await using var app = new RedirectorApplication();
         await app.RedisReadyAsync();
         var keys = app.Services.GetRequiredService<StatsKeys>();
         var builder = new ClickBatchBuilder(keys, new AnalyticsOptions());
         var time = new DateTime(2026, 11, 22, 9, 30, 0, DateTimeKind.Utc);
-        // The global day gets a field per link.
-        for (var link = 1; link <= 1500; link++)
+        // The global day gets a field per link, and the counts take many arguments.
+        for (var link = 1; link <= 3000; link++)
         {
             var shape = new ClickShape("20261122", 9, link, "shop.example.com", "news.example.org", "https://news.example.org/a",
                 "https://news.example.org/a", "mail", null, null, null, null, "mobile", "iOS", "Mobile Safari", null, null, null, IsBot: false);
@@ -148,6 +148,9 @@ public sealed class ClickStorageTests
             builder.Add(new Click(time, shape, (ulong)link));
         }
         var batch = builder.Build("node-a", 42);
+        var counts = Assert.Single(batch.Calls).Args.Where((_, i) => i > 0 && batch.Calls[0].Args[i - 1] == "j").ToList();
+        Assert.True(counts.Count > 1);
+        Assert.All(counts, c => Assert.True(c.Length < 42_500, "a counts argument on the large object heap"));
         var writer = app.Services.GetRequiredService<RedisClickWriter>();
         await writer.ApplyAsync(batch);
         await writer.ApplyAsync(batch);
@@ -155,17 +158,19 @@ public sealed class ClickStorageTests
         using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
         var db = redis.GetDatabase();
         var globalDay = keys.Day(StatsSubject.Global, "20261122");
-        Assert.Equal(3000, (long)await db.HashGetAsync(globalDay, "c"));
+        Assert.Equal(6000, (long)await db.HashGetAsync(globalDay, "c"));
         Assert.Equal(2, (long)await db.HashGetAsync(globalDay, "ln:1"));
-        Assert.Equal(2, (long)await db.HashGetAsync(globalDay, "ln:1500"));
-        Assert.Equal(1500 + 10, await db.HashLengthAsync(globalDay)); // a field per link and c, h09, rd, rf, sp, us, dt, os, br, dd
+        Assert.Equal(2, (long)await db.HashGetAsync(globalDay, "ln:3000"));
+        Assert.Equal(3000 + 10, await db.HashLengthAsync(globalDay)); // a field per link and c, h09, rd, rf, sp, us, dt, os, br, dd
         var linkDay = keys.Day(StatsSubject.Link(777), "20261122");
         Assert.Equal(2, (long)await db.HashGetAsync(linkDay, "c"));
         Assert.Equal(2, (long)await db.HashGetAsync(linkDay, "rf:news.example.org/a"));
         Assert.Equal(2, (long)await db.HashGetAsync(keys.Totals(StatsSubject.Link(777)), "c"));
         Assert.True(await db.KeyTimeToLiveAsync(linkDay) > TimeSpan.FromDays(300));
         Assert.Equal(1, await db.HyperLogLogLengthAsync(keys.Visitors(StatsSubject.Link(777), "20261122")));
-        Assert.InRange(await db.HyperLogLogLengthAsync(keys.Visitors(StatsSubject.Global, "20261122")), 1470, 1530);
+        Assert.InRange(await db.HyperLogLogLengthAsync(keys.Visitors(StatsSubject.Global, "20261122")), 2940, 3060);
+        var linkDays = Enumerable.Range(1, 3000).Select(link => (RedisKey)keys.Day(StatsSubject.Link(link), "20261122")).ToArray();
+        Assert.Equal(3000, (await Task.WhenAll(linkDays.Select(k => db.HashGetAsync(k, "c")))).Count(c => c == 2));
     }
 
     private static async Task<List<JsonElement>> StoredRawShapesAsync(IDatabase db)

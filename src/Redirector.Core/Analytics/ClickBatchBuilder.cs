@@ -46,6 +46,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     private readonly List<CallBuilder> _activeCalls = [];
     private readonly ArrayBufferWriter<byte> _json = new(2 * MaxCountsArgumentBytes);
     private (string Day, long Expiry) _lastExpiry;
+    private long _batches;
 
     public int Count { get; private set; }
 
@@ -83,6 +84,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         }
 
         var now = Environment.TickCount64;
+        _batches++;
         foreach (var (shape, group) in _shapes)
         {
             var expiry = ExpiryOf(shape.Day);
@@ -146,7 +148,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         return batch;
     }
 
-    private static void IncrementDay(CallBuilder call, SubjectKeys subject, string field, long amount, long expiry, long now)
+    private void IncrementDay(CallBuilder call, SubjectKeys subject, string field, long amount, long expiry, long now)
     {
         call.Increment(call.IndexOf(subject.Day), field, amount);
         if (SendsExpiry(subject, now))
@@ -158,11 +160,14 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     /// first batch that touches the keys and then once an hour, which also gives one to keys that a Redis restart
     /// recreated without. On a batch over 10,000 links, expiries were two of every seventeen commands.
     /// </summary>
-    private static bool SendsExpiry(SubjectKeys subject, long now)
+    private bool SendsExpiry(SubjectKeys subject, long now)
     {
         if (subject.ExpirySentAt is not { } sentAt || now - sentAt >= ExpiryReminderMilliseconds)
+        {
             subject.ExpirySentAt = now;
-        return subject.ExpirySentAt == now;
+            subject.ExpiryBatch = _batches;
+        }
+        return subject.ExpiryBatch == _batches;
     }
 
     private long ExpiryOf(string day)
@@ -265,8 +270,10 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
 
     private sealed record SubjectKeys(string Group, string Day, string Totals, string Visitors)
     {
-        /// <summary>When (<see cref="Environment.TickCount64"/>) a batch last carried the day keys' expiry.</summary>
+        /// <summary>When (<see cref="Environment.TickCount64"/>) and in which of this builder's batches the day keys' expiry last went.</summary>
         public long? ExpirySentAt { get; set; }
+
+        public long ExpiryBatch { get; set; }
     }
 
     /// <summary>Equal when the dimension is and the value is the same instance; equal text in another instance only costs a second name.</summary>

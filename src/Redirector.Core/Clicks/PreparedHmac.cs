@@ -83,8 +83,9 @@ internal abstract partial class PreparedHmac
     /// <summary>OpenSSL's SHA256_Init/Update/Final: deprecated in 3.0 for new code, still exported by every 3.x build that keeps the deprecated API.</summary>
     private static partial class OpenSslSha256
     {
-        // SHA256_CTX is 112 bytes (eight state words, a bit count, a 64-byte block, two counters); the rest is slack.
-        public const int ContextSize = 128;
+        // SHA256_CTX is 112 bytes (eight state words, a bit count, a 64-byte block, two counters). The rest is slack,
+        // so that a build with a larger context could not write past the buffer before the check below rejects it.
+        public const int ContextSize = 256;
         private const string Library = "libcrypto.so.3";
 
         public static bool IsUsable { get; } = Check();

@@ -7,7 +7,7 @@ namespace Redirector.Clicks;
 /// HMAC-SHA256 under one key, computed for every click. .NET's HMAC goes through its OpenSSL shim, which
 /// clears OpenSSL's error queue and duplicates an EVP context on each call: that overhead, not SHA-256,
 /// was three quarters of a visitor hash. Where OpenSSL's plain SHA-256 functions are exported (Linux), the
-/// key's inner and outer pads are hashed once and each MAC continues a copy of those two states: two short
+/// key's inner and outer pads are hashed once and each MAC continues a copy of those two states: four short
 /// calls, no allocation, no lock. Elsewhere, or if those functions do not give the standard HMAC, .NET's is used.
 /// </summary>
 internal abstract partial class PreparedHmac
@@ -18,7 +18,10 @@ internal abstract partial class PreparedHmac
     internal static bool UsesOpenSsl => OpenSslSha256.IsUsable;
 
     public static PreparedHmac Create(byte[] key) =>
-        OpenSslSha256.IsUsable ? new OpenSslHmac(key) : new DotNetHmac(key);
+        OpenSslSha256.IsUsable ? new OpenSslHmac(key) : CreateFallback(key);
+
+    /// <summary>The implementation used where OpenSSL's functions are not: .NET's HMAC.</summary>
+    internal static PreparedHmac CreateFallback(byte[] key) => new DotNetHmac(key);
 
     public abstract void Compute(ReadOnlySpan<byte> data, Span<byte> mac);
 

@@ -22,15 +22,19 @@ public sealed class PreparedHmacTests
     [InlineData(64, 100)]
     [InlineData(65, 100)] // keys longer than a block are hashed first
     [InlineData(1, 10)]
-    public void Equals_dotnets_hmac_sha256(int keyLength, int dataLength)
+    public void Equals_dotnets_hmac_sha256_and_so_does_the_fallback(int keyLength, int dataLength)
     {
         var key = RandomNumberGenerator.GetBytes(keyLength);
         var data = RandomNumberGenerator.GetBytes(dataLength);
         var mac = new byte[PreparedHmac.Size];
 
+        var fallbackMac = new byte[PreparedHmac.Size];
+
         PreparedHmac.Create(key).Compute(data, mac);
+        PreparedHmac.CreateFallback(key).Compute(data, fallbackMac);
 
         Assert.Equal(HMACSHA256.HashData(key, data), mac);
+        Assert.Equal(mac, fallbackMac);
     }
 
     [Fact]

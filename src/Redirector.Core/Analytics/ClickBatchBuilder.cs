@@ -109,8 +109,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
                 var call = CallFor(subjectKeys.Group);
                 // Resolved once per subject rather than on every increment: a batch over thousands of links increments ~50 fields per click.
                 var day = call.IndexOf(subjectKeys.Day);
-                var expires = SendsExpiry(subjectKeys, now);
-                if (expires)
+                if (SendsExpiry(subjectKeys.DayExpiry, now))
                     call.Expire(day, expiry);
                 if (shape.IsBot)
                 {
@@ -130,7 +129,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
                 if (group.Visitors is { } visitors)
                 {
                     call.AddVisitors(subjectKeys.Visitors, visitors);
-                    if (expires)
+                    if (SendsExpiry(subjectKeys.VisitorsExpiry, now))
                         call.Expire(subjectKeys.Visitors, expiry);
                 }
             }
@@ -151,23 +150,23 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     private void IncrementDay(CallBuilder call, SubjectKeys subject, string field, long amount, long expiry, long now)
     {
         call.Increment(call.IndexOf(subject.Day), field, amount);
-        if (SendsExpiry(subject, now))
+        if (SendsExpiry(subject.DayExpiry, now))
             call.Expire(subject.Day, expiry);
     }
 
     /// <summary>
-    /// Whether this batch sets the expiry of a subject's day keys. Redis keeps an expiry once set, so it goes with the
-    /// first batch that touches the keys and then once an hour, which also gives one to keys that a Redis restart
+    /// Whether this batch sets the expiry of a day key. Redis keeps an expiry once set, so it goes with the first
+    /// batch that touches the key and then once an hour, which also gives one to keys that a Redis restart
     /// recreated without. On a batch over 10,000 links, expiries were two of every seventeen commands.
     /// </summary>
-    private bool SendsExpiry(SubjectKeys subject, long now)
+    private bool SendsExpiry(ExpiryMark mark, long now)
     {
-        if (subject.ExpirySentAt is not { } sentAt || now - sentAt >= ExpiryReminderMilliseconds)
+        if (mark.SentAt is not { } sentAt || now - sentAt >= ExpiryReminderMilliseconds)
         {
-            subject.ExpirySentAt = now;
-            subject.ExpiryBatch = _batches;
+            mark.SentAt = now;
+            mark.Batch = _batches;
         }
-        return subject.ExpiryBatch == _batches;
+        return mark.Batch == _batches;
     }
 
     private long ExpiryOf(string day)
@@ -270,10 +269,18 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
 
     private sealed record SubjectKeys(string Group, string Day, string Totals, string Visitors)
     {
-        /// <summary>When (<see cref="Environment.TickCount64"/>) and in which of this builder's batches the day keys' expiry last went.</summary>
-        public long? ExpirySentAt { get; set; }
+        // Apart: a day key can exist (bots, page views) long before its visitors' key.
+        public ExpiryMark DayExpiry { get; } = new();
 
-        public long ExpiryBatch { get; set; }
+        public ExpiryMark VisitorsExpiry { get; } = new();
+    }
+
+    /// <summary>When (<see cref="Environment.TickCount64"/>) and in which of this builder's batches a key's expiry last went.</summary>
+    private sealed class ExpiryMark
+    {
+        public long? SentAt { get; set; }
+
+        public long Batch { get; set; }
     }
 
     /// <summary>Equal when the dimension is and the value is the same instance; equal text in another instance only costs a second name.</summary>

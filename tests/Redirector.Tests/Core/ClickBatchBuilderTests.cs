@@ -102,6 +102,22 @@ public sealed class ClickBatchBuilderTests
         Assert.Contains("rd:{l:2}:d:20261122", ExpiredKeys(second));
     }
 
+    [Fact]
+    public void A_visitors_key_first_touched_after_its_day_key_still_gets_its_expiry()
+    {
+        var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
+        var bot = ClickOn(1, null);
+        builder.Add(bot with { Shape = bot.Shape with { IsBot = true, DeviceType = "bot" } });
+        var first = builder.Build("node", 1);
+        builder.Add(ClickOn(1, 7));
+        var second = builder.Build("node", 2);
+
+        Assert.Contains("rd:{l:1}:d:20261122", ExpiredKeys(first));
+        Assert.DoesNotContain("rd:{l:1}:u:20261122", ExpiredKeys(first));
+        Assert.DoesNotContain("rd:{l:1}:d:20261122", ExpiredKeys(second));
+        Assert.Contains("rd:{l:1}:u:20261122", ExpiredKeys(second));
+    }
+
     private static List<string> ExpiredKeys(ClickBatch batch)
     {
         var call = Assert.Single(batch.Calls);

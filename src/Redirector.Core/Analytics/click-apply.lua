@@ -2,17 +2,17 @@
 -- KEYS[1]   the group's applied-batches hash (node id -> last applied sequence number)
 -- KEYS[2..] the counters this call touches
 -- ARGV[1] node id, ARGV[2] batch sequence number (batches of one node are applied in increasing order),
--- then a list of operations, each naming its key by index into KEYS:
+-- then a list of operations, each naming its keys by index into KEYS:
 --   j counts                JSON {"h":[[key, field, "amount", field, "amount"...]...], "e":[key, "unixtime"...]}:
 --                           HINCRBY of each field, EXPIREAT of each key. Amounts and times are strings so that
 --                           neither cjson nor the call converts numbers (Lua formats them with printf).
---   i key field amount      HINCRBY (versions before "j")
 --   v k key1..keyK members  PFADD to each of the K keys of the visitors packed in one string, 16 characters each
---   m k key1..keyK n member1..memberN   the same with one argument per member (versions before "v")
---   p key n member1..memberN PFADD to one key (versions before "m")
--- Spool records of earlier versions are still applied, so "m" and "p" stay.
---   e key unixtime          EXPIREAT (versions before "j")
 --   x key maxlen payload    XADD key MAXLEN ~ maxlen * c payload
+-- Spool records written by earlier versions are still applied, so their operations stay:
+--   i key field amount      HINCRBY (before "j")
+--   e key unixtime          EXPIREAT (before "j")
+--   m k key1..keyK n member1..memberN   "v" with one argument per member (before "v")
+--   p key n member1..memberN PFADD to one key (before "m")
 local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local sequence = tonumber(ARGV[2])
 if sequence <= last then
@@ -23,7 +23,6 @@ local i = 3
 local n = #ARGV
 while i <= n do
   local op = ARGV[i]
-  local key = KEYS[tonumber(ARGV[i + 1])]
   if op == 'v' then
     local keyCount = tonumber(ARGV[i + 1])
     local packed = ARGV[i + 2 + keyCount]
@@ -56,17 +55,17 @@ while i <= n do
     end
     i = i + 2
   elseif op == 'i' then
-    redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
+    redis.call('HINCRBY', KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3])
     i = i + 4
   elseif op == 'p' then
     local count = tonumber(ARGV[i + 2])
-    redis.call('PFADD', key, unpack(ARGV, i + 3, i + 2 + count))
+    redis.call('PFADD', KEYS[tonumber(ARGV[i + 1])], unpack(ARGV, i + 3, i + 2 + count))
     i = i + 3 + count
   elseif op == 'e' then
-    redis.call('EXPIREAT', key, ARGV[i + 2])
+    redis.call('EXPIREAT', KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2])
     i = i + 3
   elseif op == 'x' then
-    redis.call('XADD', key, 'MAXLEN', '~', ARGV[i + 2], '*', 'c', ARGV[i + 3])
+    redis.call('XADD', KEYS[tonumber(ARGV[i + 1])], 'MAXLEN', '~', ARGV[i + 2], '*', 'c', ARGV[i + 3])
     i = i + 4
   else
     return redis.error_reply('click-apply: unknown operation ' .. tostring(op))

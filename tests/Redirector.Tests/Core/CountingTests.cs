@@ -120,6 +120,26 @@ public sealed class CountingTests
         Assert.Equal(3, stats.UniqueVisitors);
     }
 
+    [Fact]
+    public async Task Values_with_accents_emoji_quotes_and_backslashes_are_counted_as_sent()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "intl" });
+        using var visitor = app.CreateVisitorClient();
+        // café 😀, "quoted"\back, <b>&amp; — each travels to Redis inside the batch's JSON counts.
+        const string query = "?utm_source=caf%C3%A9%20%F0%9F%98%80&utm_campaign=%22quoted%22%5Cback&utm_content=%3Cb%3E%26amp%3B";
+        for (var i = 0; i < 12; i++)
+            await ClickAsync(visitor, "/intl" + query, Agents.ChromeWindows, "https://bücher.example/straße?q=ü");
+        await app.FlushClicksAsync();
+
+        var stats = await GetStatsAsync(app, "intl");
+        Assert.Equal([("café 😀", 12L)], stats.UtmSources.Select(k => (k.Key, k.Clicks)));
+        Assert.Equal([("\"quoted\"\\back", 12L)], stats.UtmCampaigns.Select(k => (k.Key, k.Clicks)));
+        Assert.Equal([("<b>&amp;", 12L)], stats.UtmContents.Select(k => (k.Key, k.Clicks)));
+        Assert.Equal(12, Assert.Single(stats.Referrers).Clicks);
+        Assert.Equal(12, Assert.Single(stats.ReferrerDomains).Clicks);
+    }
+
     internal static async Task<HttpResponseMessage> ClickAsync(HttpClient client, string path, string userAgent, string? referrer)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

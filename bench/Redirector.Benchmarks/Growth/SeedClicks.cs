@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Redirector.Analytics;
 using Redirector.Benchmarks.HotPath;
 using Redirector.Clicks;
-using Redirector.UserAgents;
 
 namespace Redirector.Benchmarks.Growth;
 
@@ -55,19 +52,14 @@ public static class SeedClicks
     private static async Task<int> RunAsync(long clicks, string redisAddress)
     {
         var links = (int)Math.Clamp(TargetLinks * clicks / TargetClicks, 1, TargetLinks);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection([new("ConnectionStrings:Redis", redisAddress + ",allowAdmin=true")]).Build();
-        using var redis = new RedisConnection(configuration, NullLogger<RedisConnection>.Instance);
-        if (await redis.WhenCreated is not { IsConnected: true } mux)
-        {
-            Console.Error.WriteLine($"seed-clicks: no Redis at {redisAddress}");
+        using var redis = await StandaloneParts.ConnectAsync("seed-clicks", redisAddress + ",allowAdmin=true");
+        if (redis?.Multiplexer is not { } mux)
             return 1;
-        }
         var options = new AnalyticsOptions();
         var redisOptions = new RedisOptions();
         var keys = new StatsKeys(Options.Create(redisOptions));
-        var visitors = new VisitorHasher(new NoCatalogue(), NullLogger<VisitorHasher>.Instance);
-        var enricher = new ClickEnricher(new CachedUserAgentParser(UserAgentParser.Default), visitors);
+        var visitors = StandaloneParts.Visitors();
+        var enricher = StandaloneParts.Enricher(visitors);
         var writer = new RedisClickWriter(redis);
 
         var server = mux.GetServer(mux.GetEndPoints()[0]);

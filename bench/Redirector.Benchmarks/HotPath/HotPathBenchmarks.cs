@@ -1,12 +1,10 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Redirector.Analytics;
 using Redirector.Clicks;
 using Redirector.Links;
-using Redirector.UserAgents;
 
 namespace Redirector.Benchmarks.HotPath;
 
@@ -51,9 +49,9 @@ public class HotPathBenchmarks
         _context.Connection.RemoteIpAddress = IPAddress.Loopback;
 
         // No catalogue: the hasher falls back to a local salt, which is all a benchmark needs.
-        var visitors = new VisitorHasher(new NoCatalogue(), NullLogger<VisitorHasher>.Instance);
+        var visitors = StandaloneParts.Visitors();
         visitors.PrepareAsync(StatsKeys.DayOf(now), CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        _enricher = new ClickEnricher(new CachedUserAgentParser(UserAgentParser.Default), visitors);
+        _enricher = StandaloneParts.Enricher(visitors);
         _tracker.Track(_context, _target);
         _queue.Reader.TryRead(out _raw!);
 

@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Redirector.Analytics;
 using Redirector.Clicks;
 using Redirector.Links;
-using Redirector.UserAgents;
 
 namespace Redirector.Benchmarks.HotPath;
 
@@ -38,20 +36,15 @@ public static class PipelineCost
         var directory = Directory.CreateTempSubdirectory("redirector-pipeline-");
         try
         {
-            var configuration = new ConfigurationBuilder()
-                .AddInMemoryCollection([new("ConnectionStrings:Redis", redisAddress)]).Build();
-            using var redis = new RedisConnection(configuration, NullLogger<RedisConnection>.Instance);
-            if (await redis.WhenCreated is not { IsConnected: true })
-            {
-                Console.Error.WriteLine($"pipeline: no Redis at {redisAddress}");
+            using var redis = await StandaloneParts.ConnectAsync("pipeline", redisAddress);
+            if (redis is null)
                 return 1;
-            }
             var options = Options.Create(new AnalyticsOptions { DataDirectory = directory.FullName, QueueCapacity = 10_000_000 });
             var keys = new StatsKeys(Options.Create(new RedisOptions()));
-            var visitors = new VisitorHasher(new NoCatalogue(), NullLogger<VisitorHasher>.Instance);
+            var visitors = StandaloneParts.Visitors();
             var queue = new ClickQueue(options);
             using var spool = new ClickSpool(Path.Combine(directory.FullName, "spool"), options.Value.SpoolMaxBytes);
-            using var pipeline = new ClickPipeline(queue, new ClickEnricher(new CachedUserAgentParser(UserAgentParser.Default), visitors),
+            using var pipeline = new ClickPipeline(queue, StandaloneParts.Enricher(visitors),
                 visitors, keys, new RedisClickWriter(redis), spool, new NodeIdentity(options), options, TimeProvider.System,
                 NullLogger<ClickPipeline>.Instance);
 

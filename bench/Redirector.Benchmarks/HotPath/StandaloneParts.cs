@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Redirector.Analytics;
+using Redirector.Clicks;
+using Redirector.UserAgents;
+
+namespace Redirector.Benchmarks.HotPath;
+
+/// <summary>The click pipeline's parts as the benchmarks build them, without the app's host or catalogue.</summary>
+internal static class StandaloneParts
+{
+    public static VisitorHasher Visitors() => new(new NoCatalogue(), NullLogger<VisitorHasher>.Instance);
+
+    public static ClickEnricher Enricher(VisitorHasher visitors) => new(new CachedUserAgentParser(UserAgentParser.Default), visitors);
+
+    /// <summary>A connection to the Redis at <paramref name="connectionString"/>, or null (with a message) when none answers.</summary>
+    public static async Task<RedisConnection?> ConnectAsync(string command, string connectionString)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new("ConnectionStrings:Redis", connectionString)]).Build();
+        var redis = new RedisConnection(configuration, NullLogger<RedisConnection>.Instance);
+        if (await redis.WhenCreated is { IsConnected: true })
+            return redis;
+        redis.Dispose();
+        Console.Error.WriteLine($"{command}: no Redis at {connectionString}");
+        return null;
+    }
+}

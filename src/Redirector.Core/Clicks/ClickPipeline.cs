@@ -10,8 +10,9 @@ namespace Redirector.Clicks;
 /// The one consumer of the <see cref="ClickQueue"/>: collects clicks into batches (a few ms or a few hundred
 /// clicks), enriches and pre-aggregates them, writes each batch to the <see cref="ClickSpool"/> and then
 /// applies the spool to Redis in order, one round trip per batch; batches that must wait for Redis are fsync'd.
-/// A crash of the process therefore loses only the clicks not yet in a batch; a Redis outage only delays counting. Batches of one node reach Redis in order,
-/// which is what makes their sequence numbers an idempotency key.
+/// A crash of the process therefore loses only the clicks not yet in a batch; a Redis outage only delays
+/// counting. Batches of one node reach Redis in order, which is what makes their sequence numbers an
+/// idempotency key.
 /// </summary>
 public sealed partial class ClickPipeline(
     ClickQueue queue,
@@ -113,10 +114,9 @@ public sealed partial class ClickPipeline(
 
     private async Task CollectAndSpoolAsync(List<TaskCompletionSource> flushes, CancellationToken ct)
     {
-        var builder = _builder;
         var deadline = Stopwatch.GetTimestamp() + (long)(_options.BatchWindow.TotalSeconds * Stopwatch.Frequency);
         var reader = queue.Reader;
-        while (builder.Count < _options.BatchSize)
+        while (_builder.Count < _options.BatchSize)
         {
             if (reader.TryRead(out var raw))
             {
@@ -127,7 +127,7 @@ public sealed partial class ClickPipeline(
                 }
                 // Clicks already taken from the queue must reach the spool even when shutdown begins now.
                 await visitors.PrepareAsync(StatsKeys.DayOf(raw.Time), CancellationToken.None);
-                builder.Add(enricher.Enrich(raw));
+                _builder.Add(enricher.Enrich(raw));
                 continue;
             }
             var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
@@ -144,9 +144,9 @@ public sealed partial class ClickPipeline(
                 break;
             }
         }
-        if (builder.Count == 0)
+        if (_builder.Count == 0)
             return;
-        var batch = builder.Build(node.Id, NextSequence());
+        var batch = _builder.Build(node.Id, NextSequence());
         if (!spool.TryAppend(batch))
         {
             Interlocked.Add(ref _droppedBySpool, batch.Clicks);

@@ -62,7 +62,7 @@ public sealed class RedisClickWriter(RedisConnection redis)
         foreach (var endpoint in mux.GetEndPoints())
         {
             var server = mux.GetServer(endpoint);
-            if (server.IsConnected && !server.IsSlave)
+            if (server.IsConnected && !server.IsReplica)
                 await server.ScriptLoadAsync(Script);
         }
     }

@@ -136,12 +136,10 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
     {
         var db = Database();
         var result = new List<JsonElement>();
-        // The key is passed as a RedisKey so that a cluster client routes the command to its slot.
-        var entries = (RedisResult[])(await db.ExecuteAsync("XREVRANGE", (RedisKey)keys.RawLog, "+", "-", "COUNT", "1000"))!;
+        var entries = await db.StreamRangeAsync(keys.RawLog, count: 1000, messageOrder: Order.Descending);
         foreach (var entry in entries)
         {
-            var fields = (RedisResult[])((RedisResult[])entry!)[1]!;
-            using var document = JsonDocument.Parse((string)fields[1]!);
+            using var document = JsonDocument.Parse((string)entry["c"]!);
             foreach (var click in RawClickFields.Expand(document.RootElement))
             {
                 if (filter is null || filter(click))

@@ -125,7 +125,7 @@ public sealed class ClickStorageTests
         Assert.True(await db.KeyTimeToLiveAsync("rd:{g}:d:20261101") > TimeSpan.FromDays(29));
 
         // A raw-log entry from before grouping: one object per click with its own time.
-        await db.ExecuteAsync("XADD", "rd:{g}:x", "*", "c",
+        await db.StreamAddAsync("rd:{g}:x", "c",
             """[{"time":"2026-11-01T10:00:00Z","link":42,"browser":"Firefox"},{"time":"2026-11-01T10:00:05Z","link":42,"browser":"Chrome"}]""");
         var recent = await app.Services.GetRequiredService<StatsReader>().ReadRecentAsync(10);
         Assert.Equal(["Chrome", "Firefox"], recent.Select(c => c.GetProperty("browser").GetString()));
@@ -175,12 +175,10 @@ public sealed class ClickStorageTests
 
     private static async Task<List<JsonElement>> StoredRawShapesAsync(IDatabase db)
     {
-        var entries = (RedisResult[])(await db.ExecuteAsync("XRANGE", "rd:{g}:x", "-", "+"))!;
         var shapes = new List<JsonElement>();
-        foreach (var entry in entries)
+        foreach (var entry in await db.StreamRangeAsync("rd:{g}:x"))
         {
-            var fields = (RedisResult[])((RedisResult[])entry!)[1]!;
-            using var document = JsonDocument.Parse((string)fields[1]!);
+            using var document = JsonDocument.Parse((string)entry["c"]!);
             shapes.AddRange(document.RootElement.EnumerateArray().Select(e => e.Clone()));
         }
         return shapes;

@@ -40,6 +40,7 @@ app.MapHealth();
 app.MapLinksApi();
 app.MapStatsApi();
 app.MapOutbound();
+app.MapApiFallback();
 app.MapAdmin();
 app.MapRedirects();
 

@@ -1,3 +1,5 @@
+using Redirector.Analytics;
+
 namespace Redirector.Admin.Counts;
 
 /// <summary>The range a counts page shows as its query chose it: a preset ("7d"), or "" for a custom from/to.</summary>

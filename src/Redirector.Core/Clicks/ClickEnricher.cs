@@ -47,7 +47,7 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
             Os: agent.Os.Family,
             Browser: agent.Browser.Family,
             Country: CountryCode(raw.Country),
-            TargetUrl: Cap(raw.TargetUrl, MaxReferrerLength),
+            TargetUrl: CapUrl(raw.TargetUrl, MaxReferrerLength),
             LinkText: Cap(raw.LinkText?.Trim(), MaxLinkTextLength),
             IsBot: agent.IsBot,
             IsPageView: raw.IsPageView);
@@ -88,15 +88,42 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
         var components = keepQuery
             ? UriComponents.SchemeAndServer | UriComponents.PathAndQuery
             : UriComponents.SchemeAndServer | UriComponents.Path;
-        return Cap(uri.GetComponents(components, UriFormat.UriEscaped), MaxReferrerLength);
+        return CapUrl(uri.GetComponents(components, UriFormat.UriEscaped), MaxReferrerLength);
     }
 
-    /// <summary>Caps a value and replaces control characters and broken surrogates, which some clients send.</summary>
+    /// <summary>
+    /// A URL of at most <paramref name="maxLength"/> characters, cut where a part ends: before the last '&amp;', '?'
+    /// or '#' that fits (whole parameters are kept, the rest dropped), else after the last '/' of the path. Never
+    /// inside a value or a percent-escape, so what is stored still reads as a URL the visitor could have sent.
+    /// Null when not even scheme and host fit.
+    /// </summary>
+    public static string? CapUrl(string? url, int maxLength)
+    {
+        if (url is null || url.Length <= maxLength)
+            return url;
+        var authority = url.IndexOf("://", StringComparison.Ordinal) + 3;
+        var fits = url.AsSpan(0, maxLength + 1);
+        var cut = fits.LastIndexOfAny('&', '?', '#');
+        if (cut <= authority)
+        {
+            var slash = fits[..maxLength].LastIndexOf('/');
+            cut = slash > authority ? slash + 1 : -1;
+        }
+        return cut > authority ? Cap(url[..cut], maxLength) : null;
+    }
+
+    /// <summary>
+    /// Caps a value at <paramref name="maxLength"/> characters, never inside a character (a surrogate pair stays whole
+    /// or goes), and replaces control characters and broken surrogates, which some clients send.
+    /// </summary>
     public static string? Cap(string? value, int maxLength)
     {
         if (string.IsNullOrEmpty(value))
             return null;
-        var span = value.AsSpan(0, Math.Min(value.Length, maxLength));
+        var length = Math.Min(value.Length, maxLength);
+        if (length < value.Length && length > 0 && char.IsHighSurrogate(value[length - 1]) && char.IsLowSurrogate(value[length]))
+            length--;
+        var span = value.AsSpan(0, length);
         if (span.Length == value.Length && !NeedsCleaning(span))
             return value;
         var builder = new StringBuilder(span.Length);

@@ -132,6 +132,7 @@ public sealed partial class LinkCatalog(
         return await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Slug == slug, ct);
     }
 
+    /// <summary>One page of links (1-based; below 1 reads as 1; size 1 to 500). A page past the last one is empty.</summary>
     public async Task<LinkPage> ListAsync(LinkQuery query, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -146,7 +147,10 @@ public sealed partial class LinkCatalog(
         var pageSize = Math.Clamp(query.PageSize, 1, 500);
         var page = Math.Max(1, query.Page);
         var total = await links.CountAsync(ct);
-        var items = await links.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        // In long arithmetic: (page - 1) * pageSize overflows int for a page like 2147483647, and a negative Skip
+        // would answer page 1's links for a page past the end.
+        var skip = (long)(page - 1) * pageSize;
+        var items = skip >= total ? [] : await links.Skip((int)skip).Take(pageSize).ToListAsync(ct);
         return new LinkPage(items, total, page, pageSize);
     }
 

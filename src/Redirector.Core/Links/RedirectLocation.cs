@@ -7,12 +7,11 @@ namespace Redirector.Links;
 /// Builds redirect Locations: the destination, plus the link's UTM tags it lacks, with the request's utm_*
 /// parameters replacing those and its other parameters forwarded. Output is plain ASCII: anything outside
 /// the characters a query may hold is percent-encoded, so no header injection can get through.
+/// The request's query is forwarded whole, every parameter of it: the only bound is the server's request line
+/// (Kestrel answers 414 beyond it, see KestrelLimits), so no destination ever gets a query cut inside a value.
 /// </summary>
 public static class RedirectLocation
 {
-    public const int MaxForwardedParameters = 100;
-    public const int MaxForwardedQueryLength = 4096;
-
     // RFC 3986 query characters, minus '&' and '=' (separators) which are handled structurally.
     private static readonly SearchValues<char> QuerySafe = SearchValues.Create(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*+,;:@/?");
@@ -26,7 +25,7 @@ public static class RedirectLocation
         var withoutFragment = hashIndex >= 0 ? destination[..hashIndex] : destination;
         var queryIndex = withoutFragment.IndexOf('?', StringComparison.Ordinal);
         var pathPart = queryIndex >= 0 ? withoutFragment[..queryIndex] : withoutFragment;
-        var pairs = queryIndex >= 0 ? Parse(withoutFragment.AsSpan(queryIndex + 1), int.MaxValue) : [];
+        var pairs = queryIndex >= 0 ? Parse(withoutFragment.AsSpan(queryIndex + 1)) : [];
 
         var effective = new string?[UtmTags.ParameterNames.Count];
         foreach (var pair in pairs)
@@ -59,10 +58,8 @@ public static class RedirectLocation
             incomingQuery = incomingQuery[1..];
         if (incomingQuery.IsEmpty)
             return target.Location;
-        if (incomingQuery.Length > MaxForwardedQueryLength)
-            incomingQuery = incomingQuery[..MaxForwardedQueryLength];
 
-        var incoming = Parse(incomingQuery, MaxForwardedParameters);
+        var incoming = Parse(incomingQuery);
         var result = new List<QueryPair>(target.Query.Count + incoming.Count);
         foreach (var pair in target.Query)
         {
@@ -86,10 +83,8 @@ public static class RedirectLocation
             incomingQuery = incomingQuery[1..];
         if (incomingQuery.IsEmpty || !incomingQuery.Contains("utm_", StringComparison.OrdinalIgnoreCase))
             return linkUtm;
-        if (incomingQuery.Length > MaxForwardedQueryLength)
-            incomingQuery = incomingQuery[..MaxForwardedQueryLength];
         var values = new string?[UtmTags.ParameterNames.Count];
-        foreach (var pair in Parse(incomingQuery, MaxForwardedParameters))
+        foreach (var pair in Parse(incomingQuery))
         {
             var index = UtmTags.IndexOf(pair.Name);
             if (index >= 0 && values[index] is null)
@@ -117,13 +112,11 @@ public static class RedirectLocation
         return false;
     }
 
-    private static List<QueryPair> Parse(ReadOnlySpan<char> query, int limit)
+    private static List<QueryPair> Parse(ReadOnlySpan<char> query)
     {
         var pairs = new List<QueryPair>();
         foreach (var range in query.Split('&'))
         {
-            if (pairs.Count >= limit)
-                break;
             var part = query[range];
             if (part.IsEmpty)
                 continue;
@@ -142,7 +135,11 @@ public static class RedirectLocation
     {
         if (pairs.Count == 0)
             return pathPart + fragment;
-        var builder = new StringBuilder(pathPart, pathPart.Length + 64 + fragment.Length);
+        // Sized exactly, so a long forwarded query is copied once rather than regrown.
+        var length = pathPart.Length + fragment.Length;
+        foreach (var pair in pairs)
+            length += pair.EncodedName.Length + pair.EncodedValue.Length + 2;
+        var builder = new StringBuilder(pathPart, length);
         for (var i = 0; i < pairs.Count; i++)
         {
             builder.Append(i == 0 ? '?' : '&').Append(pairs[i].EncodedName);

@@ -59,8 +59,8 @@ public static class StatsApi
         var link = await catalog.FindAsync(slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
-        var (first, last) = Range(from, to, time);
-        return TypedResults.Ok(StatsResponse.From(await reader.ReadAsync(StatsSubject.Link(link.Id), first, last)));
+        var range = Range(from, to, time);
+        return TypedResults.Ok(StatsResponse.From(await reader.ReadAsync(StatsSubject.Link(link.Id), range.From, range.To)));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<System.Text.Json.JsonElement>>, NotFound<ProblemDetails>>> GetRecentClicks(
@@ -76,35 +76,31 @@ public static class StatsApi
 
     public static async Task<Ok<StatsResponse>> GetSummary(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
     {
-        var (first, last) = Range(from, to, time);
-        return TypedResults.Ok(StatsResponse.From(await reader.ReadAsync(StatsSubject.Global, first, last)));
+        var range = Range(from, to, time);
+        return TypedResults.Ok(StatsResponse.From(await reader.ReadAsync(StatsSubject.Global, range.From, range.To)));
     }
 
     public static async Task<Ok<IReadOnlyList<KeyCount>>> GetDomains(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
     {
-        var (first, last) = Range(from, to, time);
-        return TypedResults.Ok((await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000))[Dimension.DestinationDomain]);
+        var range = Range(from, to, time);
+        return TypedResults.Ok((await reader.ReadAsync(StatsSubject.Global, range.From, range.To, top: 1000))[Dimension.DestinationDomain]);
     }
 
     /// <summary>Pages that sent clicks or were viewed, most clicks first; the rate is the page's exit rate through its links.</summary>
     public static async Task<Ok<IReadOnlyList<PageCount>>> GetPages(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
     {
-        var (first, last) = Range(from, to, time);
-        return TypedResults.Ok(OutboundCounts.PagesOf(await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000)));
+        var range = Range(from, to, time);
+        return TypedResults.Ok(OutboundCounts.PagesOf(await reader.ReadAsync(StatsSubject.Global, range.From, range.To, top: 1000)));
     }
 
     /// <summary>Outbound destination URLs, most clicked first, each with the link texts it was clicked with.</summary>
     public static async Task<Ok<IReadOnlyList<TargetCount>>> GetTargets(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
     {
-        var (first, last) = Range(from, to, time);
-        return TypedResults.Ok(OutboundCounts.TargetsOf(await reader.ReadAsync(StatsSubject.Global, first, last, top: 1000)));
+        var range = Range(from, to, time);
+        return TypedResults.Ok(OutboundCounts.TargetsOf(await reader.ReadAsync(StatsSubject.Global, range.From, range.To, top: 1000)));
     }
 
-    /// <summary>Defaults to the last 30 days, today included.</summary>
-    public static (DateOnly From, DateOnly To) Range(DateOnly? from, DateOnly? to, TimeProvider time)
-    {
-        var last = to ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var first = from ?? last.AddDays(-(DefaultRangeDays - 1));
-        return first <= last ? (first, last) : (last, first);
-    }
+    /// <summary>Defaults to the last 30 days, today included; see <see cref="DateRange"/> for how any dates sent are kept readable.</summary>
+    public static DateRange Range(DateOnly? from, DateOnly? to, TimeProvider time) =>
+        DateRange.Of(from, to, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), DefaultRangeDays);
 }

@@ -19,13 +19,14 @@ public sealed class OutboundRewriter(OutboundSigner signer)
     public string Rewrite(string html, SiteEntry site, string? sourcePage, string outEndpoint)
     {
         var document = new HtmlParser(Options).ParseDocument(html);
-        var pageUri = sourcePage is null ? null : new Uri(sourcePage);
+        var pageUri = sourcePage is not null && Uri.TryCreate(sourcePage, UriKind.Absolute, out var parsed) ? parsed : null;
+        var ownAuthority = Uri.TryCreate(outEndpoint, UriKind.Absolute, out var endpoint) ? endpoint.Authority : null;
         var edits = new List<(int Start, int Length, string Value)>();
         foreach (var anchor in document.QuerySelectorAll("a[href]"))
         {
             if (anchor.HasAttribute("data-redirector-ignore") || anchor.SourceReference is not { } source)
                 continue;
-            if (OutboundTarget(anchor.GetAttribute("href")!, pageUri, site, outEndpoint) is not { } target)
+            if (OutboundTarget(anchor.GetAttribute("href")!, pageUri, site, ownAuthority) is not { } target)
                 continue;
             if (HrefValueSpan(html, source.Position.Index) is not { } span)
                 continue;
@@ -46,7 +47,7 @@ public sealed class OutboundRewriter(OutboundSigner signer)
     }
 
     /// <summary>The same rules as the tracker script: an http(s) URL to a host that is not the site's, nor this service's.</summary>
-    private static string? OutboundTarget(string href, Uri? page, SiteEntry site, string outEndpoint)
+    private static string? OutboundTarget(string href, Uri? page, SiteEntry site, string? ownAuthority)
     {
         var trimmed = href.Trim();
         if (!trimmed.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !trimmed.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
@@ -57,7 +58,7 @@ public sealed class OutboundRewriter(OutboundSigner signer)
             trimmed = resolved.AbsoluteUri;
         }
         if (!DestinationUrl.TryNormalize(trimmed, out var target, out _) || site.OwnsUrl(target) ||
-            new Uri(target).Authority == new Uri(outEndpoint).Authority)
+            (Uri.TryCreate(target, UriKind.Absolute, out var uri) && uri.Authority == ownAuthority))
             return null;
         return target;
     }
@@ -65,7 +66,7 @@ public sealed class OutboundRewriter(OutboundSigner signer)
     private static string? ClickText(string text)
     {
         var collapsed = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        return collapsed.Length > Clicks.ClickEnricher.MaxLinkTextLength ? collapsed[..Clicks.ClickEnricher.MaxLinkTextLength] : collapsed;
+        return Clicks.ClickEnricher.Cap(collapsed, Clicks.ClickEnricher.MaxLinkTextLength);
     }
 
     /// <summary>

@@ -105,7 +105,7 @@ public static class TrackingEndpoints
 
         if (!DestinationUrl.TryNormalize(url, out var target, out _))
             return OutboundPages.Write(context, StatusCodes.Status400BadRequest, OutboundPages.Broken());
-        var host = new Uri(target).IdnHost;
+        var host = DestinationUrl.HostOf(target);
         if (!sites.TryGet(siteKey, out var site))
             return OutboundPages.Write(context, StatusCodes.Status404NotFound, OutboundPages.Refused(host, "it names a site this service does not know"));
 

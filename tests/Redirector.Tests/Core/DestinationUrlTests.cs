@@ -11,6 +11,10 @@ public sealed class DestinationUrlTests
     [InlineData("https://bücher.example/straße", "https://xn--bcher-kva.example/stra%C3%9Fe")]
     [InlineData("https://ｅｘａｍｐｌｅ.com/", "https://example.com/")]
     [InlineData("https://192.0.2.1/x", "https://192.0.2.1/x")]
+    [InlineData("http://[::1]:8080/", "http://[::1]:8080/")]
+    [InlineData("http://[::216.58.214.206]", "http://[::216.58.214.206]/")]
+    [InlineData("http://[::FFFF:127.0.0.1]/a", "http://[::ffff:127.0.0.1]/a")]
+    [InlineData("http://0x7f.1/", "http://127.0.0.1/")]
     public void Valid_destinations_are_normalised(string input, string expected)
     {
         Assert.True(DestinationUrl.TryNormalize(input, out var normalized, out var error), error);
@@ -35,6 +39,11 @@ public sealed class DestinationUrlTests
     [InlineData("https://example.com/%0d%0a\r\nLocation: x")]
     [InlineData("mailto:someone@example.com")]
     [InlineData("https://")]
+    [InlineData("http://472.314.470.462")]
+    [InlineData("http://1.2.3.4.5/")]
+    [InlineData("http://example.0x1g.123/")]
+    [InlineData("http://[fe80::1%25eth0]/")]
+    [InlineData("http://[fe80::1%eth0]/")]
     public void Unsafe_or_malformed_destinations_are_refused(string? input)
     {
         Assert.False(DestinationUrl.TryNormalize(input, out var normalized, out var error));

@@ -39,10 +39,24 @@ public sealed class RedirectLocationTests
     }
 
     [Fact]
-    public void Forwarded_parameters_are_bounded()
+    public void A_long_query_is_forwarded_whole()
     {
-        var target = Target("https://example.com/");
-        var location = RedirectLocation.Build(target, "?" + string.Join('&', Enumerable.Range(0, 5000).Select(i => $"p{i}=v")));
-        Assert.Equal(RedirectLocation.MaxForwardedParameters, location.Count(c => c == '='));
+        // A route planner's link: thousands of characters of one value, then more parameters after it.
+        var target = Target("https://planner.example/route");
+        var query = RoutePlannerQuery(4634);
+        Assert.Equal("https://planner.example/route?" + query, RedirectLocation.Build(target, "?" + query));
+
+        var many = string.Join('&', Enumerable.Range(0, 5000).Select(i => $"p{i}=v"));
+        Assert.Equal("https://planner.example/route?" + many, RedirectLocation.Build(target, "?" + many));
+    }
+
+    /// <summary>"lonlats=lon,lat;lon,lat;...&amp;z=17", exactly <paramref name="length"/> characters.</summary>
+    public static string RoutePlannerQuery(int length)
+    {
+        var builder = new System.Text.StringBuilder("lonlats=");
+        for (var i = 0; builder.Length < length - 40; i++)
+            builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"{i % 10}.{i:D6},5{i % 10}.{i * 7:D6};");
+        builder.Append('9', length - builder.Length - "&z=17".Length).Append("&z=17");
+        return builder.ToString();
     }
 }

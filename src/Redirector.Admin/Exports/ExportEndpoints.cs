@@ -1,11 +1,11 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Redirector.Admin.Counts;
+using Redirector.Admin.Import;
 using Redirector.Analytics;
 using Redirector.Links;
 
@@ -38,14 +38,12 @@ public static class ExportEndpoints
         }
         IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;
         await CountReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(links.Select(l => l.Id).ToList()));
-        var csv = new StringBuilder(Csv.Line("slug", "short_url", "destination", "title", "tags", "clicks_30d", "clicks_total", "enabled", "created_at"));
+        var csv = new Csv(LinkCsv.Names);
         foreach (var link in links)
         {
             var count = clicks?.GetValueOrDefault(link.Id);
-            csv.AppendRow([
-                link.Slug, shortUrls.For(request, link.Slug), link.Destination, link.Title, string.Join(';', link.Tags),
-                Number(count?.Recent), Number(count?.Total), link.Enabled ? "true" : "false", link.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-            ]);
+            var row = new LinkCsv.Row(link, shortUrls.For(request, link.Slug), count?.Recent, count?.Total);
+            csv.Add([.. LinkCsv.Columns.Select(column => column.Cell(row))]);
         }
         return File(csv, "links.csv");
     }
@@ -67,17 +65,17 @@ public static class ExportEndpoints
             var stats = await reader.ReadAsync(subject.Subject, range.From, range.To, top: 100_000);
             if (table == "days")
             {
-                var csv = new StringBuilder(Csv.Line("date", "clicks", "bots"));
+                var csv = new Csv("date", "clicks", "bots");
                 foreach (var day in stats.ByDay)
-                    csv.AppendRow([day.Date, Number(day.Clicks), Number(day.Bots)]);
+                    csv.Add(day.Date, Number(day.Clicks), Number(day.Bots));
                 return File(csv, name);
             }
             if (!Enum.TryParse<Dimension>(table, ignoreCase: false, out var dimension) || !Enum.IsDefined(dimension))
                 return TypedResults.NotFound();
             var slugs = dimension == Dimension.Link ? await counts.SlugsOfAsync(stats[dimension].Select(k => k.Key), ct) : new Dictionary<string, string>();
-            var rows = new StringBuilder(Csv.Line(dimension == Dimension.Link ? "slug" : "key", "clicks"));
+            var rows = new Csv(dimension == Dimension.Link ? "slug" : "key", "clicks");
             foreach (var item in stats[dimension])
-                rows.AppendRow([Titles.LabelOf(dimension, item.Key, slugs).TrimStart('/'), Number(item.Clicks)]);
+                rows.Add(Titles.LabelOf(dimension, item.Key, slugs).TrimStart('/'), Number(item.Clicks));
             return File(rows, name);
         }
         catch (Exception ex) when (CountReads.IsUnavailable(ex))
@@ -90,9 +88,9 @@ public static class ExportEndpoints
     public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportTargets(string? from, string? to, AdminCounts counts) =>
         GlobalCsvAsync(from, to, counts, "outbound-targets", stats =>
         {
-            var csv = new StringBuilder(Csv.Line("url", "domain", "clicks", "link_texts"));
+            var csv = new Csv("url", "domain", "clicks", "link_texts");
             foreach (var target in OutboundCounts.TargetsOf(stats))
-                csv.AppendRow([target.Url, target.Domain, Number(target.Clicks), string.Join("; ", target.Texts.Select(t => $"{t.Key} ({t.Clicks})"))]);
+                csv.Add(target.Url, target.Domain, Number(target.Clicks), string.Join("; ", target.Texts.Select(t => $"{t.Key} ({t.Clicks})")));
             return csv;
         });
 
@@ -100,14 +98,14 @@ public static class ExportEndpoints
     public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportPages(string? from, string? to, AdminCounts counts) =>
         GlobalCsvAsync(from, to, counts, "pages", stats =>
         {
-            var csv = new StringBuilder(Csv.Line("page", "page_views", "outbound_clicks", "exit_rate"));
+            var csv = new Csv("page", "page_views", "outbound_clicks", "exit_rate");
             foreach (var page in OutboundCounts.ByExitRate(OutboundCounts.PagesOf(stats)))
-                csv.AppendRow([page.Key, Number(page.PageViews), Number(page.Clicks), page.OutboundClickRate?.ToString("0.####", CultureInfo.InvariantCulture)]);
+                csv.Add(page.Key, Number(page.PageViews), Number(page.Clicks), page.OutboundClickRate?.ToString("0.####", CultureInfo.InvariantCulture));
             return csv;
         });
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GlobalCsvAsync(
-        string? from, string? to, AdminCounts counts, string name, Func<SubjectStats, StringBuilder> write)
+        string? from, string? to, AdminCounts counts, string name, Func<SubjectStats, Csv> write)
     {
         var range = DateRange.Parse("30d", from, to, counts.Today);
         try
@@ -145,12 +143,12 @@ public static class ExportEndpoints
     private static readonly string[] RawColumns =
         ["time", "domain", "sourcePage", "referrer", "utmSource", "utmMedium", "utmCampaign", "utmTerm", "utmContent", "device", "os", "browser", "country", "bot"];
 
-    private static async Task<StringBuilder> RawClicksAsync(Target target, string? key, StatsReader reader, AdminCounts counts, CancellationToken ct)
+    private static async Task<Csv> RawClicksAsync(Target target, string? key, StatsReader reader, AdminCounts counts, CancellationToken ct)
     {
         var clicks = await reader.ReadRecentAsync(MaxRawClicks, target.Matches);
         var slugs = await counts.SlugsOfAsync(
             clicks.Select(c => c.TryGetProperty("link", out var id) ? id.GetInt64().ToString(CultureInfo.InvariantCulture) : "").Distinct(), ct);
-        var csv = new StringBuilder(Csv.Line(["time", "slug", .. RawColumns.Skip(1)]));
+        var csv = new Csv(["time", "slug", .. RawColumns.Skip(1)]);
         foreach (var click in clicks)
         {
             var linkId = click.TryGetProperty("link", out var id) ? id.GetInt64().ToString(CultureInfo.InvariantCulture) : "";
@@ -158,13 +156,12 @@ public static class ExportEndpoints
                 ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
                 : null).ToList();
             cells.Insert(1, slugs.GetValueOrDefault(linkId, key ?? ""));
-            csv.AppendRow(cells);
+            csv.Add(cells);
         }
         return csv;
     }
 
-    private static FileContentHttpResult File(StringBuilder csv, string name) =>
-        TypedResults.File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8", name);
+    private static FileContentHttpResult File(Csv csv, string name) => TypedResults.File(csv.ToUtf8(), "text/csv; charset=utf-8", name);
 
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
 

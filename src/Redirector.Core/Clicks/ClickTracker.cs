@@ -51,7 +51,10 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
             IsPageView = true,
         });
 
-    /// <summary>Chrome and Edge send Sec-Purpose, older browsers Purpose or X-Moz, for speculative loads nobody clicked.</summary>
+    /// <summary>
+    /// Chrome and Edge send Sec-Purpose, older browsers Purpose or X-Moz, for speculative loads nobody clicked. The
+    /// redirect handler answers these 503 so the browser cannot reuse them for the navigation (see RefusePrefetch).
+    /// </summary>
     public static bool IsPrefetch(IHeaderDictionary headers) =>
         headers["Sec-Purpose"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase) ||
         headers["Purpose"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase) ||

@@ -21,5 +21,6 @@ public sealed record DeviceInfo(string Family, string? Brand, string? Model)
 
 public sealed record UserAgentInfo(BrowserInfo Browser, OsInfo Os, DeviceInfo Device, DeviceType DeviceType, bool IsBot)
 {
-    internal static readonly UserAgentInfo Unknown = new(BrowserInfo.Unknown, OsInfo.Unknown, DeviceInfo.Unknown, DeviceType.Other, false);
+    /// <summary>A request without a User-Agent (missing, empty or blank): every browser sends one, so it is a bot.</summary>
+    internal static readonly UserAgentInfo Missing = new(BrowserInfo.Unknown, OsInfo.Unknown, DeviceInfo.Unknown, DeviceType.Bot, true);
 }

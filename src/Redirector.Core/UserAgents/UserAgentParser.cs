@@ -47,8 +47,8 @@ public sealed class UserAgentParser
 
     public UserAgentInfo Parse(string? userAgent)
     {
-        if (string.IsNullOrEmpty(userAgent))
-            return UserAgentInfo.Unknown;
+        if (string.IsNullOrWhiteSpace(userAgent))
+            return UserAgentInfo.Missing;
 
         var literalCount = _rules.Literals.Count;
         bool[]? rented = null;

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
 using Redirector.Analytics;
 using Redirector.Links;
+using Redirector.Times;
 
 namespace Redirector.Api;
 
@@ -26,7 +27,13 @@ public static class ApiServices
         services.AddProblemDetails();
         // Counts carry visitor-supplied text (referrers, UTM values); escaping markup in JSON keeps a careless
         // consumer that pastes it into a page from running it.
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default);
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
+            // Times in and out are UTC whatever the server's zone (see UtcTime): a GET then PATCH moves nothing.
+            options.SerializerOptions.Converters.Add(new UtcTime.DateTimeOffsetJsonConverter());
+            options.SerializerOptions.Converters.Add(new UtcTime.DateTimeJsonConverter());
+        });
         services.AddExceptionHandler<AnalyticsUnavailableHandler>();
         services.AddOpenApi();
         services.AddSingleton<ShortUrls>();

@@ -132,8 +132,8 @@ public sealed class AdminAccessTests
         await SignInAsync(client, Password);
 
         var links = (await client.GetStringAsync("/admin/export/links.csv")).TrimStart('\uFEFF').Split("\r\n");
-        Assert.Equal("slug,short_url,destination,title,tags,clicks_30d,clicks_total,enabled,created_at", links[0]);
-        Assert.StartsWith("export,http://localhost/export,https://example.com/export,\"'=HYPERLINK(\"\"x\"\")\",,2,2,true,", links[1], StringComparison.Ordinal);
+        Assert.Equal(string.Join(',', LinkCsv.Names), links[0]);
+        Assert.StartsWith("export,https://example.com/export,\"'=HYPERLINK(\"\"x\"\")\",,,,,,,302,true,,http://localhost/export,2,2,", links[1], StringComparison.Ordinal);
 
         var clicks = (await client.GetStringAsync("/admin/export/clicks.csv?scope=link&key=export")).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, clicks.Length);
@@ -154,7 +154,7 @@ public sealed class AdminAccessTests
 
         var failed = await import.ImportAsync(
             "url,slug,title,tags,utm_source\n" +
-            "https://example.com/one,one,First,a;b,news\n" +
+            "https://example.com/one,one,First,\"a, b\",news\n" +
             "ftp://example.com/two,two,,,\n" +
             "https://example.com/three,taken,,,\n" +
             "\"https://example.com/four?a=1,2\",one,\"Quoted, with comma\",,\n",
@@ -169,7 +169,7 @@ public sealed class AdminAccessTests
 
         var succeeded = await import.ImportAsync(
             "url,slug,title,tags,utm_source,utm_medium\n" +
-            "https://example.com/one,one,First,a;b,news,email\n" +
+            "https://example.com/one,one,First,\"a, b\",news,email\n" +
             "\"https://example.com/four?a=1,2\",,\"Quoted, with comma\",,,\n",
             CancellationToken.None);
 

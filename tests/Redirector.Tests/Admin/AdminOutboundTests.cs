@@ -96,7 +96,7 @@ public sealed partial class AdminOutboundTests
         Assert.Contains("“The repo” <span class=\"muted\">2</span>", outbound, StringComparison.Ordinal);
         Assert.Contains("<a class=\"tag\" href=\"/admin/domains/github.com?preset=7d\">github.com</a>", outbound, StringComparison.Ordinal);
         Assert.Equal(
-            $"url,domain,clicks,link_texts\r\n{Repo},github.com,3,The repo (2); Source (1)\r\n{Npm},npmjs.com,1,npm (1)\r\n",
+            $"url,domain,clicks,link_texts\r\n{Repo},github.com,3,\"The repo (2); Source (1)\"\r\n{Npm},npmjs.com,1,npm (1)\r\n",
             await CsvAsync(client, "/admin/export/targets.csv"));
         Assert.Equal("key,clicks\r\ngithub.com,3\r\nnpmjs.com,1\r\n", await CsvAsync(client, "/admin/export/DestinationDomain.csv?scope=global"));
 

@@ -60,7 +60,7 @@ public sealed class CountingTests
     }
 
     [Fact]
-    public async Task Head_requests_and_prefetches_are_redirected_but_not_counted()
+    public async Task Head_requests_are_redirected_and_prefetches_refused_and_neither_is_counted()
     {
         await using var app = new RedirectorApplication();
         await app.CreateLinkAsync(new { url = "https://example.com/", slug = "pre" });
@@ -74,7 +74,9 @@ public sealed class CountingTests
             request.Headers.TryAddWithoutValidation(header, value);
             request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
             using var response = await visitor.SendAsync(request);
-            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Null(response.Headers.Location);
+            Assert.True(response.Headers.CacheControl is { NoStore: true });
         }
         await ClickAsync(visitor, "/pre", Agents.ChromeWindows, null);
         await app.FlushClicksAsync();

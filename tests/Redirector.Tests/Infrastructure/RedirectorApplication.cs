@@ -45,11 +45,16 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
 
     private bool OwnsDataDirectory { get; }
 
+    /// <summary>Extra services for one test, e.g. an <c>IStartupFilter</c> serving a page on the service's own origin.</summary>
+    public Action<IServiceCollection>? ConfigureTestServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
         builder.UseEnvironment("Testing");
+        if (ConfigureTestServices is { } configure)
+            builder.ConfigureServices(configure);
     }
 
     /// <summary>Serves on a real loopback port (for browsers and socket-level tests) and returns its address.</summary>

@@ -53,7 +53,7 @@ public sealed class CachedUserAgentParserTests
         var cached = new CachedUserAgentParser(UserAgentParser.Default);
 
         cached.Parse(new string('x', CachedUserAgentParser.MaxCachedLength + 1));
-        Assert.Equal(DeviceType.Other, cached.Parse(null).DeviceType);
+        Assert.Equal(DeviceType.Bot, cached.Parse(null).DeviceType);
 
         Assert.Equal(0, cached.Count);
     }

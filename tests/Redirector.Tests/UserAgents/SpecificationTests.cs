@@ -136,14 +136,16 @@ public sealed class SpecificationTests
     [Theory]
     [InlineData(null)]
     [InlineData("")]
-    public void Missing_agent_is_all_other_and_not_a_bot(string? userAgent)
+    [InlineData(" \t")]
+    public void Missing_agent_is_all_other_and_a_bot(string? userAgent)
     {
         var info = UserAgentParser.Default.Parse(userAgent);
         Assert.Equal(new BrowserInfo("Other", null, null, null), info.Browser);
         Assert.Equal(new OsInfo("Other", null, null, null, null), info.Os);
         Assert.Equal(new DeviceInfo("Other", null, null), info.Device);
-        Assert.Equal(DeviceType.Other, info.DeviceType);
-        Assert.False(info.IsBot);
+        // Redirector's rule, not ua-parser's: every browser sends an agent, so a request without one is a bot.
+        Assert.Equal(DeviceType.Bot, info.DeviceType);
+        Assert.True(info.IsBot);
     }
 
     [Fact]

@@ -1,0 +1,53 @@
+using System.Globalization;
+using Redirector.Links;
+using Redirector.Times;
+
+namespace Redirector.Admin.Import;
+
+/// <summary>
+/// The one column set of the links CSV. The export writes every column; the import reads the writable ones (only
+/// <c>url</c> is required) and skips the read-only ones (short URL, counts, times the service sets) by name, so an
+/// export imports back into another instance with every field of every link.
+/// </summary>
+public static class LinkCsv
+{
+    /// <summary>What one exported line shows of a link: the link, its short URL and its clicks (null when Redis is away).</summary>
+    public sealed record Row(Link Link, string ShortUrl, long? Clicks30Days, long? ClicksTotal);
+
+    /// <summary>
+    /// A column: its header name, its cell for a link, and for writable columns how a non-empty cell sets the create
+    /// request (null when the cell is not valid, which <see cref="Expected"/> then describes).
+    /// </summary>
+    public sealed record Column(string Name, Func<Row, string?> Cell, Func<CreateLinkRequest, string, CreateLinkRequest?>? Read = null, string? Expected = null);
+
+    public static readonly IReadOnlyList<Column> Columns =
+    [
+        new("slug", r => r.Link.Slug, (q, v) => q with { Slug = v }),
+        new("url", r => r.Link.Destination, (q, v) => q with { Url = v }),
+        new("title", r => r.Link.Title, (q, v) => q with { Title = v }),
+        // Tags cannot hold commas (LinkRules), so a comma list reads back unambiguously, whatever else a tag holds.
+        new("tags", r => string.Join(", ", r.Link.Tags), (q, v) => q with { Tags = [.. v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] }),
+        new("utm_source", r => r.Link.Utm.Source, (q, v) => q with { Utm = (q.Utm ?? new UtmTags()) with { Source = v } }),
+        new("utm_medium", r => r.Link.Utm.Medium, (q, v) => q with { Utm = (q.Utm ?? new UtmTags()) with { Medium = v } }),
+        new("utm_campaign", r => r.Link.Utm.Campaign, (q, v) => q with { Utm = (q.Utm ?? new UtmTags()) with { Campaign = v } }),
+        new("utm_term", r => r.Link.Utm.Term, (q, v) => q with { Utm = (q.Utm ?? new UtmTags()) with { Term = v } }),
+        new("utm_content", r => r.Link.Utm.Content, (q, v) => q with { Utm = (q.Utm ?? new UtmTags()) with { Content = v } }),
+        new("redirect_type", r => Number(r.Link.RedirectType),
+            (q, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var type) ? q with { RedirectType = type } : null,
+            "301, 302, 307 or 308"),
+        new("enabled", r => r.Link.Enabled ? "true" : "false",
+            (q, v) => bool.TryParse(v, out var enabled) ? q with { Enabled = enabled } : null, "true or false"),
+        new("expires_at", r => r.Link.ExpiresAt is { } at ? UtcTime.Format(at) : null,
+            (q, v) => UtcTime.TryParse(v, out var at) ? q with { ExpiresAt = at } : null,
+            "an ISO 8601 time such as 2026-12-01T12:00:00Z (UTC when it has no offset)"),
+        new("short_url", r => r.ShortUrl),
+        new("clicks_30d", r => Number(r.Clicks30Days)),
+        new("clicks_total", r => Number(r.ClicksTotal)),
+        new("created_at", r => UtcTime.Format(r.Link.CreatedAt)),
+        new("updated_at", r => UtcTime.Format(r.Link.UpdatedAt)),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = [.. Columns.Select(c => c.Name)];
+
+    private static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
+}

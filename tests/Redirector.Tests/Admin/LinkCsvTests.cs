@@ -1,0 +1,112 @@
+using CsvHelper;
+using Microsoft.Extensions.DependencyInjection;
+using Redirector.Admin.Exports;
+using Redirector.Admin.Import;
+using Redirector.Links;
+using Redirector.Tests.Core;
+using static Redirector.Tests.Admin.AdminHttp;
+
+namespace Redirector.Tests.Admin;
+
+/// <summary>The links CSV through real HTTP and a real catalogue: export, import elsewhere, and spreadsheets of any locale.</summary>
+public sealed class LinkCsvTests
+{
+    // Values a visitor or a careless editor could put in a cell: formulas after every separator, quotes, line breaks.
+    private static readonly string[] Tricky =
+    [
+        "=1+1", "ok;=1+1", "a,@SUM(A1)", "x\t-2", "+cmd|' /C calc'!A0", "'=already", "''-twice", "line\r\n=next", "\"quoted\", -5",
+        "plain", "-", "@", "'", "a;;b", "tab\t\tend",
+    ];
+
+    [Fact]
+    public void Defusing_is_undone_exactly_by_reading()
+    {
+        foreach (var value in Tricky)
+            Assert.Equal(value, Csv.Restore(Csv.Defuse(value)!));
+    }
+
+    [Fact]
+    public async Task An_export_imports_into_a_fresh_instance_with_every_field_of_every_link()
+    {
+        await using var source = NewApp();
+        await source.CreateLinkAsync(new
+        {
+            url = "https://shop.example.com/sale?a=1,=2&b=;@x",
+            slug = "full",
+            title = "=HYPERLINK(\"evil\"); -50%, @home\nsecond line",
+            tags = new[] { "=sum", "q4", "-minus", "a;b" },
+            utm = new { source = "ok;=1+1", medium = "e;-mail", campaign = "+spring", term = "@term", content = "\"quoted\"" },
+            redirectType = 307,
+            enabled = false,
+            expiresAt = "2036-12-01T12:30:00Z",
+        });
+        await source.CreateLinkAsync(new { url = "https://example.com/", slug = "bare" });
+        await source.CreateLinkAsync(new { url = "https://example.com/perm", slug = "perm", redirectType = 301, utm = new { term = "x" }, tags = new[] { "one" } });
+        using var client = NewClient(source);
+        await SignInAsync(client, Password);
+        var export = await client.GetStringAsync("/admin/export/links.csv");
+
+        await using var target = NewApp();
+        var report = await target.Services.GetRequiredService<CsvLinkImport>().ImportAsync(export, CancellationToken.None);
+        Assert.True(report.Succeeded, string.Join("; ", report.Problems));
+        Assert.Equal(3, report.Imported);
+
+        var before = await source.Services.GetRequiredService<LinkCatalog>().ListAsync(new LinkQuery(Sort: "slug"), CancellationToken.None);
+        var after = await target.Services.GetRequiredService<LinkCatalog>().ListAsync(new LinkQuery(Sort: "slug"), CancellationToken.None);
+        Assert.Equal(3, after.Items.Count);
+        foreach (var (expected, actual) in before.Items.Zip(after.Items))
+            Assert.Equal(Fields(expected), Fields(actual));
+        Assert.Equal(new DateTime(2036, 12, 1, 12, 30, 0), after.Items.Single(l => l.Slug == "full").ExpiresAt);
+
+        using var visitor = target.CreateVisitorClient();
+        using var redirect = await visitor.GetAsync("/perm");
+        Assert.Equal(System.Net.HttpStatusCode.MovedPermanently, redirect.StatusCode);
+    }
+
+    [Fact]
+    public async Task Exports_opened_with_semicolon_or_tab_as_separator_show_no_cell_starting_a_formula()
+    {
+        await using var app = NewApp();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "inj", title = "ok;=1+1", utm = new { source = "x;@SUM(1)", campaign = "a,-2" } });
+        using (var visitor = app.CreateVisitorClient())
+        {
+            foreach (var source in new[] { "ok;=1+1", "ok,+1", "fine\t=2", "-3" })
+                await CountingTests.ClickAsync(visitor, "/inj?utm_source=" + Uri.EscapeDataString(source) + "&utm_content=" + Uri.EscapeDataString("z;@x"), Agents.ChromeWindows, null);
+        }
+        await app.FlushClicksAsync();
+        using var client = NewClient(app);
+        await SignInAsync(client, Password);
+
+        foreach (var path in new[] { "/admin/export/links.csv", "/admin/export/UtmSource.csv?scope=global", "/admin/export/clicks.csv?scope=link&key=inj" })
+        {
+            var text = (await client.GetStringAsync(path)).TrimStart('\uFEFF');
+            Assert.Contains("=", text, StringComparison.Ordinal);
+            foreach (var separator in new[] { ';', '\t', ',' })
+            {
+                foreach (var cell in CellsOf(text, separator))
+                    Assert.False(cell.Length > 0 && "=+-@\t\r".Contains(cell[0], StringComparison.Ordinal), $"{path} split on '{separator}' has the cell <{cell}>");
+            }
+        }
+        var sources = CellsOf(await client.GetStringAsync("/admin/export/UtmSource.csv?scope=global"), ',');
+        Assert.Contains("ok;'=1+1", sources);
+        Assert.Contains("'-3", sources);
+    }
+
+    // How a spreadsheet set to this separator reads the file: CsvHelper in its default (RFC 4180) mode.
+    private static List<string> CellsOf(string text, char separator)
+    {
+        using var reader = CsvReader.FromText(text.TrimStart('\uFEFF'), CsvReaderOptions.Default with { HasHeader = false, Separator = separator });
+        var cells = new List<string>();
+        while (reader.Read())
+        {
+            for (var i = 0; i < reader.FieldCount; i++)
+                cells.Add(reader.GetString(i) ?? "");
+        }
+        return cells;
+    }
+
+    private static string Fields(Link l) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt,
+    });
+}

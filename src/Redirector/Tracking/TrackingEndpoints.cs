@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Primitives;
 using Redirector.Clicks;
 using Redirector.Links;
+using Redirector.Redirects;
 using Redirector.Sites;
 
 namespace Redirector.Tracking;
@@ -125,6 +126,9 @@ public static class TrackingEndpoints
                 return Interstitial(context, signer, site, url!, from, text, host, time);
             sourcePage = site.OwnsUrl(from) ? from : clickedOnSite ? referrer : null;
         }
+
+        if (ClickTracker.IsPrefetch(context.Request.Headers))
+            return RedirectEndpoints.RefusePrefetch(context);
 
         response.StatusCode = StatusCodes.Status302Found;
         response.Headers.Location = target;

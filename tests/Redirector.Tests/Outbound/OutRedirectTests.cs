@@ -37,6 +37,13 @@ public sealed class OutRedirectTests
         using (var head = await visitor.SendAsync(new HttpRequestMessage(HttpMethod.Head, OutPath(site.Key, Target))
                { Headers = { { "Referer", Page } } }))
             Assert.Equal(HttpStatusCode.Found, head.StatusCode);
+        // A prefetch is refused (a browser would otherwise reuse its 302 for the navigation, uncounted) and not counted.
+        using (var prefetch = await visitor.SendAsync(new HttpRequestMessage(HttpMethod.Get, OutPath(site.Key, Target))
+               { Headers = { { "Referer", Page }, { "Sec-Purpose", "prefetch" } } }))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, prefetch.StatusCode);
+            Assert.Null(prefetch.Headers.Location);
+        }
         await app.FlushClicksAsync();
 
         var domains = await app.GetJsonAsync<List<KeyCount>>("/api/stats/domains");

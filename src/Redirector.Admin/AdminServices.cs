@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Redirector.Admin.Access;
 using Redirector.Admin.Components;
 using Redirector.Admin.Counts;
@@ -29,6 +30,18 @@ public sealed class AdminOptions
 
     /// <summary>Sign-in attempts per client address and minute; more answer 429.</summary>
     [Range(1, 10_000)] public int LoginAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>Failed sign-ins one client address may make for one account within <see cref="FailedSignInWindow"/>; then that pair is held back.</summary>
+    [Range(1, 1_000)] public int FailedSignInLimit { get; set; } = 5;
+
+    /// <summary>How long failed sign-ins count against a (client address, account) pair.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan FailedSignInWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How often a session's cookie is checked against its user's security stamp in the catalogue: the longest a
+    /// session lives on, on any node, after its user signed out or was removed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")] public TimeSpan SessionCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>The Blazor admin area at /admin: Identity sign-in, pages, exports and QR codes.</summary>
@@ -49,14 +62,16 @@ public static class AdminServices
                 options.User.RequireUniqueEmail = true;
                 options.Password.RequiredLength = 10;
                 options.Password.RequireNonAlphanumeric = false;
-                options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                // Identity's lockout locks an account for everyone: SignInThrottle holds back one client instead.
+                options.Lockout.AllowedForNewUsers = false;
             })
             .AddSignInManager()
             .AddEntityFrameworkStores<CatalogDb>();
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
             .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(AdminCookie.Configure));
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<AdminOptions>>(
+            (validator, admin) => validator.ValidationInterval = admin.Value.SessionCheckInterval);
+        services.AddSingleton<SignInThrottle>();
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy =>
             policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser());
 
@@ -93,7 +108,6 @@ public static class AdminServices
                 headers.ContentSecurityPolicy =
                     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
                     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
-                headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "same-origin";
                 headers.CacheControl = "no-store";

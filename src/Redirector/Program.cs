@@ -24,7 +24,8 @@ builder.AddAdmin();
 
 var app = builder.Build();
 
-// Forwarded headers come before routing: short-circuited endpoints (the redirect) skip later middleware.
+// These come before routing: short-circuited endpoints (the redirect) skip later middleware.
+app.UseNoSniff();
 app.UseTrustedProxies();
 app.UseRouting();
 app.UseExceptionHandler();

@@ -39,7 +39,7 @@ public sealed class AdminAccessTests
         using var response = await client.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.StartsWith("/admin/login?ReturnUrl=", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal($"/admin/login?ReturnUrl={Uri.EscapeDataString(path)}", response.Headers.Location!.OriginalString);
     }
 
     [Fact]
@@ -87,18 +87,6 @@ public sealed class AdminAccessTests
         Assert.Equal("/admin", await SignInAsync(other, Password, "https://evil.example/admin"));
         using var third = NewClient(app);
         Assert.Equal("/admin", await SignInAsync(third, Password, "//evil.example/admin"));
-    }
-
-    [Fact]
-    public async Task Five_wrong_passwords_lock_the_account()
-    {
-        await using var app = NewApp();
-        using var client = NewClient(app);
-
-        for (var i = 0; i < 4; i++)
-            Assert.Contains("error=invalid", await SignInAsync(client, "wrong-password"), StringComparison.Ordinal);
-        Assert.Contains("error=locked", await SignInAsync(client, "wrong-password"), StringComparison.Ordinal);
-        Assert.Contains("error=locked", await SignInAsync(client, Password), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,30 +11,37 @@ internal static partial class AdminHttp
     public const string Email = "admin@example.com";
     public const string Password = "Correct-Horse-42";
 
-    public static RedirectorApplication NewApp(Dictionary<string, string?>? settings = null)
+    /// <summary>A service with the first administrator; pass another node's Redis and data directory to run a second node.</summary>
+    public static RedirectorApplication NewApp(Dictionary<string, string?>? settings = null, RedisServer? redis = null, string? dataDirectory = null)
     {
         var all = new Dictionary<string, string?> { ["Admin:Email"] = Email, ["Admin:Password"] = Password };
         foreach (var (key, value) in settings ?? [])
             all[key] = value;
-        return new RedirectorApplication(settings: all);
+        return new RedirectorApplication(redis, all, dataDirectory);
     }
 
     public static HttpClient NewClient(RedirectorApplication app) =>
         app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     /// <summary>Posts the sign-in form as a browser would (antiforgery token included) and returns where it redirects.</summary>
-    public static async Task<string> SignInAsync(HttpClient client, string password = Password, string returnUrl = "/admin")
+    public static async Task<string> SignInAsync(HttpClient client, string password = Password, string returnUrl = "/admin", string email = Email)
+    {
+        using var response = await PostSignInAsync(client, password, returnUrl, email);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response.Headers.Location!.OriginalString;
+    }
+
+    /// <summary>Posts the sign-in form and hands back the whole answer, whatever it is.</summary>
+    public static async Task<HttpResponseMessage> PostSignInAsync(HttpClient client, string password = Password, string returnUrl = "/admin", string email = Email)
     {
         var page = await client.GetStringAsync("/admin/login");
-        using var response = await client.PostAsync("/admin/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        return await client.PostAsync("/admin/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__RequestVerificationToken"] = TokenOf(page),
-            ["email"] = Email,
+            ["email"] = email,
             ["password"] = password,
             ["returnUrl"] = returnUrl,
         }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return response.Headers.Location!.OriginalString;
     }
 
     /// <summary>Opens <paramref name="path"/> and submits its Blazor form <paramref name="formName"/> with the page's antiforgery token.</summary>
@@ -46,7 +53,7 @@ internal static partial class AdminHttp
         return await client.PostAsync(path, new FormUrlEncodedContent(fields));
     }
 
-    private static string TokenOf(string page) => AntiforgeryToken().Match(page).Groups[1].Value;
+    public static string TokenOf(string page) => AntiforgeryToken().Match(page).Groups[1].Value;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();

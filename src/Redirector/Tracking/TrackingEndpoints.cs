@@ -35,7 +35,6 @@ public static class TrackingEndpoints
         var headers = response.Headers;
         headers.ETag = script.ETag;
         headers.CacheControl = "public, max-age=3600";
-        headers.XContentTypeOptions = "nosniff";
         if (context.Request.Headers.IfNoneMatch == script.ETag)
         {
             response.StatusCode = StatusCodes.Status304NotModified;
@@ -206,7 +205,6 @@ internal static class OutboundPages
         response.ContentType = "text/html; charset=utf-8";
         var headers = response.Headers;
         headers["Referrer-Policy"] = "no-referrer";
-        headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.WriteAsync(page);

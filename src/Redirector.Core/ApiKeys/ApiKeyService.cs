@@ -9,10 +9,9 @@ namespace Redirector.ApiKeys;
 public sealed record CreatedApiKey(long Id, string Name, string Prefix, string Secret);
 
 /// <summary>Creates, checks and revokes API keys. Keys are 160 random bits; only hashes are stored.</summary>
-public sealed class ApiKeyService(IDbContextFactory<CatalogDb> dbFactory, TimeProvider time)
+public sealed class ApiKeyService(IDbContextFactory<CatalogDb> dbFactory, ApiKeyUsage usage, TimeProvider time)
 {
     private const string KeyPrefix = "rdk_";
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
 
     // A short-lived cache keeps API calls off the database without delaying a revocation by more than 5 s.
@@ -37,25 +36,29 @@ public sealed class ApiKeyService(IDbContextFactory<CatalogDb> dbFactory, TimePr
         return new CreatedApiKey(key.Id, key.Name, key.Prefix, secret);
     }
 
-    /// <summary>Returns the key's id when the secret belongs to a key that is not revoked.</summary>
+    /// <summary>
+    /// Returns the key's id when the secret belongs to a key that is not revoked. Only reads the catalogue: the
+    /// key's last-used time is written later by <see cref="ApiKeyUsage"/>.
+    /// </summary>
     public async Task<long?> AuthenticateAsync(string secret, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var hash = HashOf(secret);
-        if (_recent.TryGetValue(hash, out var cached) && now - cached.CheckedAt < CacheLifetime)
-            return cached.Id;
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var key = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.Hash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.LastUsedAt })
-            .FirstOrDefaultAsync(ct);
-        if (_recent.Count > 10_000)
-            _recent.Clear();
-        _recent[hash] = (key?.Id, now);
-        if (key is not null && (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution))
-            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
-        return key?.Id;
+        if (!_recent.TryGetValue(hash, out var checkedKey) || now - checkedKey.CheckedAt >= CacheLifetime)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var id = await db.ApiKeys.AsNoTracking()
+                .Where(k => k.Hash == hash && k.RevokedAt == null)
+                .Select(k => (long?)k.Id)
+                .FirstOrDefaultAsync(ct);
+            if (_recent.Count > 10_000)
+                _recent.Clear();
+            checkedKey = (id, now);
+            _recent[hash] = checkedKey;
+        }
+        if (checkedKey.Id is { } keyId)
+            usage.Record(keyId, now);
+        return checkedKey.Id;
     }
 
     public async Task<bool> RevokeAsync(long id, CancellationToken ct)

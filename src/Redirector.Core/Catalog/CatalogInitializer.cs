@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,18 +6,11 @@ using Redirector.ApiKeys;
 
 namespace Redirector.Catalog;
 
-/// <summary>Settings of the API's first key (section "Api").</summary>
-public sealed class CatalogOptions
-{
-    /// <summary>Becomes the first API key when none exists yet (environment Api__InitialKey).</summary>
-    [MinLength(16)] public string? InitialKey { get; set; }
-}
-
 /// <summary>Applies migrations and creates the first API key before anything else runs.</summary>
 public sealed partial class CatalogInitializer(
     IDbContextFactory<CatalogDb> dbFactory,
     ApiKeyService apiKeys,
-    IOptions<CatalogOptions> options,
+    IOptions<ApiKeyOptions> options,
     ILogger<CatalogInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)

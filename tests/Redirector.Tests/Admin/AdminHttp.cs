@@ -46,7 +46,7 @@ internal static partial class AdminHttp
         return await client.PostAsync(path, new FormUrlEncodedContent(fields));
     }
 
-    private static string TokenOf(string page) => AntiforgeryToken().Match(page).Groups[1].Value;
+    public static string TokenOf(string page) => AntiforgeryToken().Match(page).Groups[1].Value;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();

@@ -20,10 +20,26 @@ public sealed class ApiKeyService(IDbContextFactory<CatalogDb> dbFactory, ApiKey
     public static string HashOf(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
-    public async Task<CreatedApiKey> CreateAsync(string name, CancellationToken ct, string? secret = null)
+    /// <summary>Creates a key named <paramref name="name"/> (trimmed, at most 100 characters) and returns its secret, shown only now.</summary>
+    public async Task<CreatedApiKey> CreateAsync(string name, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await AddAsync(db, name, null, ct);
+    }
+
+    /// <summary>
+    /// Creates the first key, from <paramref name="secret"/> or generated, unless a key exists already; null then.
+    /// Runs under the catalogue's setup lock, so nodes starting together on an empty catalogue create one key.
+    /// </summary>
+    public async Task<CreatedApiKey?> CreateFirstAsync(string? secret, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.UnderSetupLockAsync(async () => await db.ApiKeys.AnyAsync(ct) ? null : await AddAsync(db, "initial", secret, ct), ct);
+    }
+
+    private async Task<CreatedApiKey> AddAsync(CatalogDb db, string name, string? secret, CancellationToken ct)
     {
         secret ??= KeyPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var key = new ApiKey
         {
             Name = name.Trim() is { Length: > 0 } trimmed ? trimmed[..Math.Min(trimmed.Length, 100)] : "key",
@@ -77,9 +93,4 @@ public sealed class ApiKeyService(IDbContextFactory<CatalogDb> dbFactory, ApiKey
         return await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
     }
 
-    public async Task<bool> AnyAsync(CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.ApiKeys.AnyAsync(ct);
-    }
 }

@@ -2,19 +2,13 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Catalog;
 using Redirector.Tests.Infrastructure;
+using Redirector.Tests.Scale;
 
 namespace Redirector.Tests.Reliability;
 
 /// <summary>Several nodes started at the same moment on one empty catalogue create its first administrator and first API key once.</summary>
-public sealed class StartTogetherTests(StartTogetherTests.Server server) : IClassFixture<StartTogetherTests.Server>
+public sealed class StartTogetherTests(PostgresCatalogTests.Server server) : IClassFixture<PostgresCatalogTests.Server>
 {
-    public sealed class Server : IDisposable
-    {
-        public PostgresServer Postgres { get; } = new();
-
-        public void Dispose() => Postgres.Dispose();
-    }
-
     private const int Nodes = 4;
 
     [Fact]

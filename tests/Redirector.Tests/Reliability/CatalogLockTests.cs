@@ -39,14 +39,14 @@ public sealed class CatalogLockTests(ITestOutputHelper output)
         using var sampling = new CancellationTokenSource();
         var pool = SampleThreadPoolAsync(sampling.Token);
         // Writers arriving together, as from an import script or a busy team: more than the thread pool holds idle.
-        var writers = Enumerable.Range(0, 64).Select(i => TimedAsync(() => api.PostAsJsonAsync("/api/links", new { url = $"https://example.com/{i}" }))).ToList();
-        writers.Add(TimedAsync(() => api.PatchAsJsonAsync("/api/links/hot", new { title = "Locked" })));
-        writers.Add(TimedAsync(() => api.PostAsJsonAsync("/api/sites", new { name = "Blog", hosts = new[] { "blog.example.com" } })));
+        var writers = Enumerable.Range(0, 64).Select(i => Timed.SendAsync(() => api.PostAsJsonAsync("/api/links", new { url = $"https://example.com/{i}" }))).ToList();
+        writers.Add(Timed.SendAsync(() => api.PatchAsJsonAsync("/api/links/hot", new { title = "Locked" })));
+        writers.Add(Timed.SendAsync(() => api.PostAsJsonAsync("/api/sites", new { name = "Blog", hosts = new[] { "blog.example.com" } })));
         var locked = await RedirectLatenciesAsync(visitor, TimeSpan.FromSeconds(5));
         using var read = new HttpClient(new SocketsHttpHandler()) { BaseAddress = address };
         read.DefaultRequestHeaders.Add("X-Api-Key", reader.Secret);
-        var (readResponse, readTook) = await TimedAsync(() => read.GetAsync("/api/links/hot"));
-        var (adminWrite, adminTook) = await TimedAsync(() => admin.PostAsync("/admin/sites", new FormUrlEncodedContent(new Dictionary<string, string>
+        var (readResponse, readTook) = await Timed.SendAsync(() => read.GetAsync("/api/links/hot"));
+        var (adminWrite, adminTook) = await Timed.SendAsync(() => admin.PostAsync("/admin/sites", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "new-site",
             ["__RequestVerificationToken"] = AdminHttp.TokenOf(sitesPage),
@@ -107,13 +107,6 @@ public sealed class CatalogLockTests(ITestOutputHelper output)
         return latencies;
     }
 
-    private static async Task<(HttpResponseMessage Response, TimeSpan Took)> TimedAsync(Func<Task<HttpResponseMessage>> send)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var response = await send();
-        await response.Content.LoadIntoBufferAsync();
-        return (response, Stopwatch.GetElapsedTime(started));
-    }
 
     private static async Task<(int Threads, long Pending)> SampleThreadPoolAsync(CancellationToken ct)
     {

@@ -4,10 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Redirector.Catalog;
 
 namespace Redirector.Admin.Access;
 
-/// <summary>Creates the first administrator from Admin:Email / Admin:Password when no user exists yet.</summary>
+/// <summary>
+/// Creates the first administrator from Admin:Email / Admin:Password when no user exists yet, under the catalogue's
+/// setup lock: of several nodes starting together on an empty catalogue, one creates its administrator and the
+/// others find it and start normally.
+/// </summary>
 internal sealed partial class FirstAdministrator(
     IServiceScopeFactory scopes, IOptions<AdminOptions> options, ILogger<FirstAdministrator> logger) : IHostedService
 {
@@ -15,18 +20,21 @@ internal sealed partial class FirstAdministrator(
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
-        if (await users.Users.AnyAsync(cancellationToken))
-            return;
+        // The user store writes through the scope's CatalogDb, so its writes join the lock's transaction.
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDb>();
         var (email, password) = (options.Value.Email, options.Value.Password);
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
         {
-            LogNoAdministrator(logger);
+            if (!await users.Users.AnyAsync(cancellationToken))
+                LogNoAdministrator(logger);
             return;
         }
-        var result = await users.CreateAsync(new IdentityUser { UserName = email.Trim(), Email = email.Trim(), EmailConfirmed = true }, password);
-        if (result.Succeeded)
+        var result = await db.UnderSetupLockAsync(async () => await users.Users.AnyAsync(cancellationToken)
+            ? null
+            : await users.CreateAsync(new IdentityUser { UserName = email.Trim(), Email = email.Trim(), EmailConfirmed = true }, password), cancellationToken);
+        if (result is { Succeeded: true })
             LogCreated(logger, email);
-        else
+        else if (result is not null)
             LogRejected(logger, string.Join(" ", result.Errors.Select(e => e.Description)));
     }
 

@@ -20,6 +20,13 @@ public sealed class AnalyticsOptions
     /// <summary>How long a batch may wait for Redis before it goes to the spool instead.</summary>
     public TimeSpan ApplyTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long one read of counts (a stats view, totals, recent clicks) may wait for Redis; after it the API answers
+    /// 503 and the admin shows "counts unavailable". A stopped or hung server keeps its connections and answers
+    /// nothing, which no connection-level check notices.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(1.5);
+
     /// <summary>How often spooled batches are retried while Redis is away.</summary>
     public TimeSpan ReplayInterval { get; set; } = TimeSpan.FromSeconds(1);
 

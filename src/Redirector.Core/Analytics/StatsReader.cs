@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Redirector.Analytics;
@@ -32,11 +33,53 @@ public sealed class SubjectStats
 /// Reads counts back. One subject over 30 days is 30 HGETALLs and one PFCOUNT sent together: a single round
 /// trip, and never a scan of raw clicks. Throws when Redis is away; callers answer 503.
 /// </summary>
-public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
+public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<AnalyticsOptions> options)
 {
     public const int MaxRangeDays = 400;
 
-    public async Task<SubjectStats> ReadAsync(StatsSubject subject, DateOnly from, DateOnly to, int top = 100)
+    private Task? _unanswered;
+
+    /// <summary>
+    /// Every count of one subject over a range, in one round trip. Like every read here, it throws
+    /// <see cref="AnalyticsUnavailableException"/> when Redis is away or has not answered within
+    /// <see cref="AnalyticsOptions.ReadTimeout"/>.
+    /// </summary>
+    public Task<SubjectStats> ReadAsync(StatsSubject subject, DateOnly from, DateOnly to, int top = 100) =>
+        WithinDeadline(() => ReadStatsAsync(subject, from, to, top));
+
+    /// <summary>All-time clicks and bots of many subjects, in one round trip.</summary>
+    public Task<IReadOnlyDictionary<StatsSubject, (long Clicks, long Bots)>> ReadTotalsAsync(IReadOnlyCollection<StatsSubject> subjects) =>
+        WithinDeadline(() => ReadTotalsOnceAsync(subjects));
+
+    /// <summary>Clicks of many subjects over a range, in one round trip.</summary>
+    public Task<IReadOnlyDictionary<StatsSubject, long>> ReadClicksAsync(IReadOnlyCollection<StatsSubject> subjects, DateOnly from, DateOnly to) =>
+        WithinDeadline(() => ReadClicksOnceAsync(subjects, from, to));
+
+    /// <summary>The most recent clicks from the raw log, newest first, each with its "time".</summary>
+    public Task<IReadOnlyList<JsonElement>> ReadRecentAsync(int max, Func<JsonElement, bool>? filter = null) =>
+        WithinDeadline(() => ReadRecentOnceAsync(max, filter));
+
+    // The client's own timeouts do not cover a server that keeps the connection and stops answering, so the
+    // deadline is kept here, around whatever the client does. While a read that outlived its deadline is still
+    // unanswered, Redis is taken as stuck and later reads fail at once: a page that reads several times waits
+    // one deadline, not one per read.
+    private async Task<T> WithinDeadline<T>(Func<Task<T>> read)
+    {
+        if (_unanswered is { IsCompleted: false })
+            throw new AnalyticsUnavailableException();
+        var reading = read();
+        try
+        {
+            return await reading.WaitAsync(options.Value.ReadTimeout);
+        }
+        catch (TimeoutException ex)
+        {
+            _unanswered = reading;
+            throw new AnalyticsUnavailableException(ex);
+        }
+    }
+
+    private async Task<SubjectStats> ReadStatsAsync(StatsSubject subject, DateOnly from, DateOnly to, int top)
     {
         var db = Database();
         var days = Days(from, to);
@@ -96,8 +139,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
         };
     }
 
-    /// <summary>All-time clicks and bots of many subjects, in one round trip.</summary>
-    public async Task<IReadOnlyDictionary<StatsSubject, (long Clicks, long Bots)>> ReadTotalsAsync(IReadOnlyCollection<StatsSubject> subjects)
+    private async Task<IReadOnlyDictionary<StatsSubject, (long Clicks, long Bots)>> ReadTotalsOnceAsync(IReadOnlyCollection<StatsSubject> subjects)
     {
         var db = Database();
         var batch = db.CreateBatch();
@@ -112,8 +154,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
         return result;
     }
 
-    /// <summary>Clicks of many subjects over a range, in one round trip.</summary>
-    public async Task<IReadOnlyDictionary<StatsSubject, long>> ReadClicksAsync(IReadOnlyCollection<StatsSubject> subjects, DateOnly from, DateOnly to)
+    private async Task<IReadOnlyDictionary<StatsSubject, long>> ReadClicksOnceAsync(IReadOnlyCollection<StatsSubject> subjects, DateOnly from, DateOnly to)
     {
         var db = Database();
         var days = Days(from, to);
@@ -131,8 +172,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
         return result;
     }
 
-    /// <summary>The most recent clicks from the raw log, newest first, each with its "time".</summary>
-    public async Task<IReadOnlyList<JsonElement>> ReadRecentAsync(int max, Func<JsonElement, bool>? filter = null)
+    private async Task<IReadOnlyList<JsonElement>> ReadRecentOnceAsync(int max, Func<JsonElement, bool>? filter)
     {
         var db = Database();
         var result = new List<JsonElement>();
@@ -203,5 +243,8 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys)
             .Select(c => new KeyCount(c.Key, c.Value)).ToList();
 }
 
-/// <summary>Redis is away: counts cannot be read right now (they are not lost; clicks are spooled).</summary>
-public sealed class AnalyticsUnavailableException() : Exception("Analytics storage (Redis) is not reachable right now.");
+/// <summary>
+/// Redis is away or did not answer within <see cref="AnalyticsOptions.ReadTimeout"/>: counts cannot be read right
+/// now (they are not lost; clicks are spooled). The API answers 503, the admin "counts unavailable".
+/// </summary>
+public sealed class AnalyticsUnavailableException(Exception? inner = null) : Exception("Analytics storage (Redis) is not reachable right now.", inner);

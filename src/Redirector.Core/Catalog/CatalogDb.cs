@@ -35,6 +35,26 @@ public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<Id
         return true;
     }
 
+    /// <summary>
+    /// Runs <paramref name="step"/>, a check-then-create step of a node's start (the first API key, the first
+    /// administrator), in a transaction that holds the catalogue's setup lock: nodes starting together on one
+    /// catalogue run it one after another, and each sees what the one before created. PostgreSQL: a
+    /// transaction-level advisory lock. SQLite: the transaction itself, which Microsoft.Data.Sqlite begins with
+    /// BEGIN IMMEDIATE, taking the database's write lock. The step must write through this context only.
+    /// </summary>
+    public async Task<T> UnderSetupLockAsync<T>(Func<Task<T>> step, CancellationToken ct)
+    {
+        await using var transaction = await Database.BeginTransactionAsync(ct);
+        if (Database.IsNpgsql())
+            await Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({SetupLockKey})", ct);
+        var result = await step();
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    /// <summary>The PostgreSQL advisory lock that nodes take while they migrate or set up the catalogue (an arbitrary constant).</summary>
+    internal const long SetupLockKey = 0x5265_6469_7265_6374;
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -1,4 +1,5 @@
-using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,44 +8,50 @@ using Redirector.ApiKeys;
 
 namespace Redirector.Catalog;
 
-/// <summary>Settings of the API's first key (section "Api").</summary>
-public sealed class CatalogOptions
-{
-    /// <summary>Becomes the first API key when none exists yet (environment Api__InitialKey).</summary>
-    [MinLength(16)] public string? InitialKey { get; set; }
-}
-
 /// <summary>Applies migrations and creates the first API key before anything else runs.</summary>
 public sealed partial class CatalogInitializer(
     IDbContextFactory<CatalogDb> dbFactory,
     ApiKeyService apiKeys,
-    IOptions<CatalogOptions> options,
+    IOptions<ApiKeyOptions> options,
     ILogger<CatalogInitializer> logger) : IHostedService
 {
+    // Nodes starting together wait here for one another's migration, which may take longer than a request's
+    // Catalog:BusyTimeout.
+    private static readonly TimeSpan MigrationLockTimeout = TimeSpan.FromMinutes(2);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            if (db.Database.IsSqlite())
+            db.Database.SetCommandTimeout(MigrationLockTimeout);
+            if (db.Database.GetDbConnection() is SqliteConnection sqlite)
             {
+                sqlite.DefaultTimeout = (int)MigrationLockTimeout.TotalSeconds;
                 // WAL lets the redirect node's cache refresher read while the admin area writes.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
             }
-            await db.Database.MigrateAsync(cancellationToken);
+            else
+            {
+                // EF Core's own migration lock lets a second node run the first one's migrations again when both
+                // find the database empty ("relation already exists"); a session advisory lock orders them.
+                await db.Database.OpenConnectionAsync(cancellationToken);
+                await db.Database.ExecuteSqlAsync(
+                    $"SELECT set_config('lock_timeout', {((long)MigrationLockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}, false)", cancellationToken);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({CatalogDb.SetupLockKey})", cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({CatalogDb.SetupLockKey})", cancellationToken);
+            }
         }
 
-        if (await apiKeys.AnyAsync(cancellationToken))
+        var initial = options.Value.InitialKey is { Length: > 0 } configured ? configured : null;
+        var created = await apiKeys.CreateFirstAsync(initial, cancellationToken);
+        if (created is null)
             return;
-        if (options.Value.InitialKey is { Length: > 0 } initial)
-        {
-            await apiKeys.CreateAsync("initial", cancellationToken, initial);
+        if (initial is not null)
             LogInitialKeyFromConfiguration(logger);
-        }
         else
-        {
-            var created = await apiKeys.CreateAsync("initial", cancellationToken);
             LogInitialKeyGenerated(logger, created.Secret);
-        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

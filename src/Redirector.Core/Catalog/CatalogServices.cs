@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using Redirector.ApiKeys;
 using Redirector.Links;
 using Redirector.Sites;
@@ -18,15 +19,24 @@ public static class CatalogServices
     {
         var connectionString = builder.Configuration.GetConnectionString("Catalog") ?? DefaultConnectionString;
         var provider = builder.Configuration["Catalog:Provider"] ?? "Sqlite";
+        var busyTimeout = builder.Configuration.GetSection("Catalog").Get<CatalogOptions>()?.BusyTimeout ?? new CatalogOptions().BusyTimeout;
         if (provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase) || provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
         {
-            builder.Services.AddDbContextFactory<PostgresCatalogDb>(options => options.UseNpgsql(connectionString));
+            // Npgsql waits asynchronously, so only the wait itself needs a bound: lock_timeout, not a command
+            // timeout, which would also cut long legitimate reads such as loading a million links at start.
+            var postgres = new NpgsqlConnectionStringBuilder(connectionString);
+            postgres.Options = $"{postgres.Options} -c lock_timeout={(long)busyTimeout.TotalMilliseconds}".Trim();
+            builder.Services.AddDbContextFactory<PostgresCatalogDb>(options => options.UseNpgsql(postgres.ConnectionString));
             builder.Services.AddSingleton<IDbContextFactory<CatalogDb>, CatalogDbFactory<PostgresCatalogDb>>();
         }
         else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
         {
             EnsureSqliteDirectory(connectionString);
-            builder.Services.AddDbContextFactory<SqliteCatalogDb>(options => options.UseSqlite(connectionString));
+            // Microsoft.Data.Sqlite retries a locked database for DefaultTimeout seconds (30 by default).
+            var sqlite = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds) };
+            builder.Services.AddSingleton(_ => new SqliteWriteGate(busyTimeout));
+            builder.Services.AddDbContextFactory<SqliteCatalogDb>((services, options) =>
+                options.UseSqlite(sqlite.ConnectionString).AddInterceptors(services.GetRequiredService<SqliteWriteGate>()));
             builder.Services.AddSingleton<IDbContextFactory<CatalogDb>, CatalogDbFactory<SqliteCatalogDb>>();
         }
         else
@@ -41,12 +51,15 @@ public static class CatalogServices
         builder.Services.AddSingleton<SiteCache>();
         builder.Services.AddSingleton<SiteCatalog>();
         builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddSingleton<ApiKeyUsage>();
         builder.Services.AddOptions<LinkCacheOptions>().BindConfiguration("Catalog:Cache");
-        builder.Services.AddOptions<CatalogOptions>().BindConfiguration("Api").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<CatalogOptions>().BindConfiguration("Catalog").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("Api").ValidateDataAnnotations().ValidateOnStart();
 
         // Order matters: the schema is migrated before the cache loads, and both before the server listens.
         builder.Services.AddHostedService<CatalogInitializer>();
         builder.Services.AddHostedService<LinkCacheRefresher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsage>());
         return builder;
     }
 

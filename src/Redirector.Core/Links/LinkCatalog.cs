@@ -209,7 +209,7 @@ public sealed partial class LinkCatalog(
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException ex) when (!CatalogBusyException.IsBusy(ex))
         {
             // A concurrent create took one of the slugs after the check; SaveChanges rolled the whole batch back.
             return new BulkOutcome([], new SortedDictionary<int, IDictionary<string, string[]>>

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
 using Redirector.Analytics;
+using Redirector.Catalog;
 using Redirector.Links;
 using Redirector.Times;
 
@@ -35,6 +36,7 @@ public static class ApiServices
             options.SerializerOptions.Converters.Add(new UtcTime.DateTimeJsonConverter());
         });
         services.AddExceptionHandler<AnalyticsUnavailableHandler>();
+        services.AddExceptionHandler<CatalogBusyHandler>();
         services.AddOpenApi();
         services.AddSingleton<ShortUrls>();
 
@@ -90,17 +92,34 @@ internal sealed class AnalyticsUnavailableHandler(IProblemDetailsService problem
     {
         if (exception is not (AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException))
             return false;
+        return await WriteAsync(problems, httpContext, "Counts are unavailable right now.",
+            "The analytics store (Redis) is not reachable. Redirects still work and clicks are kept in the spool.");
+    }
+
+    /// <summary>Answers 503 with Retry-After: 5 and a problem-details body: a store is away, not a bug.</summary>
+    internal static async ValueTask<bool> WriteAsync(IProblemDetailsService problems, HttpContext httpContext, string title, string detail)
+    {
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = "5";
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Counts are unavailable right now.",
-                Detail = "The analytics store (Redis) is not reachable. Redirects still work and clicks are kept in the spool.",
-            },
+            ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = title, Detail = detail },
         });
+    }
+}
+
+/// <summary>
+/// A catalogue locked by another connection is not a server bug either: the write was not made, the client may
+/// send it again. Serves the API and the admin area alike (the exception handler is the whole app's).
+/// </summary>
+internal sealed class CatalogBusyHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!CatalogBusyException.IsBusy(exception))
+            return false;
+        return await AnalyticsUnavailableHandler.WriteAsync(problems, httpContext, "The catalogue is busy.",
+            "Another writer holds the catalogue's lock; nothing was changed. Send the request again in a few seconds.");
     }
 }

@@ -60,7 +60,7 @@ public static class SeedClicks
         var keys = new StatsKeys(Options.Create(redisOptions));
         var visitors = StandaloneParts.Visitors();
         var enricher = StandaloneParts.Enricher(visitors);
-        var writer = new RedisClickWriter(redis);
+        var writer = new RedisClickWriter(redis, keys, Options.Create(options));
 
         var server = mux.GetServer(mux.GetEndPoints()[0]);
         var cpuBefore = RedisCpuSeconds(server);
@@ -74,7 +74,7 @@ public static class SeedClicks
         for (long done = 0; done < clicks;)
         {
             // Time moves forward through the 90 days as it does for a live node: each batch covers a few minutes.
-            var builder = new ClickBatchBuilder(keys, options);
+            var builder = new ClickBatchBuilder();
             for (var i = 0; i < options.BatchSize && done < clicks; i++, done++)
             {
                 var time = start.AddTicks(step * done);

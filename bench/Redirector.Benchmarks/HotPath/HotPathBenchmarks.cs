@@ -53,7 +53,8 @@ public class HotPathBenchmarks
         visitors.PrepareAsync(StatsKeys.DayOf(now), CancellationToken.None).AsTask().GetAwaiter().GetResult();
         _enricher = StandaloneParts.Enricher(visitors);
         _tracker.Track(_context, _target);
-        _queue.Reader.TryRead(out _raw!);
+        _queue.Reader.TryRead(out var queued);
+        _raw = (RawClick)queued!;
 
         // A batch as a busy link sees it: one link, one day, a few referrers and agents, many visitors.
         var agents = new[]
@@ -96,12 +97,12 @@ public class HotPathBenchmarks
     public Click Enrich() => _enricher.Enrich(_raw);
 
     [Benchmark(OperationsPerInvoke = BatchClicks)]
-    public ClickBatch AggregateBatch()
+    public IReadOnlyList<ScriptCall> AggregateBatch()
     {
-        var builder = new ClickBatchBuilder(_keys, _options);
+        var builder = new ClickBatchBuilder();
         foreach (var click in _clicks)
             builder.Add(click);
-        return builder.Build("bench", 1);
+        return new RedisBatchPlanner(_keys, _options).Plan(builder.Build("bench", 1));
     }
 
     private static Link Link(string slug, string destination, DateTime now) => new()

@@ -45,7 +45,7 @@ public static class PipelineCost
             var queue = new ClickQueue(options);
             using var spool = new ClickSpool(Path.Combine(directory.FullName, "spool"), options.Value.SpoolMaxBytes);
             using var pipeline = new ClickPipeline(queue, StandaloneParts.Enricher(visitors),
-                visitors, keys, new RedisClickWriter(redis), spool, new NodeIdentity(options), options, TimeProvider.System,
+                visitors, new RedisClickWriter(redis, keys, options), spool, new NodeIdentity(options), options, TimeProvider.System,
                 NullLogger<ClickPipeline>.Instance);
 
             var utm = new UtmTags { Source = "newsletter", Medium = "email", Campaign = "spring-launch" };

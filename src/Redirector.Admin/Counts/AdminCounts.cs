@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Redirector.Analytics;
+using Redirector.Clicks;
 using Redirector.Links;
 
 namespace Redirector.Admin.Counts;
@@ -24,7 +25,7 @@ public sealed class AdminCounts(StatsReader reader, LinkCatalog catalog, TimePro
         var stats = await reader.ReadAsync(subject, range.From, range.To);
         var previous = range.Previous;
         var previousClicks = (await reader.ReadClicksAsync([subject], previous.From, previous.To))[subject];
-        return new SubjectReport(stats, previousClicks, await SlugsOfAsync(stats[Dimension.Link].Select(k => k.Key), ct));
+        return new SubjectReport(stats, previousClicks, await SlugsOfAsync(stats[Dimensions.Link].Select(k => k.Key), ct));
     }
 
     /// <summary>Everything counted over a range, deep enough for the outbound tables (as deep as /api/stats reads).</summary>

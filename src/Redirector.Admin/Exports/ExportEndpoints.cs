@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Redirector.Admin.Counts;
 using Redirector.Admin.Import;
 using Redirector.Analytics;
+using Redirector.Clicks;
 using Redirector.Links;
 
 namespace Redirector.Admin.Exports;
@@ -48,7 +49,7 @@ public static class ExportEndpoints
         return File(csv, "links.csv");
     }
 
-    /// <summary>"days" (the time series), "clicks" (raw recent clicks) or a breakdown by its <see cref="Dimension"/> name.</summary>
+    /// <summary>"days" (the time series), "clicks" (raw recent clicks) or a breakdown by its <see cref="Dimension.Name"/>.</summary>
     public static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> ExportTable(
         string table, string? scope, string? key, string? from, string? to,
         LinkCatalog catalog, AdminCounts counts, StatsReader reader, CancellationToken ct)
@@ -70,10 +71,10 @@ public static class ExportEndpoints
                     csv.Add(day.Date, Number(day.Clicks), Number(day.Bots));
                 return File(csv, name);
             }
-            if (!Enum.TryParse<Dimension>(table, ignoreCase: false, out var dimension) || !Enum.IsDefined(dimension))
+            if (Dimensions.ByName(table) is not { } dimension)
                 return TypedResults.NotFound();
-            var slugs = dimension == Dimension.Link ? await counts.SlugsOfAsync(stats[dimension].Select(k => k.Key), ct) : new Dictionary<string, string>();
-            var rows = new Csv(dimension == Dimension.Link ? "slug" : "key", "clicks");
+            var slugs = dimension == Dimensions.Link ? await counts.SlugsOfAsync(stats[dimension].Select(k => k.Key), ct) : new Dictionary<string, string>();
+            var rows = new Csv(dimension == Dimensions.Link ? "slug" : "key", "clicks");
             foreach (var item in stats[dimension])
                 rows.Add(Titles.LabelOf(dimension, item.Key, slugs).TrimStart('/'), Number(item.Clicks));
             return File(rows, name);
@@ -140,8 +141,9 @@ public static class ExportEndpoints
         }
     }
 
+    /// <summary>The raw log's properties after "time": every dimension that raw clicks carry, and the bot flag.</summary>
     private static readonly string[] RawColumns =
-        ["time", "domain", "sourcePage", "referrer", "utmSource", "utmMedium", "utmCampaign", "utmTerm", "utmContent", "device", "os", "browser", "country", "bot"];
+        ["time", .. Dimensions.All.Select(d => d.RawName).OfType<string>(), RawClickFields.Bot];
 
     private static async Task<Csv> RawClicksAsync(Target target, string? key, StatsReader reader, AdminCounts counts, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Redirector.Clicks;
 using Redirector.Links;
 
 namespace Redirector.Analytics;
@@ -17,8 +18,8 @@ public static class OutboundCounts
     /// <summary>Pages that sent clicks or were viewed, most clicks first; the rate is the page's exit rate through its links.</summary>
     public static IReadOnlyList<PageCount> PagesOf(SubjectStats stats)
     {
-        var clicks = stats[Dimension.SourcePage].ToDictionary(k => k.Key, k => k.Clicks, StringComparer.Ordinal);
-        var views = stats[Dimension.PageViews].ToDictionary(k => k.Key, k => k.Clicks, StringComparer.Ordinal);
+        var clicks = stats[Dimensions.SourcePage].ToDictionary(k => k.Key, k => k.Clicks, StringComparer.Ordinal);
+        var views = stats[Dimensions.PageViews].ToDictionary(k => k.Key, k => k.Clicks, StringComparer.Ordinal);
         return clicks.Keys.Union(views.Keys)
             .Select(page => (Page: page, Clicks: clicks.GetValueOrDefault(page), Views: views.GetValueOrDefault(page)))
             .Select(p => new PageCount(p.Page, p.Clicks, p.Views, p.Views > 0 ? (double)p.Clicks / p.Views : null))
@@ -36,10 +37,10 @@ public static class OutboundCounts
     public static IReadOnlyList<TargetCount> TargetsOf(SubjectStats stats)
     {
         // A link-text field is "url\ntext": the text belongs to the URL before the first line break.
-        var texts = stats[Dimension.LinkText]
+        var texts = stats[Dimensions.LinkText]
             .Select(k => (Url: k.Key[..Math.Max(0, k.Key.IndexOf('\n', StringComparison.Ordinal))], Text: k.Key[(k.Key.IndexOf('\n', StringComparison.Ordinal) + 1)..], k.Clicks))
             .ToLookup(t => t.Url, t => new KeyCount(t.Text, t.Clicks), StringComparer.Ordinal);
-        return stats[Dimension.TargetUrl]
+        return stats[Dimensions.TargetUrl]
             .Select(k => new TargetCount(k.Key, DomainOf(k.Key), k.Clicks, texts[k.Key].ToList()))
             .ToList();
     }

@@ -10,6 +10,8 @@ public static class RawClickFields
 {
     public const string Times = "times";
     public const string Time = "time";
+    public const string Link = "link";
+    public const string Bot = "bot";
 
     /// <summary>One element per click, newest first, each carrying "time" (ISO 8601, UTC) and the shape's fields.</summary>
     public static IEnumerable<JsonElement> Expand(JsonElement entry)

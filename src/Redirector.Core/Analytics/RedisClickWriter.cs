@@ -1,31 +1,49 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
+using Redirector.Clicks;
 using StackExchange.Redis;
 
 namespace Redirector.Analytics;
 
 /// <summary>
-/// Applies batches with click-apply.lua, called by its SHA (loaded once per server, reloaded when a
-/// restarted server has forgotten it). All calls of a batch go out together: one round trip.
+/// The Redis consumer of the spool: applies batches with click-apply.lua, called by its SHA (loaded once per
+/// server, reloaded when a restarted server has forgotten it). The script calls are derived from the batch by
+/// <see cref="RedisBatchPlanner"/>; all calls of a batch go out together: one round trip. Used by one thread.
 /// </summary>
-public sealed class RedisClickWriter(RedisConnection redis)
+public sealed class RedisClickWriter(RedisConnection redis, StatsKeys keys, IOptions<AnalyticsOptions> options)
 {
     internal static readonly string Script = LoadScript();
     private static readonly byte[] ScriptSha = SHA1.HashData(Encoding.UTF8.GetBytes(Script));
 
-    /// <summary>Throws when Redis is away or fails; the caller spools the batch. Applying a batch twice counts it once.</summary>
+    private readonly RedisBatchPlanner _planner = new(keys, options.Value);
+    // The calls of the batch applied last: a retry after a timeout sends the same calls, expiries included.
+    private (string Node, long Sequence, IReadOnlyList<ScriptCall> Calls)? _planned;
+
+    /// <summary>Throws when Redis is away or fails; the caller keeps the batch in the spool. Applying a batch twice counts it once.</summary>
     public async Task ApplyAsync(ClickBatch batch)
     {
         var db = redis.Database ?? throw new InvalidOperationException("Redis is not connected");
+        var calls = CallsOf(batch);
         try
         {
-            await RunAsync(db, batch);
+            await RunAsync(db, calls);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
             await LoadScriptAsync();
-            await RunAsync(db, batch);
+            await RunAsync(db, calls);
         }
+    }
+
+    /// <summary>The script calls that apply <paramref name="batch"/> (see click-apply.lua).</summary>
+    public IReadOnlyList<ScriptCall> CallsOf(ClickBatch batch)
+    {
+        if (_planned is { } planned && planned.Node == batch.Node && planned.Sequence == batch.Sequence)
+            return planned.Calls;
+        var calls = _planner.Plan(batch);
+        _planned = (batch.Node, batch.Sequence, calls);
+        return calls;
     }
 
     /// <summary>True when Redis answers a PING within <paramref name="timeout"/>.</summary>
@@ -50,8 +68,8 @@ public sealed class RedisClickWriter(RedisConnection redis)
         }
     }
 
-    private static Task<RedisResult[]> RunAsync(IDatabase db, ClickBatch batch) =>
-        Task.WhenAll(batch.Calls.Select(call => db.ScriptEvaluateAsync(
+    private static Task<RedisResult[]> RunAsync(IDatabase db, IReadOnlyList<ScriptCall> calls) =>
+        Task.WhenAll(calls.Select(call => db.ScriptEvaluateAsync(
             ScriptSha,
             Array.ConvertAll(call.Keys, k => (RedisKey)k),
             Array.ConvertAll(call.Args, a => (RedisValue)a))));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Redirector.Clicks;
 
 namespace Redirector.Analytics;
 
@@ -19,16 +20,16 @@ public readonly record struct StatsSubject(char Kind, string Id)
         new('p', Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(page)), 0, 8));
 
     public string Tag => Kind == 'g' ? "{g}" : $"{{{Kind}:{Id}}}";
-}
 
-/// <summary>The breakdowns counted per subject and day. Each is a hash field "prefix:value".</summary>
-public enum Dimension
-{
-    ReferrerDomain, Referrer, SourcePage, UtmSource, UtmMedium, UtmCampaign, UtmTerm, UtmContent,
-    DeviceType, Os, Browser, Country, Link, DestinationDomain, TargetUrl, LinkText,
-
-    /// <summary>Page views reported by the tracker script, per page, on the global subject.</summary>
-    PageViews,
+    /// <summary>Which of the <see cref="Subjects"/> this is, as the rows of <see cref="Dimensions"/> name them.</summary>
+    public Subjects Scope => Kind switch
+    {
+        'g' => Subjects.Global,
+        'l' => Subjects.Link,
+        'd' => Subjects.Domain,
+        'p' => Subjects.Page,
+        _ => Subjects.None,
+    };
 }
 
 /// <summary>
@@ -40,27 +41,20 @@ public sealed class StatsKeys(IOptions<RedisOptions> options)
     private readonly string _prefix = options.Value.KeyPrefix;
     private readonly bool _cluster = options.Value.Cluster;
 
-    public static readonly IReadOnlyList<string> Prefixes =
-        ["rd", "rf", "sp", "us", "um", "uc", "ut", "ux", "dt", "os", "br", "cc", "ln", "dd", "tu", "tx", "pv"];
-
-    public static string PrefixOf(Dimension dimension) => Prefixes[(int)dimension];
-
     // Most counted URLs are https: leaving the scheme out of their fields took a tenth off Redis memory per link-day.
     private const string ImpliedScheme = "https://";
 
+    /// <summary>A breakdown's hash field: "prefix:value" (see <see cref="Dimension.Prefix"/>).</summary>
     public static string Field(Dimension dimension, string value) =>
-        HoldsUrl(dimension) && value.StartsWith(ImpliedScheme, StringComparison.Ordinal)
-            ? string.Concat(PrefixOf(dimension), ":", value.AsSpan(ImpliedScheme.Length))
-            : PrefixOf(dimension) + ":" + value;
+        dimension.HoldsUrl && value.StartsWith(ImpliedScheme, StringComparison.Ordinal)
+            ? string.Concat(dimension.Prefix, ":", value.AsSpan(ImpliedScheme.Length))
+            : dimension.Prefix + ":" + value;
 
     /// <summary>The counted value of a field written by <see cref="Field"/>, given what follows its "prefix:".</summary>
     public static string ValueOf(Dimension dimension, ReadOnlySpan<char> stored) =>
-        HoldsUrl(dimension) && !stored.StartsWith("http://", StringComparison.Ordinal) && !stored.StartsWith(ImpliedScheme, StringComparison.Ordinal)
+        dimension.HoldsUrl && !stored.StartsWith("http://", StringComparison.Ordinal) && !stored.StartsWith(ImpliedScheme, StringComparison.Ordinal)
             ? string.Concat(ImpliedScheme, stored)
             : stored.ToString();
-
-    private static bool HoldsUrl(Dimension dimension) =>
-        dimension is Dimension.Referrer or Dimension.SourcePage or Dimension.TargetUrl or Dimension.LinkText or Dimension.PageViews;
 
     /// <summary>The day's name in keys; remembered, since nearly every click of a batch falls on the same day.</summary>
     public static string DayOf(DateTime utc)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Redirector.Clicks;
 using StackExchange.Redis;
 
 namespace Redirector.Analytics;
@@ -110,11 +111,11 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
                     pageViews += value;
                 else if (field.Length == 3 && field[0] == 'h' && int.TryParse(field.AsSpan(1), CultureInfo.InvariantCulture, out var hour))
                     hours[hour] += value;
-                else if (field.Length > 3 && field[2] == ':' && DimensionOf(field) is { } dimension)
+                else if (field.Length > 3 && field[2] == ':' && Dimensions.ByPrefix(field.AsSpan(0, 2)) is { } dimension)
                 {
                     var perKey = breakdowns.TryGetValue(dimension, out var existing) ? existing : breakdowns[dimension] = new(StringComparer.Ordinal);
                     AddTo(perKey, StatsKeys.ValueOf(dimension, field.AsSpan(3)), value);
-                    storedSourcePages |= dimension == Dimension.SourcePage;
+                    storedSourcePages |= dimension == Dimensions.SourcePage;
                 }
             }
             // Days written before link-days stopped storing source pages have their own; later ones derive them.
@@ -207,21 +208,10 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
 
     private static string IsoDate(string day) => $"{day[..4]}-{day[4..6]}-{day[6..]}";
 
-    private static Dimension? DimensionOf(string field)
-    {
-        var prefix = field.AsSpan(0, 2);
-        for (var i = 0; i < StatsKeys.Prefixes.Count; i++)
-        {
-            if (prefix.SequenceEqual(StatsKeys.Prefixes[i]))
-                return (Dimension)i;
-        }
-        return null;
-    }
-
     /// <summary>A link click's source page is its referrer without the query (see ClickBatchBuilder.DimensionsOf).</summary>
     private static void AddSourcePagesOfReferrers(HashEntry[] day, Dictionary<Dimension, Dictionary<string, long>> breakdowns)
     {
-        var referrerPrefix = StatsKeys.PrefixOf(Dimension.Referrer) + ":";
+        var referrerPrefix = Dimensions.Referrer.Prefix + ":";
         foreach (var entry in day)
         {
             var field = (string)entry.Name!;
@@ -229,8 +219,8 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
                 continue;
             var url = field.AsSpan(referrerPrefix.Length);
             var query = url.IndexOf('?');
-            var page = StatsKeys.ValueOf(Dimension.SourcePage, query < 0 ? url : url[..query]);
-            var pages = breakdowns.TryGetValue(Dimension.SourcePage, out var existing) ? existing : breakdowns[Dimension.SourcePage] = new(StringComparer.Ordinal);
+            var page = StatsKeys.ValueOf(Dimensions.SourcePage, query < 0 ? url : url[..query]);
+            var pages = breakdowns.TryGetValue(Dimensions.SourcePage, out var existing) ? existing : breakdowns[Dimensions.SourcePage] = new(StringComparer.Ordinal);
             AddTo(pages, page, (long)entry.Value);
         }
     }

@@ -6,7 +6,7 @@ using Redirector.UserAgents;
 
 namespace Redirector.Clicks;
 
-/// <summary>Turns a raw click into a counted one: UTM, referrer, source page, device, country and visitor hash.</summary>
+/// <summary>Turns a raw click into a counted one: the values of every dimension, the bot flag and the visitor hash.</summary>
 public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHasher visitors)
 {
     public const int MaxReferrerLength = 1024;
@@ -21,38 +21,45 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
     private static readonly CleanReferrer NoReferrer = new(null, null, Direct);
     private readonly ConcurrentDictionary<string, CleanReferrer> _referrers = new(StringComparer.Ordinal);
 
+    // One text per link id, so that a link's clicks share the instance the batch builder looks its field up by.
+    private const int LinkCacheCapacity = 100_000;
+    private readonly ConcurrentDictionary<long, string> _links = new();
+
+    /// <summary>Parses the click once and reads every row of <see cref="Dimensions"/> from it.</summary>
     public Click Enrich(RawClick raw)
     {
         var day = StatsKeys.DayOf(raw.Time);
         var userAgent = Cap(raw.UserAgent, MaxUserAgentLength);
         var agent = userAgents.Parse(userAgent);
-        var utm = RedirectLocation.ClickUtm(raw.LinkUtm, raw.Query);
         var referrer = Clean(raw.Referrer);
-        var sourcePage = WebUrl(raw.SourcePage, keepQuery: false) ?? referrer.Page;
+        var facts = new ClickFacts(raw, agent, RedirectLocation.ClickUtm(raw.LinkUtm, raw.Query), referrer.Url, referrer.Page, referrer.Domain,
+            raw.LinkId is { } linkId ? LinkText(linkId) : null);
+        var values = new string?[Dimensions.Count];
+        foreach (var dimension in Dimensions.OfClicks)
+            values[dimension.Index] = dimension.Value!(in facts);
+        var visitor = agent.IsBot ? null : visitors.Hash(day, raw.ClientAddress, userAgent);
+        return new Click(raw.Time, new ClickShape(day, raw.Time.Hour, raw.LinkId, agent.IsBot, values), visitor);
+    }
 
-        var shape = new ClickShape(
-            Day: day,
-            Hour: raw.Time.Hour,
-            LinkId: raw.LinkId,
-            DestinationDomain: raw.DestinationDomain,
-            ReferrerDomain: referrer.Domain,
-            Referrer: referrer.Url,
-            SourcePage: sourcePage,
-            UtmSource: Cap(utm.Source, UtmTags.MaxValueLength),
-            UtmMedium: Cap(utm.Medium, UtmTags.MaxValueLength),
-            UtmCampaign: Cap(utm.Campaign, UtmTags.MaxValueLength),
-            UtmTerm: Cap(utm.Term, UtmTags.MaxValueLength),
-            UtmContent: Cap(utm.Content, UtmTags.MaxValueLength),
-            DeviceType: agent.DeviceType.ToKey(),
-            Os: agent.Os.Family,
-            Browser: agent.Browser.Family,
-            Country: CountryCode(raw.Country),
-            TargetUrl: CapUrl(raw.TargetUrl, MaxReferrerLength),
-            LinkText: Cap(raw.LinkText?.Trim(), MaxLinkTextLength),
-            IsBot: agent.IsBot,
-            IsPageView: raw.IsPageView);
-        var visitor = agent.IsBot || raw.IsPageView ? null : visitors.Hash(day, raw.ClientAddress, userAgent);
-        return new Click(raw.Time, shape, visitor);
+    /// <summary>The page a person viewed, cleaned as source pages are; null for a bot's view or a page that is no web URL.</summary>
+    public PageViewed? Enrich(PageView view)
+    {
+        if (WebUrl(view.Page, keepQuery: false) is not { } page || userAgents.Parse(Cap(view.UserAgent, MaxUserAgentLength)).IsBot)
+            return null;
+        return new PageViewed(StatsKeys.DayOf(view.Time), page);
+    }
+
+    /// <summary>Loads the user-agent rules, so that the first batch after start does not wait for them.</summary>
+    public void WarmUp() =>
+        userAgents.Parse("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+
+    private string LinkText(long linkId)
+    {
+        if (_links.TryGetValue(linkId, out var text))
+            return text;
+        if (_links.Count >= LinkCacheCapacity)
+            _links.Clear();
+        return _links[linkId] = linkId.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private CleanReferrer Clean(string? raw)
@@ -145,9 +152,4 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
         }
         return false;
     }
-
-    private static string? CountryCode(string? value) =>
-        value is { Length: 2 } && char.IsAsciiLetter(value[0]) && char.IsAsciiLetter(value[1])
-            ? value.ToUpperInvariant()
-            : null;
 }

@@ -18,7 +18,6 @@ public sealed partial class ClickPipeline(
     ClickQueue queue,
     ClickEnricher enricher,
     VisitorHasher visitors,
-    StatsKeys keys,
     RedisClickWriter writer,
     ClickSpool spool,
     NodeIdentity node,
@@ -29,7 +28,7 @@ public sealed partial class ClickPipeline(
     private const int CollectSlices = 5;
 
     private readonly AnalyticsOptions _options = options.Value;
-    private readonly ClickBatchBuilder _builder = new(keys, options.Value);
+    private readonly ClickBatchBuilder _builder = new();
     private long _lastSequence;
     private long _lastFailure;
     private bool _redisFailing;
@@ -74,11 +73,7 @@ public sealed partial class ClickPipeline(
     /// </summary>
     private async Task WarmUpAsync(CancellationToken ct)
     {
-        await Task.Run(() => enricher.Enrich(new RawClick
-        {
-            Time = time.GetUtcNow().UtcDateTime, DestinationDomain = "warm.up", LinkUtm = Links.UtmTags.Empty,
-            UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-        }), ct);
+        await Task.Run(enricher.WarmUp, ct);
         await visitors.PrepareAsync(StatsKeys.DayOf(time.GetUtcNow().UtcDateTime), ct);
     }
 
@@ -94,7 +89,7 @@ public sealed partial class ClickPipeline(
         LogStopped(logger, spool.PendingBatches);
     }
 
-    private static async Task<bool> WaitForClickAsync(System.Threading.Channels.ChannelReader<RawClick> reader, TimeSpan timeout, CancellationToken ct)
+    private static async Task<bool> WaitForClickAsync(System.Threading.Channels.ChannelReader<QueuedEvent> reader, TimeSpan timeout, CancellationToken ct)
     {
         if (reader.Count > 0)
             return true;
@@ -118,16 +113,24 @@ public sealed partial class ClickPipeline(
         var reader = queue.Reader;
         while (_builder.Count < _options.BatchSize)
         {
-            if (reader.TryRead(out var raw))
+            if (reader.TryRead(out var queued))
             {
-                if (raw.FlushSignal is { } signal)
+                if (queued is RawClick click)
                 {
-                    flushes.Add(signal);
+                    // Clicks already taken from the queue must reach the spool even when shutdown begins now.
+                    await visitors.PrepareAsync(StatsKeys.DayOf(click.Time), CancellationToken.None);
+                    _builder.Add(enricher.Enrich(click));
+                }
+                else if (queued is PageView view)
+                {
+                    if (enricher.Enrich(view) is { } viewed)
+                        _builder.Add(viewed);
+                }
+                else if (queued is FlushMarker flush)
+                {
+                    flushes.Add(flush.Done);
                     break;
                 }
-                // Clicks already taken from the queue must reach the spool even when shutdown begins now.
-                await visitors.PrepareAsync(StatsKeys.DayOf(raw.Time), CancellationToken.None);
-                _builder.Add(enricher.Enrich(raw));
                 continue;
             }
             var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);

@@ -10,23 +10,23 @@ namespace Redirector.Clicks;
 /// </summary>
 public sealed class ClickQueue
 {
-    private readonly Channel<RawClick> _channel;
+    private readonly Channel<QueuedEvent> _channel;
     private long _dropped;
 
     public ClickQueue(IOptions<AnalyticsOptions> options) =>
-        _channel = Channel.CreateBounded<RawClick>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        _channel = Channel.CreateBounded<QueuedEvent>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
 
-    public ChannelReader<RawClick> Reader => _channel.Reader;
+    public ChannelReader<QueuedEvent> Reader => _channel.Reader;
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
     public int Count => _channel.Reader.Count;
 
-    public void Enqueue(RawClick click)
+    public void Enqueue(QueuedEvent click)
     {
         if (!_channel.Writer.TryWrite(click))
             Interlocked.Increment(ref _dropped);
@@ -35,13 +35,9 @@ public sealed class ClickQueue
     /// <summary>Completes once every click enqueued before the call is in Redis or in the spool.</summary>
     public async Task FlushAsync()
     {
-        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var marker = new RawClick
-        {
-            DestinationDomain = "", LinkUtm = Links.UtmTags.Empty, FlushSignal = signal,
-        };
+        var marker = new FlushMarker();
         // The marker must get in even when the queue is full, so this one write may wait.
         await _channel.Writer.WriteAsync(marker);
-        await signal.Task;
+        await marker.Done.Task;
     }
 }

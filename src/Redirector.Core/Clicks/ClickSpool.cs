@@ -17,7 +17,6 @@ namespace Redirector.Clicks;
 /// </summary>
 public sealed class ClickSpool : IDisposable
 {
-    private const int Version = 1;
     private const byte EndMarker = 0xA5;
     private const long SegmentBytes = 16 << 20;
 
@@ -266,48 +265,13 @@ public sealed class ClickSpool : IDisposable
         var buffer = _record;
         buffer.SetLength(0);
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(Version);
-            writer.Write(batch.Node);
-            writer.Write(batch.Sequence);
-            writer.Write(batch.Clicks);
-            writer.Write(batch.Calls.Count);
-            foreach (var call in batch.Calls)
-            {
-                WriteStrings(writer, call.Keys);
-                WriteStrings(writer, call.Args);
-            }
-        }
+            ClickBatchRecord.Write(writer, batch);
         return buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
     }
 
     private static ClickBatch Deserialize(byte[] payload)
     {
         using var reader = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
-        var version = reader.ReadInt32();
-        if (version != Version)
-            throw new InvalidDataException($"Spool record version {version} is not supported");
-        var node = reader.ReadString();
-        var sequence = reader.ReadInt64();
-        var clicks = reader.ReadInt32();
-        var calls = new ScriptCall[reader.ReadInt32()];
-        for (var i = 0; i < calls.Length; i++)
-            calls[i] = new ScriptCall(ReadStrings(reader), ReadStrings(reader));
-        return new ClickBatch(node, sequence, clicks, calls);
-    }
-
-    private static void WriteStrings(BinaryWriter writer, string[] values)
-    {
-        writer.Write(values.Length);
-        foreach (var value in values)
-            writer.Write(value);
-    }
-
-    private static string[] ReadStrings(BinaryReader reader)
-    {
-        var values = new string[reader.ReadInt32()];
-        for (var i = 0; i < values.Length; i++)
-            values[i] = reader.ReadString();
-        return values;
+        return ClickBatchRecord.Read(reader);
     }
 }

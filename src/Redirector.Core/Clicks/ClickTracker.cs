@@ -16,7 +16,8 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
     public void Track(HttpContext context, RedirectTarget target) =>
         Track(context, target.LinkId, target.Domain, target.Utm, sourcePage: null, targetUrl: null, linkText: null);
 
-    public void Track(HttpContext context, long linkId, string destinationDomain, UtmTags utm, string? sourcePage, string? targetUrl, string? linkText)
+    /// <param name="linkId">The catalogue link clicked; null for an outbound click (/out) that is no catalogue link.</param>
+    public void Track(HttpContext context, long? linkId, string destinationDomain, UtmTags utm, string? sourcePage, string? targetUrl, string? linkText)
     {
         var request = context.Request;
         if (!HttpMethods.IsGet(request.Method) || IsPrefetch(request.Headers))
@@ -41,14 +42,11 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
 
     /// <summary>A view of <paramref name="page"/> reported by the tracker script; bots are dropped by the pipeline.</summary>
     public void TrackPageView(HttpContext context, string page) =>
-        queue.Enqueue(new RawClick
+        queue.Enqueue(new PageView
         {
             Time = time.GetUtcNow().UtcDateTime,
-            DestinationDomain = "",
-            LinkUtm = UtmTags.Empty,
+            Page = page,
             UserAgent = context.Request.Headers.UserAgent.ToString(),
-            SourcePage = page,
-            IsPageView = true,
         });
 
     /// <summary>

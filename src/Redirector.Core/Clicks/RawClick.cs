@@ -3,14 +3,21 @@ using Redirector.Links;
 
 namespace Redirector.Clicks;
 
+/// <summary>What the request path hands to the <see cref="ClickQueue"/>: a click, a page view or a flush marker.</summary>
+public abstract class QueuedEvent
+{
+    public DateTime Time { get; init; }
+}
+
 /// <summary>
 /// A click as the request saw it, before enrichment: built on the redirect path, so it only copies
 /// references. Parsing, capping and hashing happen in the pipeline.
 /// </summary>
-public sealed class RawClick
+public sealed class RawClick : QueuedEvent
 {
-    public DateTime Time { get; init; }
-    public long LinkId { get; init; }
+    /// <summary>The catalogue link clicked; null for an outbound click on a page of a registered site (/out).</summary>
+    public long? LinkId { get; init; }
+
     public required string DestinationDomain { get; init; }
     public required UtmTags LinkUtm { get; init; }
     public string? Query { get; init; }
@@ -29,10 +36,22 @@ public sealed class RawClick
     public string? TargetUrl { get; init; }
 
     public string? LinkText { get; init; }
+}
 
-    /// <summary>A page view reported by the tracker script for <see cref="SourcePage"/>: counted as a view, never as a click.</summary>
-    public bool IsPageView { get; init; }
+/// <summary>A view of <see cref="Page"/> reported by the tracker script: the denominator of the page's exit rate, never a click.</summary>
+public sealed class PageView : QueuedEvent
+{
+    public required string Page { get; init; }
 
-    /// <summary>Set on the marker that asks the pipeline to flush everything queued before it.</summary>
-    internal TaskCompletionSource? FlushSignal { get; init; }
+    /// <summary>Views by bots are not counted.</summary>
+    public string? UserAgent { get; init; }
+}
+
+/// <summary>A page view as counted: the UTC day (yyyyMMdd) and the cleaned page URL.</summary>
+public readonly record struct PageViewed(string Day, string Page);
+
+/// <summary>Asks the pipeline to finish everything queued before it, then completes <see cref="Done"/>.</summary>
+internal sealed class FlushMarker : QueuedEvent
+{
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -1,36 +1,54 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Redirector.Analytics;
+using Redirector.Clicks;
 using Redirector.Api;
 using Redirector.Links;
 
 namespace Redirector.Stats;
 
-public sealed record StatsResponse(
-    long Clicks,
-    long Bots,
-    long UniqueVisitors,
-    IReadOnlyList<DayCount> ByDay,
-    IReadOnlyList<HourCount>? ByHour,
-    IReadOnlyList<KeyCount> ReferrerDomains,
-    IReadOnlyList<KeyCount> Referrers,
-    IReadOnlyList<KeyCount> SourcePages,
-    IReadOnlyList<KeyCount> UtmSources,
-    IReadOnlyList<KeyCount> UtmMediums,
-    IReadOnlyList<KeyCount> UtmCampaigns,
-    IReadOnlyList<KeyCount> UtmTerms,
-    IReadOnlyList<KeyCount> UtmContents,
-    IReadOnlyList<KeyCount> DeviceTypes,
-    IReadOnlyList<KeyCount> OperatingSystems,
-    IReadOnlyList<KeyCount> Browsers,
-    IReadOnlyList<KeyCount> Countries)
+/// <summary>
+/// A subject's counts over a range: clicks, bots, unique visitors, the day and hour series, and one list of
+/// <c>{"key", "clicks"}</c> per dimension that has a <see cref="Dimension.JsonName"/> ("utmSources", "languages"...).
+/// </summary>
+public sealed class StatsResponse
 {
-    public static StatsResponse From(SubjectStats stats) => new(
-        stats.Clicks, stats.Bots, stats.UniqueVisitors, stats.ByDay, stats.ByHour.Count > 0 ? stats.ByHour : null,
-        stats[Dimension.ReferrerDomain], stats[Dimension.Referrer], stats[Dimension.SourcePage],
-        stats[Dimension.UtmSource], stats[Dimension.UtmMedium], stats[Dimension.UtmCampaign], stats[Dimension.UtmTerm],
-        stats[Dimension.UtmContent], stats[Dimension.DeviceType], stats[Dimension.Os], stats[Dimension.Browser],
-        stats[Dimension.Country]);
+    public long Clicks { get; init; }
+    public long Bots { get; init; }
+    public long UniqueVisitors { get; init; }
+    public required IReadOnlyList<DayCount> ByDay { get; init; }
+
+    /// <summary>For ranges of one or two days; null otherwise.</summary>
+    public IReadOnlyList<HourCount>? ByHour { get; init; }
+
+    /// <summary>The breakdowns, by their JSON names; written as properties of the answer itself.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, object> Breakdowns { get; init; } = [];
+
+    /// <summary>A breakdown of this answer, built here or read back from JSON (as clients, and tests, do).</summary>
+    public IReadOnlyList<KeyCount> this[Dimension dimension] => Breakdowns.GetValueOrDefault(dimension.JsonName ?? "") switch
+    {
+        IReadOnlyList<KeyCount> list => list,
+        JsonElement json => json.Deserialize<List<KeyCount>>(JsonSerializerOptions.Web) ?? [],
+        _ => [],
+    };
+
+    public static StatsResponse From(SubjectStats stats)
+    {
+        var breakdowns = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var dimension in Dimensions.All)
+        {
+            if (dimension.JsonName is { } name)
+                breakdowns[name] = stats[dimension];
+        }
+        return new StatsResponse
+        {
+            Clicks = stats.Clicks, Bots = stats.Bots, UniqueVisitors = stats.UniqueVisitors, ByDay = stats.ByDay,
+            ByHour = stats.ByHour.Count > 0 ? stats.ByHour : null, Breakdowns = breakdowns,
+        };
+    }
 }
 
 /// <summary>Counts: per link, and across links per destination domain and per source page.</summary>
@@ -83,7 +101,7 @@ public static class StatsApi
     public static async Task<Ok<IReadOnlyList<KeyCount>>> GetDomains(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
     {
         var range = Range(from, to, time);
-        return TypedResults.Ok((await reader.ReadAsync(StatsSubject.Global, range.From, range.To, top: 1000))[Dimension.DestinationDomain]);
+        return TypedResults.Ok((await reader.ReadAsync(StatsSubject.Global, range.From, range.To, top: 1000))[Dimensions.DestinationDomain]);
     }
 
     /// <summary>Pages that sent clicks or were viewed, most clicks first; the rate is the page's exit rate through its links.</summary>

@@ -132,7 +132,7 @@ public static class TrackingEndpoints
         response.StatusCode = StatusCodes.Status302Found;
         response.Headers.Location = target;
         var utm = target.Contains("utm_", StringComparison.OrdinalIgnoreCase) ? RedirectLocation.Prepare(target, UtmTags.Empty).Utm : UtmTags.Empty;
-        tracker.Track(context, linkId: 0, DestinationUrl.DomainOf(target), utm, sourcePage, target, text);
+        tracker.Track(context, linkId: null, DestinationUrl.DomainOf(target), utm, sourcePage, target, text);
         return Task.CompletedTask;
     }
 

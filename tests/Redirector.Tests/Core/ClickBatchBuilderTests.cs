@@ -5,26 +5,54 @@ using Redirector.Clicks;
 
 namespace Redirector.Tests.Core;
 
+/// <summary>A click's shape with the given values, the others unset: what the enricher would make of such a click.</summary>
+internal static class TestShapes
+{
+    public static ClickShape Make(string day, int hour, long? link, bool isBot, params (Dimension Dimension, string? Value)[] values)
+    {
+        var all = new string?[Dimensions.Count];
+        if (link is { } id)
+            all[Dimensions.Link.Index] = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (dimension, value) in values)
+            all[dimension.Index] = value;
+        return new ClickShape(day, hour, link, isBot, all);
+    }
+}
+
 /// <summary>Pre-aggregation: Redis work grows with distinct values, not with clicks.</summary>
 public sealed class ClickBatchBuilderTests
 {
     private static readonly StatsKeys Keys = new(Options.Create(new RedisOptions()));
 
-    private static Click ClickOn(long link, ulong? visitor, string source = "mail") => new(
+    private static Click ClickOn(long link, ulong? visitor, string source = "mail", bool isBot = false) => new(
         new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc),
-        new ClickShape("20261122", 10, link, "example.com", "(direct)", null, null, source, null, null, null, null,
-            "desktop", "Windows", "Chrome", null, null, null, IsBot: false),
+        TestShapes.Make("20261122", 10, link, isBot, (Dimensions.DestinationDomain, "example.com"), (Dimensions.ReferrerDomain, "(direct)"),
+            (Dimensions.UtmSource, source), (Dimensions.DeviceType, isBot ? "bot" : "desktop"), (Dimensions.Os, "Windows"), (Dimensions.Browser, "Chrome")),
         visitor);
+
+    /// <summary>Collects clicks into batches and plans their script calls, keeping both from batch to batch as the pipeline does.</summary>
+    private sealed class Batches(StatsKeys keys)
+    {
+        private readonly RedisBatchPlanner _planner = new(keys, new AnalyticsOptions());
+
+        public ClickBatchBuilder Builder { get; } = new();
+
+        public (ClickBatch Batch, IReadOnlyList<ScriptCall> Calls) Build(long sequence)
+        {
+            var batch = Builder.Build("node", sequence);
+            return (batch, _planner.Plan(batch));
+        }
+    }
 
     [Fact]
     public void Five_hundred_equal_clicks_become_one_increment_of_500_per_field_and_one_pfadd()
     {
-        var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
+        var batches = new Batches(Keys);
         for (var i = 0; i < 500; i++)
-            builder.Add(ClickOn(7, 0xfeed_0000_0000_0000UL + (ulong)(i % 120)));
-        var batch = builder.Build("node", 1);
+            batches.Builder.Add(ClickOn(7, 0xfeed_0000_0000_0000UL + (ulong)(i % 120)));
+        var (batch, calls) = batches.Build(1);
 
-        var call = Assert.Single(batch.Calls);
+        var call = Assert.Single(calls);
         var args = call.Args;
         var linkDay = Array.IndexOf(call.Keys, "rd:{l:7}:d:20261122") + 1;
         Assert.True(linkDay > 0);
@@ -51,12 +79,12 @@ public sealed class ClickBatchBuilderTests
     public void On_a_cluster_each_subject_gets_its_own_call_whose_keys_share_one_hash_tag()
     {
         var keys = new StatsKeys(Options.Create(new RedisOptions { Cluster = true }));
-        var builder = new ClickBatchBuilder(keys, new AnalyticsOptions());
-        builder.Add(ClickOn(1, 1));
-        builder.Add(ClickOn(2, 2));
-        var batch = builder.Build("node", 1);
-        Assert.Equal(4, batch.Calls.Count); // global, link 1, link 2, domain
-        foreach (var call in batch.Calls)
+        var batches = new Batches(keys);
+        batches.Builder.Add(ClickOn(1, 1));
+        batches.Builder.Add(ClickOn(2, 2));
+        var (_, calls) = batches.Build(1);
+        Assert.Equal(4, calls.Count); // global, link 1, link 2, domain
+        foreach (var call in calls)
         {
             var tags = call.Keys.Select(k => k[k.IndexOf('{')..(k.IndexOf('}') + 1)]).Distinct();
             Assert.Single(tags);
@@ -66,15 +94,15 @@ public sealed class ClickBatchBuilderTests
     [Fact]
     public void A_built_batch_leaves_nothing_behind_for_the_next_one()
     {
-        var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
+        var batches = new Batches(Keys);
         for (var i = 0; i < 10; i++)
-            builder.Add(ClickOn(1, 1));
-        builder.Build("node", 1);
-        builder.Add(ClickOn(2, 2, source: "ads"));
-        var second = builder.Build("node", 2);
+            batches.Builder.Add(ClickOn(1, 1));
+        batches.Build(1);
+        batches.Builder.Add(ClickOn(2, 2, source: "ads"));
+        var (second, calls) = batches.Build(2);
 
         Assert.Equal(1, second.Clicks);
-        var call = Assert.Single(second.Calls);
+        var call = Assert.Single(calls);
         Assert.DoesNotContain(call.Keys, k => k.Contains("{l:1}", StringComparison.Ordinal));
         var counts = JsonDocument.Parse(Assert.Single(Operations(call.Args, "j"))[1]).RootElement;
         var amounts = counts.GetProperty("h").EnumerateArray()
@@ -88,12 +116,12 @@ public sealed class ClickBatchBuilderTests
     [Fact]
     public void The_expiry_of_a_day_key_goes_with_the_first_batch_that_touches_it_not_with_every_batch()
     {
-        var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
-        builder.Add(ClickOn(1, 1));
-        var first = builder.Build("node", 1);
-        builder.Add(ClickOn(1, 2));
-        builder.Add(ClickOn(2, 3));
-        var second = builder.Build("node", 2);
+        var batches = new Batches(Keys);
+        batches.Builder.Add(ClickOn(1, 1));
+        var (_, first) = batches.Build(1);
+        batches.Builder.Add(ClickOn(1, 2));
+        batches.Builder.Add(ClickOn(2, 3));
+        var (_, second) = batches.Build(2);
 
         Assert.Equal(["rd:{l:1}:d:20261122", "rd:{l:1}:u:20261122"], ExpiredKeys(first, "{l:1}"));
         Assert.Empty(ExpiredKeys(second, "{l:1}"));
@@ -103,21 +131,20 @@ public sealed class ClickBatchBuilderTests
     [Fact]
     public void A_visitors_key_first_touched_after_its_day_key_still_gets_its_expiry()
     {
-        var builder = new ClickBatchBuilder(Keys, new AnalyticsOptions());
-        var bot = ClickOn(1, null);
-        builder.Add(bot with { Shape = bot.Shape with { IsBot = true, DeviceType = "bot" } });
-        var first = builder.Build("node", 1);
-        builder.Add(ClickOn(1, 7));
-        var second = builder.Build("node", 2);
+        var batches = new Batches(Keys);
+        batches.Builder.Add(ClickOn(1, null, isBot: true));
+        var (_, first) = batches.Build(1);
+        batches.Builder.Add(ClickOn(1, 7));
+        var (_, second) = batches.Build(2);
 
         Assert.Equal(["rd:{l:1}:d:20261122"], ExpiredKeys(first, "{l:1}"));
         Assert.Equal(["rd:{l:1}:u:20261122"], ExpiredKeys(second, "{l:1}"));
     }
 
     /// <summary>The keys of one subject (by its hash tag) whose expiry the batch sets, sorted.</summary>
-    private static List<string> ExpiredKeys(ClickBatch batch, string tag)
+    private static List<string> ExpiredKeys(IReadOnlyList<ScriptCall> calls, string tag)
     {
-        var call = Assert.Single(batch.Calls);
+        var call = Assert.Single(calls);
         var counts = JsonDocument.Parse(Assert.Single(Operations(call.Args, "j"))[1]).RootElement;
         return [.. counts.GetProperty("e").EnumerateArray().Chunk(2).Select(pair => call.Keys[pair[0].GetInt32() - 1])
             .Where(key => key.Contains(tag, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Redirector.Stats;
+using Redirector.Clicks;
 using Redirector.Tests.Infrastructure;
 
 namespace Redirector.Tests.Core;
@@ -32,25 +33,25 @@ public sealed class CountingTests
         Assert.Equal(stats.Clicks, stats.ByDay.Sum(d => d.Clicks));
         Assert.Equal(
             [("newsletter", desktopClicks), ("facebook", phoneClicks + facebookClicks)],
-            stats.UtmSources.Select(k => (k.Key, (int)k.Clicks)));
-        Assert.Equal([("email", desktopClicks + phoneClicks + facebookClicks)], stats.UtmMediums.Select(k => (k.Key, (int)k.Clicks)));
-        Assert.Equal([("black-friday", phoneClicks)], stats.UtmCampaigns.Select(k => (k.Key, (int)k.Clicks)));
+            stats[Dimensions.UtmSource].Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal([("email", desktopClicks + phoneClicks + facebookClicks)], stats[Dimensions.UtmMedium].Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal([("black-friday", phoneClicks)], stats[Dimensions.UtmCampaign].Select(k => (k.Key, (int)k.Clicks)));
         Assert.Equal(
             [("google.com", desktopClicks), ("blog.example.org", phoneClicks), ("(direct)", facebookClicks)],
-            stats.ReferrerDomains.Select(k => (k.Key, (int)k.Clicks)));
+            stats[Dimensions.ReferrerDomain].Select(k => (k.Key, (int)k.Clicks)));
         Assert.Equal(
             [("https://www.google.com/search?q=sale", desktopClicks), ("https://blog.example.org/post/1", phoneClicks)],
-            stats.Referrers.Select(k => (k.Key, (int)k.Clicks)));
+            stats[Dimensions.Referrer].Select(k => (k.Key, (int)k.Clicks)));
         Assert.Equal(
             [("https://www.google.com/search", desktopClicks), ("https://blog.example.org/post/1", phoneClicks)],
-            stats.SourcePages.Select(k => (k.Key, (int)k.Clicks)));
+            stats[Dimensions.SourcePage].Select(k => (k.Key, (int)k.Clicks)));
         Assert.Equal(
             [("desktop", desktopClicks), ("mobile", phoneClicks + facebookClicks), ("bot", 7)],
-            stats.DeviceTypes.OrderByDescending(k => k.Key == "desktop").ThenByDescending(k => k.Clicks).Select(k => (k.Key, (int)k.Clicks)));
-        Assert.Equal(desktopClicks, stats.OperatingSystems.Single(k => k.Key == "Windows").Clicks);
-        Assert.Equal(phoneClicks + facebookClicks, stats.OperatingSystems.Single(k => k.Key == "iOS").Clicks);
-        Assert.Equal(desktopClicks, stats.Browsers.Single(k => k.Key == "Chrome").Clicks);
-        Assert.Empty(stats.Countries);
+            stats[Dimensions.DeviceType].OrderByDescending(k => k.Key == "desktop").ThenByDescending(k => k.Clicks).Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal(desktopClicks, stats[Dimensions.Os].Single(k => k.Key == "Windows").Clicks);
+        Assert.Equal(phoneClicks + facebookClicks, stats[Dimensions.Os].Single(k => k.Key == "iOS").Clicks);
+        Assert.Equal(desktopClicks, stats[Dimensions.Browser].Single(k => k.Key == "Chrome").Clicks);
+        Assert.Empty(stats[Dimensions.Country]);
 
         using var api = app.CreateApiClient();
         var domains = await api.GetFromJsonAsync<List<Analytics.KeyCount>>("/api/stats/domains");
@@ -135,11 +136,11 @@ public sealed class CountingTests
         await app.FlushClicksAsync();
 
         var stats = await GetStatsAsync(app, "intl");
-        Assert.Equal([("café 😀", 12L)], stats.UtmSources.Select(k => (k.Key, k.Clicks)));
-        Assert.Equal([("\"quoted\"\\back", 12L)], stats.UtmCampaigns.Select(k => (k.Key, k.Clicks)));
-        Assert.Equal([("<b>&amp;", 12L)], stats.UtmContents.Select(k => (k.Key, k.Clicks)));
-        Assert.Equal(12, Assert.Single(stats.Referrers).Clicks);
-        Assert.Equal(12, Assert.Single(stats.ReferrerDomains).Clicks);
+        Assert.Equal([("café 😀", 12L)], stats[Dimensions.UtmSource].Select(k => (k.Key, k.Clicks)));
+        Assert.Equal([("\"quoted\"\\back", 12L)], stats[Dimensions.UtmCampaign].Select(k => (k.Key, k.Clicks)));
+        Assert.Equal([("<b>&amp;", 12L)], stats[Dimensions.UtmContent].Select(k => (k.Key, k.Clicks)));
+        Assert.Equal(12, Assert.Single(stats[Dimensions.Referrer]).Clicks);
+        Assert.Equal(12, Assert.Single(stats[Dimensions.ReferrerDomain]).Clicks);
     }
 
     internal static async Task<HttpResponseMessage> ClickAsync(HttpClient client, string path, string userAgent, string? referrer)

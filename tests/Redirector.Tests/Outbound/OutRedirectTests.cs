@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Redirector.Analytics;
 using Redirector.Stats;
 using Redirector.Tests.Core;
+using Redirector.Clicks;
 using Redirector.Tests.Infrastructure;
 using Redirector.Tracking;
 using static Redirector.Tests.Outbound.OutboundTestHelpers;
@@ -54,7 +55,7 @@ public sealed class OutRedirectTests
         var pages = await app.GetJsonAsync<List<PageCount>>("/api/stats/pages");
         Assert.Equal([(Page, 3L), ("https://docs.example.com/start", 1L)], pages.Select(p => (p.Key, p.Clicks)));
         var summary = await app.GetJsonAsync<StatsResponse>("/api/stats/summary");
-        Assert.Equal([("blog", 3L)], summary.UtmSources.Select(u => (u.Key, u.Clicks)));
+        Assert.Equal([("blog", 3L)], summary[Dimensions.UtmSource].Select(u => (u.Key, u.Clicks)));
     }
 
     [Fact]

@@ -29,13 +29,13 @@ public sealed class PageViewCountingTests
         var global = await reader.ReadAsync(StatsSubject.Global, today, today);
         Assert.Equal(1, global.Clicks);
         Assert.Equal(0, global.Bots);
-        Assert.Equal([(Page, 3L), ("https://blog.example.org/other", 1L)], global[Dimension.PageViews].Select(k => (k.Key, k.Clicks)));
-        Assert.Equal([(Page, 1L)], global[Dimension.SourcePage].Select(k => (k.Key, k.Clicks)));
+        Assert.Equal([(Page, 3L), ("https://blog.example.org/other", 1L)], global[Dimensions.PageViews].Select(k => (k.Key, k.Clicks)));
+        Assert.Equal([(Page, 1L)], global[Dimensions.SourcePage].Select(k => (k.Key, k.Clicks)));
 
         var page = await reader.ReadAsync(StatsSubject.Page(Page), today, today);
         Assert.Equal(3, page.PageViews);
         Assert.Equal(1, page.Clicks);
-        Assert.Equal([("github.com", 1L)], page[Dimension.DestinationDomain].Select(k => (k.Key, k.Clicks)));
+        Assert.Equal([("github.com", 1L)], page[Dimensions.DestinationDomain].Select(k => (k.Key, k.Clicks)));
         Assert.Empty(await reader.ReadRecentAsync(10, c => !c.TryGetProperty("target", out _)));
     }
 }

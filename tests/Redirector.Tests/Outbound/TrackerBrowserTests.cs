@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 using Redirector.Analytics;
 using Redirector.Stats;
 using Redirector.Tests.Core;
+using Redirector.Clicks;
 using Redirector.Tests.Infrastructure;
 
 namespace Redirector.Tests.Outbound;
@@ -114,7 +115,7 @@ public sealed class TrackerBrowserTests
         var pages = await app.GetJsonAsync<List<PageCount>>("/api/stats/pages");
         Assert.Equal([(blog + "/post", 6L, 4L, 1.5), (blog + "/other", 0L, 1L, 0.0)],
             pages.Select(p => (p.Key, p.Clicks, p.PageViews, p.OutboundClickRate ?? -1)));
-        Assert.Equal([("blog", 1L)], (await app.GetJsonAsync<StatsResponse>("/api/stats/summary")).UtmSources.Select(u => (u.Key, u.Clicks)));
+        Assert.Equal([("blog", 1L)], (await app.GetJsonAsync<StatsResponse>("/api/stats/summary"))[Dimensions.UtmSource].Select(u => (u.Key, u.Clicks)));
     }
 
     /// <summary>The customer's web server: the test page on blog.test, a 200 "arrived at URL" on every other host.</summary>

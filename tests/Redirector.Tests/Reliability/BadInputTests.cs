@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using Redirector.Tests.Core;
+using Redirector.Clicks;
 using Redirector.Tests.Infrastructure;
 
 namespace Redirector.Tests.Reliability;
@@ -42,8 +43,8 @@ public sealed class BadInputTests
         await app.FlushClicksAsync();
         var stats = await CountingTests.GetStatsAsync(app, "big");
         Assert.Equal(4, stats.Clicks);
-        Assert.All(stats.Referrers, r => Assert.True(r.Key.Length <= 1024));
-        Assert.Contains(stats.UtmSources, s => s.Key == "<script>alert(1)</script>");
+        Assert.All(stats[Dimensions.Referrer], r => Assert.True(r.Key.Length <= 1024));
+        Assert.Contains(stats[Dimensions.UtmSource], s => s.Key == "<script>alert(1)</script>");
         using var api = app.CreateApiClient();
         var json = await api.GetStringAsync("/api/links/big/stats");
         Assert.DoesNotContain("<script>", json); // JSON escapes markup, so a careless consumer cannot inject it

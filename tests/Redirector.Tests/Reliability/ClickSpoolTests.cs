@@ -1,4 +1,3 @@
-using Redirector.Analytics;
 using Redirector.Clicks;
 
 namespace Redirector.Tests.Reliability;
@@ -7,8 +6,13 @@ public sealed class ClickSpoolTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("spool-test-").FullName;
 
-    private static ClickBatch Batch(long sequence) =>
-        new("node", sequence, 3, [new ScriptCall(["k1", "k2"], ["node", sequence.ToString(), "i", "2", "c", "3"])]);
+    private static ClickBatch Batch(long sequence)
+    {
+        var group = new ClickGroup(Core.TestShapes.Make("20261122", 10, 7, isBot: false, (Dimensions.UtmSource, "mail"), (Dimensions.Referrer, null)));
+        group.Add(new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc), 0xfeed);
+        group.Add(new DateTime(2026, 11, 22, 10, 0, 1, DateTimeKind.Utc), null);
+        return new ClickBatch("node", sequence, [group], [new PageViewCount("20261122", "https://blog.example.org/", 4)]);
+    }
 
     [Fact]
     public void Batches_come_back_in_order_and_survive_a_reopen()
@@ -28,7 +32,12 @@ public sealed class ClickSpoolTests : IDisposable
         while (reopened.Peek() is { } batch)
         {
             sequences.Add(batch.Sequence);
-            Assert.Equal(["k1", "k2"], batch.Calls[0].Keys);
+            var group = Assert.Single(batch.Groups);
+            Assert.Equal(Batch(sequence: 0).Groups[0].Shape, group.Shape);
+            Assert.Equal("mail", group.Shape[Dimensions.UtmSource]);
+            Assert.Equal([0xfeedUL], group.Visitors);
+            Assert.Equal(2, group.Count);
+            Assert.Equal(new PageViewCount("20261122", "https://blog.example.org/", 4), Assert.Single(batch.PageViews));
             reopened.Acknowledge();
         }
         Assert.Equal([3, 4, 5], sequences);

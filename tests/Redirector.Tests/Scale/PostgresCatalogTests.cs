@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Redirector.Links;
 using Redirector.Tests.Core;
+using Redirector.Clicks;
 using Redirector.Tests.Infrastructure;
 
 namespace Redirector.Tests.Scale;
@@ -39,7 +40,7 @@ public sealed class PostgresCatalogTests(PostgresCatalogTests.Server server) : I
         await app.FlushClicksAsync();
         var stats = await CountingTests.GetStatsAsync(app, "pg");
         Assert.Equal(25, stats.Clicks);
-        Assert.Equal([("mail", 25)], stats.UtmSources.Select(u => (u.Key, (int)u.Clicks)));
+        Assert.Equal([("mail", 25)], stats[Dimensions.UtmSource].Select(u => (u.Key, (int)u.Clicks)));
     }
 
     [Fact]

@@ -8,13 +8,16 @@ using Redirector.Clicks;
 
 namespace Redirector.Analytics;
 
+/// <summary>One call of the apply script: the keys it touches and its arguments (see click-apply.lua).</summary>
+public sealed record ScriptCall(string[] Keys, string[] Args);
+
 /// <summary>
-/// Collects enriched clicks and turns them into script calls: clicks with equal values are counted once with
-/// their number (500 clicks on one link and day become one increment of 500), visitors of one subject and day
-/// become one PFADD, and the batch's clicks become one raw-log entry. <see cref="Build"/> empties the builder
-/// for the next batch and keeps the names it built.
+/// Derives the script calls that apply a <see cref="ClickBatch"/> to the Redis counters: a group's clicks are one
+/// increment per field of each subject it counts for, visitors of one subject and day one PFADD, and the batch's
+/// first clicks one raw-log entry. Keeps the names and key numbers it built from batch to batch, and remembers
+/// which keys got their expiry, so it is used by one thread (the pipeline's).
 /// </summary>
-public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
+public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 {
     // Lua's unpack has a stack limit of a few thousand values; PFADDs are split below it.
     private const int MaxPfAddMembers = 1000;
@@ -29,18 +32,13 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     private static readonly string[] HourFields =
         [.. Enumerable.Range(0, 24).Select(h => "h" + h.ToString("D2", CultureInfo.InvariantCulture))];
 
-    private readonly Dictionary<ClickShape, Group> _shapes = [];
-    private int _rawClicks;
-
-    // Names are built once, not once per shape and subject: on a batch over thousands of links, building them
-    // was most of the builder's allocations. Shapes share their values' string instances (cleaned referrers,
-    // parsed agents and the link's UTM come from caches), so field names are looked up by reference.
+    // Names are built once, not once per group and subject. Groups share their values' string instances (cleaned
+    // referrers, parsed agents, link ids and the link's UTM come from caches), so field names are looked up by reference.
     private readonly Dictionary<(Dimension, string), string> _fieldNames = new(FieldByReference.Instance);
-    private readonly Dictionary<long, string> _linkFields = [];
     private readonly Dictionary<string, StatsSubject> _pages = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(StatsSubject, string Day), SubjectKeys> _subjectKeys = [];
     private readonly List<(Dimension Dimension, string Field)> _shapeFields = [];
-    private readonly List<StatsSubject> _shapeSubjects = [];
+    private readonly List<(StatsSubject Subject, Subjects Kind)> _shapeSubjects = [];
     // Kept from batch to batch, like the names, so their tables are not grown again for every batch.
     private readonly Dictionary<string, CallBuilder> _calls = new(StringComparer.Ordinal);
     private readonly List<CallBuilder> _activeCalls = [];
@@ -48,28 +46,11 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     private (string Day, long Expiry) _lastExpiry;
     private long _batches;
 
-    public int Count { get; private set; }
-
-    public void Add(in Click click)
-    {
-        ref var group = ref CollectionsMarshal.GetValueRefOrAddDefault(_shapes, click.Shape, out _);
-        group.Count++;
-        if (click.VisitorHash is { } visitor)
-            (group.Visitors ??= []).Add(visitor);
-        if (_rawClicks < options.RawClicksPerEntry && !click.Shape.IsPageView)
-        {
-            (group.Times ??= []).Add(click.Time);
-            _rawClicks++;
-        }
-        Count++;
-    }
-
-    public ClickBatch Build(string node, long sequence)
+    public IReadOnlyList<ScriptCall> Plan(ClickBatch batch)
     {
         if (_fieldNames.Count + _subjectKeys.Count > MaxRememberedNames)
         {
             _fieldNames.Clear();
-            _linkFields.Clear();
             _pages.Clear();
             _subjectKeys.Clear();
             _calls.Clear();
@@ -85,66 +66,58 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
 
         var now = Environment.TickCount64;
         _batches++;
-        foreach (var (shape, group) in _shapes)
+        foreach (var view in batch.PageViews)
         {
+            // Views are only the denominator of a page's outbound click rate: never clicks.
+            var expiry = ExpiryOf(view.Day);
+            var page = KeysOf(PageOf(view.Page), view.Day);
+            IncrementDay(CallFor(page.Group), page, "pv", view.Views, expiry, now);
+            var global = KeysOf(StatsSubject.Global, view.Day);
+            IncrementDay(CallFor(global.Group), global, FieldName(Dimensions.PageViews, view.Page), view.Views, expiry, now);
+        }
+        foreach (var group in batch.Groups)
+        {
+            var shape = group.Shape;
             var expiry = ExpiryOf(shape.Day);
-            if (shape.IsPageView)
-            {
-                // Views are only the denominator of a page's outbound click rate: never clicks, and bots' views are not views.
-                if (!shape.IsBot && shape.SourcePage is { } viewed)
-                {
-                    var page = KeysOf(PageOf(viewed), shape.Day);
-                    IncrementDay(CallFor(page.Group), page, "pv", group.Count, expiry, now);
-                    var global = KeysOf(StatsSubject.Global, shape.Day);
-                    IncrementDay(CallFor(global.Group), global, FieldName(Dimension.PageViews, viewed), group.Count, expiry, now);
-                }
-                continue;
-            }
             CollectSubjects(shape);
-            if (!shape.IsBot)
-                CollectFields(shape);
-            foreach (var subject in _shapeSubjects)
+            CollectFields(shape);
+            foreach (var (subject, kind) in _shapeSubjects)
             {
                 var subjectKeys = KeysOf(subject, shape.Day);
                 var call = CallFor(subjectKeys.Group);
-                // Resolved once per subject rather than on every increment: a batch over thousands of links increments ~50 fields per click.
+                // Resolved once per subject rather than on every increment: a group increments ~50 fields.
                 var day = call.IndexOf(subjectKeys.Day);
                 if (SendsExpiry(subjectKeys.DayExpiry, now))
                     call.Expire(day, expiry);
-                if (shape.IsBot)
-                {
-                    call.Increment(day, "b", group.Count);
-                    call.Increment(day, FieldName(Dimension.DeviceType, shape.DeviceType), group.Count);
-                    call.Increment(call.IndexOf(subjectKeys.Totals), "b", group.Count);
-                    continue;
-                }
-                call.Increment(day, "c", group.Count);
-                call.Increment(day, HourFields[shape.Hour], group.Count);
-                call.Increment(call.IndexOf(subjectKeys.Totals), "c", group.Count);
+                var total = shape.IsBot ? "b" : "c";
+                call.Increment(day, total, group.Count);
+                call.Increment(call.IndexOf(subjectKeys.Totals), total, group.Count);
+                if (!shape.IsBot)
+                    call.Increment(day, HourFields[shape.Hour], group.Count);
                 foreach (var (dimension, field) in _shapeFields)
                 {
-                    if (IsCountedFor(dimension, subject.Kind))
+                    if (dimension.IsCountedFor(kind))
                         call.Increment(day, field, group.Count);
                 }
-                if (group.Visitors is { } visitors)
+                if (group.Visitors.Count > 0)
                 {
-                    call.AddVisitors(subjectKeys.Visitors, visitors);
+                    call.AddVisitors(subjectKeys.Visitors, group.Visitors);
                     if (SendsExpiry(subjectKeys.VisitorsExpiry, now))
                         call.Expire(subjectKeys.Visitors, expiry);
                 }
             }
         }
-        if (_rawClicks > 0)
-            CallFor(keys.GroupOf(StatsSubject.Global)).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload());
+        if (batch.Groups.Count > 0)
+            CallFor(keys.GroupOf(StatsSubject.Global)).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload(batch));
 
-        var batch = new ClickBatch(node, sequence, Count, _activeCalls.Select(c => c.Build(node, sequence, _json)).ToList());
+        var calls = new List<ScriptCall>(_activeCalls.Count);
         foreach (var call in _activeCalls)
+        {
+            calls.Add(call.Build(batch.Node, batch.Sequence, _json));
             call.Clear();
+        }
         _activeCalls.Clear();
-        _shapes.Clear();
-        _rawClicks = 0;
-        Count = 0;
-        return batch;
+        return calls;
     }
 
     private void IncrementDay(CallBuilder call, SubjectKeys subject, string field, long amount, long expiry, long now)
@@ -157,7 +130,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     /// <summary>
     /// Whether this batch sets the expiry of a day key. Redis keeps an expiry once set, so it goes with the first
     /// batch that touches the key and then once an hour, which also gives one to keys that a Redis restart
-    /// recreated without. On a batch over 10,000 links, expiries were two of every seventeen commands.
+    /// recreated without; sending it with every batch made expiries a large share of a batch's commands.
     /// </summary>
     private bool SendsExpiry(ExpiryMark mark, long now)
     {
@@ -183,70 +156,36 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
     private void CollectSubjects(ClickShape shape)
     {
         _shapeSubjects.Clear();
-        _shapeSubjects.Add(StatsSubject.Global);
-        if (shape.LinkId > 0)
-            _shapeSubjects.Add(StatsSubject.Link(shape.LinkId));
-        _shapeSubjects.Add(StatsSubject.Domain(shape.DestinationDomain));
-        if (shape.SourcePage is { } page)
-            _shapeSubjects.Add(PageOf(page));
+        _shapeSubjects.Add((StatsSubject.Global, Subjects.Global));
+        if (shape[Dimensions.Link] is { } link)
+            _shapeSubjects.Add((new StatsSubject('l', link), Subjects.Link));
+        if (shape[Dimensions.DestinationDomain] is { } domain)
+            _shapeSubjects.Add((StatsSubject.Domain(domain), Subjects.Domain));
+        if (shape[Dimensions.SourcePage] is { } page)
+            _shapeSubjects.Add((PageOf(page), Subjects.Page));
     }
 
-    /// <summary>Every breakdown of a shape; <see cref="IsCountedFor"/> leaves out those constant for a subject.</summary>
+    /// <summary>The fields a group increments: every dimension it has a value of (for bots, only those counting bots).</summary>
     private void CollectFields(ClickShape shape)
     {
         _shapeFields.Clear();
-        AddField(Dimension.ReferrerDomain, shape.ReferrerDomain);
-        AddField(Dimension.Referrer, shape.Referrer);
-        AddField(Dimension.SourcePage, shape.SourcePage);
-        AddField(Dimension.UtmSource, shape.UtmSource);
-        AddField(Dimension.UtmMedium, shape.UtmMedium);
-        AddField(Dimension.UtmCampaign, shape.UtmCampaign);
-        AddField(Dimension.UtmTerm, shape.UtmTerm);
-        AddField(Dimension.UtmContent, shape.UtmContent);
-        AddField(Dimension.DeviceType, shape.DeviceType);
-        AddField(Dimension.Os, shape.Os);
-        AddField(Dimension.Browser, shape.Browser);
-        AddField(Dimension.Country, shape.Country);
-        if (shape.LinkId > 0)
-            _shapeFields.Add((Dimension.Link, LinkField(shape.LinkId)));
-        AddField(Dimension.DestinationDomain, shape.DestinationDomain);
-        if (shape.TargetUrl is { } target)
+        var values = shape.Values;
+        foreach (var dimension in Dimensions.OfClicks)
         {
-            AddField(Dimension.TargetUrl, target);
-            if (shape.LinkText is { } text)
-                _shapeFields.Add((Dimension.LinkText, StatsKeys.Field(Dimension.LinkText, target + "\n" + text)));
+            if (values[dimension.Index] is not { } value || (shape.IsBot && !dimension.CountsBots))
+                continue;
+            if (dimension.Per is not { } per)
+                _shapeFields.Add((dimension, FieldName(dimension, value)));
+            else if (values[per.Index] is { } of)
+                _shapeFields.Add((dimension, StatsKeys.Field(dimension, of + "\n" + value)));
         }
     }
-
-    private void AddField(Dimension dimension, string? value)
-    {
-        if (value is not null)
-            _shapeFields.Add((dimension, FieldName(dimension, value)));
-    }
-
-    private static bool IsCountedFor(Dimension dimension, char subjectKind) => dimension switch
-    {
-        // A link's clicks come from its short URL, whose source page is the referrer's page: the reader derives it
-        // from the referrer fields, so a link-day stores no copy (an eighth of its memory).
-        Dimension.SourcePage => subjectKind is not ('p' or 'l'),
-        Dimension.Link => subjectKind != 'l',
-        Dimension.DestinationDomain => subjectKind is 'g' or 'p',
-        _ => true,
-    };
 
     private string FieldName(Dimension dimension, string value)
     {
         ref var name = ref CollectionsMarshal.GetValueRefOrAddDefault(_fieldNames, (dimension, value), out var known);
         if (!known)
             name = StatsKeys.Field(dimension, value);
-        return name!;
-    }
-
-    private string LinkField(long linkId)
-    {
-        ref var name = ref CollectionsMarshal.GetValueRefOrAddDefault(_linkFields, linkId, out var known);
-        if (!known)
-            name = StatsKeys.Field(Dimension.Link, linkId.ToString(CultureInfo.InvariantCulture));
         return name!;
     }
 
@@ -275,7 +214,7 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         public ExpiryMark VisitorsExpiry { get; } = new();
     }
 
-    /// <summary>When (<see cref="Environment.TickCount64"/>) and in which of this builder's batches a key's expiry last went.</summary>
+    /// <summary>When (<see cref="Environment.TickCount64"/>) and in which of this planner's batches a key's expiry last went.</summary>
     private sealed class ExpiryMark
     {
         public long? SentAt { get; set; }
@@ -291,64 +230,48 @@ public sealed class ClickBatchBuilder(StatsKeys keys, AnalyticsOptions options)
         public bool Equals((Dimension, string) x, (Dimension, string) y) => x.Item1 == y.Item1 && ReferenceEquals(x.Item2, y.Item2);
 
         public int GetHashCode((Dimension, string) field) =>
-            HashCode.Combine(field.Item1, RuntimeHelpers.GetHashCode(field.Item2));
+            HashCode.Combine(field.Item1.Index, RuntimeHelpers.GetHashCode(field.Item2));
     }
 
     /// <summary>
-    /// The raw-log entry: one object per distinct shape with the times of its clicks (unix ms), not one object per
-    /// click. Clicks of a batch mostly share their shape, and writing each as JSON was the largest part of a
-    /// batch's cost, its spool record and its Redis memory. <see cref="StatsReader.ReadRecentAsync"/> expands it.
+    /// The raw-log entry: one object per group with the times of its clicks (unix ms), up to
+    /// <see cref="AnalyticsOptions.RawClicksPerEntry"/> clicks in all, and the values of the dimensions that have a
+    /// <see cref="Dimension.RawName"/>. <see cref="RawClickFields.Expand"/> turns it into one object per click.
     /// </summary>
-    private string RawPayload()
+    private string RawPayload(ClickBatch batch)
     {
+        var left = options.RawClicksPerEntry;
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();
-            foreach (var (s, group) in _shapes)
+            foreach (var group in batch.Groups)
             {
-                if (group.Times is not { } times)
-                    continue;
+                if (left <= 0)
+                    break;
+                var shape = group.Shape;
                 json.WriteStartObject();
                 json.WriteStartArray(RawClickFields.Times);
-                foreach (var time in times)
+                foreach (var time in group.Times)
+                {
+                    if (left-- <= 0)
+                        break;
                     json.WriteNumberValue(new DateTimeOffset(time, TimeSpan.Zero).ToUnixTimeMilliseconds());
+                }
                 json.WriteEndArray();
-                if (s.LinkId > 0)
-                    json.WriteNumber("link", s.LinkId);
-                json.WriteString("domain", s.DestinationDomain);
-                WriteIfSet(json, "target", s.TargetUrl);
-                WriteIfSet(json, "text", s.LinkText);
-                WriteIfSet(json, "referrer", s.Referrer);
-                WriteIfSet(json, "sourcePage", s.SourcePage);
-                WriteIfSet(json, "utmSource", s.UtmSource);
-                WriteIfSet(json, "utmMedium", s.UtmMedium);
-                WriteIfSet(json, "utmCampaign", s.UtmCampaign);
-                WriteIfSet(json, "utmTerm", s.UtmTerm);
-                WriteIfSet(json, "utmContent", s.UtmContent);
-                json.WriteString("device", s.DeviceType);
-                json.WriteString("os", s.Os);
-                json.WriteString("browser", s.Browser);
-                WriteIfSet(json, "country", s.Country);
-                json.WriteBoolean("bot", s.IsBot);
+                if (shape.LinkId is { } link)
+                    json.WriteNumber(RawClickFields.Link, link);
+                foreach (var dimension in Dimensions.OfClicks)
+                {
+                    if (dimension.RawName is { } name && shape.Values[dimension.Index] is { } value)
+                        json.WriteString(name, value);
+                }
+                json.WriteBoolean(RawClickFields.Bot, shape.IsBot);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    private static void WriteIfSet(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is not null)
-            json.WriteString(name, value);
-    }
-
-    private struct Group
-    {
-        public int Count;
-        public List<ulong>? Visitors;
-        public List<DateTime>? Times;
     }
 
     private sealed class CallBuilder(string appliedKey)

@@ -1,0 +1,246 @@
+using Redirector.Links;
+using Redirector.UserAgents;
+
+namespace Redirector.Clicks;
+
+/// <summary>The subjects that counters are kept for (see docs/redis-keys.md).</summary>
+[Flags]
+public enum Subjects
+{
+    None = 0,
+    Global = 1,
+    Link = 2,
+    Domain = 4,
+    Page = 8,
+    All = Global | Link | Domain | Page,
+}
+
+/// <summary>What the rows of <see cref="Dimensions"/> extract a value from: one click and what the enricher parsed of it once.</summary>
+public readonly struct ClickFacts
+{
+    internal ClickFacts(RawClick raw, UserAgentInfo agent, UtmTags utm, string? referrer, string? referrerPage, string referrerDomain, string? link)
+    {
+        Raw = raw;
+        Agent = agent;
+        Utm = utm;
+        Referrer = referrer;
+        ReferrerPage = referrerPage;
+        ReferrerDomain = referrerDomain;
+        Link = link;
+    }
+
+    public RawClick Raw { get; }
+    public UserAgentInfo Agent { get; }
+
+    /// <summary>The link's UTM tags merged with the request's (the request's win).</summary>
+    public UtmTags Utm { get; }
+
+    /// <summary>The cleaned referrer URL, its page (no query) and its domain ("(direct)" without one).</summary>
+    public string? Referrer { get; }
+
+    public string? ReferrerPage { get; }
+    public string ReferrerDomain { get; }
+
+    /// <summary>The catalogue link's id as text, one instance per link; null for an outbound click.</summary>
+    public string? Link { get; }
+}
+
+/// <summary>Reads a dimension's value from a click: capped and cleaned, or null when the click has none.</summary>
+public delegate string? DimensionValue(in ClickFacts click);
+
+/// <summary>
+/// One breakdown of clicks: a row of <see cref="Dimensions"/>. Its <see cref="Index"/> is its place in a click's
+/// values (<see cref="ClickShape.Values"/>).
+/// </summary>
+public sealed class Dimension
+{
+    internal Dimension(string name, string prefix, string title, Subjects countedFor, DimensionValue? value)
+    {
+        Index = Dimensions.Register(this);
+        Name = name;
+        Prefix = prefix;
+        Title = title;
+        CountedFor = countedFor;
+        Value = value;
+    }
+
+    public int Index { get; }
+
+    /// <summary>The name in CSV export URLs ("/admin/export/UtmSource.csv") and in code.</summary>
+    public string Name { get; }
+
+    /// <summary>The property in stats answers ("utmSources"); null when the stats JSON does not list it.</summary>
+    public string? JsonName { get; init; }
+
+    /// <summary>The two letters before ":" in its Redis hash fields ("us:newsletter"); never change one that has data.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The heading of its table in the admin area.</summary>
+    public string Title { get; }
+
+    /// <summary>The subjects whose day hashes count it.</summary>
+    public Subjects CountedFor { get; }
+
+    /// <summary>Subjects that do not store it but derive it when read (a link's source pages are its referrers' pages).</summary>
+    public Subjects DerivedFor { get; init; }
+
+    /// <summary>Counted for bots too (only the device type: "dt:bot"); every other breakdown counts people.</summary>
+    public bool CountsBots { get; init; }
+
+    /// <summary>Its values are URLs, stored without a leading "https://".</summary>
+    public bool HoldsUrl { get; init; }
+
+    /// <summary>Listed among a subject's breakdowns in the admin area.</summary>
+    public bool InAdmin { get; init; }
+
+    /// <summary>The property in raw-log entries and the raw-click CSV column; null when raw clicks leave it out.</summary>
+    public string? RawName { get; init; }
+
+    /// <summary>
+    /// Counted per value of another dimension: its field is "other value\nvalue" (a link text per target URL), and
+    /// a click without the other value does not count it.
+    /// </summary>
+    public Dimension? Per { get; init; }
+
+    /// <summary>How it is read from a click; null for one that clicks do not carry (page views).</summary>
+    public DimensionValue? Value { get; }
+
+    public bool IsCountedFor(Subjects subject) => (CountedFor & subject) != 0;
+
+    /// <summary>Whether a subject's stats hold it, counted or derived.</summary>
+    public bool IsAnsweredFor(Subjects subject) => ((CountedFor | DerivedFor) & subject) != 0;
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// Every breakdown of clicks, one row each: adding one is capturing its value on the request (<see cref="RawClick"/>)
+/// and adding a row here. The enricher, the batch builder, the Redis key schema, the stats JSON, the CSV exports,
+/// the admin titles and the raw-click log iterate this table. Rows are listed in the admin's order.
+/// </summary>
+public static class Dimensions
+{
+    private static readonly List<Dimension> Rows = [];
+
+    public static readonly Dimension Link = new("Link", "ln", "Top links", Subjects.Global | Subjects.Domain | Subjects.Page, (in ClickFacts c) => c.Link)
+    {
+        InAdmin = true,
+    };
+
+    public static readonly Dimension DestinationDomain = new("DestinationDomain", "dd", "Destination domains", Subjects.Global | Subjects.Page,
+        (in ClickFacts c) => c.Raw.DestinationDomain)
+    {
+        InAdmin = true, RawName = "domain",
+    };
+
+    public static readonly Dimension SourcePage = new("SourcePage", "sp", "Source pages", Subjects.Global | Subjects.Domain,
+        (in ClickFacts c) => ClickEnricher.WebUrl(c.Raw.SourcePage, keepQuery: false) ?? c.ReferrerPage)
+    {
+        // A link's clicks come from its short URL, whose source page is the referrer's page: the reader derives it
+        // from the referrer fields, so a link-day stores no copy (an eighth of its memory).
+        DerivedFor = Subjects.Link, JsonName = "sourcePages", HoldsUrl = true, InAdmin = true, RawName = "sourcePage",
+    };
+
+    public static readonly Dimension ReferrerDomain = new("ReferrerDomain", "rd", "Referrer domains", Subjects.All, (in ClickFacts c) => c.ReferrerDomain)
+    {
+        JsonName = "referrerDomains", InAdmin = true,
+    };
+
+    public static readonly Dimension Referrer = new("Referrer", "rf", "Referrers", Subjects.All, (in ClickFacts c) => c.Referrer)
+    {
+        JsonName = "referrers", HoldsUrl = true, InAdmin = true, RawName = "referrer",
+    };
+
+    public static readonly Dimension UtmSource = new("UtmSource", "us", "UTM source", Subjects.All, (in ClickFacts c) => Utm(c.Utm.Source))
+    {
+        JsonName = "utmSources", InAdmin = true, RawName = "utmSource",
+    };
+
+    public static readonly Dimension UtmMedium = new("UtmMedium", "um", "UTM medium", Subjects.All, (in ClickFacts c) => Utm(c.Utm.Medium))
+    {
+        JsonName = "utmMediums", InAdmin = true, RawName = "utmMedium",
+    };
+
+    public static readonly Dimension UtmCampaign = new("UtmCampaign", "uc", "UTM campaign", Subjects.All, (in ClickFacts c) => Utm(c.Utm.Campaign))
+    {
+        JsonName = "utmCampaigns", InAdmin = true, RawName = "utmCampaign",
+    };
+
+    public static readonly Dimension UtmTerm = new("UtmTerm", "ut", "UTM term", Subjects.All, (in ClickFacts c) => Utm(c.Utm.Term))
+    {
+        JsonName = "utmTerms", RawName = "utmTerm",
+    };
+
+    public static readonly Dimension UtmContent = new("UtmContent", "ux", "UTM content", Subjects.All, (in ClickFacts c) => Utm(c.Utm.Content))
+    {
+        JsonName = "utmContents", RawName = "utmContent",
+    };
+
+    public static readonly Dimension DeviceType = new("DeviceType", "dt", "Device types", Subjects.All, (in ClickFacts c) => c.Agent.DeviceType.ToKey())
+    {
+        JsonName = "deviceTypes", CountsBots = true, InAdmin = true, RawName = "device",
+    };
+
+    public static readonly Dimension Os = new("Os", "os", "Operating systems", Subjects.All, (in ClickFacts c) => c.Agent.Os.Family)
+    {
+        JsonName = "operatingSystems", InAdmin = true, RawName = "os",
+    };
+
+    public static readonly Dimension Browser = new("Browser", "br", "Browsers", Subjects.All, (in ClickFacts c) => c.Agent.Browser.Family)
+    {
+        JsonName = "browsers", InAdmin = true, RawName = "browser",
+    };
+
+    public static readonly Dimension Country = new("Country", "cc", "Countries", Subjects.All, (in ClickFacts c) => CountryCode(c.Raw.Country))
+    {
+        JsonName = "countries", InAdmin = true, RawName = "country",
+    };
+
+    public static readonly Dimension TargetUrl = new("TargetUrl", "tu", "Target URLs", Subjects.All,
+        (in ClickFacts c) => ClickEnricher.CapUrl(c.Raw.TargetUrl, ClickEnricher.MaxReferrerLength))
+    {
+        HoldsUrl = true, RawName = "target",
+    };
+
+    public static readonly Dimension LinkText = new("LinkText", "tx", "Link texts", Subjects.All,
+        (in ClickFacts c) => ClickEnricher.Cap(c.Raw.LinkText?.Trim(), ClickEnricher.MaxLinkTextLength))
+    {
+        Per = TargetUrl, HoldsUrl = true, RawName = "text",
+    };
+
+    /// <summary>Page views reported by the tracker script, per page, on the global subject: the denominator of a page's exit rate.</summary>
+    public static readonly Dimension PageViews = new("PageViews", "pv", "Page views", Subjects.Global, value: null) { HoldsUrl = true };
+
+    /// <summary>Every row, by <see cref="Dimension.Index"/>.</summary>
+    public static IReadOnlyList<Dimension> All => Rows;
+
+    public static int Count => Rows.Count;
+
+    /// <summary>The rows that clicks carry a value for, in index order.</summary>
+    public static IReadOnlyList<Dimension> OfClicks { get; } = [.. Rows.Where(d => d.Value is not null)];
+
+    public static Dimension? ByName(string name) => Rows.Find(d => d.Name == name);
+
+    public static Dimension? ByPrefix(ReadOnlySpan<char> prefix)
+    {
+        foreach (var row in Rows)
+        {
+            if (prefix.SequenceEqual(row.Prefix))
+                return row;
+        }
+        return null;
+    }
+
+    internal static int Register(Dimension dimension)
+    {
+        Rows.Add(dimension);
+        return Rows.Count - 1;
+    }
+
+    private static string? Utm(string? value) => ClickEnricher.Cap(value, UtmTags.MaxValueLength);
+
+    private static string? CountryCode(string? value) =>
+        value is { Length: 2 } && char.IsAsciiLetter(value[0]) && char.IsAsciiLetter(value[1])
+            ? value.ToUpperInvariant()
+            : null;
+}

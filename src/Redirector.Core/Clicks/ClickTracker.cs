@@ -34,6 +34,7 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
             Referrer = headers.Referer.ToString(),
             SourcePage = sourcePage,
             Country = _countryHeader is null ? null : headers[_countryHeader].ToString(),
+            AcceptLanguage = headers.AcceptLanguage.ToString(),
             ClientAddress = context.Connection.RemoteIpAddress,
             TargetUrl = targetUrl,
             LinkText = linkText,

@@ -196,6 +196,11 @@ public static class Dimensions
         JsonName = "countries", InAdmin = true, RawName = "country",
     };
 
+    public static readonly Dimension Language = new("Language", "lg", "Languages", Subjects.All, (in ClickFacts c) => AcceptLanguage.PrimaryOf(c.Raw.AcceptLanguage))
+    {
+        JsonName = "languages", InAdmin = true, RawName = "language",
+    };
+
     public static readonly Dimension TargetUrl = new("TargetUrl", "tu", "Target URLs", Subjects.All,
         (in ClickFacts c) => ClickEnricher.CapUrl(c.Raw.TargetUrl, ClickEnricher.MaxReferrerLength))
     {

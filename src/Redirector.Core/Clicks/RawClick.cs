@@ -29,6 +29,9 @@ public sealed class RawClick : QueuedEvent
 
     public string? Country { get; init; }
 
+    /// <summary>The Accept-Language header, as sent.</summary>
+    public string? AcceptLanguage { get; init; }
+
     /// <summary>Only used to compute the visitor hash in memory; never written anywhere.</summary>
     public IPAddress? ClientAddress { get; init; }
 

@@ -43,7 +43,7 @@ public static class PipelineCost
             var keys = new StatsKeys(Options.Create(new RedisOptions()));
             var visitors = StandaloneParts.Visitors();
             var queue = new ClickQueue(options);
-            using var spool = new ClickSpool(Path.Combine(directory.FullName, "spool"), options.Value.SpoolMaxBytes);
+            using var spool = new ClickSpool(Path.Combine(directory.FullName, "spool"), options.Value.SpoolMaxBytes, [ClickPipeline.RedisConsumer]);
             using var pipeline = new ClickPipeline(queue, StandaloneParts.Enricher(visitors),
                 visitors, new RedisClickWriter(redis, keys, options), spool, new NodeIdentity(options), options, TimeProvider.System,
                 NullLogger<ClickPipeline>.Instance);

@@ -8,8 +8,9 @@ namespace Redirector.Clicks;
 
 /// <summary>
 /// The one consumer of the <see cref="ClickQueue"/>: collects clicks into batches (a few ms or a few hundred
-/// clicks), enriches and pre-aggregates them, writes each batch to the <see cref="ClickSpool"/> and then
-/// applies the spool to Redis in order, one round trip per batch; batches that must wait for Redis are fsync'd.
+/// clicks), enriches and groups them, writes each batch to the <see cref="ClickSpool"/> and then, through the
+/// spool's "redis" cursor, applies it to Redis in order, one round trip per batch; batches that must wait for
+/// Redis are fsync'd.
 /// A crash of the process therefore loses only the clicks not yet in a batch; a Redis outage only delays
 /// counting. Batches of one node reach Redis in order, which is what makes their sequence numbers an
 /// idempotency key.
@@ -25,10 +26,14 @@ public sealed partial class ClickPipeline(
     TimeProvider time,
     ILogger<ClickPipeline> logger) : BackgroundService
 {
+    /// <summary>The spool consumer that applies batches to the Redis counters.</summary>
+    public const string RedisConsumer = "redis";
+
     private const int CollectSlices = 5;
 
     private readonly AnalyticsOptions _options = options.Value;
     private readonly ClickBatchBuilder _builder = new();
+    private readonly SpoolCursor _redis = spool.Cursor(RedisConsumer);
     private long _lastSequence;
     private long _lastFailure;
     private bool _redisFailing;
@@ -54,7 +59,7 @@ public sealed partial class ClickPipeline(
             await WarmUpAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
-                var waitFor = spool.HasPending ? _options.ReplayInterval : Timeout.InfiniteTimeSpan;
+                var waitFor = _redis.HasPending ? _options.ReplayInterval : Timeout.InfiniteTimeSpan;
                 if (await WaitForClickAsync(reader, waitFor, stoppingToken))
                     await CollectAndSpoolAsync(flushes, stoppingToken);
                 await ApplySpoolAsync();
@@ -168,7 +173,7 @@ public sealed partial class ClickPipeline(
     /// </summary>
     private async Task ApplySpoolAsync()
     {
-        if (!spool.HasPending)
+        if (!_redis.HasPending)
             return;
         if (_redisFailing)
         {
@@ -181,7 +186,7 @@ public sealed partial class ClickPipeline(
             }
         }
         var replayed = 0;
-        while (spool.Peek() is { } batch)
+        while (_redis.Peek() is { } batch)
         {
             if (!await TryApplyAsync(batch))
             {
@@ -190,11 +195,11 @@ public sealed partial class ClickPipeline(
                 _lastFailure = Stopwatch.GetTimestamp();
                 break;
             }
-            spool.Acknowledge();
+            _redis.Acknowledge();
             Interlocked.Add(ref _applied, batch.Clicks);
             replayed++;
         }
-        if (_redisFailing && !spool.HasPending)
+        if (_redisFailing && !_redis.HasPending)
         {
             _redisFailing = false;
             LogRecovered(logger, replayed);

@@ -30,7 +30,7 @@ public static class ClickServices
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;
-            return new ClickSpool(Path.Combine(options.DataDirectory, "spool"), options.SpoolMaxBytes);
+            return new ClickSpool(Path.Combine(options.DataDirectory, "spool"), options.SpoolMaxBytes, [ClickPipeline.RedisConsumer]);
         });
         services.AddSingleton<ClickPipeline>();
         services.AddHostedService(sp => sp.GetRequiredService<ClickPipeline>());

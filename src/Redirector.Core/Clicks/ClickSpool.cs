@@ -1,66 +1,77 @@
 using System.Globalization;
 using System.Text;
-using Redirector.Analytics;
 
 namespace Redirector.Clicks;
 
 /// <summary>
-/// A durable first-in first-out log of batches under data/spool: every batch is written here before it is
-/// applied to Redis, and stays until Redis has taken it. Records are length-prefixed and replayed in order.
-/// An append reaches the operating system at once, so a crash of the process loses nothing written; it reaches
-/// the disk (fsync) when <see cref="Sync"/> is called, which the pipeline does while batches wait for Redis.
-/// Fsyncing batches that Redis takes a millisecond later bought nothing (Redis's own AOF loses its last second
-/// to a power cut) and cost 4% of redirect throughput in journal commits. A crash in the middle of an append leaves an
-/// incomplete last record, which is cut off at open. The read position is saved after every replayed
-/// record; replaying a record twice is harmless because batches are idempotent.
+/// A durable first-in first-out log of <see cref="ClickBatch"/>es under data/spool, read by one or more consumers
+/// (the Redis counters today), each through its own <see cref="SpoolCursor"/> whose position is saved in the
+/// directory ("cursor.&lt;consumer&gt;"). Every batch is written here before any consumer applies it, and stays
+/// until every consumer has passed it: a segment file is removed once all cursors are beyond it, and when all
+/// have caught up the log is emptied in place. Records are length-prefixed (<see cref="ClickBatchRecord"/>) and
+/// read in order. An append reaches the operating system at once, so a crash of the process loses nothing
+/// written; it reaches the disk (fsync) when <see cref="Sync"/> is called, which the pipeline does while batches
+/// wait for a consumer (see docs/click-pipeline.md for why not on every append). A crash in the middle of an
+/// append leaves an incomplete last record, which is cut off at open. A cursor is saved after every record it
+/// passes; a consumer may see a record again after a crash, so consumers are idempotent per (node, sequence).
 /// Used by the single pipeline thread only.
 /// </summary>
 public sealed class ClickSpool : IDisposable
 {
+    public const long DefaultSegmentBytes = 16 << 20;
     private const byte EndMarker = 0xA5;
-    private const long SegmentBytes = 16 << 20;
 
     private readonly string _directory;
     private readonly long _maxBytes;
-    // Reused for every record: batches carry a raw-log payload of tens of KB, and a fresh buffer per batch
-    // landed on the large object heap and drove gen-2 collections under load.
+    private readonly long _segmentBytes;
+    // Reused for every record, so that large batches do not each allocate a buffer on the large object heap.
     private readonly MemoryStream _record = new();
+    private readonly Dictionary<string, SpoolCursor> _cursors = new(StringComparer.Ordinal);
     private FileStream? _writer;
-    // The record appended last, kept in memory: under load the batch Peek returns is nearly always the one just
-    // appended, and reading it back from the file cost a file open, a large buffer and a deserialisation.
+    // The record appended last, kept in memory: under load the batch a cursor reads is nearly always the one just
+    // appended, and reading it back from the file would cost a file open, a buffer and a decoding.
     private (long Segment, long Offset, long Length, ClickBatch Batch)? _tail;
-    // Length of the record Peek returned, so Acknowledge need not read it again.
-    private long _peekedLength;
     private long _writeSegment;
-    private long _readSegment;
-    private long _readOffset;
-    // Whether a cursor file or older segments may exist: under steady load neither does, and checking the disk
-    // for them after every applied batch cost more than the append itself.
-    private bool _cursorSaved;
+    // Whether older segments may exist: under steady load none do, and listing the directory after every
+    // applied batch would cost more than the append itself.
     private bool _olderSegments;
     private bool _unsynced;
 
-    public ClickSpool(string directory, long maxBytes)
+    /// <param name="consumers">Every consumer that reads the spool; a batch stays until each has passed it.</param>
+    public ClickSpool(string directory, long maxBytes, IReadOnlyCollection<string> consumers, long segmentBytes = DefaultSegmentBytes)
     {
+        if (consumers.Count == 0)
+            throw new ArgumentException("A spool needs at least one consumer", nameof(consumers));
         _directory = directory;
         _maxBytes = maxBytes;
+        _segmentBytes = segmentBytes;
         Directory.CreateDirectory(directory);
-        (_readSegment, _readOffset) = LoadCursor();
-        _cursorSaved = File.Exists(CursorPath);
         var segments = Segments();
-        _olderSegments = segments.Count > 1;
-        _writeSegment = segments.Count > 0 ? Math.Max(segments[^1], _readSegment) : _readSegment;
         if (segments.Count > 0)
             TruncateIncompleteTail(segments[^1]);
-        PendingBytes = segments.Sum(s => new FileInfo(PathOf(s)).Length) - (segments.Contains(_readSegment) ? _readOffset : 0);
-        PendingBatches = CountPending();
+        _writeSegment = segments.Count > 0 ? segments[^1] : 0;
+        foreach (var consumer in consumers)
+        {
+            if (consumer.Length == 0 || !consumer.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+                throw new ArgumentException($"Consumer name \"{consumer}\" is not lowercase letters, digits and dashes", nameof(consumers));
+            var (segment, offset, saved) = LoadCursor(consumer, segments);
+            _cursors[consumer] = new SpoolCursor(this, consumer, segment, offset, saved);
+            _writeSegment = Math.Max(_writeSegment, segment);
+        }
+        _olderSegments = segments.Count > 1;
+        foreach (var cursor in _cursors.Values)
+            cursor.Count(segments);
+        RemovePassedSegments();
     }
 
-    public long PendingBytes { get; private set; }
+    /// <summary>The cursor of a consumer named when the spool was opened.</summary>
+    public SpoolCursor Cursor(string consumer) => _cursors[consumer];
 
-    public int PendingBatches { get; private set; }
+    /// <summary>Bytes the slowest consumer has yet to read: what counts against the spool's cap.</summary>
+    public long PendingBytes => _cursors.Values.Max(c => c.PendingBytes);
 
-    public bool HasPending => PendingBatches > 0;
+    /// <summary>Batches the slowest consumer has yet to read.</summary>
+    public int PendingBatches => _cursors.Values.Max(c => c.PendingBatches);
 
     /// <summary>False when the spool is full: the caller counts the batch as dropped.</summary>
     public bool TryAppend(ClickBatch batch)
@@ -79,9 +90,9 @@ public sealed class ClickSpool : IDisposable
         writer.Flush();
         _unsynced = true;
         _tail = (_writeSegment, offset, recordLength, batch);
-        PendingBytes += recordLength;
-        PendingBatches++;
-        if (writer.Length >= SegmentBytes)
+        foreach (var cursor in _cursors.Values)
+            cursor.Appended(recordLength);
+        if (writer.Length >= _segmentBytes)
         {
             Sync();
             writer.Dispose();
@@ -101,55 +112,48 @@ public sealed class ClickSpool : IDisposable
         _unsynced = false;
     }
 
-    /// <summary>The oldest batch not yet replayed, or null.</summary>
-    public ClickBatch? Peek()
+    public void Dispose()
     {
-        while (HasPending)
-        {
-            if (_tail is { } tail && tail.Segment == _readSegment && tail.Offset == _readOffset)
-            {
-                _peekedLength = tail.Length;
-                return tail.Batch;
-            }
-            var path = PathOf(_readSegment);
-            if (File.Exists(path))
-            {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                if (_readOffset < stream.Length)
-                {
-                    stream.Position = _readOffset;
-                    var payload = ReadRecord(stream, out _peekedLength);
-                    return payload is null ? null : Deserialize(payload);
-                }
-            }
-            if (_readSegment >= _writeSegment)
-                return null;
-            MoveToNextSegment();
-        }
-        return null;
+        Sync();
+        _writer?.Dispose();
+        _record.Dispose();
     }
 
-    /// <summary>Marks the batch returned by <see cref="Peek"/> as applied.</summary>
-    public void Acknowledge()
+    internal long WriteSegment => _writeSegment;
+
+    /// <summary>The batch at a position, from memory when it is the one appended last; null when none is complete there.</summary>
+    internal ClickBatch? Read(long segment, long offset, out long recordLength)
     {
-        if (_peekedLength <= 0)
-            throw new InvalidOperationException("Acknowledge without a batch from Peek");
-        _readOffset += _peekedLength;
-        PendingBytes -= _peekedLength;
-        _peekedLength = 0;
-        PendingBatches--;
-        if (PendingBatches > 0)
+        if (_tail is { } tail && tail.Segment == segment && tail.Offset == offset)
         {
-            SaveCursor();
+            recordLength = tail.Length;
+            return tail.Batch;
+        }
+        recordLength = 0;
+        var path = PathOf(segment);
+        if (!File.Exists(path))
+            return null;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (offset >= stream.Length)
+            return null;
+        stream.Position = offset;
+        var payload = ReadRecord(stream, out recordLength);
+        return payload is null ? null : Deserialize(payload);
+    }
+
+    /// <summary>
+    /// A cursor has read everything. Once all have, the log is emptied in place; the cursor files go first, so a
+    /// crash in between makes consumers see applied batches again (which they skip) rather than skip new ones.
+    /// </summary>
+    internal void CaughtUp(SpoolCursor cursor)
+    {
+        if (_cursors.Values.Any(c => c.PendingBatches > 0))
+        {
+            cursor.Save();
             return;
         }
-        // Everything is applied: empty the log in place. The cursor goes first, so a crash in between
-        // replays already-applied batches (harmless) rather than skipping new ones.
-        if (_cursorSaved)
-        {
-            File.Delete(CursorPath);
-            _cursorSaved = false;
-        }
+        foreach (var each in _cursors.Values)
+            each.Forget();
         if (_olderSegments)
         {
             foreach (var segment in Segments().Where(s => s != _writeSegment))
@@ -158,25 +162,35 @@ public sealed class ClickSpool : IDisposable
         }
         Writer().SetLength(0);
         _tail = null;
-        _readSegment = _writeSegment;
-        _readOffset = 0;
-        PendingBytes = 0;
+        foreach (var each in _cursors.Values)
+            each.Reset(_writeSegment);
     }
 
-    public void Dispose()
+    /// <summary>Removes the segments every cursor is beyond.</summary>
+    internal void RemovePassedSegments()
     {
-        Sync();
-        _writer?.Dispose();
-        _record.Dispose();
+        if (!_olderSegments)
+            return;
+        var oldestRead = _cursors.Values.Min(c => c.Segment);
+        foreach (var segment in Segments().Where(s => s < oldestRead))
+            File.Delete(PathOf(segment));
+        _olderSegments = oldestRead < _writeSegment;
     }
 
-    private void MoveToNextSegment()
+    internal long LengthOf(long segment) => File.Exists(PathOf(segment)) ? new FileInfo(PathOf(segment)).Length : 0;
+
+    /// <summary>Complete records in a segment from an offset.</summary>
+    internal int RecordsFrom(long segment, long offset)
     {
-        File.Delete(PathOf(_readSegment));
-        _readSegment++;
-        _readOffset = 0;
-        SaveCursor();
+        var count = 0;
+        using var stream = new FileStream(PathOf(segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Position = Math.Min(offset, stream.Length);
+        while (ReadRecord(stream, out _) is not null)
+            count++;
+        return count;
     }
+
+    internal string CursorPath(string consumer) => Path.Combine(_directory, "cursor." + consumer);
 
     private FileStream Writer()
     {
@@ -221,43 +235,21 @@ public sealed class ClickSpool : IDisposable
         }
     }
 
-    private int CountPending()
-    {
-        var count = 0;
-        foreach (var segment in Segments().Where(s => s >= _readSegment))
-        {
-            using var stream = new FileStream(PathOf(segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            stream.Position = segment == _readSegment ? Math.Min(_readOffset, stream.Length) : 0;
-            while (ReadRecord(stream, out _) is not null)
-                count++;
-        }
-        return count;
-    }
-
-    private List<long> Segments() =>
+    internal List<long> Segments() =>
         Directory.EnumerateFiles(_directory, "*.spool")
             .Select(f => long.TryParse(Path.GetFileNameWithoutExtension(f), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
             .Where(n => n >= 0).Order().ToList();
 
     private string PathOf(long segment) => Path.Combine(_directory, segment.ToString("D10", CultureInfo.InvariantCulture) + ".spool");
 
-    private string CursorPath => Path.Combine(_directory, "cursor");
-
-    private (long Segment, long Offset) LoadCursor()
+    private (long Segment, long Offset, bool Saved) LoadCursor(string consumer, List<long> segments)
     {
-        if (File.Exists(CursorPath) && File.ReadAllText(CursorPath).Split(' ') is [var s, var o] &&
+        var path = CursorPath(consumer);
+        if (File.Exists(path) && File.ReadAllText(path).Split(' ') is [var s, var o] &&
             long.TryParse(s, CultureInfo.InvariantCulture, out var segment) && long.TryParse(o, CultureInfo.InvariantCulture, out var offset))
-            return (segment, offset);
-        var segments = Segments();
-        return (segments.Count > 0 ? segments[0] : 0, 0);
-    }
-
-    private void SaveCursor()
-    {
-        var temp = CursorPath + ".tmp";
-        File.WriteAllText(temp, string.Create(CultureInfo.InvariantCulture, $"{_readSegment} {_readOffset}"));
-        File.Move(temp, CursorPath, overwrite: true);
-        _cursorSaved = true;
+            return (segment, offset, true);
+        // A consumer without a saved position reads everything still in the spool.
+        return (segments.Count > 0 ? segments[0] : 0, 0, false);
     }
 
     private ReadOnlySpan<byte> Serialize(ClickBatch batch)

@@ -17,19 +17,19 @@ public sealed class ClickSpoolTests : IDisposable
     [Fact]
     public void Batches_come_back_in_order_and_survive_a_reopen()
     {
-        using (var spool = new ClickSpool(_directory, 1 << 20))
+        using (var spool = Open(1 << 20))
         {
             for (var i = 1; i <= 5; i++)
                 Assert.True(spool.TryAppend(Batch(i)));
-            Assert.Equal(1, spool.Peek()!.Sequence);
-            spool.Acknowledge();
-            Assert.Equal(2, spool.Peek()!.Sequence);
-            spool.Acknowledge();
+            Assert.Equal(1, spool.Cursor("redis").Peek()!.Sequence);
+            spool.Cursor("redis").Acknowledge();
+            Assert.Equal(2, spool.Cursor("redis").Peek()!.Sequence);
+            spool.Cursor("redis").Acknowledge();
         }
-        using var reopened = new ClickSpool(_directory, 1 << 20);
+        using var reopened = Open(1 << 20);
         Assert.Equal(3, reopened.PendingBatches);
         var sequences = new List<long>();
-        while (reopened.Peek() is { } batch)
+        while (reopened.Cursor("redis").Peek() is { } batch)
         {
             sequences.Add(batch.Sequence);
             var group = Assert.Single(batch.Groups);
@@ -38,17 +38,17 @@ public sealed class ClickSpoolTests : IDisposable
             Assert.Equal([0xfeedUL], group.Visitors);
             Assert.Equal(2, group.Count);
             Assert.Equal(new PageViewCount("20261122", "https://blog.example.org/", 4), Assert.Single(batch.PageViews));
-            reopened.Acknowledge();
+            reopened.Cursor("redis").Acknowledge();
         }
         Assert.Equal([3, 4, 5], sequences);
-        Assert.False(reopened.HasPending);
+        Assert.False(reopened.Cursor("redis").HasPending);
         Assert.Equal(0, reopened.PendingBytes);
     }
 
     [Fact]
     public void A_torn_last_record_is_cut_off_and_the_rest_kept()
     {
-        using (var spool = new ClickSpool(_directory, 1 << 20))
+        using (var spool = Open(1 << 20))
         {
             spool.TryAppend(Batch(1));
             spool.TryAppend(Batch(2));
@@ -58,21 +58,103 @@ public sealed class ClickSpoolTests : IDisposable
         using (var stream = new FileStream(file, FileMode.Open))
             stream.SetLength(length - 7);
 
-        using var reopened = new ClickSpool(_directory, 1 << 20);
+        using var reopened = Open(1 << 20);
         Assert.Equal(1, reopened.PendingBatches);
-        Assert.Equal(1, reopened.Peek()!.Sequence);
-        reopened.Acknowledge();
+        Assert.Equal(1, reopened.Cursor("redis").Peek()!.Sequence);
+        reopened.Cursor("redis").Acknowledge();
         Assert.True(reopened.TryAppend(Batch(3)));
-        Assert.Equal(3, reopened.Peek()!.Sequence);
+        Assert.Equal(3, reopened.Cursor("redis").Peek()!.Sequence);
     }
 
     [Fact]
     public void A_full_spool_refuses_more()
     {
-        using var spool = new ClickSpool(_directory, 300);
+        using var spool = Open(300);
         var accepted = Enumerable.Range(1, 10).Count(i => spool.TryAppend(Batch(i)));
         Assert.InRange(accepted, 1, 9);
         Assert.True(spool.PendingBytes <= 300);
+    }
+
+    private ClickSpool Open(long maxBytes, long segmentBytes = ClickSpool.DefaultSegmentBytes, params string[] consumers) =>
+        new(_directory, maxBytes, consumers.Length > 0 ? consumers : ["redis"], segmentBytes);
+
+    private int SegmentFiles => Directory.GetFiles(_directory, "*.spool").Length;
+
+    private static List<long> ReadAll(SpoolCursor cursor, int max = int.MaxValue)
+    {
+        var sequences = new List<long>();
+        while (sequences.Count < max && cursor.Peek() is { } batch)
+        {
+            sequences.Add(batch.Sequence);
+            cursor.Acknowledge();
+        }
+        return sequences;
+    }
+
+    [Fact]
+    public void Segments_stay_until_every_consumer_has_passed_them_and_each_resumes_at_its_own_position()
+    {
+        // Segments of about two records, so six batches fill three.
+        var segmentBytes = 2 * RecordLength(Directory.CreateTempSubdirectory("spool-probe-").FullName) - 1;
+        using (var spool = Open(1 << 20, segmentBytes, "redis", "events"))
+        {
+            for (var i = 1; i <= 6; i++)
+                Assert.True(spool.TryAppend(Batch(i)));
+            Assert.Equal([1, 2, 3, 4, 5, 6], ReadAll(spool.Cursor("redis")));
+            Assert.False(spool.Cursor("redis").HasPending);
+            // The lagging consumer has read nothing: every segment stays, and the spool counts its backlog.
+            Assert.Equal(6, spool.Cursor("events").PendingBatches);
+            Assert.Equal(6, spool.PendingBatches);
+            Assert.True(SegmentFiles >= 3);
+            Assert.Equal([1, 2], ReadAll(spool.Cursor("events"), max: 2));
+        }
+        using (var reopened = Open(1 << 20, segmentBytes, "redis", "events"))
+        {
+            Assert.False(reopened.Cursor("redis").HasPending);
+            Assert.Equal(4, reopened.Cursor("events").PendingBatches);
+            Assert.Equal([3, 4, 5], ReadAll(reopened.Cursor("events"), max: 3));
+            // Only the segment of batch 5 and later remain once both consumers are past the first two.
+            Assert.InRange(SegmentFiles, 1, 2);
+            Assert.True(reopened.TryAppend(Batch(7)));
+            Assert.Equal([7], ReadAll(reopened.Cursor("redis")));
+            Assert.Equal([6, 7], ReadAll(reopened.Cursor("events")));
+            Assert.Equal(0, reopened.PendingBytes);
+        }
+        // Both caught up: the log was emptied in place and no cursor needs saving.
+        Assert.Equal(1, SegmentFiles);
+        Assert.Equal(0, new FileInfo(Directory.GetFiles(_directory, "*.spool").Single()).Length);
+        Assert.Empty(Directory.GetFiles(_directory, "cursor.*"));
+    }
+
+    [Fact]
+    public void A_lagging_consumer_holds_the_spool_against_its_cap()
+    {
+        using var spool = Open(600, ClickSpool.DefaultSegmentBytes, "redis", "events");
+        var accepted = 0;
+        for (var i = 1; spool.TryAppend(Batch(i)); i++)
+        {
+            accepted++;
+            ReadAll(spool.Cursor("redis"));
+        }
+        Assert.InRange(accepted, 2, 5);
+        Assert.Equal(accepted, spool.Cursor("events").PendingBatches);
+        ReadAll(spool.Cursor("events"));
+        Assert.True(spool.TryAppend(Batch(100)));
+    }
+
+    /// <summary>The bytes one test batch takes in a spool, measured in a spool of its own.</summary>
+    private static long RecordLength(string directory)
+    {
+        try
+        {
+            using var spool = new ClickSpool(directory, 1 << 20, ["redis"]);
+            spool.TryAppend(Batch(1));
+            return spool.PendingBytes;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

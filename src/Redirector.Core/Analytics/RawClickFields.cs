@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Redirector.Analytics;
 
 /// <summary>
-/// The raw log's entry format: an array of click shapes, each with the unix-ms "times" of its clicks. Entries
-/// written before shapes were grouped hold one object per click with its own "time"; both are read.
+/// The raw log's entry format: an array of click shapes, each with the unix-ms "times" of its clicks and the
+/// values of the dimensions that have a raw name.
 /// </summary>
 public static class RawClickFields
 {
@@ -19,12 +19,7 @@ public static class RawClickFields
         var clicks = new List<(long At, JsonElement Click)>();
         foreach (var shape in entry.EnumerateArray())
         {
-            if (!shape.TryGetProperty(Times, out var times))
-            {
-                clicks.Add((shape.TryGetProperty(Time, out var time) ? time.GetDateTimeOffset().ToUnixTimeMilliseconds() : 0, shape.Clone()));
-                continue;
-            }
-            foreach (var at in times.EnumerateArray())
+            foreach (var at in shape.GetProperty(Times).EnumerateArray())
                 clicks.Add((at.GetInt64(), WithTime(shape, at.GetInt64())));
         }
         return clicks.OrderByDescending(c => c.At).Select(c => c.Click);

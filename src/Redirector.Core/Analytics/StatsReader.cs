@@ -94,11 +94,10 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
         var hours = new long[24];
         var breakdowns = new Dictionary<Dimension, Dictionary<string, long>>();
         long clicks = 0, bots = 0, pageViews = 0;
-        var derivesSourcePages = subject.Kind == 'l';
+        var derivesSourcePages = (Dimensions.SourcePage.DerivedFor & subject.Scope) != 0;
         for (var i = 0; i < days.Count; i++)
         {
             long dayClicks = 0, dayBots = 0;
-            var storedSourcePages = false;
             foreach (var entry in hashes[i].Result)
             {
                 var field = (string)entry.Name!;
@@ -115,11 +114,9 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
                 {
                     var perKey = breakdowns.TryGetValue(dimension, out var existing) ? existing : breakdowns[dimension] = new(StringComparer.Ordinal);
                     AddTo(perKey, StatsKeys.ValueOf(dimension, field.AsSpan(3)), value);
-                    storedSourcePages |= dimension == Dimensions.SourcePage;
                 }
             }
-            // Days written before link-days stopped storing source pages have their own; later ones derive them.
-            if (derivesSourcePages && !storedSourcePages)
+            if (derivesSourcePages)
                 AddSourcePagesOfReferrers(hashes[i].Result, breakdowns);
             clicks += dayClicks;
             bots += dayBots;
@@ -208,7 +205,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
 
     private static string IsoDate(string day) => $"{day[..4]}-{day[4..6]}-{day[6..]}";
 
-    /// <summary>A link click's source page is its referrer without the query (see ClickBatchBuilder.DimensionsOf).</summary>
+    /// <summary>A link click's source page is its referrer without the query (see <see cref="Dimension.DerivedFor"/>).</summary>
     private static void AddSourcePagesOfReferrers(HashEntry[] day, Dictionary<Dimension, Dictionary<string, long>> breakdowns)
     {
         var referrerPrefix = Dimensions.Referrer.Prefix + ":";

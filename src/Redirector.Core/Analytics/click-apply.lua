@@ -8,11 +8,6 @@
 --                           neither cjson nor the call converts numbers (Lua formats them with printf).
 --   v k key1..keyK members  PFADD to each of the K keys of the visitors packed in one string, 16 characters each
 --   x key maxlen payload    XADD key MAXLEN ~ maxlen * c payload
--- Spool records written by earlier versions are still applied, so their operations stay:
---   i key field amount      HINCRBY (before "j")
---   e key unixtime          EXPIREAT (before "j")
---   m k key1..keyK n member1..memberN   "v" with one argument per member (before "v")
---   p key n member1..memberN PFADD to one key (before "m")
 local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local sequence = tonumber(ARGV[2])
 if sequence <= last then
@@ -34,13 +29,6 @@ while i <= n do
       redis.call('PFADD', KEYS[tonumber(ARGV[k])], unpack(members))
     end
     i = i + 3 + keyCount
-  elseif op == 'm' then
-    local countAt = i + 2 + tonumber(ARGV[i + 1])
-    local count = tonumber(ARGV[countAt])
-    for k = i + 2, countAt - 1 do
-      redis.call('PFADD', KEYS[tonumber(ARGV[k])], unpack(ARGV, countAt + 1, countAt + count))
-    end
-    i = countAt + 1 + count
   elseif op == 'j' then
     local counts = cjson.decode(ARGV[i + 1])
     for _, write in ipairs(counts.h) do
@@ -54,16 +42,6 @@ while i <= n do
       redis.call('EXPIREAT', KEYS[expiries[e]], expiries[e + 1])
     end
     i = i + 2
-  elseif op == 'i' then
-    redis.call('HINCRBY', KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3])
-    i = i + 4
-  elseif op == 'p' then
-    local count = tonumber(ARGV[i + 2])
-    redis.call('PFADD', KEYS[tonumber(ARGV[i + 1])], unpack(ARGV, i + 3, i + 2 + count))
-    i = i + 3 + count
-  elseif op == 'e' then
-    redis.call('EXPIREAT', KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2])
-    i = i + 3
   elseif op == 'x' then
     redis.call('XADD', KEYS[tonumber(ARGV[i + 1])], 'MAXLEN', '~', ARGV[i + 2], '*', 'c', ARGV[i + 3])
     i = i + 4

@@ -80,26 +80,6 @@ public sealed class ClickStorageTests
     }
 
     [Fact]
-    public async Task Link_days_written_with_their_own_source_pages_are_read_from_them()
-    {
-        await using var app = new RedirectorApplication();
-        await app.RedisReadyAsync();
-        using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var keys = app.Services.GetRequiredService<StatsKeys>();
-        var link = StatsSubject.Link(9);
-        await redis.GetDatabase().HashSetAsync(keys.Day(link, today.AddDays(-1).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)),
-            [new("c", 4), new("rf:https://old.example.org/p?q=1", 4), new("sp:https://old.example.org/p", 4)]);
-        await redis.GetDatabase().HashSetAsync(keys.Day(link, today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)),
-            [new("c", 5), new("rf:old.example.org/p?q=2", 2), new("rf:new.example.org/", 3)]);
-
-        var stats = await app.Services.GetRequiredService<StatsReader>().ReadAsync(link, today.AddDays(-1), today);
-        Assert.Equal(
-            [("https://old.example.org/p", 6L), ("https://new.example.org/", 3L)],
-            stats[Dimensions.SourcePage].Select(k => (k.Key, k.Clicks)));
-    }
-
-    [Fact]
     public async Task A_batch_over_3000_links_is_counted_exactly_once_even_when_applied_twice()
     {
         await using var app = new RedirectorApplication();

@@ -279,8 +279,8 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         private readonly List<string> _keys = [appliedKey];
         private readonly Dictionary<string, int> _keyIndex = new(StringComparer.Ordinal) { [appliedKey] = 1 };
         // The increments, and per key (by index) its first and last, chained through Next so that they are
-        // written key by key (the key once). One dictionary and one list rather than a dictionary per key, which
-        // on a batch over thousands of links was most of its allocations.
+        // written key by key (the key once). One dictionary and one list rather than a dictionary per key, so a
+        // batch over thousands of links does not allocate per key.
         private readonly Dictionary<(int Key, string Field), int> _incrementAt = [];
         private readonly List<FieldIncrement> _increments = [];
         private readonly List<(int First, int Last)> _keyIncrements = [(-1, -1), (-1, -1)];

@@ -14,8 +14,8 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
     public const int MaxLinkTextLength = 255;
     public const string Direct = "(direct)";
 
-    // Most clicks come from a few pages: cleaning a referrer once instead of parsing it three times per click
-    // took the URL parser out of the pipeline's profile. Long referrers are cleaned each time, not kept.
+    // Most clicks come from a few pages, so a referrer is parsed once and its three forms (URL, page, domain)
+    // kept, rather than parsed three times per click. Long referrers are cleaned each time, not kept.
     private const int ReferrerCacheCapacity = 10_000;
     private const int MaxCachedReferrerLength = 1024;
     private static readonly CleanReferrer NoReferrer = new(null, null, Direct);

@@ -137,7 +137,7 @@ public static class Dimensions
         (in ClickFacts c) => ClickEnricher.WebUrl(c.Raw.SourcePage, keepQuery: false) ?? c.ReferrerPage)
     {
         // A link's clicks come from its short URL, whose source page is the referrer's page: the reader derives it
-        // from the referrer fields, so a link-day stores no copy (an eighth of its memory).
+        // from the referrer fields, so a link-day stores no copy.
         DerivedFor = Subjects.Link, JsonName = "sourcePages", HoldsUrl = true, InAdmin = true, RawName = "sourcePage",
     };
 

@@ -5,8 +5,8 @@ namespace Redirector.Clicks;
 
 /// <summary>
 /// HMAC-SHA256 under one key, computed for every click. .NET's HMAC goes through its OpenSSL shim, which
-/// clears OpenSSL's error queue and duplicates an EVP context on each call: that overhead, not SHA-256,
-/// was three quarters of a visitor hash. Where OpenSSL's plain SHA-256 functions are exported (Linux), the
+/// clears OpenSSL's error queue and duplicates an EVP context on each call: for an input of a few hundred bytes
+/// that overhead outweighs the hashing itself (figures in bench/README.md). Where OpenSSL's plain SHA-256 functions are exported (Linux), the
 /// key's inner and outer pads are hashed once and each MAC continues a copy of those two states: four short
 /// calls, no allocation, no lock. Elsewhere, or if those functions do not give the standard HMAC, .NET's is used.
 /// </summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Redirector.Clicks;
 using Redirector.Links;
 using Redirector.Tests.Admin;
 using Redirector.Tests.Core;
@@ -174,6 +175,6 @@ public sealed class FieldInputTests
         await app.WaitForSpoolDrainedAsync();
         var stats = await CountingTests.GetStatsAsync(app, "trip");
         Assert.Equal(1, stats.Clicks);
-        Assert.Equal([("planner", 1L)], stats.UtmSources.Select(s => (s.Key, s.Clicks)));
+        Assert.Equal([("planner", 1L)], stats[Dimensions.UtmSource].Select(s => (s.Key, s.Clicks)));
     }
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Redirector.Admin.Access;
 using Redirector.Admin.Components;
-using Redirector.Admin.Counts;
+using Redirector.Admin.Stats;
 using Redirector.Admin.Exports;
 using Redirector.Admin.Import;
 using Redirector.Catalog;
@@ -89,7 +89,7 @@ public static class AdminServices
         // so pages are plain HTML forms and links, and admin.js adds live refresh, copy buttons and the UTM preview.
         services.AddRazorComponents();
         services.AddHostedService<FirstAdministrator>();
-        services.AddSingleton<AdminCounts>();
+        services.AddSingleton<AdminStats>();
         services.AddSingleton<CsvLinkImport>();
         services.AddSingleton<LinkList.LinkTable>();
         return builder;

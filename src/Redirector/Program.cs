@@ -16,6 +16,7 @@ builder.AddLenientRequestParsing();
 builder.AddTrustedProxies();
 builder.AddCatalog();
 builder.AddClickTracking();
+builder.AddStats();
 builder.AddApi();
 builder.AddOutboundTracking();
 builder.AddHealth();

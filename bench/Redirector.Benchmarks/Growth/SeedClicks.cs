@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
-using Redirector.Benchmarks.HotPath;
 using Redirector.Clicks;
+using Redirector.Stats;
+using Redirector.Benchmarks.HotPath;
 
 namespace Redirector.Benchmarks.Growth;
 

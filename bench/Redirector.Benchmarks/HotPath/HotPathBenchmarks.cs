@@ -2,7 +2,6 @@ using System.Net;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
 using Redirector.Clicks;
 using Redirector.Links;
 

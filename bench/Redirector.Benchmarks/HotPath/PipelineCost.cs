@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
 using Redirector.Clicks;
 using Redirector.Links;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
-using Redirector.Analytics;
 using Redirector.Clicks;
 using Redirector.UserAgents;
 

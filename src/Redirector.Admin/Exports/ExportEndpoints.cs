@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Redirector.Admin.Counts;
+using Redirector.Admin.Stats;
 using Redirector.Admin.Import;
-using Redirector.Analytics;
 using Redirector.Clicks;
+using Redirector.Stats;
 using Redirector.Links;
 
 namespace Redirector.Admin.Exports;
@@ -27,7 +27,7 @@ public static class ExportEndpoints
         return app;
     }
 
-    public static async Task<FileContentHttpResult> ExportLinks(LinkCatalog catalog, AdminCounts counts, ShortUrls shortUrls, HttpRequest request, CancellationToken ct)
+    public static async Task<FileContentHttpResult> ExportLinks(LinkCatalog catalog, AdminStats counts, ShortUrls shortUrls, HttpRequest request, CancellationToken ct)
     {
         var links = new List<Link>();
         for (var page = 1; ; page++)
@@ -38,7 +38,7 @@ public static class ExportEndpoints
                 break;
         }
         IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;
-        await CountReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(links.Select(l => l.Id).ToList()));
+        await StatsReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(links.Select(l => l.Id).ToList()));
         var csv = new Csv(LinkCsv.Names);
         foreach (var link in links)
         {
@@ -52,7 +52,7 @@ public static class ExportEndpoints
     /// <summary>"days" (the time series), "clicks" (raw recent clicks) or a breakdown by its <see cref="Dimension.Name"/>.</summary>
     public static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> ExportTable(
         string table, string? scope, string? key, string? from, string? to,
-        LinkCatalog catalog, AdminCounts counts, StatsReader reader, CancellationToken ct)
+        LinkCatalog catalog, AdminStats counts, StatsReader reader, CancellationToken ct)
     {
         var target = await ResolveAsync(scope, key, catalog, ct);
         if (target is not { } subject)
@@ -79,14 +79,14 @@ public static class ExportEndpoints
                 rows.Add(Titles.LabelOf(dimension, item.Key, slugs).TrimStart('/'), Number(item.Clicks));
             return File(rows, name);
         }
-        catch (Exception ex) when (CountReads.IsUnavailable(ex))
+        catch (Exception ex) when (StatsReads.IsUnavailable(ex))
         {
             return Unavailable();
         }
     }
 
     /// <summary>Outbound target URLs over a range with their domain and every link text, as the outbound page lists them.</summary>
-    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportTargets(string? from, string? to, AdminCounts counts) =>
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportTargets(string? from, string? to, AdminStats counts) =>
         GlobalCsvAsync(from, to, counts, "outbound-targets", stats =>
         {
             var csv = new Csv("url", "domain", "clicks", "link_texts");
@@ -96,7 +96,7 @@ public static class ExportEndpoints
         });
 
     /// <summary>Source pages over a range, highest exit rate first, as the pages page lists them.</summary>
-    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportPages(string? from, string? to, AdminCounts counts) =>
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportPages(string? from, string? to, AdminStats counts) =>
         GlobalCsvAsync(from, to, counts, "pages", stats =>
         {
             var csv = new Csv("page", "page_views", "outbound_clicks", "exit_rate");
@@ -106,14 +106,14 @@ public static class ExportEndpoints
         });
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GlobalCsvAsync(
-        string? from, string? to, AdminCounts counts, string name, Func<SubjectStats, Csv> write)
+        string? from, string? to, AdminStats counts, string name, Func<SubjectStats, Csv> write)
     {
         var range = DateRange.Parse("30d", from, to, counts.Today);
         try
         {
             return File(write(await counts.ReadGlobalAsync(range, top: 100_000)), $"{name}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv");
         }
-        catch (Exception ex) when (CountReads.IsUnavailable(ex))
+        catch (Exception ex) when (StatsReads.IsUnavailable(ex))
         {
             return Unavailable();
         }
@@ -131,7 +131,7 @@ public static class ExportEndpoints
             case "global":
                 return new Target(StatsSubject.Global, _ => true);
             case "link" when key is not null && await catalog.FindAsync(key, ct) is { } link:
-                return new Target(StatsSubject.Link(link.Id), AdminCounts.OfLink(link.Id));
+                return new Target(StatsSubject.Link(link.Id), AdminStats.OfLink(link.Id));
             case "domain" when !string.IsNullOrEmpty(key):
                 return new Target(StatsSubject.Domain(key), c => c.TryGetProperty("domain", out var d) && d.GetString() == key);
             case "page" when !string.IsNullOrEmpty(key):
@@ -145,7 +145,7 @@ public static class ExportEndpoints
     private static readonly string[] RawColumns =
         ["time", .. Dimensions.All.Select(d => d.RawName).OfType<string>(), RawClickFields.Bot];
 
-    private static async Task<Csv> RawClicksAsync(Target target, string? key, StatsReader reader, AdminCounts counts, CancellationToken ct)
+    private static async Task<Csv> RawClicksAsync(Target target, string? key, StatsReader reader, AdminStats counts, CancellationToken ct)
     {
         var clicks = await reader.ReadRecentAsync(MaxRawClicks, target.Matches);
         var slugs = await counts.SlugsOfAsync(

@@ -1,11 +1,11 @@
-using Redirector.Admin.Counts;
+using Redirector.Admin.Stats;
 using Redirector.Links;
 
 namespace Redirector.Admin.LinkList;
 
 public sealed record LinkRow(Link Link, long? Recent, long? Total);
 
-public sealed record LinkTablePage(IReadOnlyList<LinkRow> Rows, int Total, int Page, int PageSize, bool CountsUnavailable)
+public sealed record LinkTablePage(IReadOnlyList<LinkRow> Rows, int Total, int Page, int PageSize, bool StatsUnavailable)
 {
     public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
 }
@@ -14,7 +14,7 @@ public sealed record LinkTablePage(IReadOnlyList<LinkRow> Rows, int Total, int P
 /// The links list: search, tag filter, paging, and ordering by clicks. The catalogue cannot order by counts that
 /// live in Redis, so for those orderings the matching ids are ranked by their counts first and only one page is loaded.
 /// </summary>
-public sealed class LinkTable(LinkCatalog catalog, AdminCounts counts)
+public sealed class LinkTable(LinkCatalog catalog, AdminStats counts)
 {
     public const int PageSize = 25;
 
@@ -28,7 +28,7 @@ public sealed class LinkTable(LinkCatalog catalog, AdminCounts counts)
         {
             var ids = await catalog.MatchingIdsAsync(query, ct);
             IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;
-            if (await CountReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(ids)) && clicks is not null)
+            if (await StatsReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(ids)) && clicks is not null)
             {
                 var ranked = ids.OrderByDescending(id => sort == "clicks" ? clicks[id].Total : clicks[id].Recent).ThenByDescending(id => id)
                     .Skip((Math.Max(1, page) - 1) * PageSize).Take(PageSize).ToList();
@@ -40,7 +40,7 @@ public sealed class LinkTable(LinkCatalog catalog, AdminCounts counts)
         }
         var result = await catalog.ListAsync(query, ct);
         IReadOnlyDictionary<long, (long Recent, long Total)>? pageClicks = null;
-        var available = await CountReads.TryAsync(async () => pageClicks = await counts.ReadLinkClicksAsync(result.Items.Select(l => l.Id).ToList()));
+        var available = await StatsReads.TryAsync(async () => pageClicks = await counts.ReadLinkClicksAsync(result.Items.Select(l => l.Id).ToList()));
         var items = result.Items.Select(l => pageClicks is not null && pageClicks.TryGetValue(l.Id, out var c)
             ? new LinkRow(l, c.Recent, c.Total)
             : new LinkRow(l, null, null)).ToList();

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Redirector.Analytics;
 using Redirector.Links;
 using Redirector.UserAgents;
 

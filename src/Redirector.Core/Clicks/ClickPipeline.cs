@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
 
 namespace Redirector.Clicks;
 

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
 
 namespace Redirector.Clicks;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
 using Redirector.Catalog;
 using Redirector.UserAgents;
 
@@ -9,7 +8,7 @@ namespace Redirector.Clicks;
 
 public static class ClickServices
 {
-    /// <summary>The click pipeline (queue, enrichment, batching, spool) and the Redis stats it writes and reads.</summary>
+    /// <summary>The click write path: queue, enrichment, batching, spool and the Redis counters it writes.</summary>
     public static IHostApplicationBuilder AddClickTracking(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -19,7 +18,6 @@ public static class ClickServices
 
         services.AddSingleton<RedisConnection>();
         services.AddSingleton<StatsKeys>();
-        services.AddSingleton<StatsReader>();
         services.AddSingleton<RedisClickWriter>();
         services.AddSingleton<ClickQueue>();
         services.AddSingleton<NodeIdentity>();

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
 using Redirector.Links;
 
 namespace Redirector.Clicks;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
 
 namespace Redirector.Clicks;
 

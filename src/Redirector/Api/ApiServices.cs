@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
-using Redirector.Analytics;
 using Redirector.Catalog;
+using Redirector.Clicks;
+using Redirector.Stats;
 using Redirector.Links;
 using Redirector.Times;
 

@@ -2,9 +2,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Redirector.Analytics;
-using Redirector.Catalog;
 using Redirector.Clicks;
+using Redirector.Catalog;
 using Redirector.Links;
 
 namespace Redirector.Health;

@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Redirector.Analytics;
 using Redirector.Clicks;
+using Redirector.Stats;
 using Redirector.Api;
 using Redirector.Links;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Redirector.Analytics;
 using Redirector.Clicks;
 
 namespace Redirector.Tests.Core;

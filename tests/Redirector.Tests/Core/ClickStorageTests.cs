@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Redirector.Analytics;
 using Redirector.Clicks;
 using Redirector.Links;
 using Redirector.Tests.Infrastructure;

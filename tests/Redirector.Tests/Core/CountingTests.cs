@@ -54,9 +54,9 @@ public sealed class CountingTests
         Assert.Empty(stats[Dimensions.Country]);
 
         using var api = app.CreateApiClient();
-        var domains = await api.GetFromJsonAsync<List<Analytics.KeyCount>>("/api/stats/domains");
+        var domains = await api.GetFromJsonAsync<List<Redirector.Stats.KeyCount>>("/api/stats/domains");
         Assert.Equal([("shop.example.com", desktopClicks + phoneClicks + facebookClicks)], domains!.Select(k => (k.Key, (int)k.Clicks)));
-        var pages = await api.GetFromJsonAsync<List<Analytics.KeyCount>>("/api/stats/pages");
+        var pages = await api.GetFromJsonAsync<List<Redirector.Stats.KeyCount>>("/api/stats/pages");
         Assert.Equal(desktopClicks, pages!.Single(p => p.Key == "https://www.google.com/search").Clicks);
     }
 

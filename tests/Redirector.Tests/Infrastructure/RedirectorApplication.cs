@@ -98,7 +98,7 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
     /// <summary>Waits until the service's Redis connection is up (it connects in the background).</summary>
     public async Task RedisReadyAsync()
     {
-        var redis = Services.GetRequiredService<Analytics.RedisConnection>();
+        var redis = Services.GetRequiredService<Redirector.Clicks.RedisConnection>();
         await redis.WhenCreated;
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (!redis.IsConnected && DateTime.UtcNow < deadline)

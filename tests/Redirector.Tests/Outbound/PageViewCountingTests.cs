@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Redirector.Analytics;
 using Redirector.Clicks;
+using Redirector.Stats;
 using Redirector.Links;
 using Redirector.Tests.Core;
 using Redirector.Tests.Infrastructure;

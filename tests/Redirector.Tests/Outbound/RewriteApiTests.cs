@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using Redirector.Analytics;
+using Redirector.Clicks;
+using Redirector.Stats;
 using Redirector.Tests.Infrastructure;
 using Redirector.Tracking;
 using static Redirector.Tests.Outbound.OutboundTestHelpers;

@@ -4,10 +4,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Playwright;
-using Redirector.Analytics;
+using Redirector.Clicks;
 using Redirector.Stats;
 using Redirector.Tests.Core;
-using Redirector.Clicks;
 using Redirector.Tests.Infrastructure;
 
 namespace Redirector.Tests.Outbound;

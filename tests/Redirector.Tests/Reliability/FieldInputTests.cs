@@ -83,7 +83,7 @@ public sealed class FieldInputTests
         Assert.Equal(today, future.GetProperty("byDay").EnumerateArray().Last().GetProperty("date").GetString());
         var all = await api.GetFromJsonAsync<JsonElement>("/api/links/ends/stats?from=0001-01-01&to=9999-12-31");
         Assert.Equal(1, all.GetProperty("clicks").GetInt64());
-        Assert.Equal(Analytics.StatsReader.MaxRangeDays, all.GetProperty("byDay").GetArrayLength());
+        Assert.Equal(Redirector.Stats.StatsReader.MaxRangeDays, all.GetProperty("byDay").GetArrayLength());
         var past = await api.GetFromJsonAsync<JsonElement>("/api/stats/summary?to=0001-01-05");
         Assert.Equal(0, past.GetProperty("clicks").GetInt64());
     }

@@ -39,7 +39,7 @@ public sealed class RedisClusterTests
         foreach (var slug in slugs)
             Assert.Equal(expected[slug], (await CountingTests.GetStatsAsync(app, slug)).Clicks);
         using var api = app.CreateApiClient();
-        var domains = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<Analytics.KeyCount>>(api, "/api/stats/domains");
+        var domains = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<Redirector.Stats.KeyCount>>(api, "/api/stats/domains");
         Assert.Equal(expected.Values.Sum(), domains!.Sum(d => d.Clicks));
         Assert.Equal(4, domains!.Count);
         Assert.All(cluster.Ports, port => Assert.True(RedisCluster.KeyCount(port) > 0, $"no keys on the master at {port}"));

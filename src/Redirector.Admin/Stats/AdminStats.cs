@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using Redirector.Analytics;
 using Redirector.Clicks;
+using Redirector.Stats;
 using Redirector.Links;
 
-namespace Redirector.Admin.Counts;
+namespace Redirector.Admin.Stats;
 
 /// <summary>One subject's counts over a range, with the previous period's clicks for the change.</summary>
 public sealed record SubjectReport(SubjectStats Stats, long PreviousClicks, IReadOnlyDictionary<string, string> LinkSlugs);
@@ -16,7 +16,7 @@ public sealed record RecentClick(DateTime Time, string? SourcePage, string? Refe
 public sealed record PeriodCard(string Label, long Clicks, long Previous);
 
 /// <summary>Reads counts for the admin pages: one Redis round trip per read, link ids turned into slugs.</summary>
-public sealed class AdminCounts(StatsReader reader, LinkCatalog catalog, TimeProvider time)
+public sealed class AdminStats(StatsReader reader, LinkCatalog catalog, TimeProvider time)
 {
     public DateOnly Today => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 

@@ -1,6 +1,7 @@
-using Redirector.Analytics;
+using Redirector.Clicks;
+using Redirector.Stats;
 
-namespace Redirector.Admin.Counts;
+namespace Redirector.Admin.Stats;
 
 /// <summary>The range a counts page shows as its query chose it: a preset ("7d"), or "" for a custom from/to.</summary>
 public readonly record struct ChosenRange(string Preset, DateRange Range)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Redirector.Analytics;
+namespace Redirector.Stats;
 
 /// <summary>
 /// A range of whole UTC days, both ends included, that counts can be read over. Every range the API and the admin

@@ -1,7 +1,7 @@
-namespace Redirector.Admin.Counts;
+namespace Redirector.Admin.Stats;
 
 /// <summary>Reads of counts that degrade to a "counts unavailable" state instead of an error page when Redis is away.</summary>
-public static class CountReads
+public static class StatsReads
 {
     /// <summary>How often open pages re-read their counts (admin.js swaps the parts marked data-live).</summary>
     public const int RefreshSeconds = 5;
@@ -20,5 +20,5 @@ public static class CountReads
     }
 
     public static bool IsUnavailable(Exception ex) =>
-        ex is Analytics.AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException;
+        ex is Redirector.Stats.AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException;
 }

@@ -1,7 +1,6 @@
-using Redirector.Analytics;
 using Redirector.Clicks;
 
-namespace Redirector.Admin.Counts;
+namespace Redirector.Admin.Stats;
 
 /// <summary>Which breakdowns a subject's page shows (from <see cref="Dimensions"/>), how their keys are labelled and linked for drill-down.</summary>
 public static class Titles

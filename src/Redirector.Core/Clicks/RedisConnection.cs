@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace Redirector.Analytics;
+namespace Redirector.Clicks;
 
 /// <summary>
 /// The one multiplexer of the process. It connects in the background so that the service starts (and

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Redirector.Clicks;
 using StackExchange.Redis;
 
-namespace Redirector.Analytics;
+namespace Redirector.Stats;
 
 public sealed record KeyCount(string Key, long Clicks);
 

@@ -1,7 +1,7 @@
 using Redirector.Clicks;
 using Redirector.Links;
 
-namespace Redirector.Analytics;
+namespace Redirector.Stats;
 
 /// <summary>A source page: outbound clicks, views reported by the tracker and their ratio (null without views).</summary>
 public sealed record PageCount(string Key, long Clicks, long PageViews, double? OutboundClickRate);

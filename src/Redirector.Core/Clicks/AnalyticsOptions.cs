@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Redirector.Analytics;
+namespace Redirector.Clicks;
 
 /// <summary>Settings of the click pipeline (section "Analytics").</summary>
 public sealed class AnalyticsOptions

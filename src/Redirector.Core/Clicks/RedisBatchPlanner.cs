@@ -4,9 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using Redirector.Clicks;
 
-namespace Redirector.Analytics;
+namespace Redirector.Clicks;
 
 /// <summary>One call of the apply script: the keys it touches and its arguments (see click-apply.lua).</summary>
 public sealed record ScriptCall(string[] Keys, string[] Args);

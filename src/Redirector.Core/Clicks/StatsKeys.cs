@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using Redirector.Clicks;
 
-namespace Redirector.Analytics;
+namespace Redirector.Clicks;
 
 /// <summary>What a set of counters is about: one link, one destination domain, one source page, or everything.</summary>
 public readonly record struct StatsSubject(char Kind, string Id)

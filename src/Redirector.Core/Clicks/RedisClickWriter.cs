@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using Redirector.Clicks;
 using StackExchange.Redis;
 
-namespace Redirector.Analytics;
+namespace Redirector.Clicks;
 
 /// <summary>
 /// The Redis consumer of the spool: applies batches with click-apply.lua, called by its SHA (loaded once per
@@ -87,7 +86,7 @@ public sealed class RedisClickWriter(RedisConnection redis, StatsKeys keys, IOpt
 
     private static string LoadScript()
     {
-        using var stream = typeof(RedisClickWriter).Assembly.GetManifestResourceStream("Redirector.Analytics.click-apply.lua")
+        using var stream = typeof(RedisClickWriter).Assembly.GetManifestResourceStream("Redirector.Clicks.click-apply.lua")
             ?? throw new InvalidOperationException("click-apply.lua is not embedded");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

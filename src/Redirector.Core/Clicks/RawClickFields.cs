@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Redirector.Analytics;
+namespace Redirector.Clicks;
 
 /// <summary>
 /// The raw log's entry format: an array of click shapes, each with the unix-ms "times" of its clicks and the

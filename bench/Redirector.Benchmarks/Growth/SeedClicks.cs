@@ -103,7 +103,7 @@ public static class SeedClicks
             $"({clicks / seconds:N0} clicks/s through enrichment, aggregation and Redis; {sequence:N0} batches); " +
             $"Redis CPU {cpu:F1} s = {cpu / clicks * 100_000:F2} s per 100,000 clicks spread this thin");
 
-        var reader = new StatsReader(redis, keys);
+        var reader = new StatsReader(redis, keys, Options.Create(options));
         var today = DateOnly.FromDateTime(end);
         var timings = new double[StatsReads];
         for (var i = -StatsReads / 10; i < StatsReads; i++)

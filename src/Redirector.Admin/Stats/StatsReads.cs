@@ -20,5 +20,5 @@ public static class StatsReads
     }
 
     public static bool IsUnavailable(Exception ex) =>
-        ex is Redirector.Stats.AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException;
+        ex is Redirector.Stats.StatsUnavailableException or StackExchange.Redis.RedisException or TimeoutException;
 }

@@ -20,6 +20,9 @@ public readonly struct ClickShape(string day, int hour, long? linkId, bool isBot
 
     public string? this[Dimension dimension] => Values[dimension.Index];
 
+    /// <summary>The same shape over its own copy of the values.</summary>
+    public ClickShape Copy() => new(Day, Hour, LinkId, IsBot, [.. Values]);
+
     public bool Equals(ClickShape other)
     {
         if (Hour != other.Hour || LinkId != other.LinkId || IsBot != other.IsBot || !string.Equals(Day, other.Day, StringComparison.Ordinal))

@@ -15,12 +15,15 @@ public sealed class ClickBatchBuilder
     /// <summary>Clicks and page views added since the last <see cref="Build"/>.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Adds a click; its shape's values are copied when it starts a group, so the caller may reuse them.</summary>
     public void Add(in Click click)
     {
-        ref var group = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups, click.Shape, out var known);
-        if (!known)
-            group = new ClickGroup(click.Shape);
-        group!.Add(click.Time, click.VisitorHash);
+        if (!_groups.TryGetValue(click.Shape, out var group))
+        {
+            var shape = click.Shape.Copy();
+            _groups.Add(shape, group = new ClickGroup(shape));
+        }
+        group.Add(click.Time, click.VisitorHash);
         Count++;
     }
 

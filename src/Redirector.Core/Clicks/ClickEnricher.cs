@@ -25,7 +25,14 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
     private readonly ConcurrentDictionary<long, string> _links = new();
 
     /// <summary>Parses the click once and reads every row of <see cref="Dimensions"/> from it.</summary>
-    public Click Enrich(RawClick raw)
+    public Click Enrich(RawClick raw) => Enrich(raw, new string?[Dimensions.Count]);
+
+    /// <summary>
+    /// As <see cref="Enrich(RawClick)"/>, filling <paramref name="values"/> (one per row of <see cref="Dimensions"/>),
+    /// which the returned shape holds: a caller that reuses the array for the next click must not keep the shape
+    /// (<see cref="ClickBatchBuilder.Add"/> copies it when it starts a group), and saves an array per click.
+    /// </summary>
+    public Click Enrich(RawClick raw, string?[] values)
     {
         var day = StatsKeys.DayOf(raw.Time);
         var userAgent = Cap(raw.UserAgent, MaxUserAgentLength);
@@ -33,8 +40,7 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
         var referrer = Clean(raw.Referrer);
         var facts = new ClickFacts(raw, agent, RedirectLocation.ClickUtm(raw.LinkUtm, raw.Query), referrer.Url, referrer.Page, referrer.Domain,
             raw.LinkId is { } linkId ? LinkText(linkId) : null);
-        var values = new string?[Dimensions.Count];
-        foreach (var dimension in Dimensions.OfClicks)
+        foreach (var dimension in Dimensions.ClickRows)
             values[dimension.Index] = dimension.Value!(in facts);
         var visitor = agent.IsBot ? null : visitors.Hash(day, raw.ClientAddress, userAgent);
         return new Click(raw.Time, new ClickShape(day, raw.Time.Hour, raw.LinkId, agent.IsBot, values), visitor);

@@ -32,6 +32,8 @@ public sealed partial class ClickPipeline(
 
     private readonly AnalyticsOptions _options = options.Value;
     private readonly ClickBatchBuilder _builder = new();
+    // Each click's values are read into this array; the builder copies them only for a click that starts a group.
+    private readonly string?[] _values = new string?[Dimensions.Count];
     private readonly SpoolCursor _redis = spool.Cursor(RedisConsumer);
     private long _lastSequence;
     private long _lastFailure;
@@ -123,7 +125,7 @@ public sealed partial class ClickPipeline(
                 {
                     // Clicks already taken from the queue must reach the spool even when shutdown begins now.
                     await visitors.PrepareAsync(StatsKeys.DayOf(click.Time), CancellationToken.None);
-                    _builder.Add(enricher.Enrich(click));
+                    _builder.Add(enricher.Enrich(click, _values));
                 }
                 else if (queued is PageView view)
                 {

@@ -222,7 +222,10 @@ public static class Dimensions
     public static int Count => Rows.Count;
 
     /// <summary>The rows that clicks carry a value for, in index order.</summary>
-    public static IReadOnlyList<Dimension> OfClicks { get; } = [.. Rows.Where(d => d.Value is not null)];
+    public static IReadOnlyList<Dimension> OfClicks => ClickRows;
+
+    // An array for the per-click loops: a foreach over the interface would allocate an enumerator per click.
+    internal static readonly Dimension[] ClickRows = [.. Rows.Where(d => d.Value is not null)];
 
     public static Dimension? ByName(string name) => Rows.Find(d => d.Name == name);
 

@@ -42,7 +42,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
 
     /// <summary>
     /// Every count of one subject over a range, in one round trip. Like every read here, it throws
-    /// <see cref="AnalyticsUnavailableException"/> when Redis is away or has not answered within
+    /// <see cref="StatsUnavailableException"/> when Redis is away or has not answered within
     /// <see cref="AnalyticsOptions.ReadTimeout"/>.
     /// </summary>
     public Task<SubjectStats> ReadAsync(StatsSubject subject, DateOnly from, DateOnly to, int top = 100) =>
@@ -67,7 +67,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
     private async Task<T> WithinDeadline<T>(Func<Task<T>> read)
     {
         if (_unanswered is { IsCompleted: false })
-            throw new AnalyticsUnavailableException();
+            throw new StatsUnavailableException();
         var reading = read();
         try
         {
@@ -76,7 +76,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
         catch (TimeoutException ex)
         {
             _unanswered = reading;
-            throw new AnalyticsUnavailableException(ex);
+            throw new StatsUnavailableException(ex);
         }
     }
 
@@ -201,7 +201,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
         return days;
     }
 
-    private IDatabase Database() => redis.Database ?? throw new AnalyticsUnavailableException();
+    private IDatabase Database() => redis.Database ?? throw new StatsUnavailableException();
 
     private static string IsoDate(string day) => $"{day[..4]}-{day[4..6]}-{day[6..]}";
 
@@ -234,4 +234,4 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
 /// Redis is away or did not answer within <see cref="AnalyticsOptions.ReadTimeout"/>: counts cannot be read right
 /// now (they are not lost; clicks are spooled). The API answers 503, the admin "counts unavailable".
 /// </summary>
-public sealed class AnalyticsUnavailableException(Exception? inner = null) : Exception("Analytics storage (Redis) is not reachable right now.", inner);
+public sealed class StatsUnavailableException(Exception? inner = null) : Exception("Stats storage (Redis) is not reachable right now.", inner);

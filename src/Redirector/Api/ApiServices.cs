@@ -91,7 +91,7 @@ internal sealed class AnalyticsUnavailableHandler(IProblemDetailsService problem
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (AnalyticsUnavailableException or StackExchange.Redis.RedisException or TimeoutException))
+        if (exception is not (StatsUnavailableException or StackExchange.Redis.RedisException or TimeoutException))
             return false;
         return await WriteAsync(problems, httpContext, "Counts are unavailable right now.",
             "The analytics store (Redis) is not reachable. Redirects still work and clicks are kept in the spool.");

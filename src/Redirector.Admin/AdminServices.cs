@@ -122,13 +122,34 @@ public static class AdminServices
             return app;
         // Antiforgery tokens are bound to the signed-in user, so validation must run after UseAuthentication.
         app.UseAntiforgery();
-        app.MapRazorComponents<App>().RequireAuthorization(Policy);
+        app.MapRazorComponents<App>().RequireAuthorization(Policy).Add(AnswerNotFound);
         app.MapAdminAssets();
         app.MapAccountEndpoints();
         app.MapExports();
         app.MapQrCodes();
         app.MapUtmPreview();
         return app;
+    }
+
+    /// <summary>
+    /// The admin's catch-all page (<see cref="Components.Pages.NotFound"/>) answers 404 with the admin's layout. The
+    /// status is set before rendering: a page that changes the status while rendering gets no body from Blazor, which
+    /// leaves it to the status-code-pages middleware (the API's problem JSON here).
+    /// </summary>
+    private static void AnswerNotFound(EndpointBuilder endpoint)
+    {
+        if (endpoint.Metadata.OfType<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>().FirstOrDefault()?.Type != typeof(Components.Pages.NotFound)
+            || endpoint.RequestDelegate is not { } render)
+            return;
+        endpoint.RequestDelegate = context =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+            return render(context);
+        };
     }
 
     private static bool IsEnabled(IConfiguration configuration) => configuration.GetValue("Admin:Enabled", true);

@@ -45,20 +45,22 @@ public sealed class BrowserFixture : IAsyncLifetime
         return (app, app.StartKestrel());
     }
 
-    public async Task<IPage> NewPageAsync(Uri address, int width = 1280, int height = 900)
+    /// <summary>A page in a fresh browser context; <paramref name="colorScheme"/> is what the page's prefers-color-scheme sees.</summary>
+    public async Task<IPage> NewPageAsync(Uri address, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = address.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
+            ColorScheme = colorScheme,
             AcceptDownloads = true,
         });
         return await context.NewPageAsync();
     }
 
-    public async Task<IPage> SignedInPageAsync(Uri address, int width = 1280, int height = 900)
+    public async Task<IPage> SignedInPageAsync(Uri address, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
     {
-        var page = await NewPageAsync(address, width, height);
+        var page = await NewPageAsync(address, width, height, colorScheme);
         await page.GotoAsync("/admin/login");
         await page.GetByLabel("Email").FillAsync(AdminEmail);
         await page.GetByLabel("Password").FillAsync(AdminPassword);
@@ -67,9 +69,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
-    /// <summary>Full-page screenshots for people to look at, in the git-ignored screenshots/ folder at the repository root.</summary>
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+    /// <summary>
+    /// Full-page screenshots for people to look at, in <paramref name="directory"/> or else the git-ignored screenshots/
+    /// folder at the repository root.
+    /// </summary>
+    public static Task ScreenshotAsync(IPage page, string name, string? directory = null) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory ?? ScreenshotDirectory, name + ".png"), FullPage = true });
 
     private static string ScreenshotDirectory { get; } = FindScreenshotDirectory();
 

@@ -36,7 +36,11 @@ public static class ApiServices
             options.SerializerOptions.Converters.Add(new UtcTime.DateTimeOffsetJsonConverter());
             options.SerializerOptions.Converters.Add(new UtcTime.DateTimeJsonConverter());
         });
-        services.AddExceptionHandler<AnalyticsUnavailableHandler>();
+        // A body or parameter that does not bind throws, so BadRequestHandler can say which one and why; by default
+        // minimal APIs answer a bare 400 that names nothing.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestHandler>();
+        services.AddExceptionHandler<StatsUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
         services.AddOpenApi();
         services.AddSingleton<ShortUrls>();
@@ -87,7 +91,7 @@ public static class ApiServices
 }
 
 /// <summary>Redis being away is not a server bug: reading counts answers 503 with a clear message.</summary>
-internal sealed class AnalyticsUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed class StatsUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -120,7 +124,58 @@ internal sealed class CatalogBusyHandler(IProblemDetailsService problems) : IExc
     {
         if (!CatalogBusyException.IsBusy(exception))
             return false;
-        return await AnalyticsUnavailableHandler.WriteAsync(problems, httpContext, "The catalogue is busy.",
+        return await StatsUnavailableHandler.WriteAsync(problems, httpContext, "The catalogue is busy.",
             "Another writer holds the catalogue's lock; nothing was changed. Send the request again in a few seconds.");
+    }
+}
+
+/// <summary>
+/// A request whose body or parameters cannot be bound (broken JSON, a value of the wrong type, a time that is not
+/// ISO 8601, a query parameter that is not a number or a date) answers 400 problem details that name the field and
+/// say what was wrong, as every other 4xx of the API does. The field is the JSON path's last member for a body
+/// (<c>expiresAt</c> for <c>$.expiresAt</c>) or the parameter's name; no type names or stack traces are shown.
+/// </summary>
+internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException badRequest)
+            return false;
+        var status = badRequest.StatusCode;
+        var (field, message) = Describe(badRequest);
+        httpContext.Response.StatusCode = status;
+        var problem = new HttpValidationProblemDetails
+        {
+            Status = status,
+            Title = status == StatusCodes.Status400BadRequest ? "The request could not be read." : null,
+            Detail = message,
+        };
+        if (field is not null)
+            problem.Errors[field] = [message];
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
+    }
+
+    private static (string? Field, string Message) Describe(BadHttpRequestException exception)
+    {
+        if (exception.InnerException is System.Text.Json.JsonException json)
+        {
+            var path = json.Path;
+            if (string.IsNullOrEmpty(path) || path == "$")
+                return (null, "The body is not valid JSON of the expected shape.");
+            var field = path[(path.LastIndexOfAny(['.', '[']) + 1)..].TrimEnd(']').Trim('\'', '"');
+            return (field, $"The value of '{field}' ({path}) is not valid: check its type and format (times are ISO 8601).");
+        }
+        // Messages of parameter binding read 'Failed to bind parameter "DateOnly from" from "garbage".'
+        var message = exception.Message;
+        var quoted = message.Split('"');
+        if (message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) && quoted.Length >= 4)
+        {
+            var declaration = quoted[1];
+            var field = declaration[(declaration.LastIndexOf(' ') + 1)..];
+            return (field, $"The value \"{quoted[3]}\" of '{field}' is not valid.");
+        }
+        if (message.StartsWith("Required parameter", StringComparison.Ordinal) || message.Contains("request body", StringComparison.Ordinal))
+            return (null, "The request needs a JSON body of the expected shape.");
+        return (null, "The request could not be read.");
     }
 }

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Reliability;
+
+/// <summary>A body or parameter that does not bind answers 400 problem details naming the field, never a bare 400.</summary>
+public sealed class BindingErrorTests
+{
+    [Theory]
+    [InlineData("POST", "/api/links", """{"url":"https://shop.example/","expiresAt":"12/01/2026"}""", "expiresAt")]
+    [InlineData("POST", "/api/links", """{"url":"https://shop.example/","redirectType":"abc"}""", "redirectType")]
+    [InlineData("PATCH", "/api/links/known", """{"expiresAt":"tomorrow"}""", "expiresAt")]
+    [InlineData("GET", "/api/stats/summary?from=garbage", null, "from")]
+    [InlineData("GET", "/api/links/known/clicks?limit=abc", null, "limit")]
+    [InlineData("GET", "/api/links?page=abc", null, "page")]
+    public async Task A_value_that_does_not_bind_is_named(string method, string path, string? body, string field)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "known" });
+        using var api = app.CreateApiClient();
+
+        using var response = await SendAsync(api, method, path, body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains(field, problem.RootElement.GetProperty("detail").GetString());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), problem.RootElement.ToString());
+    }
+
+    [Theory]
+    [InlineData("""{"url":""")]
+    [InlineData("")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    public async Task A_body_that_is_not_a_link_says_so(string body)
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+
+        using var response = await SendAsync(api, "POST", "/api/links", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("detail").GetString()));
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path, string? body)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        return client.SendAsync(request);
+    }
+}

@@ -1,3 +1,4 @@
+using Redirector.Geo;
 using Redirector.Links;
 using Redirector.UserAgents;
 
@@ -18,7 +19,8 @@ public enum Subjects
 /// <summary>What the rows of <see cref="Dimensions"/> extract a value from: one click and what the enricher parsed of it once.</summary>
 public readonly struct ClickFacts
 {
-    internal ClickFacts(RawClick raw, UserAgentInfo agent, UtmTags utm, string? referrer, string? referrerPage, string referrerDomain, string? link)
+    internal ClickFacts(RawClick raw, UserAgentInfo agent, UtmTags utm, string? referrer, string? referrerPage, string referrerDomain, string? link,
+        GeoLocation place)
     {
         Raw = raw;
         Agent = agent;
@@ -27,6 +29,7 @@ public readonly struct ClickFacts
         ReferrerPage = referrerPage;
         ReferrerDomain = referrerDomain;
         Link = link;
+        Place = place;
     }
 
     public RawClick Raw { get; }
@@ -43,6 +46,9 @@ public readonly struct ClickFacts
 
     /// <summary>The catalogue link's id as text, one instance per link; null for an outbound click.</summary>
     public string? Link { get; }
+
+    /// <summary>Where the visitor is: a trusted header's country, else the client address's place; unknown for bots, which are not looked up.</summary>
+    public GeoLocation Place { get; }
 }
 
 /// <summary>Reads a dimension's value from a click: capped and cleaned, or null when the click has none.</summary>
@@ -191,7 +197,8 @@ public static class Dimensions
         JsonName = "browsers", InAdmin = true, RawName = "browser",
     };
 
-    public static readonly Dimension Country = new("Country", "cc", "Countries", Subjects.All, (in ClickFacts c) => CountryCode(c.Raw.Country))
+    public static readonly Dimension Country = new("Country", "cc", "Countries", Subjects.All,
+        (in ClickFacts c) => c.Agent.IsBot ? null : c.Place.Country ?? ClickEnricher.UnknownCountry)
     {
         JsonName = "countries", InAdmin = true, RawName = "country",
     };
@@ -246,9 +253,4 @@ public static class Dimensions
     }
 
     private static string? Utm(string? value) => ClickEnricher.Cap(value, UtmTags.MaxValueLength);
-
-    private static string? CountryCode(string? value) =>
-        value is { Length: 2 } && char.IsAsciiLetter(value[0]) && char.IsAsciiLetter(value[1])
-            ? value.ToUpperInvariant()
-            : null;
 }

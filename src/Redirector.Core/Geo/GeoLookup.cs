@@ -82,6 +82,19 @@ public sealed class GeoLookup : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where a click's visitor is: the country a trusted proxy's header named (<paramref name="trustedCountry"/>,
+    /// e.g. CF-IPCountry's "fr") when it is two letters, else the place of <paramref name="address"/> (see
+    /// <see cref="Find"/>). Cloudflare's "XX" (no country known) and "T1" (Tor) name no country, so the address decides.
+    /// </summary>
+    public GeoLocation Locate(string? trustedCountry, IPAddress? address) =>
+        HeaderCountry(trustedCountry) is { } country ? new(country, null, null) : Find(address);
+
+    private static string? HeaderCountry(string? value) =>
+        value is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b) && !value.Equals("XX", StringComparison.OrdinalIgnoreCase)
+            ? value.ToUpperInvariant()
+            : null;
+
     /// <summary>The country of <paramref name="address"/> as an ISO 3166-1 alpha-2 code, or null; see <see cref="Find"/>.</summary>
     public string? CountryOf(IPAddress? address) => Find(address).Country;
 

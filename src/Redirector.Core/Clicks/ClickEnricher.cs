@@ -14,8 +14,11 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
     public const int MaxLinkTextLength = 255;
     public const string Direct = "(direct)";
 
-    /// <summary>The country of a person's click whose address no database places (private, loopback, unlisted) and that no trusted header named.</summary>
-    public const string UnknownCountry = "(unknown)";
+    /// <summary>
+    /// The country (and with a city database the region and city) of a person's click whose address no database
+    /// places (private, loopback, unlisted) and that no trusted header named.
+    /// </summary>
+    public const string UnknownPlace = "(unknown)";
 
     // Most clicks come from a few pages, so a referrer is parsed once and its three forms (URL, page, domain)
     // kept, rather than parsed three times per click. Long referrers are cleaned each time, not kept.
@@ -45,7 +48,7 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
         // Bots count no places, so their addresses are not looked up.
         var place = agent.IsBot ? GeoLocation.Unknown : geo.Locate(raw.Country, raw.ClientAddress);
         var facts = new ClickFacts(raw, agent, RedirectLocation.ClickUtm(raw.LinkUtm, raw.Query), referrer.Url, referrer.Page, referrer.Domain,
-            raw.LinkId is { } linkId ? LinkText(linkId) : null, place);
+            raw.LinkId is { } linkId ? LinkText(linkId) : null, place, geo.PlacesCities);
         foreach (var dimension in Dimensions.ClickRows)
             values[dimension.Index] = dimension.Value!(in facts);
         var visitor = agent.IsBot ? null : visitors.Hash(day, raw.ClientAddress, userAgent);

@@ -26,7 +26,15 @@ public sealed class GeoLookup : IDisposable
     {
         _reader = reader;
         _geoIp2Layout = geoIp2Layout;
+        // A city file's type says so ("GeoLite2-City", "DBIP-City-Lite", "geolite2-city-ipv4"); country files never hold cities.
+        PlacesCities = reader.Metadata.DatabaseType.Contains("city", StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>
+    /// Whether the database is a city database, whose places have region and city: false for the built-in country
+    /// database, so clicks then count no regions or cities at all rather than all under "(unknown)".
+    /// </summary>
+    public bool PlacesCities { get; }
 
     /// <summary>The database's type as its metadata names it, e.g. "GeoLite2-City" or "geo-whois-asn-country".</summary>
     public string DatabaseType => _reader.Metadata.DatabaseType;
@@ -87,8 +95,20 @@ public sealed class GeoLookup : IDisposable
     /// e.g. CF-IPCountry's "fr") when it is two letters, else the place of <paramref name="address"/> (see
     /// <see cref="Find"/>). Cloudflare's "XX" (no country known) and "T1" (Tor) name no country, so the address decides.
     /// </summary>
-    public GeoLocation Locate(string? trustedCountry, IPAddress? address) =>
-        HeaderCountry(trustedCountry) is { } country ? new(country, null, null) : Find(address);
+    /// <remarks>
+    /// With a city database the address is looked up even when the header names the country, and its region and
+    /// city are kept only when its country is the header's: a proxy's country is trusted over the database, and a
+    /// city of another country would contradict it.
+    /// </remarks>
+    public GeoLocation Locate(string? trustedCountry, IPAddress? address)
+    {
+        if (HeaderCountry(trustedCountry) is not { } country)
+            return Find(address);
+        if (!PlacesCities)
+            return new(country, null, null);
+        var found = Find(address);
+        return found.Country == country ? found : new(country, null, null);
+    }
 
     private static string? HeaderCountry(string? value) =>
         value is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b) && !value.Equals("XX", StringComparison.OrdinalIgnoreCase)

@@ -48,6 +48,9 @@ public sealed class GeoCountingTests
         Assert.Equal(
             [("(unknown)", direct + privateForwarded), ("GB", gb), ("US", us + mappedUs + ipv6Us)],
             stats[Dimensions.Country].Select(k => (k.Key, (int)k.Clicks)).OrderBy(k => k.Key, StringComparer.Ordinal));
+        // The built-in database is a country one: no city or region is counted, not even "(unknown)".
+        Assert.Empty(stats[Dimensions.City]);
+        Assert.Empty(stats[Dimensions.Region]);
     }
 
     [Fact]
@@ -111,6 +114,53 @@ public sealed class GeoCountingTests
     }
 
     [Fact]
+    public async Task With_a_city_database_people_are_counted_under_their_city_and_region_with_the_country_code()
+    {
+        await using var app = BehindLoopbackProxy(new()
+        {
+            [GeoOptions.DatabasePathKey] = GeoLookupTests.TestCityDatabase,
+            ["Analytics:CountryHeader"] = "CF-IPCountry",
+        });
+        app.StartKestrel();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "geo" });
+        using var visitor = app.CreateVisitorClient();
+
+        // test-city.mmdb: 81.2.69.0/24 London, England, GB; 2001:4860::/32 Mountain View, California, US; 8.8.8.0/24
+        // US without region or city; 1.1.1.1 not listed.
+        const int london = 6, mountainView = 3, usWithoutCity = 4, unlisted = 2, headerElsewhere = 5, headerAgrees = 2, bots = 7;
+        for (var i = 0; i < london; i++)
+            await ClickFromAsync(visitor, "81.2.69.142");
+        for (var i = 0; i < mountainView; i++)
+            await ClickFromAsync(visitor, "2001:4860:4860::8844");
+        for (var i = 0; i < usWithoutCity; i++)
+            await ClickFromAsync(visitor, "8.8.8.8");
+        for (var i = 0; i < unlisted; i++)
+            await ClickFromAsync(visitor, "1.1.1.1");
+        // The proxy's country wins; a London address then names no city, since London is not in France.
+        for (var i = 0; i < headerElsewhere; i++)
+            await ClickFromAsync(visitor, "81.2.69.142", ("CF-IPCountry", "FR"));
+        for (var i = 0; i < headerAgrees; i++)
+            await ClickFromAsync(visitor, "81.2.69.142", ("CF-IPCountry", "gb"));
+        for (var i = 0; i < bots; i++)
+            await ClickFromAsync(visitor, "81.2.69.142", userAgent: Agents.Slackbot);
+        await app.FlushClicksAsync();
+
+        var stats = await CountingTests.GetStatsAsync(app, "geo");
+        var people = london + mountainView + usWithoutCity + unlisted + headerElsewhere + headerAgrees;
+        Assert.Equal(people, stats.Clicks);
+        Assert.Equal(bots, stats.Bots);
+        Assert.Equal(
+            [("(unknown)", usWithoutCity + unlisted + headerElsewhere), ("London, GB", london + headerAgrees), ("Mountain View, US", mountainView)],
+            Sorted(stats[Dimensions.City]));
+        Assert.Equal(
+            [("(unknown)", usWithoutCity + unlisted + headerElsewhere), ("California, US", mountainView), ("England, GB", london + headerAgrees)],
+            Sorted(stats[Dimensions.Region]));
+        Assert.Equal(
+            [("(unknown)", unlisted), ("FR", headerElsewhere), ("GB", london + headerAgrees), ("US", mountainView + usWithoutCity)],
+            Sorted(stats[Dimensions.Country]));
+    }
+
+    [Fact]
     public async Task A_missing_database_file_stops_start_up_naming_the_setting()
     {
         var missing = Path.Combine(Path.GetTempPath(), $"redirector-no-such-{Guid.NewGuid():N}.mmdb");
@@ -141,10 +191,11 @@ public sealed class GeoCountingTests
         }
     }
 
-    private static async Task ClickFromAsync(HttpClient visitor, string? forwardedFor, (string Name, string Value)? header = null)
+    private static async Task ClickFromAsync(HttpClient visitor, string? forwardedFor, (string Name, string Value)? header = null,
+        string userAgent = Agents.ChromeWindows)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/geo");
-        request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
         if (forwardedFor is not null)
             request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
         if (header is var (name, value))
@@ -152,4 +203,7 @@ public sealed class GeoCountingTests
         using var response = await visitor.SendAsync(request);
         Assert.Equal(System.Net.HttpStatusCode.Found, response.StatusCode);
     }
+
+    private static IEnumerable<(string, int)> Sorted(IEnumerable<Redirector.Stats.KeyCount> counts) =>
+        counts.Select(k => (k.Key, (int)k.Clicks)).OrderBy(k => k.Item1, StringComparer.Ordinal);
 }

@@ -1,5 +1,6 @@
-# Multi-stage build of Redirector. The build stage needs Node.js only to fetch the pinned ua-parser rules
-# (uap-core from npm), which are embedded into the assembly; the runtime image has neither SDK nor Node.
+# Multi-stage build of Redirector. The build stage needs Node.js only to fetch, with npm, the pinned ua-parser
+# rules (uap-core, embedded into the assembly) and country database (geo-whois-asn-country, copied to Geo/);
+# the runtime image has neither SDK nor Node.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Redirector on this machine with its defaults: SQLite under data/, Redis on localhost:6379.
 # When nothing answers there, it installs redis-server if needed and starts one with its data under data/redis.
-# npm is installed when missing too: the build uses it to fetch the pinned ua-parser rules.
+# npm is installed when missing too: the build uses it to fetch the pinned ua-parser rules and country database.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: redis-server (the tests start their own), Chromium
 # (browser tests drive /usr/bin/chromium; Playwright never downloads a browser here), Node.js/npm (the
-# build fetches the ua-parser rules with npm), uap-core (the ua-parser conformance data) and PostgreSQL (multi-node tests). Safe to run again.
+# build fetches the ua-parser rules and the country database with npm), uap-core (the ua-parser conformance data) and PostgreSQL (multi-node tests). Safe to run again.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)

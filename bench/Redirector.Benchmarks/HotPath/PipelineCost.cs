@@ -4,13 +4,15 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Redirector.Clicks;
+using Redirector.Geo;
 using Redirector.Links;
 
 namespace Redirector.Benchmarks.HotPath;
 
 /// <summary>
 /// pipeline N host:port [links]: the CPU the click pipeline spends per click, measured apart from Kestrel. N clicks
-/// like bench/run.sh's (one browser, one referrer, 1,000 client addresses) are queued first, then the real
+/// like bench/run.sh's (one browser, one referrer) from 1,000 public client addresses (each placed in a country, as
+/// real clicks are) are queued first, then the real
 /// <see cref="ClickPipeline"/> (enrichment, aggregation, fsync'd spool, Redis) drains them. Process CPU time is
 /// steady where requests per second on a shared machine are not, so this shows what a pipeline change is worth.
 /// </summary>
@@ -48,7 +50,10 @@ public static class PipelineCost
                 NullLogger<ClickPipeline>.Instance);
 
             var utm = new UtmTags { Source = "newsletter", Medium = "email", Campaign = "spring-launch" };
-            var addresses = Enumerable.Range(0, 1000).Select(i => new IPAddress(0x0A000000L + i)).ToArray();
+            // Public addresses, as real clicks have, so every click is placed in a country by the geo lookup.
+            var random = new Random(1000);
+            var addresses = Enumerable.Range(0, 10_000).Select(_ => new IPAddress(random.Next(0x0100_0000, 0x7FFF_FFFF)))
+                .Where(GeoLookup.IsPublic).Take(1000).ToArray();
             var now = DateTime.UtcNow;
             await pipeline.StartAsync(CancellationToken.None);
             // A first round warms the JIT and the caches; the second is measured.

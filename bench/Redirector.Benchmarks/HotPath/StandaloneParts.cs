@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Redirector.Clicks;
+using Redirector.Geo;
 using Redirector.UserAgents;
 
 namespace Redirector.Benchmarks.HotPath;
@@ -10,7 +11,8 @@ internal static class StandaloneParts
 {
     public static VisitorHasher Visitors() => new(new NoCatalogue(), NullLogger<VisitorHasher>.Instance);
 
-    public static ClickEnricher Enricher(VisitorHasher visitors) => new(new CachedUserAgentParser(UserAgentParser.Default), visitors);
+    public static ClickEnricher Enricher(VisitorHasher visitors) =>
+        new(new CachedUserAgentParser(UserAgentParser.Default), visitors, GeoLookup.Open(GeoLookup.DefaultDatabasePath));
 
     /// <summary>A connection to the Redis at <paramref name="connectionString"/>, or null (with a message) when none answers.</summary>
     public static async Task<RedisConnection?> ConnectAsync(string command, string connectionString)

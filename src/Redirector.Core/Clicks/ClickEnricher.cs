@@ -1,17 +1,24 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Redirector.Geo;
 using Redirector.Links;
 using Redirector.UserAgents;
 
 namespace Redirector.Clicks;
 
 /// <summary>Turns a raw click into a counted one: the values of every dimension, the bot flag and the visitor hash.</summary>
-public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHasher visitors)
+public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHasher visitors, GeoLookup geo)
 {
     public const int MaxReferrerLength = 1024;
     public const int MaxUserAgentLength = 512;
     public const int MaxLinkTextLength = 255;
     public const string Direct = "(direct)";
+
+    /// <summary>
+    /// The country (and with a city database the region and city) of a person's click whose address no database
+    /// places (private, loopback, unlisted) and that no trusted header named.
+    /// </summary>
+    public const string UnknownPlace = "(unknown)";
 
     // Most clicks come from a few pages, so a referrer is parsed once and its three forms (URL, page, domain)
     // kept, rather than parsed three times per click. Long referrers are cleaned each time, not kept.
@@ -38,8 +45,10 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
         var userAgent = Cap(raw.UserAgent, MaxUserAgentLength);
         var agent = userAgents.Parse(userAgent);
         var referrer = Clean(raw.Referrer);
+        // Bots count no places, so their addresses are not looked up.
+        var place = agent.IsBot ? GeoLocation.Unknown : geo.Locate(raw.Country, raw.ClientAddress);
         var facts = new ClickFacts(raw, agent, RedirectLocation.ClickUtm(raw.LinkUtm, raw.Query), referrer.Url, referrer.Page, referrer.Domain,
-            raw.LinkId is { } linkId ? LinkText(linkId) : null);
+            raw.LinkId is { } linkId ? LinkText(linkId) : null, place, geo.PlacesCities);
         foreach (var dimension in Dimensions.ClickRows)
             values[dimension.Index] = dimension.Value!(in facts);
         var visitor = agent.IsBot ? null : visitors.Hash(day, raw.ClientAddress, userAgent);

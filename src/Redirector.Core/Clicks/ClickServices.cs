@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Redirector.Catalog;
+using Redirector.Geo;
 using Redirector.UserAgents;
 
 namespace Redirector.Clicks;
@@ -23,6 +24,7 @@ public static class ClickServices
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<VisitorHasher>();
         services.AddUserAgentParsing(builder.Configuration);
+        services.AddGeoLookup();
         services.AddSingleton<ClickEnricher>();
         services.AddSingleton<ClickTracker>();
         services.AddSingleton(sp =>

@@ -1,3 +1,4 @@
+using Redirector.Geo;
 using Redirector.Links;
 using Redirector.UserAgents;
 
@@ -18,7 +19,8 @@ public enum Subjects
 /// <summary>What the rows of <see cref="Dimensions"/> extract a value from: one click and what the enricher parsed of it once.</summary>
 public readonly struct ClickFacts
 {
-    internal ClickFacts(RawClick raw, UserAgentInfo agent, UtmTags utm, string? referrer, string? referrerPage, string referrerDomain, string? link)
+    internal ClickFacts(RawClick raw, UserAgentInfo agent, UtmTags utm, string? referrer, string? referrerPage, string referrerDomain, string? link,
+        GeoLocation place, bool placesCities)
     {
         Raw = raw;
         Agent = agent;
@@ -27,6 +29,8 @@ public readonly struct ClickFacts
         ReferrerPage = referrerPage;
         ReferrerDomain = referrerDomain;
         Link = link;
+        Place = place;
+        PlacesCities = placesCities;
     }
 
     public RawClick Raw { get; }
@@ -43,6 +47,12 @@ public readonly struct ClickFacts
 
     /// <summary>The catalogue link's id as text, one instance per link; null for an outbound click.</summary>
     public string? Link { get; }
+
+    /// <summary>Where the visitor is: a trusted header's country, else the client address's place; unknown for bots, which are not looked up.</summary>
+    public GeoLocation Place { get; }
+
+    /// <summary>Whether the geo database places regions and cities (<c>Geo:DatabasePath</c> names a city database).</summary>
+    public bool PlacesCities { get; }
 }
 
 /// <summary>Reads a dimension's value from a click: capped and cleaned, or null when the click has none.</summary>
@@ -191,9 +201,32 @@ public static class Dimensions
         JsonName = "browsers", InAdmin = true, RawName = "browser",
     };
 
-    public static readonly Dimension Country = new("Country", "cc", "Countries", Subjects.All, (in ClickFacts c) => CountryCode(c.Raw.Country))
+    public static readonly Dimension Country = new("Country", "cc", "Countries", Subjects.All,
+        (in ClickFacts c) => c.Agent.IsBot ? null : c.Place.Country ?? ClickEnricher.UnknownPlace)
     {
         JsonName = "countries", InAdmin = true, RawName = "country",
+    };
+
+    /// <summary>
+    /// The first-level subdivision (state, province, England...) and its country, "England, GB": region names repeat
+    /// across countries (Limburg is in the Netherlands and in Belgium, Georgia is a state and a country), so the code
+    /// makes a row read as one place. Only with a city database; people only.
+    /// </summary>
+    public static readonly Dimension Region = new("Region", "rg", "Regions", Subjects.All,
+        (in ClickFacts c) => c.Agent.IsBot || !c.PlacesCities ? null : PlaceIn(c.Place.Region, c.Place.Country))
+    {
+        JsonName = "regions", RawName = "region",
+    };
+
+    /// <summary>
+    /// The city and its country, "London, GB": city names repeat across countries (Paris, FR and Paris, US; London,
+    /// GB and London, CA), and a marketer reading "Paris" alone could not tell them apart. The region is left out
+    /// to keep rows short; it has its own breakdown. Only with a city database; people only.
+    /// </summary>
+    public static readonly Dimension City = new("City", "ci", "Cities", Subjects.All,
+        (in ClickFacts c) => c.Agent.IsBot || !c.PlacesCities ? null : PlaceIn(c.Place.City, c.Place.Country))
+    {
+        JsonName = "cities", InAdmin = true, RawName = "city",
     };
 
     public static readonly Dimension Language = new("Language", "lg", "Languages", Subjects.All, (in ClickFacts c) => AcceptLanguage.PrimaryOf(c.Raw.AcceptLanguage))
@@ -247,8 +280,11 @@ public static class Dimensions
 
     private static string? Utm(string? value) => ClickEnricher.Cap(value, UtmTags.MaxValueLength);
 
-    private static string? CountryCode(string? value) =>
-        value is { Length: 2 } && char.IsAsciiLetter(value[0]) && char.IsAsciiLetter(value[1])
-            ? value.ToUpperInvariant()
-            : null;
+    /// <summary>"Name, CC" from a database's name (capped: names are the database's, not checked); the name alone without a country.</summary>
+    private static string PlaceIn(string? name, string? country) =>
+        ClickEnricher.Cap(name, MaxPlaceNameLength) is not { } capped ? ClickEnricher.UnknownPlace
+        : country is null ? capped
+        : $"{capped}, {country}";
+
+    private const int MaxPlaceNameLength = 100;
 }

@@ -27,12 +27,13 @@ public sealed class RawClick : QueuedEvent
     /// <summary>The page the click came from when the request says so (outbound tracking); else the referrer.</summary>
     public string? SourcePage { get; init; }
 
+    /// <summary>The country header a trusted proxy set (<c>Analytics:CountryHeader</c>), as sent.</summary>
     public string? Country { get; init; }
 
     /// <summary>The Accept-Language header, as sent.</summary>
     public string? AcceptLanguage { get; init; }
 
-    /// <summary>Only used to compute the visitor hash in memory; never written anywhere.</summary>
+    /// <summary>Only used in memory, for the visitor hash and the place lookup; never written anywhere.</summary>
     public IPAddress? ClientAddress { get; init; }
 
     /// <summary>For outbound clicks: the URL the visitor left for and the text of the link they clicked.</summary>

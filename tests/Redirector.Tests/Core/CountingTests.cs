@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using Redirector.Stats;
 using Redirector.Clicks;
+using Redirector.Stats;
 using Redirector.Tests.Infrastructure;
 
 namespace Redirector.Tests.Core;
@@ -51,7 +51,7 @@ public sealed class CountingTests
         Assert.Equal(desktopClicks, stats[Dimensions.Os].Single(k => k.Key == "Windows").Clicks);
         Assert.Equal(phoneClicks + facebookClicks, stats[Dimensions.Os].Single(k => k.Key == "iOS").Clicks);
         Assert.Equal(desktopClicks, stats[Dimensions.Browser].Single(k => k.Key == "Chrome").Clicks);
-        Assert.Empty(stats[Dimensions.Country]);
+        Assert.Equal([(ClickEnricher.UnknownPlace, desktopClicks + phoneClicks + facebookClicks)], stats[Dimensions.Country].Select(k => (k.Key, (int)k.Clicks)));
 
         using var api = app.CreateApiClient();
         var domains = await api.GetFromJsonAsync<List<Redirector.Stats.KeyCount>>("/api/stats/domains");

@@ -18,7 +18,7 @@ if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
   mkdir -p data/redis
   redis-server --port "$port" --bind 127.0.0.1 --dir "$root/data/redis" --appendonly yes --appendfsync everysec --daemonize yes \
     --logfile "$root/data/redis/redis.log"
-  echo "Started redis-server on port $port (data in data/redis)"
+  echo "Started redis-server on port $port (data in data/redis; it keeps running after the service: redis-cli -p $port shutdown stops it)"
 fi
 # dotnet run starts the app in the project's folder; keep the data beside this script instead.
 export ConnectionStrings__Catalog=${ConnectionStrings__Catalog:-Data Source=$root/data/redirector.db}

@@ -54,6 +54,7 @@ public static class ExportEndpoints
         string table, string? scope, string? key, string? from, string? to,
         LinkCatalog catalog, AdminStats counts, StatsReader reader, CancellationToken ct)
     {
+        scope ??= "global";
         var target = await ResolveAsync(scope, key, catalog, ct);
         if (target is not { } subject)
             return TypedResults.NotFound();

@@ -99,6 +99,8 @@ public sealed partial class AdminOutboundTests
             $"url,domain,clicks,link_texts\r\n{Repo},github.com,3,\"The repo (2); Source (1)\"\r\n{Npm},npmjs.com,1,npm (1)\r\n",
             await CsvAsync(client, "/admin/export/targets.csv"));
         Assert.Equal("key,clicks\r\ngithub.com,3\r\nnpmjs.com,1\r\n", await CsvAsync(client, "/admin/export/DestinationDomain.csv?scope=global"));
+        // Without a scope an export is of everything, as docs/admin.md says.
+        Assert.Equal("key,clicks\r\ngithub.com,3\r\nnpmjs.com,1\r\n", await CsvAsync(client, "/admin/export/DestinationDomain.csv"));
 
         var pages = WebUtility.HtmlDecode(await client.GetStringAsync("/admin/pages"));
         Assert.Equal([PageA, PageB, PageC], PageLinks().Matches(pages).Select(m => m.Groups[1].Value));

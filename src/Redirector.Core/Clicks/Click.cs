@@ -1,3 +1,6 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+
 namespace Redirector.Clicks;
 
 /// <summary>
@@ -39,17 +42,26 @@ public readonly struct ClickShape(string day, int hour, long? linkId, bool isBot
 
     public override bool Equals(object? obj) => obj is ClickShape other && Equals(other);
 
+    /// <summary>
+    /// Hashes every value's text with XxHash3 rather than string's Marvin: the batch builder hashes each click's shape
+    /// (about 250 characters), and Marvin made that the largest single cost of a click in the pipeline. The seed is
+    /// random per process, so values a visitor chooses cannot be made to collide at will.
+    /// </summary>
     public override int GetHashCode()
     {
         var hash = new HashCode();
-        hash.Add(Day);
+        hash.Add(TextHash(Day));
         hash.Add(Hour);
         hash.Add(LinkId);
         hash.Add(IsBot);
         foreach (var value in Values)
-            hash.Add(value);
+            hash.Add(value is null ? 0 : TextHash(value));
         return hash.ToHashCode();
     }
+
+    private static readonly long HashSeed = Random.Shared.NextInt64();
+
+    private static ulong TextHash(string text) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(text.AsSpan()), HashSeed);
 
     public static bool operator ==(ClickShape left, ClickShape right) => left.Equals(right);
 

@@ -48,7 +48,14 @@ public sealed class AdminOptions
 /// <summary>The Blazor admin area at /admin: Identity sign-in, pages, exports and QR codes.</summary>
 public static class AdminServices
 {
+    /// <summary>Any signed-in user with a role (<see cref="Roles"/>): reading counts. Every admin route has at least this.</summary>
     public const string Policy = "admin";
+
+    /// <summary>Editors and administrators: pages, forms and exports that change links and sites or give raw clicks.</summary>
+    public const string EditorPolicy = "admin-editor";
+
+    /// <summary>Administrators only: people, API keys, webhooks.</summary>
+    public const string AdministratorPolicy = "admin-administrator";
     public const string LoginRateLimit = "admin-login";
 
     public static IHostApplicationBuilder AddAdmin(this IHostApplicationBuilder builder)
@@ -73,8 +80,11 @@ public static class AdminServices
         services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<AdminOptions>>(
             (validator, admin) => validator.ValidationInterval = admin.Value.SessionCheckInterval);
         services.AddSingleton<SignInThrottle>();
-        services.AddAuthorizationBuilder().AddPolicy(Policy, policy =>
-            policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser());
+        services.AddScoped<People>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.All))
+            .AddPolicy(EditorPolicy, policy => policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.Editors))
+            .AddPolicy(AdministratorPolicy, policy => policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.Administrator));
 
         var attempts = builder.Configuration.GetSection("Admin").Get<AdminOptions>()?.LoginAttemptsPerMinute ?? new AdminOptions().LoginAttemptsPerMinute;
         // Composes with the API's AddRateLimiter call: both configure the same RateLimiterOptions.

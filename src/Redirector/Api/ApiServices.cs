@@ -20,7 +20,11 @@ public sealed class RateLimitOptions
 
 public static class ApiServices
 {
+    /// <summary>Any valid API key; writes (any method but GET and HEAD) also need an editor's or administrator's key.</summary>
     public const string ApiPolicy = "api";
+
+    /// <summary>An administrator's key: for routes that manage secrets (webhooks), on top of <see cref="ApiPolicy"/>.</summary>
+    public const string ApiAdministratorPolicy = "api-administrator";
     public const string LinkCreationPolicy = "link-creation";
 
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
@@ -51,7 +55,11 @@ public static class ApiServices
         services.AddAuthentication()
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(ApiPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+            .AddPolicy(ApiPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser()
+                .RequireAssertion(context => context.Resource is HttpContext http && (HttpMethods.IsGet(http.Request.Method) ||
+                    HttpMethods.IsHead(http.Request.Method) || Roles.Editors.Any(context.User.IsInRole))))
+            .AddPolicy(ApiAdministratorPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireRole(Roles.Administrator));
 
         var limits = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddRateLimiter(options =>

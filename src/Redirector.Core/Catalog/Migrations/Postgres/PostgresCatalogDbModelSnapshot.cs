@@ -270,6 +270,13 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("editor");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Hash")

@@ -257,6 +257,13 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("editor");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Hash")

@@ -35,7 +35,7 @@ public sealed class HostingNetworks
         _names = names;
     }
 
-    /// <summary>The built-in list over the built-in data, loaded once per process (about 0.3 s) and shared.</summary>
+    /// <summary>The built-in list over the built-in data, loaded once per process (about a second on a busy 2-core machine) and shared.</summary>
     public static HostingNetworks Default => EmbeddedDefault.Value;
 
     /// <summary>Address ranges held, IPv4 and IPv6 together.</summary>

@@ -16,8 +16,6 @@ namespace Redirector.Clicks;
 public sealed class ClickEnricher(
     CachedUserAgentParser userAgents, VisitorHasher visitors, GeoLookup geo, HostingNetworks networks, BurstDetector bursts, IOptions<BotOptions> bots)
 {
-    private readonly bool _hostingNetworksAreScanners = bots.Value.HostingNetworksAreScanners;
-
     public const int MaxReferrerLength = 1024;
     public const int MaxUserAgentLength = 512;
     public const int MaxLinkTextLength = 255;
@@ -39,6 +37,8 @@ public sealed class ClickEnricher(
     // One text per link id, so that a link's clicks share the instance the batch builder looks its field up by.
     private const int LinkCacheCapacity = 100_000;
     private readonly ConcurrentDictionary<long, string> _links = new();
+
+    private readonly bool _hostingNetworksAreScanners = bots.Value.HostingNetworksAreScanners;
 
     /// <summary>Parses the click once and reads every row of <see cref="Dimensions"/> from it.</summary>
     public Click Enrich(RawClick raw) => Enrich(raw, new string?[Dimensions.Count]);

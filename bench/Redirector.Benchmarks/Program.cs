@@ -8,7 +8,7 @@ using Redirector.Benchmarks.UserAgents;
 var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["ua"] = ("user-agent parsing: startup, uncached and cached parses per second, rule agreement", UserAgentQuickBenchmark.Run),
-    ["geo"] = ("geo [N] [path.mmdb]: country lookups per second and bytes allocated per lookup (built-in database by default)", GeoQuickBenchmark.Run),
+    ["geo"] = ("geo [N] [path.mmdb]: country and hosting-network lookups per second and bytes allocated per lookup (built-in data by default)", GeoQuickBenchmark.Run),
     ["seed-links"] = ("seed-links N catalogue.db [prefix]: bulk-insert N links into a (migrated) SQLite catalogue", SeedLinks.Run),
     ["cache-memory"] = ("cache-memory N: managed bytes per link held in LinkCache", CacheMemory.Run),
     ["pipeline"] = ("pipeline N host:port [links]: CPU per click of the click pipeline alone (enrichment to Redis)", PipelineCost.Run),

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Redirector.Bots;
 using Redirector.Clicks;
 using Redirector.Geo;
 using Redirector.UserAgents;
@@ -12,7 +14,8 @@ internal static class StandaloneParts
     public static VisitorHasher Visitors() => new(new NoCatalogue(), NullLogger<VisitorHasher>.Instance);
 
     public static ClickEnricher Enricher(VisitorHasher visitors) =>
-        new(new CachedUserAgentParser(UserAgentParser.Default), visitors, GeoLookup.Open(GeoLookup.DefaultDatabasePath));
+        new(new CachedUserAgentParser(UserAgentParser.Default), visitors, GeoLookup.Open(GeoLookup.DefaultDatabasePath), HostingNetworks.Default,
+            new BurstDetector(new BotOptions()), Options.Create(new BotOptions()));
 
     /// <summary>A connection to the Redis at <paramref name="connectionString"/>, or null (with a message) when none answers.</summary>
     public static async Task<RedisConnection?> ConnectAsync(string command, string connectionString)

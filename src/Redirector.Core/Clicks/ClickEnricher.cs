@@ -1,13 +1,20 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.Extensions.Options;
+using Redirector.Bots;
 using Redirector.Geo;
 using Redirector.Links;
 using Redirector.UserAgents;
 
 namespace Redirector.Clicks;
 
-/// <summary>Turns a raw click into a counted one: the values of every dimension, the bot flag and the visitor hash.</summary>
-public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHasher visitors, GeoLookup geo)
+/// <summary>
+/// Turns a raw click into a counted one: the values of every dimension, the bot kind and the visitor hash. A click
+/// is a bot's when its agent says so, else when its address is in a hosting network, else when its visitor is in a
+/// burst (docs/bots.md); the address is only used in memory, for these lookups and the visitor hash.
+/// </summary>
+public sealed class ClickEnricher(
+    CachedUserAgentParser userAgents, VisitorHasher visitors, GeoLookup geo, HostingNetworks networks, BurstDetector bursts, IOptions<BotOptions> bots)
 {
     public const int MaxReferrerLength = 1024;
     public const int MaxUserAgentLength = 512;
@@ -31,6 +38,8 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
     private const int LinkCacheCapacity = 100_000;
     private readonly ConcurrentDictionary<long, string> _links = new();
 
+    private readonly bool _hostingNetworksAreScanners = bots.Value.HostingNetworksAreScanners;
+
     /// <summary>Parses the click once and reads every row of <see cref="Dimensions"/> from it.</summary>
     public Click Enrich(RawClick raw) => Enrich(raw, new string?[Dimensions.Count]);
 
@@ -44,15 +53,23 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
         var day = StatsKeys.DayOf(raw.Time);
         var userAgent = Cap(raw.UserAgent, MaxUserAgentLength);
         var agent = userAgents.Parse(userAgent);
+        var bot = agent.BotKind;
+        if (bot is null && _hostingNetworksAreScanners && networks.Find(raw.ClientAddress) is not null)
+            bot = BotKind.Scanner;
+        var visitor = bot is null ? visitors.Hash(day, raw.ClientAddress, userAgent) : null;
+        if (visitor is { } hash && raw.LinkId is { } opened && bursts.IsBurst(hash, opened, raw.Time))
+        {
+            bot = BotKind.Scanner;
+            visitor = null;
+        }
         var referrer = Clean(raw.Referrer);
         // Bots count no places, so their addresses are not looked up.
-        var place = agent.IsBot ? GeoLocation.Unknown : geo.Locate(raw.Country, raw.ClientAddress);
+        var place = bot is not null ? GeoLocation.Unknown : geo.Locate(raw.Country, raw.ClientAddress);
         var facts = new ClickFacts(raw, agent, RedirectLocation.ClickUtm(raw.LinkUtm, raw.Query), referrer.Url, referrer.Page, referrer.Domain,
-            raw.LinkId is { } linkId ? LinkText(linkId) : null, place, geo.PlacesCities);
+            raw.LinkId is { } linkId ? LinkText(linkId) : null, place, geo.PlacesCities, bot);
         foreach (var dimension in Dimensions.ClickRows)
             values[dimension.Index] = dimension.Value!(in facts);
-        var visitor = agent.IsBot ? null : visitors.Hash(day, raw.ClientAddress, userAgent);
-        return new Click(raw.Time, new ClickShape(day, raw.Time.Hour, raw.LinkId, agent.IsBot, values), visitor);
+        return new Click(raw.Time, new ClickShape(day, raw.Time.Hour, raw.LinkId, facts.IsBot, values), visitor);
     }
 
     /// <summary>The page a person viewed, cleaned as source pages are; null for a bot's view or a page that is no web URL.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Redirector.Bots;
 using Redirector.Catalog;
 using Redirector.Geo;
 using Redirector.UserAgents;
@@ -25,6 +26,7 @@ public static class ClickServices
         services.AddSingleton<VisitorHasher>();
         services.AddUserAgentParsing(builder.Configuration);
         services.AddGeoLookup();
+        services.AddBotDetection();
         services.AddSingleton<ClickEnricher>();
         services.AddSingleton<ClickTracker>();
         services.AddSingleton(sp =>

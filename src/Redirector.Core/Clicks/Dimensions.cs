@@ -1,3 +1,4 @@
+using Redirector.Bots;
 using Redirector.Geo;
 using Redirector.Links;
 using Redirector.UserAgents;
@@ -20,7 +21,7 @@ public enum Subjects
 public readonly struct ClickFacts
 {
     internal ClickFacts(RawClick raw, UserAgentInfo agent, UtmTags utm, string? referrer, string? referrerPage, string referrerDomain, string? link,
-        GeoLocation place, bool placesCities)
+        GeoLocation place, bool placesCities, BotKind? bot)
     {
         Raw = raw;
         Agent = agent;
@@ -31,6 +32,7 @@ public readonly struct ClickFacts
         Link = link;
         Place = place;
         PlacesCities = placesCities;
+        Bot = bot;
     }
 
     public RawClick Raw { get; }
@@ -53,6 +55,12 @@ public readonly struct ClickFacts
 
     /// <summary>Whether the geo database places regions and cities (<c>Geo:DatabasePath</c> names a city database).</summary>
     public bool PlacesCities { get; }
+
+    /// <summary>The kind of bot: by the agent, the network or the burst rule (docs/bots.md); null for a person.</summary>
+    public BotKind? Bot { get; }
+
+    /// <summary>Counted as a bot, never as a click: a browser agent from a hosting network is one too.</summary>
+    public bool IsBot => Bot is not null;
 }
 
 /// <summary>Reads a dimension's value from a click: capped and cleaned, or null when the click has none.</summary>
@@ -94,8 +102,11 @@ public sealed class Dimension
     /// <summary>Subjects that do not store it but derive it when read (a link's source pages are its referrers' pages).</summary>
     public Subjects DerivedFor { get; init; }
 
-    /// <summary>Counted for bots too (only the device type: "dt:bot"); every other breakdown counts people.</summary>
+    /// <summary>Counted for bots too (the device type "dt:bot" and the bot kinds); every other breakdown counts people.</summary>
     public bool CountsBots { get; init; }
+
+    /// <summary>Has values for bots alone (the bot kinds): its shares are of the bots, not of the clicks.</summary>
+    public bool OnlyBots { get; init; }
 
     /// <summary>Its values are URLs, stored without a leading "https://".</summary>
     public bool HoldsUrl { get; init; }
@@ -186,9 +197,16 @@ public static class Dimensions
         JsonName = "utmContents", RawName = "utmContent",
     };
 
-    public static readonly Dimension DeviceType = new("DeviceType", "dt", "Device types", Subjects.All, (in ClickFacts c) => c.Agent.DeviceType.ToKey())
+    public static readonly Dimension DeviceType = new("DeviceType", "dt", "Device types", Subjects.All,
+        (in ClickFacts c) => c.IsBot ? UserAgents.DeviceType.Bot.ToKey() : c.Agent.DeviceType.ToKey())
     {
         JsonName = "deviceTypes", CountsBots = true, InAdmin = true, RawName = "device",
+    };
+
+    /// <summary>What kind of machine each bot was ("preview", "crawler", "scanner"...; docs/bots.md); bots only.</summary>
+    public static readonly Dimension BotKind = new("BotKind", "bk", "Bot kinds", Subjects.All, (in ClickFacts c) => c.Bot?.ToKey())
+    {
+        JsonName = "botKinds", CountsBots = true, OnlyBots = true, InAdmin = true, RawName = "botKind",
     };
 
     public static readonly Dimension Os = new("Os", "os", "Operating systems", Subjects.All, (in ClickFacts c) => c.Agent.Os.Family)
@@ -202,7 +220,7 @@ public static class Dimensions
     };
 
     public static readonly Dimension Country = new("Country", "cc", "Countries", Subjects.All,
-        (in ClickFacts c) => c.Agent.IsBot ? null : c.Place.Country ?? ClickEnricher.UnknownPlace)
+        (in ClickFacts c) => c.IsBot ? null : c.Place.Country ?? ClickEnricher.UnknownPlace)
     {
         JsonName = "countries", InAdmin = true, RawName = "country",
     };
@@ -213,7 +231,7 @@ public static class Dimensions
     /// makes a row read as one place. Only with a city database; people only.
     /// </summary>
     public static readonly Dimension Region = new("Region", "rg", "Regions", Subjects.All,
-        (in ClickFacts c) => c.Agent.IsBot || !c.PlacesCities ? null : PlaceIn(c.Place.Region, c.Place.Country))
+        (in ClickFacts c) => c.IsBot || !c.PlacesCities ? null : PlaceIn(c.Place.Region, c.Place.Country))
     {
         JsonName = "regions", RawName = "region",
     };
@@ -224,7 +242,7 @@ public static class Dimensions
     /// to keep rows short; it has its own breakdown. Only with a city database; people only.
     /// </summary>
     public static readonly Dimension City = new("City", "ci", "Cities", Subjects.All,
-        (in ClickFacts c) => c.Agent.IsBot || !c.PlacesCities ? null : PlaceIn(c.Place.City, c.Place.Country))
+        (in ClickFacts c) => c.IsBot || !c.PlacesCities ? null : PlaceIn(c.Place.City, c.Place.Country))
     {
         JsonName = "cities", InAdmin = true, RawName = "city",
     };

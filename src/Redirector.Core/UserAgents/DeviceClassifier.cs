@@ -3,7 +3,8 @@ namespace Redirector.UserAgents;
 /// <summary>
 /// Redirector's device type on top of the ua-parser result. ua-parser names devices but not their kind,
 /// so the kind comes from the device family, the OS and the conventional agent tokens ("Mobile", "Tablet").
-/// TVs, consoles, watches and agents with no recognisable platform are "other".
+/// TVs, consoles, watches and agents with no recognisable platform are "other". Bots are told apart before
+/// (<see cref="UserAgentParser.Parse"/>), so this only sees agents of people.
 /// </summary>
 internal static class DeviceClassifier
 {
@@ -29,8 +30,6 @@ internal static class DeviceClassifier
 
     public static DeviceType Classify(string userAgent, BrowserInfo browser, OsInfo os, DeviceInfo device)
     {
-        if (device.Family == "Spider" || BotSignatures.Matches(userAgent))
-            return DeviceType.Bot;
         if (ContainsAny(userAgent, NonPersonalDeviceTokens))
             return DeviceType.Other;
         if (IsTablet(userAgent, os, device))

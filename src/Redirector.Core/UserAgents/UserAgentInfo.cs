@@ -1,3 +1,5 @@
+using Redirector.Bots;
+
 namespace Redirector.UserAgents;
 
 /// <summary>The ua-parser "user_agent" result; versions stay strings because they are not always numeric ("1pre").</summary>
@@ -19,8 +21,12 @@ public sealed record DeviceInfo(string Family, string? Brand, string? Model)
     internal static readonly DeviceInfo Unknown = new(UserAgentParser.OtherFamily, null, null);
 }
 
-public sealed record UserAgentInfo(BrowserInfo Browser, OsInfo Os, DeviceInfo Device, DeviceType DeviceType, bool IsBot)
+/// <param name="DeviceType"><see cref="DeviceType.Bot"/> exactly when <paramref name="BotKind"/> is set.</param>
+/// <param name="BotKind">The kind of bot the agent says it is (bots.txt, or ua-parser's "Spider" family as a crawler); null for a person.</param>
+public sealed record UserAgentInfo(BrowserInfo Browser, OsInfo Os, DeviceInfo Device, DeviceType DeviceType, BotKind? BotKind)
 {
     /// <summary>A request without a User-Agent (missing, empty or blank): every browser sends one, so it is a bot.</summary>
-    internal static readonly UserAgentInfo Missing = new(BrowserInfo.Unknown, OsInfo.Unknown, DeviceInfo.Unknown, DeviceType.Bot, true);
+    internal static readonly UserAgentInfo Missing = new(BrowserInfo.Unknown, OsInfo.Unknown, DeviceInfo.Unknown, DeviceType.Bot, Bots.BotKind.Other);
+
+    public bool IsBot => BotKind is not null;
 }

@@ -1,14 +1,18 @@
 using System.Buffers;
+using Redirector.Bots;
 
 namespace Redirector.UserAgents;
 
 /// <summary>
 /// A port of the ua-parser specification (uap-core docs/specification.md) over a regexes.yaml rule file,
-/// plus Redirector's device type and bot classification on top of its result.
+/// plus Redirector's device type and bot kind on top of its result.
 /// </summary>
 public sealed class UserAgentParser
 {
     internal const string OtherFamily = "Other";
+
+    /// <summary>uap-core's device family for crawlers and other self-declared robots.</summary>
+    private const string SpiderFamily = "Spider";
 
     private const string EmbeddedRegexes = "Redirector.UserAgents.regexes.yaml";
 
@@ -62,8 +66,9 @@ public sealed class UserAgentParser
             var browser = _rules.Browsers.FirstMatch(in scan) ?? BrowserInfo.Unknown;
             var os = _rules.OperatingSystems.FirstMatch(in scan) ?? OsInfo.Unknown;
             var device = _rules.Devices.FirstMatch(in scan) ?? DeviceInfo.Unknown;
-            var type = DeviceClassifier.Classify(userAgent, browser, os, device);
-            return new UserAgentInfo(browser, os, device, type, type == DeviceType.Bot);
+            var botKind = BotSignatures.KindOf(userAgent) ?? (device.Family == SpiderFamily ? BotKind.Crawler : null);
+            var type = botKind is null ? DeviceClassifier.Classify(userAgent, browser, os, device) : DeviceType.Bot;
+            return new UserAgentInfo(browser, os, device, type, botKind);
         }
         finally
         {

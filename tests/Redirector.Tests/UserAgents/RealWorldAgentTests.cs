@@ -1,3 +1,4 @@
+using Redirector.Bots;
 using Redirector.UserAgents;
 
 namespace Redirector.Tests.UserAgents;
@@ -104,8 +105,73 @@ public sealed class RealWorldAgentTests
         using var reader = new StreamReader(stream);
         var tokens = BotSignatures.ParseList(reader);
 
-        Assert.Contains("Slackbot", tokens);
-        Assert.All(tokens, t => Assert.DoesNotMatch(@"[*|\\]", t));
+        Assert.Contains(("Slackbot", BotKind.Preview), tokens);
+        Assert.All(tokens, t => Assert.DoesNotMatch(@"[*|\\]", t.Token));
+        Assert.Equal(Enum.GetValues<BotKind>().Order(), tokens.Select(t => t.Kind).Distinct().Order());
+    }
+
+    [Theory]
+    [InlineData("[preview]\nSlackbot\n[crawler]\nbot", "bot", BotKind.Crawler)]
+    [InlineData("# kinds\n[library]\ncurl/\n\n[headless]\nHeadless", "curl/", BotKind.Library)]
+    public void A_token_takes_the_kind_of_its_section(string list, string token, BotKind kind) =>
+        Assert.Contains((token, kind), BotSignatures.ParseList(new StringReader(list)));
+
+    [Theory]
+    [InlineData("Slackbot\n")]
+    [InlineData("[robots]\nSlackbot\n")]
+    public void A_token_outside_a_known_section_is_an_error(string list) =>
+        Assert.Throws<FormatException>(() => BotSignatures.ParseList(new StringReader(list)));
+
+    /// <summary>Real agents of each bot kind; the first of each is also sent through HTTP in Bots/BotKindCountingTests.</summary>
+    public static TheoryData<string, BotKind> BotAgents => new()
+    {
+        { "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", BotKind.Preview },
+        { "facebookexternalhit/1.1 Facebot Twitterbot/1.0", BotKind.Preview },
+        { "http.rb/5.1.1 (Mastodon/4.2.8; +https://mastodon.example/)", BotKind.Preview },
+        { "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Googlebot/2.1; +http://www.google.com/bot.html) Chrome/131.0.6778.108 Safari/537.36", BotKind.Crawler },
+        { "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", BotKind.Crawler },
+        // Not in bots.txt: ua-parser's Spider family alone makes it a crawler.
+        { "Mozilla/5.0 (compatible; SeznamBot/4.0; +https://o-seznam.cz/napoveda/vyhledavani/en/seznambot-crawler/)", BotKind.Crawler },
+        { "Mozilla/5.0 (compatible; CensysInspect/1.1; +https://about.censys.io/)", BotKind.Scanner },
+        { "Mozilla/5.0 zgrab/0.x", BotKind.Scanner },
+        { "curl/8.5.0", BotKind.Library },
+        { "python-requests/2.32.3", BotKind.Library },
+        { "Go-http-client/2.0", BotKind.Library },
+        { "okhttp/4.12.0", BotKind.Library },
+        { "axios/1.7.7", BotKind.Library },
+        { "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)", BotKind.Library },
+        { "Java/17.0.2", BotKind.Library },
+        { "libwww-perl/6.72", BotKind.Library },
+        { "PostmanRuntime/7.42.0", BotKind.Library },
+        { "Wget/1.21.4", BotKind.Library },
+        { "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", BotKind.Headless },
+        { "Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) PhantomJS/2.1.1 Safari/538.1", BotKind.Headless },
+        { "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Cypress/13.15.0 Chrome/118.0.5993.159 Electron/27.3.10 Safari/537.36", BotKind.Headless },
+        { "Mozilla/5.0 (linux) AppleWebKit/537.36 (KHTML, like Gecko) jsdom/24.1.0", BotKind.Headless },
+        { "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)", BotKind.Other },
+        { "", BotKind.Other },
+    };
+
+    [Theory]
+    [MemberData(nameof(BotAgents))]
+    public void Bot_agent_has_its_kind(string userAgent, BotKind kind)
+    {
+        var info = UserAgentParser.Default.Parse(userAgent);
+
+        Assert.Equal((DeviceType.Bot, kind), (info.DeviceType, info.BotKind));
+    }
+
+    [Theory]
+    [InlineData(BotKind.Preview, "preview")]
+    [InlineData(BotKind.Crawler, "crawler")]
+    [InlineData(BotKind.Scanner, "scanner")]
+    [InlineData(BotKind.Library, "library")]
+    [InlineData(BotKind.Headless, "headless")]
+    [InlineData(BotKind.Other, "other")]
+    public void Bot_kind_keys_are_stable(BotKind kind, string key)
+    {
+        Assert.Equal(key, kind.ToKey());
+        Assert.True(BotKinds.TryParse(key, out var parsed) && parsed == kind);
     }
 
     [Theory]

@@ -3,12 +3,13 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Redirector.ApiKeys;
 using Redirector.Links;
+using Redirector.Qr;
 using Redirector.Sites;
 
 namespace Redirector.Catalog;
 
 /// <summary>
-/// The catalogue: links, tracked sites, API keys, admin users and the change log that keeps every node's link cache fresh.
+/// The catalogue: links and their QR logos, tracked sites, API keys, admin users and the change log that keeps every node's link cache fresh.
 /// Each database provider has a subclass that owns its migrations (see <see cref="SqliteCatalogDb"/>).
 /// Add a migration with <c>tools/add-migration.sh &lt;Name&gt;</c>, which scaffolds it for every provider.
 /// </summary>
@@ -19,6 +20,7 @@ public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<Id
     public DbSet<CatalogChange> Changes => Set<CatalogChange>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<VisitorSalt> VisitorSalts => Set<VisitorSalt>();
+    public DbSet<QrLogo> QrLogos => Set<QrLogo>();
 
     /// <summary>
     /// Deletes the matching rows and records the change for other nodes' caches in one transaction.

@@ -18,7 +18,7 @@ namespace Redirector.Catalog.Migrations.Postgres
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -382,6 +382,28 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.ToTable("Links");
                 });
 
+            modelBuilder.Entity("Redirector.Qr.QrLogo", b =>
+                {
+                    b.Property<long>("LinkId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("LinkId");
+
+                    b.ToTable("QrLogos", (string)null);
+                });
+
             modelBuilder.Entity("Redirector.Sites.Site", b =>
                 {
                     b.Property<long>("Id")
@@ -468,6 +490,15 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Redirector.Qr.QrLogo", b =>
+                {
+                    b.HasOne("Redirector.Links.Link", null)
+                        .WithOne()
+                        .HasForeignKey("Redirector.Qr.QrLogo", "LinkId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -16,7 +16,7 @@ namespace Redirector.Catalog.Migrations.Sqlite
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
@@ -367,6 +367,28 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.ToTable("Links");
                 });
 
+            modelBuilder.Entity("Redirector.Qr.QrLogo", b =>
+                {
+                    b.Property<long>("LinkId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("LinkId");
+
+                    b.ToTable("QrLogos", (string)null);
+                });
+
             modelBuilder.Entity("Redirector.Sites.Site", b =>
                 {
                     b.Property<long>("Id")
@@ -451,6 +473,15 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Redirector.Qr.QrLogo", b =>
+                {
+                    b.HasOne("Redirector.Links.Link", null)
+                        .WithOne()
+                        .HasForeignKey("Redirector.Qr.QrLogo", "LinkId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

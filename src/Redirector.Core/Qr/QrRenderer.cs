@@ -1,0 +1,143 @@
+using System.Collections;
+using QRCoder;
+using QRCoder.Exceptions;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using static QRCoder.QRCodeGenerator;
+
+namespace Redirector.Qr;
+
+/// <summary>A drawn QR code: the file's bytes, its media type and its extension ("png").</summary>
+public sealed record QrImage(byte[] Content, string ContentType, string Extension);
+
+/// <summary>
+/// Draws QR codes with QRCoder: its PNG, SVG and PDF writers draw the colours, SVG logos (PNG or SVG, as an image)
+/// and vector PDF. QRCoder's PNG writer draws modules only, so a PNG logo is composited with ImageSharp. QRCoder
+/// cannot put a logo in a PDF, nor rasterise an SVG logo into a PNG: those two are refused with a reason rather
+/// than drawn without the logo the marketer expects.
+/// </summary>
+public static class QrRenderer
+{
+    /// <summary>The logo's share of the code's width (margin excluded), in percent: with ECC H, 30% of codewords may be lost.</summary>
+    public const int LogoPercent = 20;
+
+    // QRCoder's matrix always has the standard 4-module quiet zone around the symbol; the margin option replaces it.
+    private const int QrCoderQuietZone = 4;
+
+    /// <summary>
+    /// Draws <paramref name="text"/> in <paramref name="style"/>, with <paramref name="logo"/> in the centre when given
+    /// (error correction then H). <paramref name="error"/> says why a code cannot be drawn: the size is too small
+    /// for the code's modules, or the logo cannot be drawn in that format.
+    /// </summary>
+    public static bool TryRender(string text, QrStyle style, QrLogo? logo, out QrImage image, out string error)
+    {
+        image = new QrImage([], style.ContentType, style.Extension);
+        error = "";
+        if (logo is not null && !CanDraw(style.Format, logo.ContentType, out error))
+            return false;
+
+        using var generator = new QRCodeGenerator();
+        QRCodeData data;
+        try
+        {
+            data = generator.CreateQrCode(text, logo is null ? style.Ecc : ECCLevel.H);
+        }
+        catch (DataTooLongException)
+        {
+            error = "The short URL is too long for a QR code at this error correction.";
+            return false;
+        }
+        using (data)
+        {
+            data.ModuleMatrix = WithMargin(data.ModuleMatrix, style.Margin);
+            var modules = data.ModuleMatrix.Count;
+            var pixelsPerModule = style.Size / modules;
+            // One pixel per module scans on screen but blurs in print and in scaled previews.
+            if (pixelsPerModule < 2)
+            {
+                error = $"size must be at least {modules * 2} for this code: it has {modules} modules across, margin included, and each needs 2 pixels.";
+                return false;
+            }
+            var content = style.Format switch
+            {
+                QrFormat.Svg => Svg(data, pixelsPerModule, style, logo),
+                QrFormat.Pdf => new PdfByteQRCode(data).GetGraphic(pixelsPerModule, style.Foreground, style.Background, dpi: 72),
+                _ => Png(data, pixelsPerModule, style, logo),
+            };
+            image = image with { Content = content };
+            return true;
+        }
+    }
+
+    /// <summary>Whether a logo of <paramref name="logoType"/> can be drawn in <paramref name="format"/>; else why not.</summary>
+    public static bool CanDraw(QrFormat format, string logoType, out string error)
+    {
+        error = format switch
+        {
+            QrFormat.Pdf => "A PDF code cannot carry the logo. Ask for PNG or SVG, or for the PDF without the logo (logo=false).",
+            QrFormat.Png when logoType == QrLogoFile.Svg =>
+                "An SVG logo is drawn in SVG codes only. Ask for SVG, upload the logo as PNG, or ask for the PNG without the logo (logo=false).",
+            _ => "",
+        };
+        return error.Length == 0;
+    }
+
+    private static List<BitArray> WithMargin(List<BitArray> matrix, int margin)
+    {
+        var symbol = matrix.Count - 2 * QrCoderQuietZone;
+        var side = symbol + 2 * margin;
+        var result = new List<BitArray>(side);
+        for (var y = 0; y < side; y++)
+        {
+            var row = new BitArray(side);
+            var sy = y - margin;
+            if (sy >= 0 && sy < symbol)
+            {
+                for (var x = 0; x < symbol; x++)
+                    row[x + margin] = matrix[sy + QrCoderQuietZone][x + QrCoderQuietZone];
+            }
+            result.Add(row);
+        }
+        return result;
+    }
+
+    private static byte[] Svg(QRCodeData data, int pixelsPerModule, QrStyle style, QrLogo? logo)
+    {
+        // The logo goes in as an <image> with a data: URI (never inlined), so an SVG logo renders as an image: no script of it could run.
+        var svgLogo = logo is null ? null
+            : logo.ContentType == QrLogoFile.Svg
+                ? new SvgQRCode.SvgLogo(System.Text.Encoding.UTF8.GetString(logo.Content), LogoPercent, fillLogoBackground: true, iconEmbedded: false)
+                : new SvgQRCode.SvgLogo(logo.Content, LogoPercent, fillLogoBackground: true);
+        var svg = new SvgQRCode(data).GetGraphic(pixelsPerModule, style.Foreground, style.Background, drawQuietZones: true,
+            SvgQRCode.SizingMode.WidthHeightAttribute, svgLogo);
+        return System.Text.Encoding.UTF8.GetBytes(svg);
+    }
+
+    private static byte[] Png(QRCodeData data, int pixelsPerModule, QrStyle style, QrLogo? logo)
+    {
+        var modules = data.ModuleMatrix.Count;
+        var symbol = modules - 2 * style.Margin;
+        // The logo's box in modules, centred, with the modules under it cleared to the background (as QRCoder does for SVG).
+        var box = logo is null ? 0 : Math.Max(1, symbol * LogoPercent / 100);
+        var start = (modules - box) / 2;
+        for (var y = start; y < start + box; y++)
+        {
+            for (var x = start; x < start + box; x++)
+                data.ModuleMatrix[y][x] = false;
+        }
+        var png = new PngByteQRCode(data).GetGraphic(pixelsPerModule, QrStyle.Rgb(style.Foreground), QrStyle.Rgb(style.Background), drawQuietZones: true);
+        if (logo is null)
+            return png;
+
+        using var code = Image.Load<Rgba32>(png);
+        using var mark = Image.Load<Rgba32>(logo.Content);
+        var boxPixels = box * pixelsPerModule;
+        mark.Mutate(m => m.Resize(new ResizeOptions { Size = new Size(boxPixels, boxPixels), Mode = ResizeMode.Max }));
+        var at = new Point(start * pixelsPerModule + (boxPixels - mark.Width) / 2, start * pixelsPerModule + (boxPixels - mark.Height) / 2);
+        code.Mutate(c => c.DrawImage(mark, at, 1f));
+        using var output = new MemoryStream();
+        code.SaveAsPng(output);
+        return output.ToArray();
+    }
+}

@@ -50,6 +50,7 @@ public static class CatalogServices
         builder.Services.AddSingleton<LinkCache>();
         builder.Services.AddSingleton<LinkCatalog>();
         builder.Services.AddSingleton<QrLogos>();
+        builder.Services.AddSingleton<QrCodes>();
         builder.Services.AddSingleton<SiteCache>();
         builder.Services.AddSingleton<SiteCatalog>();
         builder.Services.AddSingleton<ApiKeyService>();

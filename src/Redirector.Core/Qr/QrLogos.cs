@@ -24,9 +24,12 @@ public sealed class QrLogos(IDbContextFactory<CatalogDb> dbFactory, TimeProvider
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException) when (await ReplaceAsync(linkId, file, now, ct))
+        catch (DbUpdateException)
         {
-            // Another upload for the link inserted first; this one, the later, replaced it.
+            // Another upload for the link inserted first: this one, the later, replaces it; if that row is gone
+            // too (the link was deleted meanwhile), the failure stands.
+            if (!await ReplaceAsync(linkId, file, now, ct))
+                throw;
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections;
 using QRCoder;
 using QRCoder.Exceptions;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using static QRCoder.QRCodeGenerator;
@@ -27,15 +28,18 @@ public static class QrRenderer
 
     /// <summary>
     /// Draws <paramref name="text"/> in <paramref name="style"/>, with <paramref name="logo"/> in the centre when given
-    /// (error correction then H). <paramref name="error"/> says why a code cannot be drawn: the size is too small
-    /// for the code's modules, or the logo cannot be drawn in that format.
+    /// (error correction then H). <paramref name="errors"/> says, keyed by the query parameter, why a code cannot be
+    /// drawn: the size is too small for the code's modules, or the logo cannot be drawn in that format.
     /// </summary>
-    public static bool TryRender(string text, QrStyle style, QrLogo? logo, out QrImage image, out string error)
+    public static bool TryRender(string text, QrStyle style, QrLogo? logo, out QrImage image, out Dictionary<string, string[]> errors)
     {
         image = new QrImage([], style.ContentType, style.Extension);
-        error = "";
-        if (logo is not null && !CanDraw(style.Format, logo.ContentType, out error))
+        errors = [];
+        if (logo is not null && !CanDraw(style.Format, logo.ContentType, out var logoError))
+        {
+            errors["logo"] = [logoError];
             return false;
+        }
 
         using var generator = new QRCodeGenerator();
         QRCodeData data;
@@ -45,7 +49,7 @@ public static class QrRenderer
         }
         catch (DataTooLongException)
         {
-            error = "The short URL is too long for a QR code at this error correction.";
+            errors["ecc"] = ["The short URL is too long for a QR code at this error correction."];
             return false;
         }
         using (data)
@@ -56,7 +60,7 @@ public static class QrRenderer
             // One pixel per module scans on screen but blurs in print and in scaled previews.
             if (pixelsPerModule < 2)
             {
-                error = $"size must be at least {modules * 2} for this code: it has {modules} modules across, margin included, and each needs 2 pixels.";
+                errors["size"] = [$"size must be at least {modules * 2} for this code: it has {modules} modules across, margin included, and each needs 2 pixels."];
                 return false;
             }
             var content = style.Format switch
@@ -137,7 +141,8 @@ public static class QrRenderer
         var at = new Point(start * pixelsPerModule + (boxPixels - mark.Width) / 2, start * pixelsPerModule + (boxPixels - mark.Height) / 2);
         code.Mutate(c => c.DrawImage(mark, at, 1f));
         using var output = new MemoryStream();
-        code.SaveAsPng(output);
+        // The encoder would otherwise keep the decoded code's 1-bit palette and turn the logo to the nearest of its two colours.
+        code.SaveAsPng(output, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
         return output.ToArray();
     }
 }

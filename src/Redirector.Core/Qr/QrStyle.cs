@@ -102,27 +102,27 @@ public sealed record QrStyle(QrFormat Format, int Size, int Margin, string Foreg
 
     private static bool TryParseFormat(string value, out QrFormat format)
     {
-        format = value.ToLowerInvariant() switch
+        (var known, format) = value.ToLowerInvariant() switch
         {
-            "png" => QrFormat.Png,
-            "svg" => QrFormat.Svg,
-            "pdf" => QrFormat.Pdf,
-            _ => (QrFormat)(-1),
+            "png" => (true, QrFormat.Png),
+            "svg" => (true, QrFormat.Svg),
+            "pdf" => (true, QrFormat.Pdf),
+            _ => (false, QrFormat.Png),
         };
-        return Enum.IsDefined(format);
+        return known;
     }
 
     private static bool TryParseEcc(string value, out ECCLevel level)
     {
-        level = value.ToUpperInvariant() switch
+        (var known, level) = value.ToUpperInvariant() switch
         {
-            "L" => ECCLevel.L,
-            "M" => ECCLevel.M,
-            "Q" => ECCLevel.Q,
-            "H" => ECCLevel.H,
-            _ => (ECCLevel)(-1),
+            "L" => (true, ECCLevel.L),
+            "M" => (true, ECCLevel.M),
+            "Q" => (true, ECCLevel.Q),
+            "H" => (true, ECCLevel.H),
+            _ => (false, ECCLevel.M),
         };
-        return Enum.IsDefined(level);
+        return known;
     }
 
     /// <summary>"#rgb", "#rrggbb", "rgb" or "rrggbb" as lower-case "#rrggbb".</summary>

@@ -27,6 +27,22 @@ public sealed class QrMarkerTests
         Assert.Equal("https://example.com/?qr=1", RedirectLocation.Build(Target("https://example.com/?qr=1"), "?qr=1"));
     }
 
+    [Fact]
+    public void Reading_and_stripping_the_marker_allocates_nothing()
+    {
+        var target = Target("https://example.com/p?x=1");
+        RedirectLocation.Build(target, "?qr=1");
+        QrMarker.IsIn("?a=b&qr=1");
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            RedirectLocation.Build(target, "?qr=1");
+            QrMarker.IsIn("?a=b&qr=1");
+            QrMarker.IsIn("?utm_source=mail&gclid=Cj0KCQiA");
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData("?qr=1", true)]
     [InlineData("qr=1", true)]

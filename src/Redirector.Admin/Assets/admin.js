@@ -109,15 +109,19 @@ if (qrStudio) {
     return base + '?' + query;
   };
   let timer;
+  let latest = 0;
   const update = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
+      // An older answer that arrives late must not overwrite a newer one.
+      const asked = ++latest;
       const format = form.elements.format.value;
       downloads.forEach((a) => { a.href = urlFor(a.dataset.qrDownload); });
       // A PDF cannot be shown in an <img>: preview its options as SVG.
       const url = urlFor(format === 'pdf' ? 'svg' : format);
       try {
         const response = await fetch(urlFor(format), { credentials: 'same-origin' });
+        if (asked !== latest) return;
         if (!response.ok) {
           const problem = await response.json().catch(() => ({}));
           error.textContent = Object.values(problem.errors || {}).flat().join(' ') || problem.title || 'The QR code could not be drawn.';
@@ -130,7 +134,6 @@ if (qrStudio) {
       error.textContent = '';
       preview.classList.remove('stale');
       preview.src = url;
-      qrStudio.dataset.previewed = url;
     }, 150);
   };
   form.addEventListener('input', update);

@@ -1,5 +1,7 @@
 using System.Collections;
 using QRCoder;
+using PdfSharp.Drawing;
+using PdfSharp.Pdf;
 using QRCoder.Exceptions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
@@ -14,9 +16,9 @@ public sealed record QrImage(byte[] Content, string ContentType, string Extensio
 
 /// <summary>
 /// Draws QR codes with QRCoder: its PNG, SVG and PDF writers draw the colours, SVG logos (PNG or SVG, as an image)
-/// and vector PDF. QRCoder's PNG writer draws modules only, so a PNG logo is composited with ImageSharp. QRCoder
-/// cannot put a logo in a PDF, nor rasterise an SVG logo into a PNG: those two are refused with a reason rather
-/// than drawn without the logo the marketer expects.
+/// and vector PDF. QRCoder's PNG and PDF writers draw modules only, so a PNG logo is composited with ImageSharp
+/// (PNG) or PDFsharp (PDF). No SVG renderer is bundled, so an SVG logo in a PNG or PDF code is refused with a
+/// reason rather than drawn without the logo the marketer expects.
 /// </summary>
 public static class QrRenderer
 {
@@ -66,6 +68,7 @@ public static class QrRenderer
             var content = style.Format switch
             {
                 QrFormat.Svg => Svg(data, pixelsPerModule, style, logo),
+                QrFormat.Pdf when logo is not null => PdfWithLogo(data, pixelsPerModule, style, logo),
                 QrFormat.Pdf => new PdfByteQRCode(data).GetGraphic(pixelsPerModule, style.Foreground, style.Background, dpi: 72),
                 _ => Png(data, pixelsPerModule, style, logo),
             };
@@ -77,13 +80,9 @@ public static class QrRenderer
     /// <summary>Whether a logo of <paramref name="logoType"/> can be drawn in <paramref name="format"/>; else why not.</summary>
     public static bool CanDraw(QrFormat format, string logoType, out string error)
     {
-        error = format switch
-        {
-            QrFormat.Pdf => "A PDF code cannot carry the logo. Ask for PNG or SVG, or for the PDF without the logo (logo=false).",
-            QrFormat.Png when logoType == QrLogoFile.Svg =>
-                "An SVG logo is drawn in SVG codes only. Ask for SVG, upload the logo as PNG, or ask for the PNG without the logo (logo=false).",
-            _ => "",
-        };
+        error = format != QrFormat.Svg && logoType == QrLogoFile.Svg
+            ? $"An SVG logo is drawn in SVG codes only. Ask for SVG, upload the logo as PNG, or ask for the {format.ToString().ToUpperInvariant()} without the logo (logo=false)."
+            : "";
         return error.Length == 0;
     }
 
@@ -120,29 +119,87 @@ public static class QrRenderer
 
     private static byte[] Png(QRCodeData data, int pixelsPerModule, QrStyle style, QrLogo? logo)
     {
-        var modules = data.ModuleMatrix.Count;
-        var symbol = modules - 2 * style.Margin;
-        // The logo's box in modules, centred, with the modules under it cleared to the background (as QRCoder does for SVG).
-        var box = logo is null ? 0 : Math.Max(1, symbol * LogoPercent / 100);
-        var start = (modules - box) / 2;
-        for (var y = start; y < start + box; y++)
-        {
-            for (var x = start; x < start + box; x++)
-                data.ModuleMatrix[y][x] = false;
-        }
+        var box = logo is null ? default : ClearLogoBox(data, style.Margin);
         var png = new PngByteQRCode(data).GetGraphic(pixelsPerModule, QrStyle.Rgb(style.Foreground), QrStyle.Rgb(style.Background), drawQuietZones: true);
         if (logo is null)
             return png;
 
         using var code = Image.Load<Rgba32>(png);
         using var mark = Image.Load<Rgba32>(logo.Content);
-        var boxPixels = box * pixelsPerModule;
+        var boxPixels = box.Size * pixelsPerModule;
         mark.Mutate(m => m.Resize(new ResizeOptions { Size = new Size(boxPixels, boxPixels), Mode = ResizeMode.Max }));
-        var at = new Point(start * pixelsPerModule + (boxPixels - mark.Width) / 2, start * pixelsPerModule + (boxPixels - mark.Height) / 2);
+        var at = new Point(box.Start * pixelsPerModule + (boxPixels - mark.Width) / 2, box.Start * pixelsPerModule + (boxPixels - mark.Height) / 2);
         code.Mutate(c => c.DrawImage(mark, at, 1f));
         using var output = new MemoryStream();
         // The encoder would otherwise keep the decoded code's 1-bit palette and turn the logo to the nearest of its two colours.
         code.SaveAsPng(output, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// A vector PDF like QRCoder's (one point per pixel: 72 dpi), with a PNG logo in the centre, drawn by PDFsharp:
+    /// QRCoder's PDF writer has no logo.
+    /// </summary>
+    private static byte[] PdfWithLogo(QRCodeData data, int pixelsPerModule, QrStyle style, QrLogo logo)
+    {
+        var box = ClearLogoBox(data, style.Margin);
+        var matrix = data.ModuleMatrix;
+        double side = matrix.Count * pixelsPerModule;
+        using var document = new PdfDocument();
+        var page = document.AddPage();
+        page.Width = XUnit.FromPoint(side);
+        page.Height = XUnit.FromPoint(side);
+        using (var graphics = XGraphics.FromPdfPage(page))
+        {
+            graphics.DrawRectangle(Brush(style.Background), 0, 0, side, side);
+            // One rectangle per run of dark modules in a row, drawn as one path, as QRCoder does.
+            var runs = new List<XRect>();
+            for (var y = 0; y < matrix.Count; y++)
+            {
+                for (var x = 0; x < matrix.Count; x++)
+                {
+                    if (!matrix[y][x])
+                        continue;
+                    var start = x;
+                    while (x < matrix.Count && matrix[y][x])
+                        x++;
+                    runs.Add(new XRect(start * pixelsPerModule, y * pixelsPerModule, (x - start) * pixelsPerModule, pixelsPerModule));
+                }
+            }
+            graphics.DrawRectangles(Brush(style.Foreground), [.. runs]);
+            using var stream = new MemoryStream(logo.Content);
+            using var image = XImage.FromStream(stream);
+            double boxPoints = box.Size * pixelsPerModule;
+            var scale = boxPoints / Math.Max(image.PixelWidth, image.PixelHeight);
+            double width = image.PixelWidth * scale, height = image.PixelHeight * scale;
+            graphics.DrawImage(image,
+                box.Start * pixelsPerModule + (boxPoints - width) / 2, box.Start * pixelsPerModule + (boxPoints - height) / 2, width, height);
+        }
+        using var output = new MemoryStream();
+        document.Save(output);
+        return output.ToArray();
+
+        static XSolidBrush Brush(string color)
+        {
+            var rgb = QrStyle.Rgb(color);
+            return new XSolidBrush(XColor.FromArgb(rgb[0], rgb[1], rgb[2]));
+        }
+    }
+
+    /// <summary>
+    /// Clears the centred square of modules the logo covers (<see cref="LogoPercent"/> of the symbol's width) to the
+    /// background, as QRCoder does for SVG logos, and returns it in modules from the image's edge.
+    /// </summary>
+    private static (int Start, int Size) ClearLogoBox(QRCodeData data, int margin)
+    {
+        var modules = data.ModuleMatrix.Count;
+        var size = Math.Max(1, (modules - 2 * margin) * LogoPercent / 100);
+        var start = (modules - size) / 2;
+        for (var y = start; y < start + size; y++)
+        {
+            for (var x = start; x < start + size; x++)
+                data.ModuleMatrix[y][x] = false;
+        }
+        return (start, size);
     }
 }

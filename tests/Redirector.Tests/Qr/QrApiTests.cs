@@ -142,12 +142,13 @@ public sealed class QrApiTests(BrowserFixture browser) : IClassFixture<BrowserFi
         Assert.Contains("data:image/png;base64,", svg, StringComparison.Ordinal);
         Assert.Equal(Poster, await Zbar.DecodeAsync(await RasteriseAsync(svg)));
 
-        // PDF cannot carry the logo: it says so instead of dropping it, and draws without it when asked.
-        using var pdf = await api.GetAsync("/api/links/poster/qr?format=pdf");
-        Assert.Equal(HttpStatusCode.BadRequest, pdf.StatusCode);
-        Assert.True((await pdf.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("logo", out _));
-        using var pdfWithout = await api.GetAsync("/api/links/poster/qr?format=pdf&logo=false");
-        Assert.Equal(HttpStatusCode.OK, pdfWithout.StatusCode);
+        // The PDF carries the logo as an image over the vector modules; logo=false leaves it out.
+        var pdf = Encoding.Latin1.GetString(await api.GetByteArrayAsync("/api/links/poster/qr?format=pdf"));
+        Assert.StartsWith("%PDF-", pdf, StringComparison.Ordinal);
+        Assert.Matches(@"/Subtype\s*/Image", pdf);
+        var pdfWithout = Encoding.Latin1.GetString(await api.GetByteArrayAsync("/api/links/poster/qr?format=pdf&logo=false"));
+        Assert.StartsWith("%PDF-", pdfWithout, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"/Subtype\s*/Image", pdfWithout);
 
         Assert.Equal(RedSquare(64), await api.GetByteArrayAsync("/api/links/poster/qr/logo"));
         using var delete = await api.DeleteAsync("/api/links/poster/qr/logo");
@@ -159,7 +160,7 @@ public sealed class QrApiTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
-    public async Task An_svg_logo_is_drawn_in_svg_codes_and_a_png_code_says_it_cannot()
+    public async Task An_svg_logo_is_drawn_in_svg_codes_and_png_and_pdf_codes_say_they_cannot()
     {
         await using var app = new RedirectorApplication();
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "poster" });
@@ -174,9 +175,14 @@ public sealed class QrApiTests(BrowserFixture browser) : IClassFixture<BrowserFi
         Assert.Contains("data:image/svg+xml;base64,", svg, StringComparison.Ordinal);
         Assert.DoesNotContain("<circle", svg, StringComparison.Ordinal);
         Assert.Equal(Poster, await Zbar.DecodeAsync(await RasteriseAsync(svg)));
-        using var png = await api.GetAsync("/api/links/poster/qr");
-        Assert.Equal(HttpStatusCode.BadRequest, png.StatusCode);
-        Assert.Contains("SVG logo", await png.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        foreach (var format in new[] { "png", "pdf" })
+        {
+            using var other = await api.GetAsync("/api/links/poster/qr?format=" + format);
+            Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
+            Assert.Contains("SVG logo", (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("logo")[0].GetString(), StringComparison.Ordinal);
+        }
+        using var without = await api.GetAsync("/api/links/poster/qr?format=pdf&logo=false");
+        Assert.Equal(HttpStatusCode.OK, without.StatusCode);
     }
 
     public static TheoryData<string, byte[]> BadLogos() => new()

@@ -1,7 +1,7 @@
 using System.Collections;
-using QRCoder;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
+using QRCoder;
 using QRCoder.Exceptions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;

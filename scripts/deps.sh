@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: redis-server (the tests start their own), Chromium
 # (browser tests drive /usr/bin/chromium; Playwright never downloads a browser here), Node.js/npm (the
-# build fetches the ua-parser rules and the country database with npm), uap-core (the ua-parser conformance data) and PostgreSQL (multi-node tests). Safe to run again.
+# build fetches the ua-parser rules and the country database with npm), uap-core (the ua-parser conformance data), PostgreSQL (multi-node tests)
+# and zbar-tools (zbarimg reads the QR codes the tests draw back, as a phone would). Safe to run again.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
@@ -10,6 +11,7 @@ command -v npm >/dev/null || missing+=(npm)
 [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || missing+=(postgresql)
 # The ua-parser conformance data (test_ua.yaml...) is not in the npm package; Debian ships it.
 [ -f /usr/share/uap-core/tests/test_ua.yaml ] || missing+=(uap-core)
+command -v zbarimg >/dev/null || missing+=(zbar-tools)
 # docker-compose.yml is validated with `docker-compose config` (no Docker engine is needed for that).
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then

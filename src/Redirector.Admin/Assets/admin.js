@@ -92,3 +92,51 @@ if (previewForm) {
     }, 200);
   });
 }
+
+// QR studio: redraw the preview and point the downloads at the chosen options as they change. A refused option
+// (colours too close, a size too small for the code) shows the server's message instead of a broken image.
+const qrStudio = document.querySelector('[data-qr-studio]');
+if (qrStudio) {
+  const base = qrStudio.dataset.qrStudio;
+  const form = qrStudio.querySelector('[data-qr-options]');
+  const preview = qrStudio.querySelector('[data-qr-preview]');
+  const error = qrStudio.querySelector('[data-qr-error]');
+  const downloads = [...qrStudio.querySelectorAll('[data-qr-download]')];
+  const urlFor = (format) => {
+    const query = new URLSearchParams(new FormData(form));
+    query.set('format', format);
+    if (downloads.find((a) => a.dataset.qrDownload === format)?.dataset.qrLogoOff) query.set('logo', 'false');
+    return base + '?' + query;
+  };
+  let timer;
+  let latest = 0;
+  const update = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      // An older answer that arrives late must not overwrite a newer one.
+      const asked = ++latest;
+      const format = form.elements.format.value;
+      downloads.forEach((a) => { a.href = urlFor(a.dataset.qrDownload); });
+      // A PDF cannot be shown in an <img>: preview its options as SVG.
+      const url = urlFor(format === 'pdf' ? 'svg' : format);
+      try {
+        const response = await fetch(urlFor(format), { credentials: 'same-origin' });
+        if (asked !== latest) return;
+        if (!response.ok) {
+          const problem = await response.json().catch(() => ({}));
+          error.textContent = Object.values(problem.errors || {}).flat().join(' ') || problem.title || 'The QR code could not be drawn.';
+          preview.classList.add('stale');
+          return;
+        }
+      } catch {
+        return;
+      }
+      error.textContent = '';
+      preview.classList.remove('stale');
+      preview.src = url;
+    }, 150);
+  };
+  form.addEventListener('input', update);
+  form.addEventListener('change', update);
+  form.addEventListener('submit', (event) => { event.preventDefault(); update(); });
+}

@@ -2,42 +2,31 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using QRCoder;
-using Redirector.Links;
+using Redirector.Qr;
 
 namespace Redirector.Admin.Exports;
 
-/// <summary>A QR code of every short URL, as PNG (print, slides) and SVG (any size, design tools).</summary>
+/// <summary>
+/// /admin/qr/{slug}: a link's QR code for the admin's QR studio (preview and downloads), with the same query as the
+/// API's <c>GET /api/links/{slug}/qr</c>. A bad option answers 400 with the problem's text, which the studio shows.
+/// </summary>
 public static class QrEndpoints
 {
     public static IEndpointRouteBuilder MapQrCodes(this IEndpointRouteBuilder app)
     {
-        var qr = app.MapGroup("/admin/qr").RequireAuthorization(AdminServices.Policy).ExcludeFromDescription();
-        qr.MapGet("/{slug}.png", Png);
-        qr.MapGet("/{slug}.svg", Svg);
+        app.MapGet("/admin/qr/{slug}", Code).RequireAuthorization(AdminServices.Policy).ExcludeFromDescription();
         return app;
     }
 
-    public static async Task<Results<FileContentHttpResult, NotFound>> Png(string slug, LinkCatalog catalog, ShortUrls shortUrls, HttpRequest request, CancellationToken ct)
+    public static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> Code(
+        string slug, [AsParameters] QrQuery query, QrCodes codes, HttpRequest request, CancellationToken ct)
     {
-        if (await CodeOfAsync(slug, catalog, shortUrls, request, ct) is not { } code)
-            return TypedResults.NotFound();
-        return TypedResults.File(new PngByteQRCode(code).GetGraphic(12), "image/png", $"{slug}.png");
-    }
-
-    public static async Task<Results<FileContentHttpResult, NotFound>> Svg(string slug, LinkCatalog catalog, ShortUrls shortUrls, HttpRequest request, CancellationToken ct)
-    {
-        if (await CodeOfAsync(slug, catalog, shortUrls, request, ct) is not { } code)
-            return TypedResults.NotFound();
-        var svg = new SvgQRCode(code).GetGraphic(8);
-        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(svg), "image/svg+xml", $"{slug}.svg");
-    }
-
-    private static async Task<QRCodeData?> CodeOfAsync(string slug, LinkCatalog catalog, ShortUrls shortUrls, HttpRequest request, CancellationToken ct)
-    {
-        if (await catalog.FindAsync(slug, ct) is null)
-            return null;
-        using var generator = new QRCodeGenerator();
-        return generator.CreateQrCode(shortUrls.For(request, slug), QRCodeGenerator.ECCLevel.M);
+        var outcome = await codes.DrawAsync(slug, query, request, ct);
+        return outcome.Kind switch
+        {
+            QrOutcomeKind.Drawn => TypedResults.File(outcome.Image!.Content, outcome.Image.ContentType, $"{slug}.{outcome.Image.Extension}"),
+            QrOutcomeKind.UnknownLink => TypedResults.NotFound(),
+            _ => TypedResults.ValidationProblem(outcome.Errors!, title: "The QR code options are not valid."),
+        };
     }
 }

@@ -4,15 +4,16 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Redirector.ApiKeys;
 using Redirector.Links;
+using Redirector.Qr;
 using Redirector.Security;
 using Redirector.Sites;
 
 namespace Redirector.Catalog;
 
 /// <summary>
-/// The catalogue: links, tracked sites, API keys, admin users, the change log that keeps every node's link cache
-/// fresh, and what every node must share to verify each other's signatures: the Data Protection key ring and
-/// <see cref="CatalogSecret"/>s.
+/// The catalogue: links and their QR logos, tracked sites, API keys, admin users, the change log that keeps every
+/// node's link cache fresh, and what every node must share to verify each other's signatures: the Data Protection
+/// key ring and <see cref="CatalogSecret"/>s.
 /// Each database provider has a subclass that owns its migrations (see <see cref="SqliteCatalogDb"/>).
 /// Add a migration with <c>tools/add-migration.sh &lt;Name&gt;</c>, which scaffolds it for every provider.
 /// </summary>
@@ -27,6 +28,7 @@ public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<Id
 
     /// <summary>The Data Protection key ring (sign-in cookies, antiforgery tokens, <see cref="Secrets"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<QrLogo> QrLogos => Set<QrLogo>();
 
     /// <summary>
     /// Deletes the matching rows and records the change for other nodes' caches in one transaction.

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Redirector.ApiKeys;
 using Redirector.Links;
+using Redirector.Qr;
 using Redirector.Sites;
 
 namespace Redirector.Catalog;
@@ -48,6 +49,8 @@ public static class CatalogServices
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton<LinkCache>();
         builder.Services.AddSingleton<LinkCatalog>();
+        builder.Services.AddSingleton<QrLogos>();
+        builder.Services.AddSingleton<QrCodes>();
         builder.Services.AddSingleton<SiteCache>();
         builder.Services.AddSingleton<SiteCatalog>();
         builder.Services.AddSingleton<ApiKeyService>();

@@ -252,6 +252,17 @@ public static class Dimensions
         JsonName = "languages", InAdmin = true, RawName = "language",
     };
 
+    /// <summary>
+    /// How the visitor reached a catalogue link: <c>qr</c> when the request carries the QR marker (<c>qr=1</c>, which
+    /// the service's QR codes add to the short URL they encode, see <see cref="Qr.QrMarker"/>), else <c>link</c>. Read
+    /// from the query the click already carries, so the redirect captures nothing more. Outbound clicks have none.
+    /// </summary>
+    public static readonly Dimension Via = new("Via", "vi", "Via", Subjects.All,
+        (in ClickFacts c) => c.Link is null ? null : Qr.QrMarker.IsIn(c.Raw.Query) ? "qr" : "link")
+    {
+        JsonName = "via", InAdmin = true, RawName = "via",
+    };
+
     public static readonly Dimension TargetUrl = new("TargetUrl", "tu", "Target URLs", Subjects.All,
         (in ClickFacts c) => ClickEnricher.CapUrl(c.Raw.TargetUrl, ClickEnricher.MaxReferrerLength))
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Redirector.Qr;
 
 namespace Redirector.Links;
 
@@ -9,6 +10,7 @@ namespace Redirector.Links;
 /// the characters a query may hold is percent-encoded, so no header injection can get through.
 /// The request's query is forwarded whole, every parameter of it: the only bound is the server's request line
 /// (Kestrel answers 414 beyond it, see KestrelLimits), so no destination ever gets a query cut inside a value.
+/// The QR marker (<c>qr=1</c>, <see cref="Qr.QrMarker"/>) is the one pair never forwarded: it is the service's own.
 /// </summary>
 public static class RedirectLocation
 {
@@ -56,7 +58,8 @@ public static class RedirectLocation
     {
         if (incomingQuery.StartsWith("?"))
             incomingQuery = incomingQuery[1..];
-        if (incomingQuery.IsEmpty)
+        // A scanned QR code's query is the bare marker: answered like no query, without parsing or allocating.
+        if (incomingQuery.IsEmpty || incomingQuery.SequenceEqual(QrMarker.Pair))
             return target.Location;
 
         var incoming = Parse(incomingQuery);
@@ -68,6 +71,8 @@ public static class RedirectLocation
         }
         foreach (var pair in incoming)
         {
+            if (IsQrMarker(pair))
+                continue;
             // A repeated utm_* parameter in the request: the first one is the one that counts and is forwarded.
             if (IsUtm(pair.Name) && Contains(result, pair.Name))
                 continue;
@@ -99,6 +104,9 @@ public static class RedirectLocation
             Content = values[4] ?? linkUtm.Content,
         };
     }
+
+    private static bool IsQrMarker(QueryPair pair) =>
+        pair.HasValue && pair.EncodedName == QrMarker.Name && pair.EncodedValue == QrMarker.Value;
 
     private static bool IsUtm(string name) => name.StartsWith("utm_", StringComparison.OrdinalIgnoreCase);
 

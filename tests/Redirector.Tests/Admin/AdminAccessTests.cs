@@ -28,8 +28,7 @@ public sealed class AdminAccessTests
     [InlineData("/admin/users")]
     [InlineData("/admin/export/links.csv")]
     [InlineData("/admin/export/clicks.csv?scope=global")]
-    [InlineData("/admin/qr/any.png")]
-    [InlineData("/admin/qr/any.svg")]
+    [InlineData("/admin/qr/any")]
     [InlineData("/admin/utm-preview?url=https%3A%2F%2Fexample.com")]
     public async Task Anonymous_requests_are_sent_to_sign_in(string path)
     {

@@ -66,7 +66,7 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         await Expect(page).ToHaveURLAsync(new Regex("/admin/links/spring-sale\\?saved=1$"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "/spring-sale" })).ToBeVisibleAsync();
         await Expect(page.GetByText("No clicks yet — share your link.")).ToBeVisibleAsync();
-        await page.WaitForFunctionAsync("() => document.querySelector('figure.qr img').naturalWidth > 0");
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-qr-preview]').naturalWidth > 0");
         await BrowserFixture.ScreenshotAsync(page, "06-link-created");
 
         using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };

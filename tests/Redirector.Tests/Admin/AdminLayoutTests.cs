@@ -32,7 +32,7 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
     {
         ["/admin"] = [(AriaRole.Link, "New link"), (AriaRole.Button, "Apply")],
         ["/admin/links"] = [(AriaRole.Link, "New link"), (AriaRole.Button, $"Copy short URL of {Slug}"), (AriaRole.Link, $"Edit {Slug}")],
-        ["/admin/links/{Slug}"] = [(AriaRole.Button, "Copy short URL"), (AriaRole.Link, "Edit"), (AriaRole.Button, "Apply")],
+        ["/admin/links/{Slug}"] = [(AriaRole.Button, "Copy short URL"), (AriaRole.Link, "Edit"), (AriaRole.Button, "Apply"), (AriaRole.Link, "Download PNG"), (AriaRole.Button, "Upload logo")],
         ["/admin/links/{Slug}/edit"] = [(AriaRole.Button, "Save changes")],
         ["/admin/links/new"] = [(AriaRole.Button, "Create link")],
         ["/admin/domains/{Domain}"] = [(AriaRole.Button, "Apply")],

@@ -408,6 +408,28 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.ToTable("Links");
                 });
 
+            modelBuilder.Entity("Redirector.Qr.QrLogo", b =>
+                {
+                    b.Property<long>("LinkId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("LinkId");
+
+                    b.ToTable("QrLogos", (string)null);
+                });
+
             modelBuilder.Entity("Redirector.Security.CatalogSecret", b =>
                 {
                     b.Property<string>("Name")
@@ -512,6 +534,15 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Redirector.Qr.QrLogo", b =>
+                {
+                    b.HasOne("Redirector.Links.Link", null)
+                        .WithOne()
+                        .HasForeignKey("Redirector.Qr.QrLogo", "LinkId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -391,6 +391,28 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.ToTable("Links");
                 });
 
+            modelBuilder.Entity("Redirector.Qr.QrLogo", b =>
+                {
+                    b.Property<long>("LinkId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("LinkId");
+
+                    b.ToTable("QrLogos", (string)null);
+                });
+
             modelBuilder.Entity("Redirector.Security.CatalogSecret", b =>
                 {
                     b.Property<string>("Name")
@@ -493,6 +515,15 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Redirector.Qr.QrLogo", b =>
+                {
+                    b.HasOne("Redirector.Links.Link", null)
+                        .WithOne()
+                        .HasForeignKey("Redirector.Qr.QrLogo", "LinkId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

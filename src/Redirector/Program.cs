@@ -43,6 +43,7 @@ app.MapOpenApi();
 app.MapHealth();
 app.MapLinksApi();
 app.MapStatsApi();
+app.MapEventsApi();
 app.MapOutbound();
 app.MapApiFallback();
 app.MapAdmin();

@@ -20,7 +20,16 @@ public static class EventServices
         {
             var options = sp.GetRequiredService<IOptions<EventsOptions>>().Value;
             var address = sp.GetRequiredService<IConfiguration>().GetConnectionString("Events");
-            return new DuckDbEventStore(address ?? $"Data Source={Path.Combine(sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value.DataDirectory, "events.duckdb")}");
+            return options.Provider switch
+            {
+                EventStoreProvider.ClickHouse => new ClickHouseEventStore(
+                    Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                        ? uri
+                        : throw new OptionsValidationException("ConnectionStrings:Events", typeof(EventsOptions),
+                            ["ConnectionStrings:Events must be ClickHouse's HTTP address (http://host:8123) when Events:Provider is ClickHouse"]),
+                    options),
+                _ => new DuckDbEventStore(address ?? $"Data Source={Path.Combine(sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value.DataDirectory, "events.duckdb")}"),
+            };
         });
         if (builder.Configuration.GetValue("Events:Enabled", true))
             services.AddSpoolConsumer<EventStoreConsumer>(EventStoreConsumer.ConsumerName);

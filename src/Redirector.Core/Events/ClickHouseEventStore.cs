@@ -202,8 +202,9 @@ public sealed class ClickHouseEventStore : EventStore
         _ => value.GetInt64(),
     };
 
+    // Every statement names its tables with their database, so none is sent: a database not made yet must not fail CREATE DATABASE.
     private Uri QueryUri(string? query) =>
-        new("?database=" + Uri.EscapeDataString(_database) + _credentials + (query is null ? "" : "&query=" + Uri.EscapeDataString(query)), UriKind.Relative);
+        new("?" + (query is null ? "" : "query=" + Uri.EscapeDataString(query)) + _credentials, UriKind.Relative);
 
     private async Task ExecuteAsync(string sql, CancellationToken ct)
     {

@@ -14,6 +14,8 @@ command -v npm >/dev/null || missing+=(npm)
 command -v zbarimg >/dev/null || missing+=(zbar-tools)
 # docker-compose.yml is validated with `docker-compose config` (no Docker engine is needed for that).
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# The ClickHouse event-store tests start Debian's clickhouse-server (18.16) on a loopback port of their own.
+[ -x /usr/sbin/clickhouse-server ] || missing+=(clickhouse-server)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

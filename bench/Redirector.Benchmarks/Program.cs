@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Redirector.Benchmarks.Events;
 using Redirector.Benchmarks.Geo;
 using Redirector.Benchmarks.Growth;
 using Redirector.Benchmarks.HotPath;
@@ -12,6 +13,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>(St
     ["seed-links"] = ("seed-links N catalogue.db [prefix]: bulk-insert N links into a (migrated) SQLite catalogue", SeedLinks.Run),
     ["cache-memory"] = ("cache-memory N: managed bytes per link held in LinkCache", CacheMemory.Run),
     ["pipeline"] = ("pipeline N host:port [links]: CPU per click of the click pipeline alone (enrichment to Redis)", PipelineCost.Run),
+    ["events"] = ("events N [clickhouse-url]: event store ingest (events/s) and filtered 30-day stats p50/p99, one link and all links", EventStoreBench.Run),
     ["seed-clicks"] = ("seed-clicks N host:port: N clicks over 90 days through the real pipeline into Redis; memory, stats p99", SeedClicks.Run),
     // --inProcess: the project BenchmarkDotNet would generate restores packages this project's registry does not serve.
     ["bdn"] = ("BenchmarkDotNet switcher, e.g. bdn --filter *HotPath* --job short --inProcess", rest =>

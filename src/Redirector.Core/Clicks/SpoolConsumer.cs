@@ -37,6 +37,9 @@ public abstract partial class SpoolConsumer : BackgroundService
 
     public string Name { get; }
 
+    /// <summary>The clock the consumer waits by (a fake one in tests).</summary>
+    protected TimeProvider Time => _time;
+
     /// <summary>Batches appended to the spool that this consumer has not applied yet: its lag.</summary>
     public int PendingBatches => _cursor.PendingBatches;
 

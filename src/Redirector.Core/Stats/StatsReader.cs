@@ -38,6 +38,9 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
 {
     public const int MaxRangeDays = 400;
 
+    /// <summary>Entries kept per breakdown in a stats answer.</summary>
+    public const int DefaultTop = 100;
+
     private Task? _unanswered;
 
     /// <summary>
@@ -45,7 +48,7 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
     /// <see cref="StatsUnavailableException"/> when Redis is away or has not answered within
     /// <see cref="AnalyticsOptions.ReadTimeout"/>.
     /// </summary>
-    public Task<SubjectStats> ReadAsync(StatsSubject subject, DateOnly from, DateOnly to, int top = 100) =>
+    public Task<SubjectStats> ReadAsync(StatsSubject subject, DateOnly from, DateOnly to, int top = DefaultTop) =>
         WithinDeadline(() => ReadStatsAsync(subject, from, to, top));
 
     /// <summary>All-time clicks and bots of many subjects, in one round trip.</summary>

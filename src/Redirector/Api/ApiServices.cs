@@ -47,6 +47,8 @@ public static class ApiServices
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestHandler>();
         services.AddExceptionHandler<StatsUnavailableHandler>();
+        services.AddSingleton<StatsSources>();
+        services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
         services.AddOpenApi();
         services.AddSingleton<ShortUrls>();
@@ -120,6 +122,18 @@ internal sealed class StatsUnavailableHandler(IProblemDetailsService problems) :
             HttpContext = httpContext,
             ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = title, Detail = detail },
         });
+    }
+}
+
+/// <summary>The event store being away is not a server bug either: filtered stats and raw events answer 503.</summary>
+internal sealed class EventStoreUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not Events.EventStoreUnavailableException)
+            return false;
+        return await StatsUnavailableHandler.WriteAsync(problems, httpContext, "Filtered counts are unavailable right now.",
+            "The event store is not reachable or is turned off (Events:Enabled). Unfiltered counts and redirects still work; events wait in the spool.");
     }
 }
 

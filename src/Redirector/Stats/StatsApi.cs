@@ -6,6 +6,9 @@ using Redirector.Clicks;
 using Redirector.Stats;
 using Redirector.Api;
 using Redirector.Links;
+using Redirector.Events;
+using Microsoft.Extensions.Options;
+using System.Globalization;
 
 namespace Redirector.Stats;
 
@@ -51,7 +54,12 @@ public sealed class StatsResponse
     }
 }
 
-/// <summary>Counts: per link, and across links per destination domain and per source page.</summary>
+/// <summary>
+/// Counts: per link, and across links per destination domain, source page, target URL and UTM campaign. Every
+/// endpoint takes filters named after the dimensions (<c>?utmSource=facebook&amp;deviceType=mobile</c>; see
+/// <see cref="EventFilter"/> and docs/events.md): without any, the Redis counters answer; with some, the event
+/// store answers in the same shape, every breakdown computed under the filter.
+/// </summary>
 public static class StatsApi
 {
     public const int DefaultRangeDays = 30;
@@ -67,18 +75,19 @@ public static class StatsApi
         stats.MapGet("/domains", GetDomains);
         stats.MapGet("/pages", GetPages);
         stats.MapGet("/targets", GetTargets);
+        stats.MapGet("/campaigns", GetCampaigns);
         return app;
     }
 
-    public static async Task<Results<Ok<StatsResponse>, NotFound<ProblemDetails>>> GetLinkStats(
-        string slug, LinkCatalog catalog, StatsReader reader, TimeProvider time, CancellationToken ct,
+    public static async Task<Results<Ok<StatsResponse>, NotFound<ProblemDetails>, ProblemHttpResult>> GetLinkStats(
+        string slug, HttpRequest request, StatsSources sources, CancellationToken ct,
         DateOnly? from = null, DateOnly? to = null)
     {
-        var link = await catalog.FindAsync(slug, ct);
+        var link = await sources.Catalog.FindAsync(slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
-        var range = Range(from, to, time);
-        return TypedResults.Ok(StatsResponse.From(await reader.ReadAsync(StatsSubject.Link(link.Id), range.From, range.To)));
+        var (stats, problem) = await sources.ReadAsync(request, link.Id, Range(from, to, sources.Time), StatsReader.DefaultTop, ct);
+        return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<System.Text.Json.JsonElement>>, NotFound<ProblemDetails>>> GetRecentClicks(
@@ -92,33 +101,77 @@ public static class StatsApi
         return TypedResults.Ok(clicks);
     }
 
-    public static async Task<Ok<StatsResponse>> GetSummary(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
+    public static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetSummary(
+        HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var range = Range(from, to, time);
-        return TypedResults.Ok(StatsResponse.From(await reader.ReadAsync(StatsSubject.Global, range.From, range.To)));
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), StatsReader.DefaultTop, ct);
+        return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
-    public static async Task<Ok<IReadOnlyList<KeyCount>>> GetDomains(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
+    public static async Task<Results<Ok<IReadOnlyList<KeyCount>>, ProblemHttpResult>> GetDomains(
+        HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var range = Range(from, to, time);
-        return TypedResults.Ok((await reader.ReadAsync(StatsSubject.Global, range.From, range.To, top: 1000))[Dimensions.DestinationDomain]);
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), 1000, ct);
+        return stats is null ? problem! : TypedResults.Ok(stats[Dimensions.DestinationDomain]);
+    }
+
+    /// <summary>Clicks per UTM campaign, most first (clicks without a campaign are not listed).</summary>
+    public static async Task<Results<Ok<IReadOnlyList<KeyCount>>, ProblemHttpResult>> GetCampaigns(
+        HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
+    {
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), 1000, ct);
+        return stats is null ? problem! : TypedResults.Ok(stats[Dimensions.UtmCampaign]);
     }
 
     /// <summary>Pages that sent clicks or were viewed, most clicks first; the rate is the page's exit rate through its links.</summary>
-    public static async Task<Ok<IReadOnlyList<PageCount>>> GetPages(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
+    public static async Task<Results<Ok<IReadOnlyList<PageCount>>, ProblemHttpResult>> GetPages(
+        HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var range = Range(from, to, time);
-        return TypedResults.Ok(OutboundCounts.PagesOf(await reader.ReadAsync(StatsSubject.Global, range.From, range.To, top: 1000)));
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), 1000, ct);
+        return stats is null ? problem! : TypedResults.Ok(OutboundCounts.PagesOf(stats));
     }
 
     /// <summary>Outbound destination URLs, most clicked first, each with the link texts it was clicked with.</summary>
-    public static async Task<Ok<IReadOnlyList<TargetCount>>> GetTargets(StatsReader reader, TimeProvider time, DateOnly? from = null, DateOnly? to = null)
+    public static async Task<Results<Ok<IReadOnlyList<TargetCount>>, ProblemHttpResult>> GetTargets(
+        HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var range = Range(from, to, time);
-        return TypedResults.Ok(OutboundCounts.TargetsOf(await reader.ReadAsync(StatsSubject.Global, range.From, range.To, top: 1000)));
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), 1000, ct);
+        return stats is null ? problem! : TypedResults.Ok(OutboundCounts.TargetsOf(stats));
     }
 
     /// <summary>Defaults to the last 30 days, today included; see <see cref="DateRange"/> for how any dates sent are kept readable.</summary>
     public static DateRange Range(DateOnly? from, DateOnly? to, TimeProvider time) =>
         DateRange.Of(from, to, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), DefaultRangeDays);
+}
+
+/// <summary>Where a stats answer comes from: the Redis counters without filters, the event store with them.</summary>
+public sealed class StatsSources(StatsReader reader, EventStore events, IOptions<EventsOptions> eventOptions, LinkCatalog catalog, TimeProvider time)
+{
+    public LinkCatalog Catalog => catalog;
+
+    public TimeProvider Time => time;
+
+    /// <summary>
+    /// The stats of the global subject (or one link's) over a range under the request's filters; a problem (400)
+    /// when a filter is malformed. Throws <see cref="StatsUnavailableException"/> or
+    /// <see cref="EventStoreUnavailableException"/> (503) when the store that would answer is away.
+    /// </summary>
+    public async Task<(SubjectStats? Stats, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, long? linkId, DateRange range, int top, CancellationToken ct)
+    {
+        if (!EventFilter.TryParse(request.Query, out var filter, out var error))
+            return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
+        if (filter.IsEmpty)
+        {
+            var subject = linkId is { } id ? StatsSubject.Link(id) : StatsSubject.Global;
+            return (await reader.ReadAsync(subject, range.From, range.To, top), null);
+        }
+        if (!eventOptions.Value.Enabled)
+            throw new EventStoreUnavailableException();
+        filter = await ResolveSlugsAsync(filter, ct);
+        return (await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, linkId, filter), top, ct), null);
+    }
+
+    /// <summary>The <c>link</c> filter names links by slug; events hold their ids.</summary>
+    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct) =>
+        filter.MapAsync(Dimensions.Link, async slug => (await catalog.FindAsync(slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
 }

@@ -124,6 +124,20 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>Waits until every click answered so far is in the event store as well as in Redis.</summary>
+    public async Task WaitForEventsAsync(TimeSpan? timeout = null)
+    {
+        await WaitForSpoolDrainedAsync(timeout);
+        var events = Services.GetRequiredService<Redirector.Events.EventStoreConsumer>();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (events.PendingBatches > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{events.PendingBatches} batches not yet in the event store ({events.LastError})");
+            await Task.Delay(20);
+        }
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

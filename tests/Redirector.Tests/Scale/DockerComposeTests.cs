@@ -19,6 +19,10 @@ public sealed class DockerComposeTests
         Assert.Contains("Admin__Enabled: \"false\"", config);
         Assert.Contains("pg_isready", config);
         Assert.Contains("redis-cli", config);
+        // Every node writes its events to one current ClickHouse, whose data survives the container.
+        Assert.Contains("clickhouse/clickhouse-server", config);
+        Assert.Contains("clickhouse-data", config);
+        Assert.Contains("Events__Provider: ClickHouse", config);
         Assert.True(File.Exists(Path.Combine(Root, "deploy", "nginx.conf")));
         Assert.Contains("npm", File.ReadAllText(Path.Combine(Root, "Dockerfile")));
     }

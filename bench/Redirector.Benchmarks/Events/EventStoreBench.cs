@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using Redirector.Clicks;
+using Redirector.Events;
+
+namespace Redirector.Benchmarks.Events;
+
+/// <summary>
+/// events N [clickhouse-url]: appends N events (clicks over 90 days on N / 1,000 links, batches of 500 as the
+/// pipeline makes them) to a fresh event store (DuckDB in a temporary file, or ClickHouse at the URL) and prints the
+/// ingest rate in events per second, then the latency (p50/p99 of repeated queries) of a filtered 30-day stats
+/// answer (every breakdown, utmSource=facebook AND deviceType=mobile) for one link, and across all links.
+/// </summary>
+public static class EventStoreBench
+{
+    private const int BatchSize = 500;
+    private const int Days = 90;
+    private const int LinkQueries = 100;
+    private const int GlobalQueries = 20;
+
+    private static readonly string[] Sources = ["facebook", "google", "newsletter", "twitter", "linkedin"];
+    private static readonly string[] Devices = ["mobile", "desktop", "tablet"];
+    private static readonly string[] Countries = ["DE", "US", "FR", "GB", "NL", "(unknown)"];
+    private static readonly string[] Browsers = ["Chrome", "Safari", "Firefox", "Edge"];
+    private static readonly string?[] Referrers = [null, "https://www.google.com/", "https://news.example.org/2026/spring", "https://t.co/abc123"];
+
+    public static int Run(string[] args)
+    {
+        if (args.Length < 1 || !long.TryParse(args[0], CultureInfo.InvariantCulture, out var total) || total < BatchSize)
+        {
+            Console.Error.WriteLine("usage: events N [http://clickhouse:8123]   (N >= 500)");
+            return 1;
+        }
+        var directory = Directory.CreateTempSubdirectory("events-bench-").FullName;
+        try
+        {
+            EventStore store = args.Length > 1
+                ? new ClickHouseEventStore(new Uri(args[1]), new EventsOptions { ClickHouseDatabase = "bench" + DateTime.UtcNow.Ticks, Timeout = TimeSpan.FromMinutes(5) })
+                : new DuckDbEventStore($"Data Source={Path.Combine(directory, "events.duckdb")}");
+            return RunAsync(store, total, directory).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<int> RunAsync(EventStore store, long total, string directory)
+    {
+        await using var _ = store;
+        await store.OpenAsync(CancellationToken.None);
+        var links = (int)Math.Max(1, total / 1000);
+        var end = DateTime.UtcNow.Date.AddDays(1);
+        var start = end.AddDays(-Days);
+        var random = new Random(42);
+        var batches = (int)(total / BatchSize);
+        var clock = Stopwatch.StartNew();
+        for (var b = 0; b < batches; b++)
+            await store.AppendAsync(MakeBatch(b, batches, start, end, links, random), CancellationToken.None);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var stored = await store.CountAsync(CancellationToken.None);
+        var file = Directory.GetFiles(directory).Sum(f => new FileInfo(f).Length);
+        Console.WriteLine($"store: {store.GetType().Name}; events: {stored:N0} on {links:N0} links over {Days} days");
+        Console.WriteLine($"ingest: {seconds:F1} s, {stored / seconds:N0} events/s" + (file > 0 ? $", file {file / (1024.0 * 1024):F0} MiB" : ""));
+
+        var today = DateOnly.FromDateTime(end.AddDays(-1));
+        var filter = new EventFilter([new DimensionFilter(Dimensions.UtmSource, ["facebook"], []), new DimensionFilter(Dimensions.DeviceType, ["mobile"], [])]);
+        var query = EventQuery.Days(today.AddDays(-29), today, null, filter);
+        // One warm-up of each, so the figures are of a running node rather than of the first query after start.
+        await store.ReadStatsAsync(query with { LinkId = 1 }, 100, CancellationToken.None);
+        var perLink = new List<double>();
+        long clicks = 0;
+        for (var i = 0; i < LinkQueries; i++)
+        {
+            var timer = Stopwatch.StartNew();
+            clicks += (await store.ReadStatsAsync(query with { LinkId = 1 + random.Next(links) }, 100, CancellationToken.None)).Clicks;
+            perLink.Add(timer.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"one link, 30 days, utmSource=facebook&deviceType=mobile, every breakdown: {Percentiles(perLink)} ({clicks / LinkQueries:N0} clicks a link on average)");
+        var global = new List<double>();
+        for (var i = 0; i < GlobalQueries; i++)
+        {
+            var timer = Stopwatch.StartNew();
+            clicks = (await store.ReadStatsAsync(query, 100, CancellationToken.None)).Clicks;
+            global.Add(timer.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"all links, 30 days, same filter, every breakdown: {Percentiles(global)} ({clicks:N0} clicks)");
+        return 0;
+    }
+
+    /// <summary>One batch as the pipeline would make it: its clicks fall in its slice of the period, grouped by shape.</summary>
+    private static ClickBatch MakeBatch(int index, int batches, DateTime start, DateTime end, int links, Random random)
+    {
+        var slice = (end - start).Ticks / batches;
+        var from = start.AddTicks(slice * index);
+        var groups = new Dictionary<(int, int, int, int, int, int), ClickGroup>();
+        for (var i = 0; i < BatchSize; i++)
+        {
+            var key = (random.Next(links), random.Next(Sources.Length), random.Next(Devices.Length), random.Next(Countries.Length), random.Next(Browsers.Length), random.Next(Referrers.Length));
+            var time = from.AddTicks((long)(random.NextDouble() * slice));
+            if (!groups.TryGetValue(key, out var group))
+            {
+                var values = new string?[Dimensions.Count];
+                var link = key.Item1 + 1;
+                values[Dimensions.Link.Index] = link.ToString(CultureInfo.InvariantCulture);
+                values[Dimensions.DestinationDomain.Index] = "shop.example.com";
+                values[Dimensions.UtmSource.Index] = Sources[key.Item2];
+                values[Dimensions.DeviceType.Index] = Devices[key.Item3];
+                values[Dimensions.Country.Index] = Countries[key.Item4];
+                values[Dimensions.Browser.Index] = Browsers[key.Item5];
+                values[Dimensions.Referrer.Index] = Referrers[key.Item6];
+                values[Dimensions.ReferrerDomain.Index] = Referrers[key.Item6] is { } referrer ? new Uri(referrer).Host : "(direct)";
+                values[Dimensions.Language.Index] = "en";
+                var shape = new ClickShape(time.ToString("yyyyMMdd", CultureInfo.InvariantCulture), time.Hour, link, false, values);
+                groups[key] = group = new ClickGroup(shape);
+            }
+            group.Add(time, (ulong)random.NextInt64());
+        }
+        return new ClickBatch("bench", index + 1, [.. groups.Values], []);
+    }
+
+    private static string Percentiles(List<double> milliseconds)
+    {
+        milliseconds.Sort();
+        double At(double p) => milliseconds[Math.Min(milliseconds.Count - 1, (int)Math.Ceiling(p * milliseconds.Count) - 1)];
+        return $"p50 {At(0.50):F1} ms, p99 {At(0.99):F1} ms";
+    }
+}

@@ -1,0 +1,201 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using DuckDB.NET.Data;
+using Redirector.Clicks;
+
+namespace Redirector.Events;
+
+/// <summary>
+/// The embedded event store: one DuckDB file (data/events.duckdb by default) opened by this process. Appends come
+/// from one thread (the "events" spool consumer) through DuckDB's appender; each batch goes in one transaction
+/// together with its (node, sequence) in applied_batches, and a batch found there is skipped, so a batch applied
+/// twice is stored once. Reads run on their own connections (DuckDB.NET shares one database instance among the
+/// connections to a file in a process), so a stats query never waits for an append, nor an append for a query.
+/// </summary>
+public sealed class DuckDbEventStore(string connectionString) : EventStore
+{
+    private DuckDBConnection? _writer;
+    // Each table column's place among EventColumns: an older table has columns added since at its end.
+    private int[] _tableOrder = [];
+
+    public override async Task InitializeAsync(CancellationToken ct)
+    {
+        var writer = new DuckDBConnection(connectionString);
+        await writer.OpenAsync(ct);
+        _writer = writer;
+        var columns = string.Join(", ", EventColumns.Dimensions.Select(c => $"{c.Column} VARCHAR"));
+        await ExecuteAsync($"""
+            CREATE TABLE IF NOT EXISTS events (time TIMESTAMP NOT NULL, node VARCHAR NOT NULL, sequence BIGINT NOT NULL,
+                idx INTEGER NOT NULL, event VARCHAR NOT NULL, is_bot BOOLEAN NOT NULL, visitor UBIGINT, {columns});
+            CREATE TABLE IF NOT EXISTS applied_batches (node VARCHAR NOT NULL, sequence BIGINT NOT NULL, time TIMESTAMP NOT NULL,
+                PRIMARY KEY (node, sequence));
+            """, ct);
+        var existing = await TableColumnsAsync(ct);
+        foreach (var (_, column) in EventColumns.Dimensions.Where(c => !existing.Contains(c.Column)))
+            await ExecuteAsync($"ALTER TABLE events ADD COLUMN {column} VARCHAR", ct);
+        var order = await TableColumnsAsync(ct);
+        var all = EventColumns.Fixed.Concat(EventColumns.Dimensions.Select(c => c.Column)).ToList();
+        // A column of a dimension removed since stays in the table (-1 here) and is appended as null.
+        _tableOrder = [.. order.Select(c => all.IndexOf(c))];
+    }
+
+    public override async Task AppendAsync(ClickBatch batch, CancellationToken ct)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("The event store is not open");
+        await using var transaction = await writer.BeginTransactionAsync(ct);
+        await using (var applied = writer.CreateCommand())
+        {
+            applied.Transaction = transaction;
+            applied.CommandText = "SELECT count(*) FROM applied_batches WHERE node = $1 AND sequence = $2";
+            applied.Parameters.Add(new DuckDBParameter(batch.Node));
+            applied.Parameters.Add(new DuckDBParameter(batch.Sequence));
+            if (Convert.ToInt64(await applied.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                return;
+        }
+        using (var appender = writer.CreateAppender("events"))
+        {
+            foreach (var row in EventRow.Of(batch))
+            {
+                var line = appender.CreateRow();
+                foreach (var column in _tableOrder)
+                {
+                    line = column switch
+                    {
+                        0 => line.AppendValue(row.Time),
+                        1 => line.AppendValue(row.Node),
+                        2 => line.AppendValue(row.Sequence),
+                        3 => line.AppendValue(row.Index),
+                        4 => line.AppendValue(row.Event),
+                        5 => line.AppendValue(row.IsBot),
+                        6 => line.AppendValue(row.Visitor),
+                        >= 7 => line.AppendValue(row.Values[column - 7]),
+                        _ => line.AppendNullValue(),
+                    };
+                }
+                line.EndRow();
+            }
+        }
+        await using (var mark = writer.CreateCommand())
+        {
+            mark.Transaction = transaction;
+            mark.CommandText = "INSERT INTO applied_batches VALUES ($1, $2, $3)";
+            mark.Parameters.Add(new DuckDBParameter(batch.Node));
+            mark.Parameters.Add(new DuckDBParameter(batch.Sequence));
+            mark.Parameters.Add(new DuckDBParameter(DateTime.UtcNow));
+            await mark.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+    }
+
+    public override async Task DeleteBeforeAsync(DateTime before, CancellationToken ct)
+    {
+        await using var connection = Reader();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM events WHERE time < $1; DELETE FROM applied_batches WHERE time < $1";
+        command.Parameters.Add(new DuckDBParameter(before));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public override async Task<long> CountAsync(CancellationToken ct)
+    {
+        await using var connection = Reader();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM events";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public override async IAsyncEnumerable<EventRow> ReadEventsAsync(EventQuery query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = Reader();
+        await using var command = connection.CreateCommand();
+        var statement = new Parameters(command);
+        var columns = string.Join(", ", EventColumns.Fixed.Concat(EventColumns.Dimensions.Select(c => c.Column)));
+        command.CommandText = $"SELECT {columns} FROM events WHERE {Where(query, statement)} ORDER BY time, node, sequence, idx";
+        // Rows come chunk by chunk as the client reads them, rather than the whole result first.
+        command.UseStreamingMode = true;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var count = EventColumns.Dimensions.Count;
+        while (await reader.ReadAsync(ct))
+        {
+            var values = new string?[count];
+            for (var i = 0; i < count; i++)
+                values[i] = reader.IsDBNull(7 + i) ? null : reader.GetString(7 + i);
+            yield return new EventRow(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc), reader.GetString(1), reader.GetInt64(2),
+                reader.GetInt32(3), reader.GetString(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<ulong>(6), values);
+        }
+    }
+
+    protected override Statement NewStatement() => new Parameters(null);
+
+    protected override string Compose(string where, IReadOnlyList<Part> parts) =>
+        // Filtered once into a materialized set that every grouping then reads: one scan of the table.
+        $"WITH f AS MATERIALIZED (SELECT * FROM events WHERE {where})\n" +
+        string.Join("\nUNION ALL ", parts.Select(p => $"SELECT '{p.Code}' AS d, {p.Key} AS k, {p.Aggregate} AS n FROM f WHERE {p.Condition} GROUP BY ALL"));
+
+    protected override async Task<List<(string Code, string Key, long Count)>> QueryCountsAsync(Statement statement, string sql, CancellationToken ct)
+    {
+        await using var connection = Reader();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var value in ((Parameters)statement).Values)
+            command.Parameters.Add(new DuckDBParameter(value));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<(string, string, long)>();
+        while (await reader.ReadAsync(ct))
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        return rows;
+    }
+
+    protected override string Day(string time) => $"strftime({time}, '%Y%m%d')";
+
+    protected override string Hour(string time) => $"CAST(hour({time}) AS VARCHAR)";
+
+    protected override string DistinctCount(string column) => $"count(DISTINCT {column})";
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_writer is { } writer)
+            await writer.DisposeAsync();
+        _writer = null;
+    }
+
+    private DuckDBConnection Reader()
+    {
+        if (_writer is null)
+            throw new InvalidOperationException("The event store is not open");
+        var connection = new DuckDBConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken ct)
+    {
+        await using var command = _writer!.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<List<string>> TableColumnsAsync(CancellationToken ct)
+    {
+        await using var command = _writer!.CreateCommand();
+        command.CommandText = "SELECT name FROM pragma_table_info('events') ORDER BY cid";
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var names = new List<string>();
+        while (await reader.ReadAsync(ct))
+            names.Add(reader.GetString(0));
+        return names;
+    }
+
+    /// <summary>DuckDB's positional parameters ($1, $2...), collected for the command.</summary>
+    private sealed class Parameters(DbCommand? command) : Statement
+    {
+        public List<object> Values { get; } = [];
+
+        public override string Value(object value)
+        {
+            Values.Add(value);
+            command?.Parameters.Add(new DuckDBParameter(value));
+            return "$" + Values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using Redirector.Clicks;
+
+namespace Redirector.Events;
+
+/// <summary>What an event is: a counted click of a person, a bot request, or a page view reported by the tracker script.</summary>
+public static class EventKinds
+{
+    public const string Click = "click";
+    public const string Bot = "bot";
+    public const string View = "view";
+}
+
+/// <summary>
+/// The event table's columns. Fixed ones identify and time the event; then one text column per row of
+/// <see cref="Dimensions"/> that clicks carry (<see cref="Dimensions.OfClicks"/>), named after the row in snake
+/// case ("UtmSource" is utm_source), so a dimension added to the table becomes a column the next time a store
+/// opens (it adds the missing ones with ALTER TABLE ... ADD COLUMN; events stored before have none there).
+/// </summary>
+public static class EventColumns
+{
+    /// <summary>The fixed columns, in table order: when, which batch and place in it, what kind, who (a hash, never an address).</summary>
+    public static readonly IReadOnlyList<string> Fixed = ["time", "node", "sequence", "idx", "event", "is_bot", "visitor"];
+
+    /// <summary>Every dimension column, in the table's order.</summary>
+    public static IReadOnlyList<(Dimension Dimension, string Column)> Dimensions { get; } =
+        [.. Redirector.Clicks.Dimensions.OfClicks.Select(d => (d, SnakeCase(d.Name)))];
+
+    /// <summary>The column of a dimension clicks carry; null for one they do not (page views).</summary>
+    public static string? Of(Dimension dimension) =>
+        dimension.Value is null ? null : SnakeCase(dimension.Name);
+
+    /// <summary>A dimension's query parameter in filters: its name in camel case ("utmSource", "deviceType", "link").</summary>
+    public static string ParameterOf(Dimension dimension) => char.ToLowerInvariant(dimension.Name[0]) + dimension.Name[1..];
+
+    internal static string SnakeCase(string name)
+    {
+        var text = new StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            if (char.IsAsciiLetterUpper(c) && text.Length > 0)
+                text.Append('_');
+            text.Append(char.ToLowerInvariant(c));
+        }
+        return text.ToString();
+    }
+}
+
+/// <summary>One stored event: a row of the event table.</summary>
+/// <param name="Index">Its place in its batch: (node, sequence, index) identifies it.</param>
+/// <param name="Visitor">The visitor hash of a person's click (the first 64 bits of a daily-salted HMAC); none for bots and views.</param>
+/// <param name="Values">Per dimension column (<see cref="EventColumns.Dimensions"/>), in order.</param>
+public sealed record EventRow(DateTime Time, string Node, long Sequence, int Index, string Event, bool IsBot, ulong? Visitor, string?[] Values)
+{
+    /// <summary>
+    /// The events of a batch: one per click of each group (its time and, for people, its visitor), then one per page
+    /// view, which carries only its day (views are counted per page and day before they reach the spool) and its
+    /// page as the source page.
+    /// </summary>
+    public static IEnumerable<EventRow> Of(ClickBatch batch)
+    {
+        var columns = EventColumns.Dimensions;
+        var index = 0;
+        foreach (var group in batch.Groups)
+        {
+            var shape = group.Shape;
+            var values = new string?[columns.Count];
+            for (var c = 0; c < columns.Count; c++)
+                values[c] = shape[columns[c].Dimension];
+            // People have a visitor per click; a group whose counts disagree (none known) keeps none rather than misplace them.
+            var visitors = !shape.IsBot && group.Visitors.Count == group.Times.Count ? group.Visitors : null;
+            for (var i = 0; i < group.Times.Count; i++)
+                yield return new EventRow(group.Times[i], batch.Node, batch.Sequence, index++, shape.IsBot ? EventKinds.Bot : EventKinds.Click,
+                    shape.IsBot, visitors?[i], values);
+        }
+        var sourcePage = IndexOf(Clicks.Dimensions.SourcePage);
+        foreach (var view in batch.PageViews)
+        {
+            var values = new string?[columns.Count];
+            values[sourcePage] = view.Page;
+            var day = DateTime.SpecifyKind(DateTime.ParseExact(view.Day, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc);
+            for (var i = 0; i < view.Views; i++)
+                yield return new EventRow(day, batch.Node, batch.Sequence, index++, EventKinds.View, false, null, values);
+        }
+    }
+
+    /// <summary>Events in a batch (clicks, bots and views), without building them.</summary>
+    public static int CountOf(ClickBatch batch) => batch.Clicks + batch.PageViews.Sum(v => v.Views);
+
+    private static int IndexOf(Dimension dimension)
+    {
+        var columns = EventColumns.Dimensions;
+        for (var c = 0; c < columns.Count; c++)
+        {
+            if (columns[c].Dimension == dimension)
+                return c;
+        }
+        throw new InvalidOperationException($"{dimension} has no event column");
+    }
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using Redirector.Clicks;
+using Redirector.Stats;
+
+namespace Redirector.Events;
+
+/// <summary>
+/// Keeps every event (<see cref="EventRow"/>) and answers filtered questions from them. The SQL is built here, once,
+/// for both engines; each provider says how its dialect names a day, an hour, a distinct count and a value, and how
+/// it runs a statement. Idempotency per batch is the provider's: a batch applied twice is stored once
+/// (see docs/events.md).
+/// </summary>
+public abstract class EventStore : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _opening = new(1, 1);
+    private volatile bool _open;
+
+    /// <summary>Creates the table, or adds the columns of dimensions added since it was made.</summary>
+    public abstract Task InitializeAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Opens the store once (tables made, columns added): the first append or query does it, and one that fails
+    /// (a server away) leaves it to the next.
+    /// </summary>
+    public async Task OpenAsync(CancellationToken ct)
+    {
+        if (_open)
+            return;
+        await _opening.WaitAsync(ct);
+        try
+        {
+            if (!_open)
+            {
+                await InitializeAsync(ct);
+                _open = true;
+            }
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReadStatsAsync"/> for the API: opens the store first and turns any failure of the store into
+    /// <see cref="EventStoreUnavailableException"/> (answered 503).
+    /// </summary>
+    public async Task<SubjectStats> ReadFilteredAsync(EventQuery query, int top, CancellationToken ct)
+    {
+        try
+        {
+            await OpenAsync(ct);
+            return await ReadStatsAsync(query, top, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is not EventStoreUnavailableException)
+        {
+            throw new EventStoreUnavailableException(ex);
+        }
+    }
+
+    /// <summary>Stores the events of a batch once, however often it comes. Throws when the store is away.</summary>
+    public abstract Task AppendAsync(ClickBatch batch, CancellationToken ct);
+
+    /// <summary>Deletes events before a time (retention). Cheap on both engines: whole days or partitions.</summary>
+    public abstract Task DeleteBeforeAsync(DateTime before, CancellationToken ct);
+
+    /// <summary>Events of a query in time order, read as they stream from the store: never all in memory.</summary>
+    public abstract IAsyncEnumerable<EventRow> ReadEventsAsync(EventQuery query, CancellationToken ct);
+
+    /// <summary>The events stored: for tests and /readyz.</summary>
+    public abstract Task<long> CountAsync(CancellationToken ct);
+
+    /// <summary>
+    /// The counts of a stats answer (<see cref="SubjectStats"/>, the shape the Redis reader gives) computed over
+    /// the events of a query: clicks and bots per day, clicks per hour, unique visitors, and every breakdown the
+    /// subject answers (a link's, or the global one's), people only except the device type, which counts bots too.
+    /// </summary>
+    public async Task<SubjectStats> ReadStatsAsync(EventQuery query, int top, CancellationToken ct)
+    {
+        var subject = query.LinkId is null ? Subjects.Global : Subjects.Link;
+        var sql = NewStatement();
+        var where = Where(query, sql);
+        var parts = new List<Part>
+        {
+            new("c", Day("time"), Count, $"event = '{EventKinds.Click}'"),
+            new("b", Day("time"), Count, $"event = '{EventKinds.Bot}'"),
+            new("h", Hour("time"), Count, $"event = '{EventKinds.Click}'"),
+            new("u", "''", DistinctCount("visitor"), $"event = '{EventKinds.Click}'"),
+        };
+        if (Dimensions.PageViews.IsAnsweredFor(subject))
+            parts.Add(new(Dimensions.PageViews.Prefix, Text(EventColumns.Of(Dimensions.SourcePage)!), Count, $"event = '{EventKinds.View}'"));
+        foreach (var (dimension, column) in EventColumns.Dimensions)
+        {
+            if (!dimension.IsAnsweredFor(subject))
+                continue;
+            var counted = dimension.CountsBots ? $"event IN ('{EventKinds.Click}', '{EventKinds.Bot}')" : $"event = '{EventKinds.Click}'";
+            var key = Text(column);
+            var condition = $"{counted} AND {column} IS NOT NULL";
+            if (dimension.Per is { } per && EventColumns.Of(per) is { } perColumn)
+            {
+                key = Concat(Text(perColumn), "'\n'", Text(column));
+                condition += $" AND {perColumn} IS NOT NULL";
+            }
+            parts.Add(new(dimension.Prefix, key, Count, condition));
+        }
+        var rows = await QueryCountsAsync(sql, Compose(where, parts), ct);
+        return Assemble(rows, query, subject, top);
+    }
+
+    /// <summary>One grouped count of a stats query: its code, its key expression, its aggregate and which events it counts.</summary>
+    protected sealed record Part(string Code, string Key, string Aggregate, string Condition);
+
+    /// <summary>Parameters of one statement: a placeholder for each value (DuckDB) or the value inlined as a literal (ClickHouse).</summary>
+    protected abstract class Statement
+    {
+        public abstract string Value(object value);
+    }
+
+    protected abstract Statement NewStatement();
+
+    /// <summary>The SQL that answers every part: (code, key, count) rows.</summary>
+    protected abstract string Compose(string where, IReadOnlyList<Part> parts);
+
+    /// <summary>Runs a counting statement; each row is (code, key, count).</summary>
+    protected abstract Task<List<(string Code, string Key, long Count)>> QueryCountsAsync(Statement statement, string sql, CancellationToken ct);
+
+    protected abstract string Day(string time);
+
+    protected abstract string Hour(string time);
+
+    protected abstract string DistinctCount(string column);
+
+    protected virtual string Count => "count(*)";
+
+    /// <summary>A text column as a non-null string (its rows are already those with a value).</summary>
+    protected virtual string Text(string column) => column;
+
+    protected virtual string Concat(params string[] parts) => string.Join(" || ", parts);
+
+    /// <summary>The WHERE clause of a query: its time range, its link and every filter.</summary>
+    protected static string Where(EventQuery query, Statement sql)
+    {
+        var conditions = new List<string> { $"time >= {sql.Value(query.From)}", $"time < {sql.Value(query.To)}" };
+        if (query.LinkId is { } link)
+            conditions.Add($"{EventColumns.Of(Dimensions.Link)} = {sql.Value(link.ToString(CultureInfo.InvariantCulture))}");
+        foreach (var filter in query.Filter.Dimensions)
+        {
+            var column = EventColumns.Of(filter.Dimension)!;
+            if (filter.Include.Count > 0)
+                conditions.Add($"{column} IN ({string.Join(", ", filter.Include.Select(v => sql.Value(v)))})");
+            if (filter.Exclude.Count > 0)
+                conditions.Add($"({column} IS NULL OR {column} NOT IN ({string.Join(", ", filter.Exclude.Select(v => sql.Value(v)))}))");
+        }
+        return string.Join(" AND ", conditions);
+    }
+
+    private static SubjectStats Assemble(List<(string Code, string Key, long Count)> rows, EventQuery query, Subjects subject, int top)
+    {
+        var clicksByDay = new Dictionary<string, long>(StringComparer.Ordinal);
+        var botsByDay = new Dictionary<string, long>(StringComparer.Ordinal);
+        var hours = new long[24];
+        long unique = 0;
+        var breakdowns = new Dictionary<Dimension, Dictionary<string, long>>();
+        foreach (var (code, key, count) in rows)
+        {
+            switch (code)
+            {
+                case "c":
+                    clicksByDay[key] = count;
+                    break;
+                case "b":
+                    botsByDay[key] = count;
+                    break;
+                case "h" when int.TryParse(key, CultureInfo.InvariantCulture, out var hour) && hour is >= 0 and < 24:
+                    hours[hour] = count;
+                    break;
+                case "u":
+                    unique = count;
+                    break;
+                default:
+                    if (Dimensions.ByPrefix(code) is { } dimension)
+                    {
+                        var perKey = breakdowns.TryGetValue(dimension, out var existing) ? existing : breakdowns[dimension] = new(StringComparer.Ordinal);
+                        perKey[key] = perKey.GetValueOrDefault(key) + count;
+                    }
+                    break;
+            }
+        }
+        var days = StatsReader.Days(DateOnly.FromDateTime(query.From), DateOnly.FromDateTime(query.To.AddDays(-1)));
+        var byDay = days.Select(d => new DayCount($"{d[..4]}-{d[4..6]}-{d[6..]}", clicksByDay.GetValueOrDefault(d), botsByDay.GetValueOrDefault(d))).ToList();
+        return new SubjectStats
+        {
+            Clicks = clicksByDay.Values.Sum(),
+            Bots = botsByDay.Values.Sum(),
+            UniqueVisitors = unique,
+            PageViews = 0,
+            ByDay = byDay,
+            ByHour = days.Count <= 2 ? hours.Select((count, hour) => new HourCount(hour.ToString("D2", CultureInfo.InvariantCulture), count)).ToList() : [],
+            Breakdowns = breakdowns.ToDictionary(b => b.Key, b => (IReadOnlyList<KeyCount>)b.Value
+                .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(top)
+                .Select(c => new KeyCount(c.Key, c.Value)).ToList()),
+        };
+    }
+
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>The event store is away or failed a query: filtered stats and raw events cannot be read now (answered 503).</summary>
+public sealed class EventStoreUnavailableException(Exception? inner = null)
+    : Exception("The event store is not reachable right now.", inner);

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Redirector.Events;
+
+/// <summary>Where raw click events are kept: an embedded DuckDB file (one node) or a ClickHouse server (several).</summary>
+public enum EventStoreProvider
+{
+    DuckDB,
+    ClickHouse,
+}
+
+/// <summary>
+/// Settings of the event store (section "Events"); its address is <c>ConnectionStrings:Events</c>: for DuckDB a
+/// connection string ("Data Source=data/events.duckdb" when unset), for ClickHouse the HTTP interface's address
+/// ("http://127.0.0.1:8123", with user and password in it when the server wants them).
+/// </summary>
+public sealed class EventsOptions
+{
+    /// <summary>Off: no events are kept, filtered stats answer 503 and /api/events 503.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public EventStoreProvider Provider { get; set; } = EventStoreProvider.DuckDB;
+
+    /// <summary>Days of raw events kept; 0 keeps them all (the default). Older days are deleted once an hour.</summary>
+    [Range(0, 36_500)] public int RetentionDays { get; set; }
+
+    /// <summary>The ClickHouse database the tables live in.</summary>
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]{0,63}$")] public string ClickHouseDatabase { get; set; } = "default";
+
+    /// <summary>How long one query (a filtered stats view) or one insert may take before it fails.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}

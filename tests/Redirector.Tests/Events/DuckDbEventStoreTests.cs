@@ -1,0 +1,87 @@
+using DuckDB.NET.Data;
+using Redirector.Clicks;
+using Redirector.Events;
+
+namespace Redirector.Tests.Events;
+
+/// <summary>The embedded store on a real DuckDB file: one row per event, a batch stored once however often it comes.</summary>
+public sealed class DuckDbEventStoreTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("events-duckdb-").FullName;
+
+    private string ConnectionString => $"Data Source={Path.Combine(_directory, "events.duckdb")}";
+
+    internal static ClickBatch Batch(long sequence, int people = 3, int bots = 2, int views = 4)
+    {
+        var at = new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc);
+        var person = new ClickGroup(Core.TestShapes.Make("20261122", 10, 7, isBot: false, (Dimensions.UtmSource, "facebook"), (Dimensions.DeviceType, "mobile")));
+        for (var i = 0; i < people; i++)
+            person.Add(at.AddSeconds(i), (ulong)(1000 + i));
+        var bot = new ClickGroup(Core.TestShapes.Make("20261122", 10, 7, isBot: true, (Dimensions.DeviceType, "bot")));
+        for (var i = 0; i < bots; i++)
+            bot.Add(at.AddSeconds(i), null);
+        return new ClickBatch("node-a", sequence, [person, bot], views > 0 ? [new PageViewCount("20261122", "https://blog.example.org/", views)] : []);
+    }
+
+    [Fact]
+    public async Task Every_click_bot_and_view_is_one_row_and_a_batch_applied_twice_is_stored_once()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString);
+        await store.OpenAsync(CancellationToken.None);
+        await store.AppendAsync(Batch(1), CancellationToken.None);
+        // A crash between the insert and the cursor's save: the same batch comes again.
+        await store.AppendAsync(Batch(1), CancellationToken.None);
+        await store.AppendAsync(Batch(2), CancellationToken.None);
+        Assert.Equal(2 * (3 + 2 + 4), await store.CountAsync(CancellationToken.None));
+
+        var all = new EventQuery(new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), null, EventFilter.None);
+        var rows = new List<EventRow>();
+        await foreach (var row in store.ReadEventsAsync(all, CancellationToken.None))
+            rows.Add(row);
+        Assert.Equal(18, rows.Count);
+        Assert.Equal(18, rows.Select(r => (r.Node, r.Sequence, r.Index)).Distinct().Count());
+        var people = rows.Where(r => r.Event == EventKinds.Click).ToList();
+        Assert.Equal(6, people.Count);
+        Assert.All(people, r => Assert.Equal("facebook", r.Values[EventColumns.Dimensions.ToList().FindIndex(c => c.Dimension == Dimensions.UtmSource)]));
+        Assert.Equal(new ulong[] { 1000, 1001, 1002 }, people.Where(r => r.Sequence == 1).Select(r => r.Visitor!.Value).Order());
+        Assert.All(rows.Where(r => r.Event == EventKinds.Bot), r => Assert.True(r.IsBot && r.Visitor is null));
+        Assert.Equal(8, rows.Count(r => r.Event == EventKinds.View));
+
+        var stats = await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 22), 7, EventFilter.None), 100, CancellationToken.None);
+        Assert.Equal(6, stats.Clicks);
+        Assert.Equal(4, stats.Bots);
+        Assert.Equal(3, stats.UniqueVisitors);
+        Assert.Equal([("mobile", 6L), ("bot", 4L)], stats[Dimensions.DeviceType].Select(k => (k.Key, k.Clicks)));
+    }
+
+    [Fact]
+    public async Task A_table_made_before_a_dimension_was_added_gets_its_column_at_open_and_keeps_its_rows()
+    {
+        var language = EventColumns.Of(Dimensions.Language)!;
+        await using (var store = new DuckDbEventStore(ConnectionString))
+        {
+            await store.OpenAsync(CancellationToken.None);
+            await store.AppendAsync(Batch(1), CancellationToken.None);
+        }
+        using (var connection = new DuckDBConnection(ConnectionString))
+        {
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = $"ALTER TABLE events DROP COLUMN {language}";
+            drop.ExecuteNonQuery();
+        }
+        await using (var reopened = new DuckDbEventStore(ConnectionString))
+        {
+            await reopened.OpenAsync(CancellationToken.None);
+            var batch = Batch(2, views: 0);
+            batch.Groups[0].Shape.Values[Dimensions.Language.Index] = "de";
+            await reopened.AppendAsync(batch, CancellationToken.None);
+            var german = new EventFilter([new DimensionFilter(Dimensions.Language, ["de"], [])]);
+            var stats = await reopened.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 22), null, german), 100, CancellationToken.None);
+            Assert.Equal(3, stats.Clicks);
+            Assert.Equal(9 + 5, await reopened.CountAsync(CancellationToken.None));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

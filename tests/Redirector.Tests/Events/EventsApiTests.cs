@@ -1,0 +1,41 @@
+using System.Net;
+using System.Text.Json;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Events;
+
+/// <summary>GET /api/events streams the raw events under the stats filters, as CSV or NDJSON, without any address.</summary>
+public sealed class EventsApiTests
+{
+    [Fact]
+    public async Task Events_stream_as_ndjson_and_csv_under_filters_and_carry_no_address()
+    {
+        await using var app = new RedirectorApplication();
+        await FilteredStatsTests.SendTwelveAsync(app);
+        using var api = app.CreateApiClient();
+
+        var ndjson = await api.GetStringAsync("/api/events?format=ndjson&utmSource=facebook&deviceType=mobile&link=sale");
+        var lines = ndjson.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, lines.Length);
+        foreach (var line in lines)
+        {
+            using var row = JsonDocument.Parse(line);
+            Assert.Equal("facebook", row.RootElement.GetProperty("utmSource").GetString());
+            Assert.Equal("click", row.RootElement.GetProperty("event").GetString());
+            // The in-memory test server has no client address, so no visitor hash; with one it is 16 hex digits.
+            Assert.True(row.RootElement.GetProperty("visitor") is { ValueKind: JsonValueKind.Null } or { ValueKind: JsonValueKind.String } && (row.RootElement.GetProperty("visitor").GetString()?.Length ?? 16) == 16);
+        }
+        Assert.Equal(5, lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("index").GetInt32() + "/" + JsonDocument.Parse(l).RootElement.GetProperty("sequence").GetInt64()).Distinct().Count());
+
+        using var response = await api.GetAsync("/api/events?utmSource=!facebook");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+        var csv = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("time,node,sequence,index,event,isBot,visitor,", csv[0]);
+        Assert.Equal(1 + 4, csv.Length);
+        Assert.DoesNotContain("127.0.0.1", ndjson + string.Join("\n", csv));
+
+        using var bad = await api.GetAsync("/api/events?format=xml");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+}

@@ -9,6 +9,7 @@ using Redirector.Redirects;
 using Redirector.Security;
 using Redirector.Stats;
 using Redirector.Tracking;
+using Redirector.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,6 +20,7 @@ builder.AddClickTracking();
 builder.AddStats();
 builder.AddApi();
 builder.AddOutboundTracking();
+builder.AddWebhooks();
 builder.AddHealth();
 builder.AddPersistedDataProtection();
 builder.AddAdmin();
@@ -42,6 +44,7 @@ app.MapHealth();
 app.MapLinksApi();
 app.MapStatsApi();
 app.MapOutbound();
+app.MapWebhooksApi();
 app.MapApiFallback();
 app.MapAdmin();
 app.MapRedirects();

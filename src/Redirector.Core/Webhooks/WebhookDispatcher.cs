@@ -124,7 +124,10 @@ public sealed partial class WebhookDispatcher(
                         ? next - time.GetUtcNow().UtcDateTime
                         : TimeSpan.FromSeconds(30);
                     wait = TimeSpan.FromTicks(Math.Clamp(wait.Ticks, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(30).Ticks));
-                    await Task.WhenAny(enqueued, Task.Delay(wait, time, ct));
+                    // The timer is cancelled when events wake the worker first, so frequent appends leave no timers behind.
+                    using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    await Task.WhenAny(enqueued, Task.Delay(wait, time, wake.Token));
+                    await wake.CancelAsync();
                     continue;
                 }
                 var attempt = await sender.SendAsync(endpoint, due, ct);

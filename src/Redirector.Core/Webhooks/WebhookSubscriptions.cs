@@ -35,9 +35,6 @@ public sealed class WebhookSubscriptions
 
     public WebhookSubscription? Find(long id) => _all.FirstOrDefault(s => s.Id == id);
 
-    /// <summary>Whether any enabled endpoint takes <paramref name="type"/>, so that a consumer with none to serve skips its work.</summary>
-    public bool AnyWants(string type) => _all.Any(s => s.Enabled && s.Events.Contains(type));
-
     internal void Replace(IReadOnlyList<WebhookSubscription> subscriptions)
     {
         _all = subscriptions;

@@ -8,6 +8,8 @@
 #   bench/run.sh all      both
 #
 # Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=30s GROWTH_LINKS=1000000 SEED_CLICKS=500000
+#   WEBHOOK=1 (load): a webhook receiver on loopback (bench/webhook-receiver.py) subscribed to link.clicked of /bench,
+#   WEBHOOK_BATCH=100 events per request, before the warm-up; prints events received vs clicks and the delivery lag.
 # Everything listens on 127.0.0.1; its own redis-server (no persistence) and data live in a temp dir removed at exit.
 set -euo pipefail
 mode=${1:-load}
@@ -18,6 +20,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 # tier up than the baseline: 4,000 methods between 5 and 15 s, 76 between 35 and 75 s), so both sides warm up that long.
 WARMUP=${WARMUP:-30s}
 GROWTH_LINKS=${GROWTH_LINKS:-1000000}
+WEBHOOK=${WEBHOOK:-}
+WEBHOOK_BATCH=${WEBHOOK_BATCH:-100}
 SEED_CLICKS=${SEED_CLICKS:-500000}
 API_KEY=bench-api-key-0123456789
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -117,6 +121,36 @@ drain() {
   echo "$now"
 }
 
+# ---------------------------------------------------------------- webhooks (WEBHOOK=1)
+hook_port=$(free_port)
+# Subscribes a receiver on loopback to the clicks of /bench (batches of WEBHOOK_BATCH), so that the measured rounds pay
+# for queuing and sending every click's event.
+start_webhook_receiver() {
+  python3 "$bench/webhook-receiver.py" "$hook_port" >"$work/webhook-receiver.log" 2>&1 &
+  pids+=("$!")
+  wait_http "http://127.0.0.1:$hook_port/stats" 20
+  api -o /dev/null -X POST "http://127.0.0.1:$app_port/api/webhooks" -d "{\"url\":\"http://127.0.0.1:$hook_port/hook\",\"events\":[\"link.clicked\"],\"linkFilter\":{\"links\":[\"bench\"]},\"batchSize\":$WEBHOOK_BATCH}"
+  echo "-- webhook receiver on 127.0.0.1:$hook_port subscribed to link.clicked of /bench, $WEBHOOK_BATCH events per request"
+}
+# Waits until the receiver has every counted click of /bench (or 60 s without progress), then prints what it got.
+report_webhooks() {
+  local clicks got last=-1 idle=0
+  clicks=$(api_clicks bench)
+  while :; do
+    got=$(curl -fsS "http://127.0.0.1:$hook_port/stats" | jq .distinct)
+    [ "$got" -lt "$clicks" ] || break
+    if [ "$got" = "$last" ]; then idle=$((idle + 1)); else idle=0; fi
+    [ $idle -lt 60 ] || break
+    last=$got; sleep 1
+  done
+  local stats; stats=$(curl -fsS "http://127.0.0.1:$hook_port/stats")
+  echo
+  echo "== Webhooks: one receiver on loopback, $WEBHOOK_BATCH events per request"
+  echo "   events received (distinct ids) $(echo "$stats" | jq .distinct) for $clicks clicks counted on /bench (incl. warm-up);" \
+    "$(echo "$stats" | jq .events) events in $(echo "$stats" | jq .requests) requests"
+  echo "   delivery lag (click to arrival): p50 $(echo "$stats" | jq .lag_p50_ms) ms, p99 $(echo "$stats" | jq .lag_p99_ms) ms, max $(echo "$stats" | jq .lag_max_ms) ms"
+}
+
 # ---------------------------------------------------------------- wrk
 # wrk_run <url> <duration> [lua]: one line "requests rps p50_ms p99_ms errors" from the script's done() hook.
 wrk_run() {
@@ -148,8 +182,9 @@ run_load() {
   start_redis
   echo "-- seeding 10,000 links (r0000000..r0009999) for the random-link run"
   tools seed-links 10000 "$work/load.db" r
-  start_app load "$work/load.db"
+  start_app load "$work/load.db" ${WEBHOOK:+Webhooks__AllowPrivateAddresses=true}
   create_link bench "https://www.example.com/landing/spring?ref=bench"
+  [ -z "$WEBHOOK" ] || start_webhook_receiver
   start_baseline
 
   local target="http://127.0.0.1:$app_port/bench" yardstick="http://127.0.0.1:$base_port/bench"
@@ -200,6 +235,7 @@ run_load() {
   echo "   commands inside scripts (INFO commandstats):"
   grep -E '^cmdstat_(hincrby|pfadd|expireat|xadd|hset|hget|evalsha):' "$work/commandstats" | sed 's/^cmdstat_/     /; s/,usec_per_call.*//'
   echo "   $(load)"
+  [ -z "$WEBHOOK" ] || report_webhooks
 
   echo
   echo "== Redis down (issue 6): same link, Redis killed, $DURATION"

@@ -11,6 +11,7 @@ using Redirector.Redirects;
 using Redirector.Security;
 using Redirector.Stats;
 using Redirector.Tracking;
+using Redirector.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -22,6 +23,7 @@ builder.AddEventStore();
 builder.AddStats();
 builder.AddApi();
 builder.AddOutboundTracking();
+builder.AddWebhooks();
 builder.AddHealth();
 builder.AddPersistedDataProtection();
 builder.AddAdmin();
@@ -47,6 +49,7 @@ app.MapQrApi();
 app.MapStatsApi();
 app.MapEventsApi();
 app.MapOutbound();
+app.MapWebhooksApi();
 app.MapApiFallback();
 app.MapAdmin();
 app.MapRedirects();

@@ -7,13 +7,14 @@ using Redirector.Links;
 using Redirector.Qr;
 using Redirector.Security;
 using Redirector.Sites;
+using Redirector.Webhooks;
 
 namespace Redirector.Catalog;
 
 /// <summary>
-/// The catalogue: links and their QR logos, tracked sites, API keys, admin users, the change log that keeps every
-/// node's link cache fresh, and what every node must share to verify each other's signatures: the Data Protection
-/// key ring and <see cref="CatalogSecret"/>s.
+/// The catalogue: links and their QR logos, tracked sites, API keys, admin users, webhook endpoints and their outbox
+/// of link events, the change log that keeps every node's link cache fresh, and what every node must share to verify
+/// each other's signatures: the Data Protection key ring and <see cref="CatalogSecret"/>s.
 /// Each database provider has a subclass that owns its migrations (see <see cref="SqliteCatalogDb"/>).
 /// Add a migration with <c>tools/add-migration.sh &lt;Name&gt;</c>, which scaffolds it for every provider.
 /// </summary>
@@ -25,6 +26,10 @@ public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<Id
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<VisitorSalt> VisitorSalts => Set<VisitorSalt>();
     public DbSet<CatalogSecret> Secrets => Set<CatalogSecret>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+
+    /// <summary>Link events waiting to be moved into a node's delivery queue (see <see cref="LinkEvents"/>).</summary>
+    public DbSet<WebhookOutboxEvent> WebhookOutbox => Set<WebhookOutboxEvent>();
 
     /// <summary>The Data Protection key ring (sign-in cookies, antiforgery tokens, <see cref="Secrets"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Redirector.Catalog;
+using Redirector.Webhooks;
 
 namespace Redirector.Links;
 
@@ -44,6 +45,7 @@ public sealed partial class LinkCatalog(
                 continue;
             db.Links.Add(link);
             db.Changes.Add(new CatalogChange { Slug = link.Slug, At = link.UpdatedAt });
+            LinkEvents.Add(db, WebhookEventTypes.LinkCreated, link, link.UpdatedAt);
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -104,6 +106,7 @@ public sealed partial class LinkCatalog(
         link.UpdatedAt = time.GetUtcNow().UtcDateTime;
         link.Version++;
         db.Changes.Add(new CatalogChange { Slug = link.Slug, At = link.UpdatedAt });
+        LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -120,6 +123,9 @@ public sealed partial class LinkCatalog(
     public async Task<bool> DeleteAsync(string slug, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // The link.deleted event carries the link as it was; it is saved in the delete's transaction.
+        if (await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Slug == slug, ct) is { } deleted)
+            LinkEvents.Add(db, WebhookEventTypes.LinkDeleted, deleted, time.GetUtcNow().UtcDateTime);
         if (!await db.DeleteAndRecordChangeAsync(db.Links.Where(l => l.Slug == slug), slug, time.GetUtcNow().UtcDateTime, ct))
             return false;
         cache.Remove(slug);
@@ -205,6 +211,7 @@ public sealed partial class LinkCatalog(
         }
         db.Links.AddRange(links);
         db.Changes.AddRange(links.Select(l => new CatalogChange { Slug = l.Slug, At = l.UpdatedAt }));
+        links.ForEach(l => LinkEvents.Add(db, WebhookEventTypes.LinkCreated, l, l.UpdatedAt));
         try
         {
             await db.SaveChangesAsync(ct);

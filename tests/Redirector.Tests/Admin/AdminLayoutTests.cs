@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -39,6 +40,7 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
         ["/admin/outbound"] = [(AriaRole.Button, "Apply")],
         ["/admin/pages"] = [(AriaRole.Button, "Apply")],
         ["/admin/keys"] = [(AriaRole.Button, "Create key")],
+        ["/admin/webhooks"] = [(AriaRole.Button, "Create webhook"), (AriaRole.Button, "Rotate secret")],
         ["/admin/users"] = [(AriaRole.Button, "Add user")],
         ["/admin/import"] = [(AriaRole.Button, "Import")],
         ["/admin/{**Path}"] = [(AriaRole.Link, "Back to the dashboard")],
@@ -148,6 +150,10 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
             utm = new { source = "newsletter", medium = "email", campaign = "spring-sale-2026-outdoor-furniture" },
         });
         var site = await app.CreateSiteAsync("Company blog", true, "example.com");
+        // An endpoint with a long URL whose host does not resolve here: its deliveries carry long errors.
+        using (var api = app.CreateApiClient())
+        using (var webhook = await api.PostAsJsonAsync("/api/webhooks", new { url = "https://hooks.crm.example.com/integrations/redirector/events/v1?account=0123456789", events = new[] { "link.clicked", "link.created" }, linkFilter = new { tags = new[] { "newsletter" } } }))
+            webhook.EnsureSuccessStatusCode();
         using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
         for (var i = 0; i < 6; i++)
             (await OutboundTestHelpers.GetAsync(visitor, "/" + Slug, "https://news.example.net/articles/42-a-rather-long-article-path-on-a-news-site")).Dispose();

@@ -40,6 +40,7 @@ public sealed partial class RoleTests
         ["/admin/utm-preview?url=https%3A%2F%2Fexample.com%2F"] = Roles.Editor,
         ["/admin/users"] = Roles.Administrator,
         ["/admin/keys"] = Roles.Administrator,
+        ["/admin/webhooks"] = Roles.Administrator,
     };
 
     [Fact]
@@ -232,6 +233,10 @@ public sealed partial class RoleTests
         using var created = await writing.PostAsJsonAsync("/api/links", new { url = "https://example.com/", slug = "from-editor" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await reading.GetAsync("/api/links/from-viewer")).StatusCode);
+        // Webhook endpoints hold signing secrets: an administrator's key only (the initial key is one).
+        Assert.Equal(HttpStatusCode.Forbidden, (await writing.GetAsync("/api/webhooks")).StatusCode);
+        using var initial = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.OK, (await initial.GetAsync("/api/webhooks")).StatusCode);
         Assert.Equal(Roles.Administrator, (await keys.ListAsync(CancellationToken.None)).Single(k => k.Name == "initial").Role);
     }
 

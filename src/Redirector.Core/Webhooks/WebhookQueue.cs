@@ -1,0 +1,229 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Redirector.Clicks;
+
+namespace Redirector.Webhooks;
+
+/// <summary>An event queued for one endpoint.</summary>
+/// <param name="Payload">The Standard Webhooks object without its id: {"type","timestamp","data"}.</param>
+public sealed record QueuedEvent(long Endpoint, string EventId, string Type, string Payload);
+
+/// <summary>An event of an endpoint's queue, as the admin and the API list it and the worker sends it.</summary>
+/// <param name="Status">The last answer's HTTP status; null before the first attempt or when none came (timeout, refused).</param>
+public sealed record WebhookDelivery(
+    long Id, string EventId, string Type, DateTime QueuedAt, int Attempts, DateTime NextAttemptAt, DateTime? LastAttemptAt,
+    int? Status, string? LastError, DateTime? DeliveredAt)
+{
+    internal string Payload { get; init; } = "";
+}
+
+/// <summary>
+/// This node's durable queue of webhook events, one row per (endpoint, event) in a SQLite file beside the spool
+/// (data/webhooks.db). The spool consumer fills it quickly and moves on, so a slow or failing receiver never holds
+/// the spool, whose cap all its consumers share; the per-endpoint workers send from it at their own pace. Inserting
+/// an (endpoint, event id) already there does nothing, which makes a batch replayed after a crash harmless.
+/// Each node queues and delivers its own clicks (they are in its own spool) and the link events it claimed.
+/// </summary>
+public sealed class WebhookQueue
+{
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly WebhookOptions _options;
+    private volatile TaskCompletionSource _enqueued = NewSignal();
+
+    public WebhookQueue(IOptions<AnalyticsOptions> analytics, IOptions<WebhookOptions> options, TimeProvider time)
+    {
+        Directory.CreateDirectory(analytics.Value.DataDirectory);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(analytics.Value.DataDirectory, "webhooks.db"), Pooling = true }.ToString();
+        _time = time;
+        _options = options.Value;
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS deliveries(
+                id INTEGER PRIMARY KEY,
+                endpoint INTEGER NOT NULL,
+                event_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                queued_at INTEGER NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt INTEGER NOT NULL,
+                last_attempt INTEGER,
+                status INTEGER,
+                last_error TEXT,
+                delivered_at INTEGER,
+                UNIQUE(endpoint, event_id));
+            CREATE INDEX IF NOT EXISTS pending ON deliveries(endpoint, id) WHERE delivered_at IS NULL;
+            CREATE INDEX IF NOT EXISTS delivered ON deliveries(delivered_at) WHERE delivered_at IS NOT NULL;
+            """);
+    }
+
+    /// <summary>Completes when events are next queued: the workers wait on it rather than polling.</summary>
+    public Task Enqueued => _enqueued.Task;
+
+    /// <summary>Queues events in one transaction; ones already queued for their endpoint are left as they are.</summary>
+    public void Enqueue(IReadOnlyCollection<QueuedEvent> events)
+    {
+        if (events.Count == 0)
+            return;
+        var now = Ms(_time.GetUtcNow().UtcDateTime);
+        using (var connection = Open())
+        using (var transaction = connection.BeginTransaction())
+        {
+            using var insert = connection.CreateCommand();
+            insert.CommandText = """
+                INSERT OR IGNORE INTO deliveries(endpoint, event_id, type, payload, queued_at, next_attempt)
+                VALUES ($endpoint, $id, $type, $payload, $now, $now)
+                """;
+            var endpoint = insert.Parameters.Add("$endpoint", SqliteType.Integer);
+            var id = insert.Parameters.Add("$id", SqliteType.Text);
+            var type = insert.Parameters.Add("$type", SqliteType.Text);
+            var payload = insert.Parameters.Add("$payload", SqliteType.Text);
+            insert.Parameters.AddWithValue("$now", now);
+            foreach (var e in events)
+            {
+                endpoint.Value = e.Endpoint;
+                id.Value = e.EventId;
+                type.Value = e.Type;
+                payload.Value = e.Payload;
+                insert.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+        Interlocked.Exchange(ref _enqueued, NewSignal()).TrySetResult();
+    }
+
+    /// <summary>Up to <paramref name="max"/> undelivered events of an endpoint whose next attempt is due, oldest first.</summary>
+    public List<WebhookDelivery> Due(long endpoint, int max)
+    {
+        using var connection = Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = $"""
+            SELECT {Columns}, payload FROM deliveries
+            WHERE endpoint = $endpoint AND delivered_at IS NULL AND next_attempt <= $now ORDER BY id LIMIT $max
+            """;
+        select.Parameters.AddWithValue("$endpoint", endpoint);
+        select.Parameters.AddWithValue("$now", Ms(_time.GetUtcNow().UtcDateTime));
+        select.Parameters.AddWithValue("$max", max);
+        return Read(select, withPayload: true);
+    }
+
+    /// <summary>When the endpoint's next undelivered event is due; null when none waits.</summary>
+    public DateTime? NextDue(long endpoint)
+    {
+        using var connection = Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT min(next_attempt) FROM deliveries WHERE endpoint = $endpoint AND delivered_at IS NULL";
+        select.Parameters.AddWithValue("$endpoint", endpoint);
+        return select.ExecuteScalar() is long ms ? FromMs(ms) : null;
+    }
+
+    /// <summary>The endpoint's latest events, delivered or not, newest first.</summary>
+    public List<WebhookDelivery> Recent(long endpoint, int max)
+    {
+        using var connection = Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = $"SELECT {Columns} FROM deliveries WHERE endpoint = $endpoint ORDER BY id DESC LIMIT $max";
+        select.Parameters.AddWithValue("$endpoint", endpoint);
+        select.Parameters.AddWithValue("$max", max);
+        return Read(select, withPayload: false);
+    }
+
+    /// <summary>Events of the endpoint not delivered yet.</summary>
+    public long Pending(long endpoint)
+    {
+        using var connection = Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT count(*) FROM deliveries WHERE endpoint = $endpoint AND delivered_at IS NULL";
+        select.Parameters.AddWithValue("$endpoint", endpoint);
+        return (long)select.ExecuteScalar()!;
+    }
+
+    /// <summary>Records an attempt of these events: delivered (<paramref name="error"/> null) or failed, each failure doubling its event's wait.</summary>
+    public void RecordAttempt(IReadOnlyList<WebhookDelivery> deliveries, int? status, string? error)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var update = connection.CreateCommand();
+        update.CommandText = """
+            UPDATE deliveries SET attempts = attempts + 1, last_attempt = $now, status = $status, last_error = $error,
+                next_attempt = $next, delivered_at = $delivered
+            WHERE id = $id
+            """;
+        update.Parameters.AddWithValue("$now", Ms(now));
+        update.Parameters.AddWithValue("$status", (object?)status ?? DBNull.Value);
+        update.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+        update.Parameters.AddWithValue("$delivered", error is null ? Ms(now) : DBNull.Value);
+        var next = update.Parameters.Add("$next", SqliteType.Integer);
+        var id = update.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var delivery in deliveries)
+        {
+            next.Value = Ms(now + RetryDelay(delivery.Attempts + 1));
+            id.Value = delivery.Id;
+            update.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>The wait after an event's <paramref name="attempts"/>-th failed attempt: <see cref="WebhookOptions.RetryInitial"/> doubling up to <see cref="WebhookOptions.RetryMax"/>.</summary>
+    public TimeSpan RetryDelay(int attempts)
+    {
+        var ticks = _options.RetryInitial.Ticks * Math.Pow(2, Math.Min(attempts - 1, 40));
+        return TimeSpan.FromTicks((long)Math.Min(ticks, _options.RetryMax.Ticks));
+    }
+
+    /// <summary>Drops delivered events older than <see cref="WebhookOptions.KeepDelivered"/> and every event of endpoints no longer in the catalogue.</summary>
+    public void Prune(IReadOnlyCollection<long> endpoints)
+    {
+        using var connection = Open();
+        using var delete = connection.CreateCommand();
+        delete.CommandText = $"""
+            DELETE FROM deliveries WHERE delivered_at < $before;
+            DELETE FROM deliveries WHERE endpoint NOT IN ({string.Join(',', endpoints.Select(e => e.ToString(System.Globalization.CultureInfo.InvariantCulture)))});
+            """;
+        delete.Parameters.AddWithValue("$before", Ms(_time.GetUtcNow().UtcDateTime - _options.KeepDelivered));
+        delete.ExecuteNonQuery();
+    }
+
+    private const string Columns = "id, event_id, type, queued_at, attempts, next_attempt, last_attempt, status, last_error, delivered_at";
+
+    private static List<WebhookDelivery> Read(SqliteCommand select, bool withPayload)
+    {
+        var rows = new List<WebhookDelivery>();
+        using var reader = select.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add(new WebhookDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), FromMs(reader.GetInt64(3)), reader.GetInt32(4),
+                FromMs(reader.GetInt64(5)), reader.IsDBNull(6) ? null : FromMs(reader.GetInt64(6)), reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : FromMs(reader.GetInt64(9)))
+            {
+                Payload = withPayload ? reader.GetString(10) : "",
+            });
+        }
+        return rows;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // NORMAL keeps every committed row through a crash of the process (WAL); as with the spool, a power cut may cost the last moment.
+        Execute(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static long Ms(DateTime utc) => new DateTimeOffset(utc, TimeSpan.Zero).ToUnixTimeMilliseconds();
+
+    private static DateTime FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Redirector.Clicks;
+
+namespace Redirector.Webhooks;
+
+public static class WebhookServices
+{
+    /// <summary>
+    /// Webhook endpoints and delivery: the catalogue of endpoints, the spool consumer that queues link.clicked events,
+    /// the queue, and the dispatcher whose workers send them through the "webhooks" HttpClient (addresses checked at
+    /// connect, a timeout per try, a few quick retries from Microsoft.Extensions.Http.Resilience).
+    /// </summary>
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<WebhookOptions>().BindConfiguration("Webhooks").ValidateDataAnnotations()
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.RetryInitial > TimeSpan.Zero && o.RetryMax >= o.RetryInitial && o.PollInterval > TimeSpan.Zero,
+                "Webhooks: Timeout, RetryInitial and PollInterval must be positive and RetryMax at least RetryInitial.")
+            .ValidateOnStart();
+        services.AddSingleton<WebhookCatalog>();
+        services.AddSingleton<WebhookSubscriptions>();
+        services.AddSingleton<WebhookQueue>();
+        services.AddSingleton<WebhookConnector>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSpoolConsumer<WebhookClickConsumer>(WebhookClickConsumer.ConsumerName);
+        services.AddHostedService<WebhookDispatcher>();
+
+        services.AddHttpClient(WebhookSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectCallback = sp.GetRequiredService<WebhookConnector>().ConnectAsync,
+                // A proxy would connect on our behalf to an address nobody checked.
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                MaxResponseHeadersLength = 16,
+                ConnectTimeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .AddResilienceHandler("webhooks", (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+                if (options.QuickRetries > 0)
+                {
+                    pipeline.AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = options.QuickRetries,
+                        Delay = options.QuickRetryDelay,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                    });
+                }
+                pipeline.AddTimeout(options.Timeout);
+            });
+        return builder;
+    }
+}

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Redirector.Tests.Core;
 using Redirector.Tests.Infrastructure;
 using Redirector.Webhooks;
@@ -11,6 +12,20 @@ namespace Redirector.Tests.Webhooks;
 public sealed class WebhookDeliveryTests
 {
     /// <summary>Fast retries so that tests of failing receivers take seconds, and loopback allowed.</summary>
+    /// <summary>
+    /// Waits until this node's dispatcher has read every endpoint created so far: an endpoint gets the clicks counted
+    /// after that (within Webhooks:PollInterval of its creation), and a loaded machine can stretch the poll.
+    /// </summary>
+    internal static async Task SubscribedAsync(RedirectorApplication app)
+    {
+        using var api = app.CreateApiClient();
+        var created = (await api.GetFromJsonAsync<JsonElement>("/api/webhooks")).EnumerateArray().Count();
+        var subscriptions = app.Services.GetRequiredService<Redirector.Webhooks.WebhookSubscriptions>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (subscriptions.All.Count < created && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+    }
+
     internal static Dictionary<string, string?> FastSettings(Dictionary<string, string?>? more = null)
     {
         var settings = new Dictionary<string, string?>
@@ -36,6 +51,7 @@ public sealed class WebhookDeliveryTests
         app.StartKestrel();
         using var api = app.CreateApiClient();
         await WebhookReceiver.CreateEndpointAsync(api, receiver);
+        await SubscribedAsync(app);
         await app.CreateLinkAsync(new { url = "https://shop.example.com/sale", slug = "wh", tags = new[] { "spring" }, utm = new { source = "newsletter" } });
         using var visitor = app.CreateVisitorClient();
         for (var i = 0; i < 500; i++)
@@ -83,6 +99,7 @@ public sealed class WebhookDeliveryTests
         await using var app = new RedirectorApplication(settings: FastSettings());
         using var api = app.CreateApiClient();
         var id = await WebhookReceiver.CreateEndpointAsync(api, receiver, new { events = new[] { WebhookEventTypes.LinkClicked } });
+        await SubscribedAsync(app);
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "down" });
         await ClickAsync(app, "/down", 200);
 
@@ -103,6 +120,7 @@ public sealed class WebhookDeliveryTests
         await using var app = new RedirectorApplication(settings: FastSettings());
         using var api = app.CreateApiClient();
         await WebhookReceiver.CreateEndpointAsync(api, receiver, new { events = new[] { WebhookEventTypes.LinkClicked }, batchSize = 50 });
+        await SubscribedAsync(app);
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "bulk" });
         await ClickAsync(app, "/bulk", 300);
 
@@ -122,6 +140,7 @@ public sealed class WebhookDeliveryTests
         using var api = app.CreateApiClient();
         await WebhookReceiver.CreateEndpointAsync(api, hanging, new { events = new[] { WebhookEventTypes.LinkClicked } });
         await WebhookReceiver.CreateEndpointAsync(api, healthy, new { events = new[] { WebhookEventTypes.LinkClicked } });
+        await SubscribedAsync(app);
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "two" });
         await ClickAsync(app, "/two", 30);
 
@@ -138,6 +157,7 @@ public sealed class WebhookDeliveryTests
         await using var app = new RedirectorApplication(settings: FastSettings(new() { ["Webhooks:DisableAfter"] = "00:00:02" }));
         using var api = app.CreateApiClient();
         var id = await WebhookReceiver.CreateEndpointAsync(api, receiver);
+        await SubscribedAsync(app);
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "gone" });
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -162,6 +182,7 @@ public sealed class WebhookDeliveryTests
         await using var app = new RedirectorApplication(settings: FastSettings());
         using var api = app.CreateApiClient();
         await WebhookReceiver.CreateEndpointAsync(api, receiver, new { linkFilter = new { tags = new[] { "vip" } } });
+        await SubscribedAsync(app);
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "vip", tags = new[] { "vip" } });
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "plain" });
         using var visitor = app.CreateVisitorClient();

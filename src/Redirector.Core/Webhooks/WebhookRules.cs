@@ -41,7 +41,7 @@ public static class WebhookRules
         }
         if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) && !allowPrivate && !IsPublic(address))
         {
-            error = "The URL points at a loopback, private or link-local address.";
+            error = "The URL points at a loopback, private or link-local address; such endpoints are refused unless Webhooks:AllowPrivateAddresses is true.";
             return false;
         }
         url = uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.Fragment, UriFormat.UriEscaped);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Redirector.Links;
+using Redirector.Times;
 
 namespace Redirector.Webhooks;
 
@@ -18,10 +19,7 @@ public sealed record LinkSnapshot(
     int Version)
 {
     public static LinkSnapshot Of(Link link) => new(link.Slug, link.Destination, link.Title, [.. link.Tags], link.Utm, link.RedirectType,
-        link.Enabled, link.ExpiresAt is { } expires ? Utc(expires) : null, Utc(link.CreatedAt), Utc(link.UpdatedAt), link.Version);
-
-    // The catalogue keeps UTC times; SQLite hands them back unmarked, which JSON would write without a zone.
-    private static DateTime Utc(DateTime time) => DateTime.SpecifyKind(time, DateTimeKind.Utc);
+        link.Enabled, link.ExpiresAt is { } expires ? UtcTime.AsUtc(expires) : null, UtcTime.AsUtc(link.CreatedAt), UtcTime.AsUtc(link.UpdatedAt), link.Version);
 
     /// <summary>The destination's host, lowercase, for the "domains" filter.</summary>
     public string Domain => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.IdnHost : "";

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Redirector.Catalog;
 using Redirector.Clicks;
+using Redirector.Times;
 
 namespace Redirector.Webhooks;
 
@@ -100,7 +101,7 @@ public sealed partial class WebhookDispatcher(
         foreach (var row in mine)
         {
             var data = JsonSerializer.Deserialize<LinkEventData>(row.Data, LinkEvents.Json);
-            var payload = $"{{\"type\":{JsonSerializer.Serialize(row.Type)},\"timestamp\":{JsonSerializer.Serialize(DateTime.SpecifyKind(row.At, DateTimeKind.Utc))},\"data\":{row.Data}}}";
+            var payload = $"{{\"type\":{JsonSerializer.Serialize(row.Type)},\"timestamp\":{JsonSerializer.Serialize(UtcTime.AsUtc(row.At))},\"data\":{row.Data}}}";
             foreach (var endpoint in subscriptions.All.Where(s => s.Wants(row.Type, data?.Link)))
                 events.Add(new QueuedEvent(endpoint.Id, row.EventId, row.Type, payload));
         }

@@ -20,6 +20,12 @@ public sealed class LinkForm
     /// <summary>Entered and shown in UTC, which the form says next to the field.</summary>
     public DateTime? ExpiresAt { get; set; }
 
+    /// <summary>Entered and shown in UTC, like <see cref="ExpiresAt"/>.</summary>
+    public DateTime? ValidFrom { get; set; }
+
+    public long? MaxClicks { get; set; }
+    public string? ExpiredUrl { get; set; }
+
     public static LinkForm From(Link link) => new()
     {
         Url = link.Destination,
@@ -34,6 +40,9 @@ public sealed class LinkForm
         RedirectType = link.RedirectType,
         Enabled = link.Enabled,
         ExpiresAt = link.ExpiresAt,
+        ValidFrom = link.ValidFrom,
+        MaxClicks = link.MaxClicks,
+        ExpiredUrl = link.ExpiredUrl,
     };
 
     public UtmTags Utm => new() { Source = UtmSource, Medium = UtmMedium, Campaign = UtmCampaign, Term = UtmTerm, Content = UtmContent };
@@ -41,7 +50,9 @@ public sealed class LinkForm
     public static List<string> SplitTags(string? tags) =>
         (tags ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
 
-    private DateTimeOffset? Expiry => ExpiresAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+    private DateTimeOffset? Expiry => Utc(ExpiresAt);
+
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 
     public CreateLinkRequest ToCreateRequest() => new()
     {
@@ -53,13 +64,20 @@ public sealed class LinkForm
         RedirectType = RedirectType,
         Enabled = Enabled,
         ExpiresAt = Expiry,
+        ValidFrom = Utc(ValidFrom),
+        MaxClicks = MaxClicks,
+        ExpiredUrl = ExpiredUrl,
     };
 
     /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes).</summary>
     public UpdateLinkRequest ToUpdateRequest()
     {
         var all = ToCreateRequest();
-        return new() { Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled, ExpiresAt = all.ExpiresAt };
+        return new()
+        {
+            Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled,
+            ExpiresAt = all.ExpiresAt, ValidFrom = all.ValidFrom, MaxClicks = all.MaxClicks, ExpiredUrl = all.ExpiredUrl,
+        };
     }
 
     /// <summary>The URL a visitor lands on, UTM tags included, or null while the destination is not valid.</summary>

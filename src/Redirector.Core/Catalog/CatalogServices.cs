@@ -47,6 +47,8 @@ public static class CatalogServices
 
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton<LinkCache>();
+        builder.Services.AddSingleton<ClickAllowances>();
+        builder.Services.AddOptions<ClickAllowanceOptions>().BindConfiguration("Links:MaxClicks").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LinkCatalog>();
         builder.Services.AddSingleton<SiteCache>();
         builder.Services.AddSingleton<SiteCatalog>();

@@ -42,6 +42,8 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
     public Click Enrich(RawClick raw, string?[] values)
     {
         var day = StatsKeys.DayOf(raw.Time);
+        if (raw.Refusal is { } refusal)
+            return Refused(raw, refusal, day, values);
         var userAgent = Cap(raw.UserAgent, MaxUserAgentLength);
         var agent = userAgents.Parse(userAgent);
         var referrer = Clean(raw.Referrer);
@@ -53,6 +55,15 @@ public sealed class ClickEnricher(CachedUserAgentParser userAgents, VisitorHashe
             values[dimension.Index] = dimension.Value!(in facts);
         var visitor = agent.IsBot ? null : visitors.Hash(day, raw.ClientAddress, userAgent);
         return new Click(raw.Time, new ClickShape(day, raw.Time.Hour, raw.LinkId, agent.IsBot, values), visitor);
+    }
+
+    /// <summary>A refused visit carries only its link and its refusal: it is counted apart, in no other breakdown and with no visitor.</summary>
+    private Click Refused(RawClick raw, string refusal, string day, string?[] values)
+    {
+        Array.Clear(values);
+        values[Dimensions.Link.Index] = raw.LinkId is { } linkId ? LinkText(linkId) : null;
+        values[Dimensions.Refused.Index] = refusal;
+        return new Click(raw.Time, new ClickShape(day, raw.Time.Hour, raw.LinkId, isBot: false, values), VisitorHash: null);
     }
 
     /// <summary>The page a person viewed, cleaned as source pages are; null for a bot's view or a page that is no web URL.</summary>

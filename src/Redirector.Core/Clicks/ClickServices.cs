@@ -34,6 +34,7 @@ public static class ClickServices
         });
         services.AddSingleton<ClickPipeline>();
         services.AddHostedService(sp => sp.GetRequiredService<ClickPipeline>());
+        services.AddHostedService<Links.ClickAllowanceLeaser>();
         return builder;
     }
 }

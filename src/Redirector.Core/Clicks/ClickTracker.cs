@@ -40,6 +40,26 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
         });
     }
 
+    /// <summary>A person's or bot's GET of a link that may not redirect now: counted apart by <paramref name="refusal"/>, never as a click.</summary>
+    public void TrackRefused(HttpContext context, RedirectTarget target, Refusal refusal)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method))
+            return;
+        queue.Enqueue(new RawClick
+        {
+            Time = time.GetUtcNow().UtcDateTime,
+            LinkId = target.LinkId,
+            DestinationDomain = target.Domain,
+            LinkUtm = target.Utm,
+            UserAgent = request.Headers.UserAgent.ToString(),
+            Refusal = Refusals.KeyOf(refusal),
+        });
+    }
+
+    /// <summary>The User-Agent as the pipeline parses it (capped), so a parse on the redirect path hits the same cache entry.</summary>
+    public static string? CappedUserAgent(IHeaderDictionary headers) => ClickEnricher.Cap(headers.UserAgent.ToString(), ClickEnricher.MaxUserAgentLength);
+
     /// <summary>A view of <paramref name="page"/> reported by the tracker script; bots are dropped by the pipeline.</summary>
     public void TrackPageView(HttpContext context, string page) =>
         queue.Enqueue(new PageView

@@ -40,6 +40,9 @@ public sealed class RawClick : QueuedEvent
     public string? TargetUrl { get; init; }
 
     public string? LinkText { get; init; }
+
+    /// <summary>Why the link refused the visit (<see cref="Refusals.KeyOf"/>); null for a click. A refused visit is counted apart, never as a click.</summary>
+    public string? Refusal { get; init; }
 }
 
 /// <summary>A view of <see cref="Page"/> reported by the tracker script: the denominator of the page's exit rate, never a click.</summary>

@@ -98,6 +98,13 @@ public sealed partial class LinkCatalog(
             link.Enabled = patch.Enabled ?? true;
         if (patch.HasExpiresAt)
             link.ExpiresAt = LinkRules.NormalizeExpiry(patch.ExpiresAt);
+        if (patch.HasValidFrom)
+            link.ValidFrom = LinkRules.NormalizeExpiry(patch.ValidFrom);
+        if (patch.HasMaxClicks)
+            link.MaxClicks = patch.MaxClicks;
+        if (patch.HasExpiredUrl)
+            link.ExpiredUrl = LinkRules.NormalizeExpiredUrl(patch.ExpiredUrl, errors);
+        LinkRules.ValidateAccess(link, errors);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -242,8 +249,9 @@ public sealed partial class LinkCatalog(
         var utm = LinkRules.NormalizeUtm(request.Utm, errors);
         var redirectType = request.RedirectType ?? 302;
         LinkRules.ValidateRedirectType(redirectType, errors);
+        var expiredUrl = LinkRules.NormalizeExpiredUrl(request.ExpiredUrl, errors);
         var now = time.GetUtcNow().UtcDateTime;
-        return new Link
+        var link = new Link
         {
             Slug = request.Slug ?? "",
             Destination = destination ?? "",
@@ -253,10 +261,15 @@ public sealed partial class LinkCatalog(
             RedirectType = redirectType,
             Enabled = request.Enabled ?? true,
             ExpiresAt = LinkRules.NormalizeExpiry(request.ExpiresAt),
+            ValidFrom = LinkRules.NormalizeExpiry(request.ValidFrom),
+            MaxClicks = request.MaxClicks,
+            ExpiredUrl = expiredUrl,
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,
         };
+        LinkRules.ValidateAccess(link, errors);
+        return link;
     }
 
     private static IQueryable<Link> Filter(IQueryable<Link> links, LinkQuery query)

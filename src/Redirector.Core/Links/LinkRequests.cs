@@ -13,6 +13,9 @@ public sealed record CreateLinkRequest
     public int? RedirectType { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public bool? Enabled { get; init; }
+    public DateTimeOffset? ValidFrom { get; init; }
+    public long? MaxClicks { get; init; }
+    public string? ExpiredUrl { get; init; }
 }
 
 /// <summary>
@@ -28,6 +31,9 @@ public sealed class UpdateLinkRequest
     public int? RedirectType { get => _redirectType; set { _redirectType = value; HasRedirectType = true; } }
     public bool? Enabled { get => _enabled; set { _enabled = value; HasEnabled = true; } }
     public DateTimeOffset? ExpiresAt { get => _expiresAt; set { _expiresAt = value; HasExpiresAt = true; } }
+    public DateTimeOffset? ValidFrom { get => _validFrom; set { _validFrom = value; HasValidFrom = true; } }
+    public long? MaxClicks { get => _maxClicks; set { _maxClicks = value; HasMaxClicks = true; } }
+    public string? ExpiredUrl { get => _expiredUrl; set { _expiredUrl = value; HasExpiredUrl = true; } }
 
     [JsonIgnore] public bool HasUrl { get; private set; }
     [JsonIgnore] public bool HasTitle { get; private set; }
@@ -36,6 +42,9 @@ public sealed class UpdateLinkRequest
     [JsonIgnore] public bool HasRedirectType { get; private set; }
     [JsonIgnore] public bool HasEnabled { get; private set; }
     [JsonIgnore] public bool HasExpiresAt { get; private set; }
+    [JsonIgnore] public bool HasValidFrom { get; private set; }
+    [JsonIgnore] public bool HasMaxClicks { get; private set; }
+    [JsonIgnore] public bool HasExpiredUrl { get; private set; }
 
     private string? _url;
     private string? _title;
@@ -44,4 +53,7 @@ public sealed class UpdateLinkRequest
     private int? _redirectType;
     private bool? _enabled;
     private DateTimeOffset? _expiresAt;
+    private DateTimeOffset? _validFrom;
+    private long? _maxClicks;
+    private string? _expiredUrl;
 }

@@ -54,4 +54,24 @@ public static class LinkRules
     }
 
     public static DateTime? NormalizeExpiry(DateTimeOffset? expiresAt) => expiresAt?.UtcDateTime;
+
+    /// <summary>The access rules of a link (validFrom, expiresAt, maxClicks, expiredUrl), checked together since they bound each other.</summary>
+    public static void ValidateAccess(Link link, Dictionary<string, string[]> errors)
+    {
+        if (link.ValidFrom is { } from && link.ExpiresAt is { } until && from >= until)
+            errors["validFrom"] = ["The link must become valid before it expires."];
+        if (link.MaxClicks is < 1)
+            errors["maxClicks"] = ["The maximum of clicks is a whole number of at least 1, or null for no maximum."];
+    }
+
+    /// <summary>An empty expired URL means none (the domain's or the 404 page); any other must be a valid destination.</summary>
+    public static string? NormalizeExpiredUrl(string? expiredUrl, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(expiredUrl))
+            return null;
+        if (DestinationUrl.TryNormalize(expiredUrl, out var normalized, out var error))
+            return normalized;
+        errors["expiredUrl"] = [error];
+        return null;
+    }
 }

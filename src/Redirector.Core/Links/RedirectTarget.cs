@@ -11,6 +11,16 @@ public sealed class RedirectTarget
     public required int StatusCode { get; init; }
     public required string Domain { get; init; }
     public DateTime? ExpiresAt { get; init; }
+    public DateTime? ValidFrom { get; init; }
+
+    /// <summary>False for a disabled link, cached only because it has an <see cref="ExpiredLocation"/>.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>This node's share of the link's <c>maxClicks</c>; null without a maximum.</summary>
+    public ClickAllowance? Allowance { get; init; }
+
+    /// <summary>The link's <c>expiredUrl</c>: where a refused visit goes instead of the 404 page; null for the 404 page.</summary>
+    public string? ExpiredLocation { get; init; }
 
     /// <summary>The Location for a request without a query string.</summary>
     public required string Location { get; init; }
@@ -27,9 +37,15 @@ public sealed class RedirectTarget
     /// <summary>The UTM values a click carries unless its request overrides them.</summary>
     public required UtmTags Utm { get; init; }
 
-    public bool IsExpiredAt(DateTime utcNow) => ExpiresAt is { } expiry && expiry <= utcNow;
+    /// <summary>Why the link may not redirect at <paramref name="utcNow"/> whoever asks, or <see cref="Refusal.None"/>.</summary>
+    public Refusal RefusalAt(DateTime utcNow) =>
+        !Enabled ? Refusal.Disabled
+        : ExpiresAt is { } expiry && expiry <= utcNow ? Refusal.Expired
+        : ValidFrom is { } from && from > utcNow ? Refusal.NotYetValid
+        : Allowance is { IsExhausted: true } ? Refusal.MaxClicks
+        : Refusal.None;
 
-    public static RedirectTarget For(Link link)
+    public static RedirectTarget For(Link link, ClickAllowance? allowance = null)
     {
         var location = RedirectLocation.Prepare(link.Destination, link.Utm);
         return new RedirectTarget
@@ -39,6 +55,10 @@ public sealed class RedirectTarget
             StatusCode = link.RedirectType,
             Domain = DestinationUrl.DomainOf(link.Destination),
             ExpiresAt = link.ExpiresAt,
+            ValidFrom = link.ValidFrom,
+            Enabled = link.Enabled,
+            Allowance = allowance,
+            ExpiredLocation = link.ExpiredUrl,
             Location = location.Location,
             PathPart = location.PathPart,
             Query = location.Query,
@@ -46,6 +66,28 @@ public sealed class RedirectTarget
             Utm = location.Utm,
         };
     }
+}
+
+/// <summary>Why a cached link answered a visit without redirecting to its destination; such visits are counted apart, never as clicks.</summary>
+public enum Refusal
+{
+    None,
+    Disabled,
+    Expired,
+    NotYetValid,
+    MaxClicks,
+}
+
+/// <summary>The names refused visits are counted by (the <c>refused</c> breakdown of the stats).</summary>
+public static class Refusals
+{
+    public static string KeyOf(Refusal refusal) => refusal switch
+    {
+        Refusal.Disabled => "disabled",
+        Refusal.Expired => "expired",
+        Refusal.NotYetValid => "notYetValid",
+        _ => "maxClicks",
+    };
 }
 
 /// <summary>One query parameter, kept in its encoded form.</summary>

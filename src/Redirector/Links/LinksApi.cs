@@ -16,6 +16,9 @@ public sealed record LinkResponse(
     int RedirectType,
     bool Enabled,
     DateTime? ExpiresAt,
+    DateTime? ValidFrom,
+    long? MaxClicks,
+    string? ExpiredUrl,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     int Version);
@@ -103,7 +106,7 @@ public static class LinksApi
 
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, link.Destination, shortUrls.For(context.Request, link.Slug), link.Title, link.Tags, link.Utm,
-        link.RedirectType, link.Enabled, link.ExpiresAt, link.CreatedAt, link.UpdatedAt, link.Version);
+        link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl, link.CreatedAt, link.UpdatedAt, link.Version);
 
     public static ProblemDetails UnknownSlug(string slug) => new()
     {

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Primitives;
 using Redirector.Clicks;
 using Redirector.Links;
+using Redirector.UserAgents;
 
 namespace Redirector.Redirects;
 
@@ -27,8 +28,9 @@ public static class RedirectEndpoints
         var cache = app.ServiceProvider.GetRequiredService<LinkCache>();
         var tracker = app.ServiceProvider.GetRequiredService<ClickTracker>();
         var time = app.ServiceProvider.GetRequiredService<TimeProvider>();
+        var agents = app.ServiceProvider.GetRequiredService<CachedUserAgentParser>();
 
-        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time))
+        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time, agents))
             .WithName("Redirect")
             .ExcludeFromDescription()
             .ShortCircuit();
@@ -37,14 +39,22 @@ public static class RedirectEndpoints
         return app;
     }
 
-    private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time)
+    private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents)
     {
         var slug = context.Request.RouteValues["slug"] as string;
-        if (slug is null || !cache.TryGet(slug, out var target) || target.IsExpiredAt(time.GetUtcNow().UtcDateTime))
+        if (slug is null || !cache.TryGet(slug, out var target))
             return NotFound(context);
 
         if (ClickTracker.IsPrefetch(context.Request.Headers))
             return RefusePrefetch(context);
+
+        var refusal = target.RefusalAt(time.GetUtcNow().UtcDateTime);
+        // Only a person's GET is a click that uses up the maximum; HEAD requests and bots are answered from what is left.
+        if (refusal == Refusal.None && target.Allowance is { } allowance && HttpMethods.IsGet(context.Request.Method) &&
+            !agents.Parse(ClickTracker.CappedUserAgent(context.Request.Headers)).IsBot && !allowance.TryTake())
+            refusal = Refusal.MaxClicks;
+        if (refusal != Refusal.None)
+            return Refuse(context, target, refusal, tracker);
 
         var response = context.Response;
         response.StatusCode = target.StatusCode;
@@ -55,6 +65,23 @@ public static class RedirectEndpoints
         headers.CacheControl = NoStore;
         headers[RobotsHeader] = NoIndex;
         tracker.Track(context, target);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A link that may not redirect now (disabled, expired, not yet valid, used up) sends visitors to its expired URL
+    /// when it has one, else answers the 404 page. The visit is counted apart (the <c>refused</c> breakdown), never as a click.
+    /// </summary>
+    private static Task Refuse(HttpContext context, RedirectTarget target, Refusal refusal, ClickTracker tracker)
+    {
+        tracker.TrackRefused(context, target, refusal);
+        if (target.ExpiredLocation is not { } location)
+            return NotFound(context);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status302Found;
+        response.Headers.Location = location;
+        response.Headers.CacheControl = NoStore;
+        response.Headers[RobotsHeader] = NoIndex;
         return Task.CompletedTask;
     }
 

@@ -39,6 +39,9 @@ public sealed class LinkCsvTests
             redirectType = 307,
             enabled = false,
             expiresAt = "2036-12-01T12:30:00Z",
+            validFrom = "2036-11-01T08:00:00Z",
+            maxClicks = 500,
+            expiredUrl = "https://shop.example.com/over?a=1,=2",
         });
         await source.CreateLinkAsync(new { url = "https://example.com/", slug = "bare" });
         await source.CreateLinkAsync(new { url = "https://example.com/perm", slug = "perm", redirectType = 301, utm = new { term = "x" }, tags = new[] { "one" } });
@@ -57,6 +60,7 @@ public sealed class LinkCsvTests
         foreach (var (expected, actual) in before.Items.Zip(after.Items))
             Assert.Equal(Fields(expected), Fields(actual));
         Assert.Equal(new DateTime(2036, 12, 1, 12, 30, 0), after.Items.Single(l => l.Slug == "full").ExpiresAt);
+        Assert.Equal(500, after.Items.Single(l => l.Slug == "full").MaxClicks);
 
         using var visitor = target.CreateVisitorClient();
         using var redirect = await visitor.GetAsync("/perm");
@@ -107,6 +111,6 @@ public sealed class LinkCsvTests
 
     private static string Fields(Link l) => System.Text.Json.JsonSerializer.Serialize(new
     {
-        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt,
+        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt, l.ValidFrom, l.MaxClicks, l.ExpiredUrl,
     });
 }

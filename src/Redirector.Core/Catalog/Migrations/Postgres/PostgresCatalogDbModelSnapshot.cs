@@ -18,7 +18,7 @@ namespace Redirector.Catalog.Migrations.Postgres
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -316,8 +316,15 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("ExpiredUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("MaxClicks")
+                        .HasColumnType("bigint");
 
                     b.Property<int>("RedirectType")
                         .HasColumnType("integer");
@@ -336,6 +343,9 @@ namespace Redirector.Catalog.Migrations.Postgres
                         .HasColumnType("character varying(200)");
 
                     b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("ValidFrom")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("Version")

@@ -16,7 +16,7 @@ namespace Redirector.Catalog.Migrations.Sqlite
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
@@ -301,8 +301,15 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ExpiredUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("MaxClicks")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("RedirectType")
                         .HasColumnType("INTEGER");
@@ -321,6 +328,9 @@ namespace Redirector.Catalog.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ValidFrom")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Version")

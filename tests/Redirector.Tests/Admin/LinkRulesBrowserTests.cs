@@ -1,0 +1,57 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Redirector.Tests.Core;
+using static Microsoft.Playwright.Assertions;
+
+namespace Redirector.Tests.Admin;
+
+/// <summary>The link form's access rules, targeting rules and variants, driven in Chromium against the real service.</summary>
+public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Access_rules_are_set_in_the_form_explained_when_wrong_and_obeyed_by_the_short_url()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/new");
+        await page.GetByLabel("Destination URL").FillAsync("https://shop.example.com/drop");
+        await page.GetByLabel("Slug").FillAsync("drop");
+        await page.GetByLabel("Maximum of clicks").FillAsync("0");
+        await page.GetByLabel("Expired URL").FillAsync("ftp://example.com/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page.GetByTestId("error-maxClicks")).ToContainTextAsync("at least 1");
+        await Expect(page.GetByTestId("error-expiredUrl")).ToHaveTextAsync("Only absolute http:// or https:// URLs are allowed.");
+
+        await page.GetByLabel("Maximum of clicks").FillAsync("2");
+        await page.GetByLabel("Expired URL").FillAsync("https://shop.example.com/sold-out");
+        await page.GetByLabel("Valid from (UTC)").FillAsync("2020-01-01T09:30");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/drop\\?saved=1$"));
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("valid from 2020-01-01 09:30 UTC");
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("at most 2 clicks");
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("https://shop.example.com/sold-out");
+        await BrowserFixture.ScreenshotAsync(page, "links-access-rules");
+
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        var locations = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/drop");
+            request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+            using var response = await visitor.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            locations.Add(response.Headers.Location!.ToString());
+        }
+        Assert.Equal(["https://shop.example.com/drop", "https://shop.example.com/drop", "https://shop.example.com/sold-out", "https://shop.example.com/sold-out"], locations);
+
+        await page.GotoAsync("/admin/links/drop/edit");
+        await Expect(page.GetByLabel("Maximum of clicks")).ToHaveValueAsync("2");
+        await Expect(page.GetByLabel("Valid from (UTC)")).ToHaveValueAsync("2020-01-01T09:30");
+        await page.GetByLabel("Maximum of clicks").FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("access")).Not.ToContainTextAsync("at most");
+    }
+}

@@ -19,6 +19,7 @@ builder.AddClickTracking();
 builder.AddStats();
 builder.AddApi();
 builder.AddOutboundTracking();
+builder.AddRedirects();
 builder.AddHealth();
 builder.AddPersistedDataProtection();
 builder.AddAdmin();

@@ -47,6 +47,10 @@ public static class LinkCsv
             (q, v) => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var max) ? q with { MaxClicks = max } : null,
             "a whole number of at least 1"),
         new("expired_url", r => r.Link.ExpiredUrl, (q, v) => q with { ExpiredUrl = v }),
+        // The password itself is never kept, so an export carries its salted hash, which imports as it is; a
+        // hand-written file may give the password in clear instead (the "password" column, always empty on export).
+        new("password", _ => null, (q, v) => q with { Password = v }),
+        new("password_hash", r => r.Link.PasswordHash, (q, v) => q with { PasswordHash = v }),
         new("short_url", r => r.ShortUrl),
         new("clicks_30d", r => Number(r.Clicks30Days)),
         new("clicks_total", r => Number(r.ClicksTotal)),

@@ -26,6 +26,14 @@ public sealed class LinkForm
     public long? MaxClicks { get; set; }
     public string? ExpiredUrl { get; set; }
 
+    /// <summary>A new visitor password; empty keeps the current one (the form never shows it: only its hash is stored).</summary>
+    public string? Password { get; set; }
+
+    public bool RemovePassword { get; set; }
+
+    /// <summary>Whether the link being edited has a password now (shown, never sent back).</summary>
+    public bool HasPassword { get; set; }
+
     public static LinkForm From(Link link) => new()
     {
         Url = link.Destination,
@@ -43,6 +51,7 @@ public sealed class LinkForm
         ValidFrom = link.ValidFrom,
         MaxClicks = link.MaxClicks,
         ExpiredUrl = link.ExpiredUrl,
+        HasPassword = link.PasswordHash is not null,
     };
 
     public UtmTags Utm => new() { Source = UtmSource, Medium = UtmMedium, Campaign = UtmCampaign, Term = UtmTerm, Content = UtmContent };
@@ -67,17 +76,24 @@ public sealed class LinkForm
         ValidFrom = Utc(ValidFrom),
         MaxClicks = MaxClicks,
         ExpiredUrl = ExpiredUrl,
+        Password = Password,
     };
 
-    /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes).</summary>
+    /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes), except an empty password.</summary>
     public UpdateLinkRequest ToUpdateRequest()
     {
         var all = ToCreateRequest();
-        return new()
+        var update = new UpdateLinkRequest
         {
             Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled,
             ExpiresAt = all.ExpiresAt, ValidFrom = all.ValidFrom, MaxClicks = all.MaxClicks, ExpiredUrl = all.ExpiredUrl,
         };
+        // The password is the one field an empty input leaves as it is: the form cannot show the current one.
+        if (RemovePassword)
+            update.Password = null;
+        else if (!string.IsNullOrEmpty(Password))
+            update.Password = Password;
+        return update;
     }
 
     /// <summary>The URL a visitor lands on, UTM tags included, or null while the destination is not valid.</summary>

@@ -12,14 +12,17 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
 {
     private readonly string? _countryHeader = string.IsNullOrWhiteSpace(options.Value.CountryHeader) ? null : options.Value.CountryHeader;
 
-    public void Track(HttpContext context, RedirectTarget target) =>
-        Track(context, target.LinkId, target.Domain, target.Utm, sourcePage: null, targetUrl: null, linkText: null);
+    /// <param name="referrer">The referrer the visitor came with when the request's own is not it (a password form's post); else the Referer header.</param>
+    public void Track(HttpContext context, RedirectTarget target, string? referrer = null) =>
+        Track(context, target.LinkId, target.Domain, target.Utm, sourcePage: null, targetUrl: null, linkText: null, referrer);
 
     /// <param name="linkId">The catalogue link clicked; null for an outbound click (/out) that is no catalogue link.</param>
-    public void Track(HttpContext context, long? linkId, string destinationDomain, UtmTags utm, string? sourcePage, string? targetUrl, string? linkText)
+    public void Track(HttpContext context, long? linkId, string destinationDomain, UtmTags utm, string? sourcePage, string? targetUrl, string? linkText,
+        string? referrer = null)
     {
         var request = context.Request;
-        if (!HttpMethods.IsGet(request.Method) || IsPrefetch(request.Headers))
+        // A POST is a password form answered with the redirect: a click like a GET.
+        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsPost(request.Method)) || IsPrefetch(request.Headers))
             return;
         var headers = request.Headers;
         queue.Enqueue(new RawClick
@@ -30,7 +33,7 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
             LinkUtm = utm,
             Query = request.QueryString.Value,
             UserAgent = headers.UserAgent.ToString(),
-            Referrer = headers.Referer.ToString(),
+            Referrer = referrer ?? headers.Referer.ToString(),
             SourcePage = sourcePage,
             Country = _countryHeader is null ? null : headers[_countryHeader].ToString(),
             AcceptLanguage = headers.AcceptLanguage.ToString(),

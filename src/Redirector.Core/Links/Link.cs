@@ -21,6 +21,12 @@ public sealed class Link
 
     /// <summary>Where a link that is disabled, expired, not yet valid or used up sends visitors instead of the 404 page.</summary>
     public string? ExpiredUrl { get; set; }
+
+    /// <summary>
+    /// The visitor password's salted slow hash (ASP.NET Core Identity's PasswordHasher format: PBKDF2-HMAC-SHA512,
+    /// 100,000 iterations, 128-bit salt), or null for a link without a password. The password itself is never stored.
+    /// </summary>
+    public string? PasswordHash { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 

@@ -63,6 +63,7 @@ public sealed partial class LinkCacheRefresher(
             ValidFrom = l.ValidFrom,
             MaxClicks = l.MaxClicks,
             ExpiredUrl = l.ExpiredUrl,
+            PasswordHash = l.PasswordHash,
         });
         // Reading rows and preparing redirect targets overlap on separate cores: with a million links each half
         // takes seconds, and the server may not listen before both are done.

@@ -104,6 +104,8 @@ public sealed partial class LinkCatalog(
             link.MaxClicks = patch.MaxClicks;
         if (patch.HasExpiredUrl)
             link.ExpiredUrl = LinkRules.NormalizeExpiredUrl(patch.ExpiredUrl, errors);
+        if (patch.HasPassword)
+            link.PasswordHash = LinkPasswords.HashOf(patch.Password, null, errors);
         LinkRules.ValidateAccess(link, errors);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
@@ -264,6 +266,7 @@ public sealed partial class LinkCatalog(
             ValidFrom = LinkRules.NormalizeExpiry(request.ValidFrom),
             MaxClicks = request.MaxClicks,
             ExpiredUrl = expiredUrl,
+            PasswordHash = LinkPasswords.HashOf(request.Password, request.PasswordHash, errors),
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,

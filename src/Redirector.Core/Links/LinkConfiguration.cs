@@ -10,6 +10,7 @@ internal sealed class LinkConfiguration : IEntityTypeConfiguration<Link>
         builder.Property(l => l.Slug).HasMaxLength(Slugs.MaxLength);
         builder.HasIndex(l => l.Slug).IsUnique();
         builder.Property(l => l.Destination).HasMaxLength(DestinationUrl.MaxLength);
+        builder.Property(l => l.PasswordHash).HasMaxLength(LinkPasswords.MaxHashLength);
         builder.Property(l => l.ExpiredUrl).HasMaxLength(DestinationUrl.MaxLength);
         builder.Property(l => l.Title).HasMaxLength(LinkRules.MaxTitleLength);
         builder.PrimitiveCollection(l => l.Tags);

@@ -16,6 +16,12 @@ public sealed record CreateLinkRequest
     public DateTimeOffset? ValidFrom { get; init; }
     public long? MaxClicks { get; init; }
     public string? ExpiredUrl { get; init; }
+
+    /// <summary>The visitors' password (write-only: never answered, stored as a salted slow hash); empty for none.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>An already hashed password (a CSV export's <c>password_hash</c>), used when <see cref="Password"/> is absent.</summary>
+    public string? PasswordHash { get; init; }
 }
 
 /// <summary>
@@ -35,6 +41,9 @@ public sealed class UpdateLinkRequest
     public long? MaxClicks { get => _maxClicks; set { _maxClicks = value; HasMaxClicks = true; } }
     public string? ExpiredUrl { get => _expiredUrl; set { _expiredUrl = value; HasExpiredUrl = true; } }
 
+    /// <summary>A new visitor password; null or empty removes the password.</summary>
+    public string? Password { get => _password; set { _password = value; HasPassword = true; } }
+
     [JsonIgnore] public bool HasUrl { get; private set; }
     [JsonIgnore] public bool HasTitle { get; private set; }
     [JsonIgnore] public bool HasTags { get; private set; }
@@ -45,6 +54,7 @@ public sealed class UpdateLinkRequest
     [JsonIgnore] public bool HasValidFrom { get; private set; }
     [JsonIgnore] public bool HasMaxClicks { get; private set; }
     [JsonIgnore] public bool HasExpiredUrl { get; private set; }
+    [JsonIgnore] public bool HasPassword { get; private set; }
 
     private string? _url;
     private string? _title;
@@ -56,4 +66,5 @@ public sealed class UpdateLinkRequest
     private DateTimeOffset? _validFrom;
     private long? _maxClicks;
     private string? _expiredUrl;
+    private string? _password;
 }

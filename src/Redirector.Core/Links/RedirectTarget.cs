@@ -22,6 +22,9 @@ public sealed class RedirectTarget
     /// <summary>The link's <c>expiredUrl</c>: where a refused visit goes instead of the 404 page; null for the 404 page.</summary>
     public string? ExpiredLocation { get; init; }
 
+    /// <summary>The visitor password's hash (<see cref="LinkPasswords"/>); null when the link has none.</summary>
+    public string? PasswordHash { get; init; }
+
     /// <summary>The Location for a request without a query string.</summary>
     public required string Location { get; init; }
 
@@ -59,6 +62,7 @@ public sealed class RedirectTarget
             Enabled = link.Enabled,
             Allowance = allowance,
             ExpiredLocation = link.ExpiredUrl,
+            PasswordHash = link.PasswordHash,
             Location = location.Location,
             PathPart = location.PathPart,
             Query = location.Query,

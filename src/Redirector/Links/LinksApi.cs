@@ -19,6 +19,7 @@ public sealed record LinkResponse(
     DateTime? ValidFrom,
     long? MaxClicks,
     string? ExpiredUrl,
+    bool HasPassword,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     int Version);
@@ -106,7 +107,8 @@ public static class LinksApi
 
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, link.Destination, shortUrls.For(context.Request, link.Slug), link.Title, link.Tags, link.Utm,
-        link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl, link.CreatedAt, link.UpdatedAt, link.Version);
+        link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl,
+        link.PasswordHash is not null, link.CreatedAt, link.UpdatedAt, link.Version);
 
     public static ProblemDetails UnknownSlug(string slug) => new()
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Redirector.Clicks;
 using Redirector.Links;
@@ -23,17 +24,29 @@ public static class RedirectEndpoints
         "min-height:90vh;margin:0}main{text-align:center}h1{font-size:1.4rem}</style><main><h1>This link does not exist</h1>" +
         "<p>It may have expired or been switched off.</p></main></html>");
 
+    /// <summary>The services of the redirect path besides the link cache and the click tracker: password attempts.</summary>
+    public static IHostApplicationBuilder AddRedirects(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LinkPasswordOptions>().BindConfiguration("Links:Passwords").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LinkPasswordAttempts>();
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapRedirects(this IEndpointRouteBuilder app)
     {
         var cache = app.ServiceProvider.GetRequiredService<LinkCache>();
         var tracker = app.ServiceProvider.GetRequiredService<ClickTracker>();
         var time = app.ServiceProvider.GetRequiredService<TimeProvider>();
         var agents = app.ServiceProvider.GetRequiredService<CachedUserAgentParser>();
+        var attempts = app.ServiceProvider.GetRequiredService<LinkPasswordAttempts>();
 
         app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time, agents))
             .WithName("Redirect")
             .ExcludeFromDescription()
             .ShortCircuit();
+        // Not short-circuited: the trusted-proxy rules must have run, since wrong passwords are limited per client address.
+        app.MapPost("/{slug}", context => Unlock(context, cache, tracker, time, agents, attempts))
+            .ExcludeFromDescription();
         // Anything else that no route claims gets the same small page as an unknown slug.
         app.MapFallback(NotFound).ExcludeFromDescription();
         return app;
@@ -49,24 +62,106 @@ public static class RedirectEndpoints
             return RefusePrefetch(context);
 
         var refusal = target.RefusalAt(time.GetUtcNow().UtcDateTime);
-        // Only a person's GET is a click that uses up the maximum; HEAD requests and bots are answered from what is left.
-        if (refusal == Refusal.None && target.Allowance is { } allowance && HttpMethods.IsGet(context.Request.Method) &&
-            !agents.Parse(ClickTracker.CappedUserAgent(context.Request.Headers)).IsBot && !allowance.TryTake())
-            refusal = Refusal.MaxClicks;
         if (refusal != Refusal.None)
             return Refuse(context, target, refusal, tracker);
+        // Everyone, bots and link previews included, gets the form: the destination only answers the right password.
+        if (target.PasswordHash is not null)
+            return PasswordForm.Write(context, StatusCodes.Status200OK, context.Request.Headers.Referer.ToString(), error: null);
+        // Only a person's GET is a click that uses up the maximum; HEAD requests and bots are answered from what is left.
+        if (target.Allowance is { } allowance && HttpMethods.IsGet(context.Request.Method) && !IsBot(context, agents) && !allowance.TryTake())
+            return Refuse(context, target, Refusal.MaxClicks, tracker);
 
+        AnswerRedirect(context, target, target.StatusCode);
+        tracker.Track(context, target);
+        return Task.CompletedTask;
+    }
+
+    private static readonly FormOptions PasswordFormLimits = new()
+    {
+        ValueCountLimit = 8,
+        KeyLengthLimit = 64,
+        ValueLengthLimit = 4096,
+        MultipartBodyLengthLimit = 16 * 1024,
+        BufferBody = false,
+    };
+
+    /// <summary>
+    /// POST /{slug}: the password form's answer. The right password answers 303 to the destination (never 307/308,
+    /// which would post the password on to it) and counts the click; a wrong one answers the form again (403) and
+    /// counts against the client's limit; bots get the form whatever they send.
+    /// </summary>
+    private static async Task Unlock(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
+        LinkPasswordAttempts attempts)
+    {
+        var slug = context.Request.RouteValues["slug"] as string;
+        if (slug is null || !cache.TryGet(slug, out var target) || target.PasswordHash is not { } hash)
+        {
+            await NotFound(context);
+            return;
+        }
+        var refusal = target.RefusalAt(time.GetUtcNow().UtcDateTime);
+        if (refusal != Refusal.None)
+        {
+            await Refuse(context, target, refusal, tracker);
+            return;
+        }
+        var client = context.Connection.RemoteIpAddress;
+        if (!attempts.MayTry(client))
+        {
+            context.Response.Headers.RetryAfter = "60";
+            await PasswordForm.Write(context, StatusCodes.Status429TooManyRequests, null, "Too many wrong passwords from your network. Try again in a minute.");
+            return;
+        }
+        if (!context.Request.HasFormContentType || context.Request.ContentLength > PasswordFormLimits.MultipartBodyLengthLimit)
+        {
+            await PasswordForm.Write(context, StatusCodes.Status400BadRequest, null, "Send the password through the form.");
+            return;
+        }
+        IFormCollection form;
+        try
+        {
+            form = await new FormFeature(context.Request, PasswordFormLimits).ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            await PasswordForm.Write(context, StatusCodes.Status400BadRequest, null, "Send the password through the form.");
+            return;
+        }
+        var referrer = form[PasswordForm.ReferrerField].ToString();
+        if (!LinkPasswords.Verify(hash, form[PasswordForm.PasswordField].ToString()))
+        {
+            attempts.RecordWrong(client);
+            await PasswordForm.Write(context, StatusCodes.Status403Forbidden, referrer, "That password is not right.");
+            return;
+        }
+        if (IsBot(context, agents))
+        {
+            await PasswordForm.Write(context, StatusCodes.Status200OK, referrer, error: null);
+            return;
+        }
+        if (target.Allowance is { } allowance && !allowance.TryTake())
+        {
+            await Refuse(context, target, Refusal.MaxClicks, tracker);
+            return;
+        }
+        AnswerRedirect(context, target, StatusCodes.Status303SeeOther);
+        tracker.Track(context, target, referrer);
+    }
+
+    private static void AnswerRedirect(HttpContext context, RedirectTarget target, int status)
+    {
         var response = context.Response;
-        response.StatusCode = target.StatusCode;
+        response.StatusCode = status;
         var headers = response.Headers;
         headers.Location = context.Request.QueryString.HasValue
             ? RedirectLocation.Build(target, context.Request.QueryString.Value)
             : target.Location;
         headers.CacheControl = NoStore;
         headers[RobotsHeader] = NoIndex;
-        tracker.Track(context, target);
-        return Task.CompletedTask;
     }
+
+    private static bool IsBot(HttpContext context, CachedUserAgentParser agents) =>
+        agents.Parse(ClickTracker.CappedUserAgent(context.Request.Headers)).IsBot;
 
     /// <summary>
     /// A link that may not redirect now (disabled, expired, not yet valid, used up) sends visitors to its expired URL

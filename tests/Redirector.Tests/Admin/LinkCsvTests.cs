@@ -41,6 +41,7 @@ public sealed class LinkCsvTests
             expiresAt = "2036-12-01T12:30:00Z",
             validFrom = "2036-11-01T08:00:00Z",
             maxClicks = 500,
+            password = "s3cret;=1",
             expiredUrl = "https://shop.example.com/over?a=1,=2",
         });
         await source.CreateLinkAsync(new { url = "https://example.com/", slug = "bare" });
@@ -61,6 +62,8 @@ public sealed class LinkCsvTests
             Assert.Equal(Fields(expected), Fields(actual));
         Assert.Equal(new DateTime(2036, 12, 1, 12, 30, 0), after.Items.Single(l => l.Slug == "full").ExpiresAt);
         Assert.Equal(500, after.Items.Single(l => l.Slug == "full").MaxClicks);
+        Assert.True(Redirector.Links.LinkPasswords.Verify(after.Items.Single(l => l.Slug == "full").PasswordHash!, "s3cret;=1"));
+        Assert.DoesNotContain("s3cret", export, StringComparison.Ordinal);
 
         using var visitor = target.CreateVisitorClient();
         using var redirect = await visitor.GetAsync("/perm");
@@ -111,6 +114,6 @@ public sealed class LinkCsvTests
 
     private static string Fields(Link l) => System.Text.Json.JsonSerializer.Serialize(new
     {
-        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt, l.ValidFrom, l.MaxClicks, l.ExpiredUrl,
+        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt, l.ValidFrom, l.MaxClicks, l.ExpiredUrl, l.PasswordHash,
     });
 }

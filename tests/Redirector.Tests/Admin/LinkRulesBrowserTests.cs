@@ -54,4 +54,46 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page.GetByTestId("access")).Not.ToContainTextAsync("at most");
     }
+
+    [Fact]
+    public async Task A_password_set_in_the_form_is_asked_of_visitors_in_the_browser()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+        var destination = new Uri(address, "/healthz?from=vip").ToString();
+
+        await page.GotoAsync("/admin/links/new");
+        await page.GetByLabel("Destination URL").FillAsync(destination);
+        await page.GetByLabel("Slug").FillAsync("vip");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("open sesame");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/vip\\?saved=1$"));
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("password required");
+
+        // Headless Chromium names itself in its agent and would be a bot, which only ever gets the form.
+        var visitorContext = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address.ToString(), UserAgent = Agents.ChromeWindows });
+        var visitor = await visitorContext.NewPageAsync();
+        await visitor.GotoAsync("/vip");
+        await Expect(visitor.GetByRole(AriaRole.Heading, new() { Name = "This link is protected" })).ToBeVisibleAsync();
+        await visitor.GetByLabel("Password").FillAsync("open says me");
+        await visitor.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Expect(visitor.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That password is not right.");
+        Assert.DoesNotContain("healthz", await visitor.ContentAsync(), StringComparison.Ordinal);
+        await BrowserFixture.ScreenshotAsync(visitor, "links-password-form");
+        await visitor.GetByLabel("Password").FillAsync("open sesame");
+        await visitor.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Expect(visitor).ToHaveURLAsync(destination);
+
+        await page.GotoAsync("/admin/links/vip/edit");
+        await page.GetByLabel("Remove the password").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/vip\\?saved=1$"));
+        await Expect(page.GetByTestId("access")).ToHaveCountAsync(0);
+        using var direct = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/vip");
+        request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        using var response = await direct.SendAsync(request);
+        Assert.Equal(destination, response.Headers.Location!.ToString());
+    }
 }

@@ -326,6 +326,10 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.Property<long?>("MaxClicks")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("PasswordHash")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
                     b.Property<int>("RedirectType")
                         .HasColumnType("integer");
 

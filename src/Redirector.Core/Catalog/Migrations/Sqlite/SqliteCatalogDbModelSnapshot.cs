@@ -311,6 +311,10 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.Property<long?>("MaxClicks")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PasswordHash")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("RedirectType")
                         .HasColumnType("INTEGER");
 

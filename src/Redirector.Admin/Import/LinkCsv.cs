@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Redirector.Links;
 using Redirector.Times;
 
@@ -51,6 +52,11 @@ public static class LinkCsv
         // hand-written file may give the password in clear instead (the "password" column, always empty on export).
         new("password", _ => null, (q, v) => q with { Password = v }),
         new("password_hash", r => r.Link.PasswordHash, (q, v) => q with { PasswordHash = v }),
+        // Rules and variants are the API's JSON in one cell each.
+        new("rules", r => r.Link.Rules is null ? null : JsonSerializer.Serialize(r.Link.Rules, JsonSerializerOptions.Web),
+            (q, v) => TryJson<List<LinkRule>>(v) is { } rules ? q with { Rules = rules } : null, "the API's JSON list of rules"),
+        new("variants", r => r.Link.Variants is null ? null : JsonSerializer.Serialize(r.Link.Variants, JsonSerializerOptions.Web),
+            (q, v) => TryJson<List<LinkVariant>>(v) is { } variants ? q with { Variants = variants } : null, "the API's JSON list of variants"),
         new("short_url", r => r.ShortUrl),
         new("clicks_30d", r => Number(r.Clicks30Days)),
         new("clicks_total", r => Number(r.ClicksTotal)),
@@ -59,6 +65,18 @@ public static class LinkCsv
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Columns.Select(c => c.Name)];
+
+    private static T? TryJson<T>(string text) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, JsonSerializerOptions.Web);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
 }

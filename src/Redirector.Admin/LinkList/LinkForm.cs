@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using Redirector.Links;
 
 namespace Redirector.Admin.LinkList;
@@ -34,6 +36,14 @@ public sealed class LinkForm
     /// <summary>Whether the link being edited has a password now (shown, never sent back).</summary>
     public bool HasPassword { get; set; }
 
+    /// <summary>The targeting rules as the API's JSON (<c>[{"when": {...}, "url": "..."}]</c>); empty for none.</summary>
+    public string? Rules { get; set; }
+
+    /// <summary>The A/B split, one variant a line: its weight, a space, its URL; empty for none.</summary>
+    public string? Variants { get; set; }
+
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerOptions.Web) { WriteIndented = true };
+
     public static LinkForm From(Link link) => new()
     {
         Url = link.Destination,
@@ -52,7 +62,46 @@ public sealed class LinkForm
         MaxClicks = link.MaxClicks,
         ExpiredUrl = link.ExpiredUrl,
         HasPassword = link.PasswordHash is not null,
+        Rules = link.Rules is null ? null : JsonSerializer.Serialize(link.Rules, Indented),
+        Variants = link.Variants is null ? null
+            : string.Join("\n", link.Variants.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Weight} {v.Url}"))),
     };
+
+    /// <summary>
+    /// Reads the rules' JSON and the variant lines into <paramref name="rules"/> and <paramref name="variants"/>;
+    /// what cannot be read is an error keyed like the API's (<c>rules</c>, <c>variants</c>).
+    /// </summary>
+    public bool TryReadTargeting(Dictionary<string, string[]> errors, out List<LinkRule>? rules, out List<LinkVariant>? variants)
+    {
+        rules = null;
+        variants = null;
+        if (!string.IsNullOrWhiteSpace(Rules))
+        {
+            try
+            {
+                rules = JsonSerializer.Deserialize<List<LinkRule>>(Rules, JsonSerializerOptions.Web);
+            }
+            catch (JsonException ex)
+            {
+                errors["rules"] = ["The rules are not valid JSON: " + ex.Message];
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(Variants))
+        {
+            variants = [];
+            foreach (var line in Variants.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                if (space < 0 || !int.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var weight))
+                {
+                    errors["variants"] = [$"\"{line}\" is not a weight, a space and a URL (\"50 https://example.com/a\")."];
+                    continue;
+                }
+                variants.Add(new LinkVariant { Weight = weight, Url = line[(space + 1)..].Trim() });
+            }
+        }
+        return !errors.ContainsKey("rules") && !errors.ContainsKey("variants");
+    }
 
     public UtmTags Utm => new() { Source = UtmSource, Medium = UtmMedium, Campaign = UtmCampaign, Term = UtmTerm, Content = UtmContent };
 
@@ -63,7 +112,7 @@ public sealed class LinkForm
 
     private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 
-    public CreateLinkRequest ToCreateRequest() => new()
+    public CreateLinkRequest ToCreateRequest(List<LinkRule>? rules = null, List<LinkVariant>? variants = null) => new()
     {
         Url = Url,
         Slug = string.IsNullOrWhiteSpace(Slug) ? null : Slug.Trim(),
@@ -77,16 +126,19 @@ public sealed class LinkForm
         MaxClicks = MaxClicks,
         ExpiredUrl = ExpiredUrl,
         Password = Password,
+        Rules = rules,
+        Variants = variants,
     };
 
     /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes), except an empty password.</summary>
-    public UpdateLinkRequest ToUpdateRequest()
+    public UpdateLinkRequest ToUpdateRequest(List<LinkRule>? rules = null, List<LinkVariant>? variants = null)
     {
-        var all = ToCreateRequest();
+        var all = ToCreateRequest(rules, variants);
         var update = new UpdateLinkRequest
         {
             Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled,
             ExpiresAt = all.ExpiresAt, ValidFrom = all.ValidFrom, MaxClicks = all.MaxClicks, ExpiredUrl = all.ExpiredUrl,
+            Rules = all.Rules, Variants = all.Variants,
         };
         // The password is the one field an empty input leaves as it is: the form cannot show the current one.
         if (RemovePassword)

@@ -27,6 +27,7 @@ public static class ClickServices
         services.AddGeoLookup();
         services.AddSingleton<ClickEnricher>();
         services.AddSingleton<ClickTracker>();
+        services.AddSingleton<Links.TargetChooser>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;

@@ -13,12 +13,13 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
     private readonly string? _countryHeader = string.IsNullOrWhiteSpace(options.Value.CountryHeader) ? null : options.Value.CountryHeader;
 
     /// <param name="referrer">The referrer the visitor came with when the request's own is not it (a password form's post); else the Referer header.</param>
+    /// <param name="target">The link, or the rule's or variant's target chosen for this visitor (its domain and variant are counted).</param>
     public void Track(HttpContext context, RedirectTarget target, string? referrer = null) =>
-        Track(context, target.LinkId, target.Domain, target.Utm, sourcePage: null, targetUrl: null, linkText: null, referrer);
+        Track(context, target.LinkId, target.Domain, target.Utm, sourcePage: null, targetUrl: null, linkText: null, referrer, target.VariantKey);
 
     /// <param name="linkId">The catalogue link clicked; null for an outbound click (/out) that is no catalogue link.</param>
     public void Track(HttpContext context, long? linkId, string destinationDomain, UtmTags utm, string? sourcePage, string? targetUrl, string? linkText,
-        string? referrer = null)
+        string? referrer = null, string? variant = null)
     {
         var request = context.Request;
         // A POST is a password form answered with the redirect: a click like a GET.
@@ -40,6 +41,7 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
             ClientAddress = context.Connection.RemoteIpAddress,
             TargetUrl = targetUrl,
             LinkText = linkText,
+            Variant = variant,
         });
     }
 

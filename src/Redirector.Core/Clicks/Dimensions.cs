@@ -246,6 +246,13 @@ public static class Dimensions
         Per = TargetUrl, HoldsUrl = true, RawName = "text",
     };
 
+    /// <summary>The side of a link's A/B split a click went to (the variant's URL); only on the link's own stats.</summary>
+    public static readonly Dimension Variant = new("Variant", "va", "Variants", Subjects.Link,
+        (in ClickFacts c) => ClickEnricher.CapUrl(c.Raw.Variant, ClickEnricher.MaxReferrerLength))
+    {
+        JsonName = "variants", HoldsUrl = true, InAdmin = true, RawName = "variant",
+    };
+
     /// <summary>
     /// Visits a link refused (disabled, expired, not yet valid, used up: <see cref="Refusals"/>), by reason: counted
     /// apart from clicks, on the link and globally. A refused visit adds to no other field of the day (see

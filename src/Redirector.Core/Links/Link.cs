@@ -27,6 +27,12 @@ public sealed class Link
     /// 100,000 iterations, 128-bit salt), or null for a link without a password. The password itself is never stored.
     /// </summary>
     public string? PasswordHash { get; set; }
+
+    /// <summary>Targeting rules, tried in order before the variants; null for none (stored as JSON).</summary>
+    public List<LinkRule>? Rules { get; set; }
+
+    /// <summary>A weighted A/B split of the visitors no rule took; null for none (stored as JSON).</summary>
+    public List<LinkVariant>? Variants { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 

@@ -64,6 +64,8 @@ public sealed partial class LinkCacheRefresher(
             MaxClicks = l.MaxClicks,
             ExpiredUrl = l.ExpiredUrl,
             PasswordHash = l.PasswordHash,
+            Rules = l.Rules,
+            Variants = l.Variants,
         });
         // Reading rows and preparing redirect targets overlap on separate cores: with a million links each half
         // takes seconds, and the server may not listen before both are done.

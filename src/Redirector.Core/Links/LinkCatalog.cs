@@ -104,6 +104,10 @@ public sealed partial class LinkCatalog(
             link.MaxClicks = patch.MaxClicks;
         if (patch.HasExpiredUrl)
             link.ExpiredUrl = LinkRules.NormalizeExpiredUrl(patch.ExpiredUrl, errors);
+        if (patch.HasRules)
+            link.Rules = LinkRules.NormalizeRules(patch.Rules, errors);
+        if (patch.HasVariants)
+            link.Variants = LinkRules.NormalizeVariants(patch.Variants, errors);
         if (patch.HasPassword)
             link.PasswordHash = LinkPasswords.HashOf(patch.Password, null, errors);
         LinkRules.ValidateAccess(link, errors);
@@ -267,6 +271,8 @@ public sealed partial class LinkCatalog(
             MaxClicks = request.MaxClicks,
             ExpiredUrl = expiredUrl,
             PasswordHash = LinkPasswords.HashOf(request.Password, request.PasswordHash, errors),
+            Rules = LinkRules.NormalizeRules(request.Rules, errors),
+            Variants = LinkRules.NormalizeVariants(request.Variants, errors),
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,

@@ -22,6 +22,9 @@ public sealed record CreateLinkRequest
 
     /// <summary>An already hashed password (a CSV export's <c>password_hash</c>), used when <see cref="Password"/> is absent.</summary>
     public string? PasswordHash { get; init; }
+
+    public List<LinkRule>? Rules { get; init; }
+    public List<LinkVariant>? Variants { get; init; }
 }
 
 /// <summary>
@@ -44,6 +47,9 @@ public sealed class UpdateLinkRequest
     /// <summary>A new visitor password; null or empty removes the password.</summary>
     public string? Password { get => _password; set { _password = value; HasPassword = true; } }
 
+    public List<LinkRule>? Rules { get => _rules; set { _rules = value; HasRules = true; } }
+    public List<LinkVariant>? Variants { get => _variants; set { _variants = value; HasVariants = true; } }
+
     [JsonIgnore] public bool HasUrl { get; private set; }
     [JsonIgnore] public bool HasTitle { get; private set; }
     [JsonIgnore] public bool HasTags { get; private set; }
@@ -55,6 +61,8 @@ public sealed class UpdateLinkRequest
     [JsonIgnore] public bool HasMaxClicks { get; private set; }
     [JsonIgnore] public bool HasExpiredUrl { get; private set; }
     [JsonIgnore] public bool HasPassword { get; private set; }
+    [JsonIgnore] public bool HasRules { get; private set; }
+    [JsonIgnore] public bool HasVariants { get; private set; }
 
     private string? _url;
     private string? _title;
@@ -67,4 +75,6 @@ public sealed class UpdateLinkRequest
     private long? _maxClicks;
     private string? _expiredUrl;
     private string? _password;
+    private List<LinkRule>? _rules;
+    private List<LinkVariant>? _variants;
 }

@@ -25,6 +25,18 @@ public sealed class RedirectTarget
     /// <summary>The visitor password's hash (<see cref="LinkPasswords"/>); null when the link has none.</summary>
     public string? PasswordHash { get; init; }
 
+    /// <summary>The link's targeting rules, compiled; null for none. Each rule's target is a destination-only target.</summary>
+    public TargetRule[]? Rules { get; init; }
+
+    /// <summary>The link's A/B split with cumulative weights; null for none.</summary>
+    public TargetVariant[]? Variants { get; init; }
+
+    /// <summary>For a variant's target: its key in the <c>variants</c> breakdown (its URL); null otherwise.</summary>
+    public string? VariantKey { get; init; }
+
+    /// <summary>Whether the destination depends on the visitor (rules or variants).</summary>
+    public bool IsTargeted => Rules is not null || Variants is not null;
+
     /// <summary>The Location for a request without a query string.</summary>
     public required string Location { get; init; }
 
@@ -50,19 +62,42 @@ public sealed class RedirectTarget
 
     public static RedirectTarget For(Link link, ClickAllowance? allowance = null)
     {
-        var location = RedirectLocation.Prepare(link.Destination, link.Utm);
+        TargetRule[]? rules = link.Rules is { Count: > 0 } linkRules
+            ? [.. linkRules.Select(rule => new TargetRule(rule.When, Create(link, rule.Url!, variantKey: null)))]
+            : null;
+        TargetVariant[]? variants = null;
+        if (link.Variants is { Count: > 0 } linkVariants)
+        {
+            var cumulative = 0L;
+            variants = [.. linkVariants.Select(v => new TargetVariant(cumulative += v.Weight, Create(link, v.Url!, variantKey: v.Url)))];
+        }
+        return Create(link, link.Destination, variantKey: null, allowance, rules, variants, withAccessRules: true);
+    }
+
+    /// <summary>A rule's or variant's destination: the link's redirect type and UTM tags over another URL, without any rule of its own.</summary>
+    private static RedirectTarget Create(Link link, string destination, string? variantKey) =>
+        Create(link, destination, variantKey, allowance: null, rules: null, variants: null, withAccessRules: false);
+
+    /// <param name="withAccessRules">The link's own target carries its validity, password and allowance; a rule's or variant's is only checked through it.</param>
+    private static RedirectTarget Create(Link link, string destination, string? variantKey, ClickAllowance? allowance, TargetRule[]? rules,
+        TargetVariant[]? variants, bool withAccessRules)
+    {
+        var location = RedirectLocation.Prepare(destination, link.Utm);
         return new RedirectTarget
         {
             LinkId = link.Id,
             Slug = link.Slug,
             StatusCode = link.RedirectType,
-            Domain = DestinationUrl.DomainOf(link.Destination),
-            ExpiresAt = link.ExpiresAt,
-            ValidFrom = link.ValidFrom,
-            Enabled = link.Enabled,
+            Domain = DestinationUrl.DomainOf(destination),
+            VariantKey = variantKey,
+            ExpiresAt = withAccessRules ? link.ExpiresAt : null,
+            ValidFrom = withAccessRules ? link.ValidFrom : null,
+            Enabled = !withAccessRules || link.Enabled,
             Allowance = allowance,
-            ExpiredLocation = link.ExpiredUrl,
-            PasswordHash = link.PasswordHash,
+            ExpiredLocation = withAccessRules ? link.ExpiredUrl : null,
+            PasswordHash = withAccessRules ? link.PasswordHash : null,
+            Rules = rules,
+            Variants = variants,
             Location = location.Location,
             PathPart = location.PathPart,
             Query = location.Query,

@@ -20,6 +20,8 @@ public sealed record LinkResponse(
     long? MaxClicks,
     string? ExpiredUrl,
     bool HasPassword,
+    IReadOnlyList<LinkRule>? Rules,
+    IReadOnlyList<LinkVariant>? Variants,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     int Version);
@@ -108,7 +110,7 @@ public static class LinksApi
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, link.Destination, shortUrls.For(context.Request, link.Slug), link.Title, link.Tags, link.Utm,
         link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl,
-        link.PasswordHash is not null, link.CreatedAt, link.UpdatedAt, link.Version);
+        link.PasswordHash is not null, link.Rules, link.Variants, link.CreatedAt, link.UpdatedAt, link.Version);
 
     public static ProblemDetails UnknownSlug(string slug) => new()
     {

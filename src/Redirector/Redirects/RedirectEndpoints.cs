@@ -39,20 +39,22 @@ public static class RedirectEndpoints
         var time = app.ServiceProvider.GetRequiredService<TimeProvider>();
         var agents = app.ServiceProvider.GetRequiredService<CachedUserAgentParser>();
         var attempts = app.ServiceProvider.GetRequiredService<LinkPasswordAttempts>();
+        var chooser = app.ServiceProvider.GetRequiredService<TargetChooser>();
 
-        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time, agents))
+        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time, agents, chooser))
             .WithName("Redirect")
             .ExcludeFromDescription()
             .ShortCircuit();
         // Not short-circuited: the trusted-proxy rules must have run, since wrong passwords are limited per client address.
-        app.MapPost("/{slug}", context => Unlock(context, cache, tracker, time, agents, attempts))
+        app.MapPost("/{slug}", context => Unlock(context, cache, tracker, time, agents, attempts, chooser))
             .ExcludeFromDescription();
         // Anything else that no route claims gets the same small page as an unknown slug.
         app.MapFallback(NotFound).ExcludeFromDescription();
         return app;
     }
 
-    private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents)
+    private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
+        TargetChooser chooser)
     {
         var slug = context.Request.RouteValues["slug"] as string;
         if (slug is null || !cache.TryGet(slug, out var target))
@@ -71,8 +73,9 @@ public static class RedirectEndpoints
         if (target.Allowance is { } allowance && HttpMethods.IsGet(context.Request.Method) && !IsBot(context, agents) && !allowance.TryTake())
             return Refuse(context, target, Refusal.MaxClicks, tracker);
 
-        AnswerRedirect(context, target, target.StatusCode);
-        tracker.Track(context, target);
+        var chosen = target.IsTargeted ? chooser.Choose(context, target) : target;
+        AnswerRedirect(context, chosen, target.StatusCode);
+        tracker.Track(context, chosen);
         return Task.CompletedTask;
     }
 
@@ -91,7 +94,7 @@ public static class RedirectEndpoints
     /// counts against the client's limit; bots get the form whatever they send.
     /// </summary>
     private static async Task Unlock(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
-        LinkPasswordAttempts attempts)
+        LinkPasswordAttempts attempts, TargetChooser chooser)
     {
         var slug = context.Request.RouteValues["slug"] as string;
         if (slug is null || !cache.TryGet(slug, out var target) || target.PasswordHash is not { } hash)
@@ -144,8 +147,9 @@ public static class RedirectEndpoints
             await Refuse(context, target, Refusal.MaxClicks, tracker);
             return;
         }
-        AnswerRedirect(context, target, StatusCodes.Status303SeeOther);
-        tracker.Track(context, target, referrer);
+        var chosen = target.IsTargeted ? chooser.Choose(context, target) : target;
+        AnswerRedirect(context, chosen, StatusCodes.Status303SeeOther);
+        tracker.Track(context, chosen, referrer);
     }
 
     private static void AnswerRedirect(HttpContext context, RedirectTarget target, int status)

@@ -96,4 +96,39 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         using var response = await direct.SendAsync(request);
         Assert.Equal(destination, response.Headers.Location!.ToString());
     }
+
+    [Fact]
+    public async Task Rules_and_variants_are_edited_in_the_form_and_mistakes_are_explained()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/app", slug = "app" });
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/app/edit");
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("[{\"when\": {\"os\": \"iOS\"}, \"url\": \"javascript:alert(1)\"}]");
+        await page.GetByLabel("A/B split").FillAsync("50 https://shop.example.com/a\nhalf https://shop.example.com/b");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("error-variants")).ToContainTextAsync("is not a weight, a space and a URL");
+
+        await page.GetByLabel("A/B split").FillAsync("50 https://shop.example.com/a\n0 https://shop.example.com/b");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("error-rules")).ToContainTextAsync("Rule 1: url: Only absolute http:// or https:// URLs are allowed.");
+        await Expect(page.GetByTestId("error-variants")).ToContainTextAsync("Variant 2: weight is a whole number");
+
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("[{\"when\": {\"os\": \"iOS\"}, \"url\": \"https://apps.apple.com/app/id1\"}]");
+        await page.GetByLabel("A/B split").FillAsync("1 https://shop.example.com/a\n3 https://shop.example.com/b");
+        await BrowserFixture.ScreenshotAsync(page, "links-rules-and-variants");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/app\\?saved=1$"));
+
+        await page.GotoAsync("/admin/links/app/edit");
+        await Expect(page.GetByLabel("A/B split")).ToHaveValueAsync("1 https://shop.example.com/a\n3 https://shop.example.com/b");
+        await Expect(page.GetByLabel("Targeting rules (JSON)")).ToHaveValueAsync(new Regex("apps\\.apple\\.com"));
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/app");
+        request.Headers.TryAddWithoutValidation("User-Agent", Agents.SafariIphone);
+        using var response = await visitor.SendAsync(request);
+        Assert.Equal("https://apps.apple.com/app/id1", response.Headers.Location!.ToString());
+    }
 }

@@ -333,6 +333,9 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.Property<int>("RedirectType")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Rules")
+                        .HasColumnType("text");
+
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -351,6 +354,9 @@ namespace Redirector.Catalog.Migrations.Postgres
 
                     b.Property<DateTime?>("ValidFrom")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Variants")
+                        .HasColumnType("text");
 
                     b.Property<int>("Version")
                         .IsConcurrencyToken()

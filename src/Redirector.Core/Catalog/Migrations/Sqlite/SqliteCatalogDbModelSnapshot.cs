@@ -318,6 +318,9 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.Property<int>("RedirectType")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Rules")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -335,6 +338,9 @@ namespace Redirector.Catalog.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("ValidFrom")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Variants")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Version")

@@ -1,11 +1,11 @@
 using System.ComponentModel.DataAnnotations;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Redirector.Admin.Access;
@@ -14,6 +14,7 @@ using Redirector.Admin.Stats;
 using Redirector.Admin.Exports;
 using Redirector.Admin.Import;
 using Redirector.Catalog;
+using Redirector.Security;
 
 namespace Redirector.Admin;
 
@@ -47,7 +48,14 @@ public sealed class AdminOptions
 /// <summary>The Blazor admin area at /admin: Identity sign-in, pages, exports and QR codes.</summary>
 public static class AdminServices
 {
+    /// <summary>Any signed-in user with a role (<see cref="Roles"/>): reading counts. Every admin route has at least this.</summary>
     public const string Policy = "admin";
+
+    /// <summary>Editors and administrators: pages, forms and exports that change links and sites or give raw clicks.</summary>
+    public const string EditorPolicy = "admin-editor";
+
+    /// <summary>Administrators only: people, API keys, webhooks.</summary>
+    public const string AdministratorPolicy = "admin-administrator";
     public const string LoginRateLimit = "admin-login";
 
     public static IHostApplicationBuilder AddAdmin(this IHostApplicationBuilder builder)
@@ -72,18 +80,19 @@ public static class AdminServices
         services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<AdminOptions>>(
             (validator, admin) => validator.ValidationInterval = admin.Value.SessionCheckInterval);
         services.AddSingleton<SignInThrottle>();
-        services.AddAuthorizationBuilder().AddPolicy(Policy, policy =>
-            policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser());
+        services.AddScoped<People>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.All))
+            .AddPolicy(EditorPolicy, policy => policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.Editors))
+            .AddPolicy(AdministratorPolicy, policy => policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.Administrator));
 
         var attempts = builder.Configuration.GetSection("Admin").Get<AdminOptions>()?.LoginAttemptsPerMinute ?? new AdminOptions().LoginAttemptsPerMinute;
         // Composes with the API's AddRateLimiter call: both configure the same RateLimiterOptions.
+        // Counted by all nodes together, so a client behind a balancer gets the limit once.
+        services.TryAddSingleton<SharedRateLimits>();
         services.AddRateLimiter(options => options.AddPolicy(LoginRateLimit, context =>
-            RateLimitPartition.GetFixedWindowLimiter("login:" + context.Connection.RemoteIpAddress, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = attempts,
-                Window = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-            })));
+            context.RequestServices.GetRequiredService<SharedRateLimits>()
+                .FixedWindow("login:" + context.Connection.RemoteIpAddress, attempts, TimeSpan.FromMinutes(1))));
 
         // Static server rendering: the Blazor client script (blazor.web.js) ships in a package this registry lacks,
         // so pages are plain HTML forms and links, and admin.js adds live refresh, copy buttons and the UTM preview.

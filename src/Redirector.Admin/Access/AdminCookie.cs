@@ -8,6 +8,9 @@ internal static class AdminCookie
 {
     public const string LoginPath = "/admin/login";
 
+    /// <summary>Where a signed-in user is sent for a page their role may not open.</summary>
+    public const string DeniedPath = "/admin/denied";
+
     public static void Configure(CookieAuthenticationOptions options)
     {
         options.Cookie.Name = ".Redirector.Admin";
@@ -15,11 +18,27 @@ internal static class AdminCookie
         options.Cookie.SameSite = SameSiteMode.Lax;
         options.LoginPath = LoginPath;
         options.LogoutPath = "/admin/account/logout";
-        options.AccessDeniedPath = LoginPath;
+        options.AccessDeniedPath = DeniedPath;
         options.ExpireTimeSpan = TimeSpan.FromHours(12);
         options.SlidingExpiration = true;
         options.Events.OnRedirectToLogin = RedirectToLogin;
-        options.Events.OnRedirectToAccessDenied = RedirectToLogin;
+        options.Events.OnRedirectToAccessDenied = RedirectToDenied;
+    }
+
+    /// <summary>
+    /// A signed-in user whose role does not allow the page: a GET is sent to a page that says so (signing in again
+    /// would not help), anything else gets 403.
+    /// </summary>
+    private static Task RedirectToDenied(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var request = context.Request;
+        if (!request.Path.StartsWithSegments("/admin") || !HttpMethods.IsGet(request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        }
+        context.Response.Redirect(request.PathBase + DeniedPath);
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Redirector.Catalog;
+using Redirector.Security;
 
 namespace Redirector.Admin.Access;
 
@@ -31,11 +33,18 @@ internal sealed partial class FirstAdministrator(
         }
         var result = await db.UnderSetupLockAsync(async () => await users.Users.AnyAsync(cancellationToken)
             ? null
-            : await users.CreateAsync(new IdentityUser { UserName = email.Trim(), Email = email.Trim(), EmailConfirmed = true }, password), cancellationToken);
+            : await CreateAsync(users, email.Trim(), password), cancellationToken);
         if (result is { Succeeded: true })
             LogCreated(logger, email);
         else if (result is not null)
             LogRejected(logger, string.Join(" ", result.Errors.Select(e => e.Description)));
+    }
+
+    private static async Task<IdentityResult> CreateAsync(UserManager<IdentityUser> users, string email, string password)
+    {
+        var user = new IdentityUser { UserName = email, Email = email, EmailConfirmed = true };
+        var created = await users.CreateAsync(user, password);
+        return created.Succeeded ? await users.AddClaimAsync(user, new Claim(ClaimTypes.Role, Roles.Administrator)) : created;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

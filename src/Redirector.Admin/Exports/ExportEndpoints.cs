@@ -23,6 +23,9 @@ public static class ExportEndpoints
         exports.MapGet("/links.csv", ExportLinks);
         exports.MapGet("/targets.csv", ExportTargets);
         exports.MapGet("/pages.csv", ExportPages);
+        // Raw clicks are more than counts (each one's referrer, page and time): viewers read counts only.
+        exports.MapGet("/clicks.csv", (string? scope, string? key, string? from, string? to, LinkCatalog catalog, AdminStats counts, StatsReader reader, CancellationToken ct) =>
+            ExportTable("clicks", scope, key, from, to, catalog, counts, reader, ct)).RequireAuthorization(AdminServices.EditorPolicy);
         exports.MapGet("/{table}.csv", ExportTable);
         return app;
     }

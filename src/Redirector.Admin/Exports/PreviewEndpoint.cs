@@ -11,7 +11,7 @@ public static class PreviewEndpoint
 {
     public static IEndpointRouteBuilder MapUtmPreview(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin/utm-preview", Preview).RequireAuthorization(AdminServices.Policy).ExcludeFromDescription();
+        app.MapGet("/admin/utm-preview", Preview).RequireAuthorization(AdminServices.EditorPolicy).ExcludeFromDescription();
         return app;
     }
 

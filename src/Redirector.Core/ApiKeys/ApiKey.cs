@@ -13,6 +13,9 @@ public sealed class ApiKey
     public DateTime CreatedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
+
+    /// <summary>One of <see cref="Security.Roles"/>: a viewer key may only read (GET and HEAD).</summary>
+    public string Role { get; set; } = Security.Roles.Editor;
 }
 
 internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
@@ -22,6 +25,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         builder.Property(k => k.Name).HasMaxLength(100);
         builder.Property(k => k.Prefix).HasMaxLength(16);
         builder.Property(k => k.Hash).HasMaxLength(64);
+        builder.Property(k => k.Role).HasMaxLength(16).HasDefaultValue(Security.Roles.Editor);
         builder.HasIndex(k => k.Hash).IsUnique();
     }
 }

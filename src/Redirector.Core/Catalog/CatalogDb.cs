@@ -1,24 +1,32 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Redirector.ApiKeys;
 using Redirector.Links;
+using Redirector.Security;
 using Redirector.Sites;
 
 namespace Redirector.Catalog;
 
 /// <summary>
-/// The catalogue: links, tracked sites, API keys, admin users and the change log that keeps every node's link cache fresh.
+/// The catalogue: links, tracked sites, API keys, admin users, the change log that keeps every node's link cache
+/// fresh, and what every node must share to verify each other's signatures: the Data Protection key ring and
+/// <see cref="CatalogSecret"/>s.
 /// Each database provider has a subclass that owns its migrations (see <see cref="SqliteCatalogDb"/>).
 /// Add a migration with <c>tools/add-migration.sh &lt;Name&gt;</c>, which scaffolds it for every provider.
 /// </summary>
-public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<IdentityUser>(options)
+public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<IdentityUser>(options), IDataProtectionKeyContext
 {
     public DbSet<Link> Links => Set<Link>();
     public DbSet<Site> Sites => Set<Site>();
     public DbSet<CatalogChange> Changes => Set<CatalogChange>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<VisitorSalt> VisitorSalts => Set<VisitorSalt>();
+    public DbSet<CatalogSecret> Secrets => Set<CatalogSecret>();
+
+    /// <summary>The Data Protection key ring (sign-in cookies, antiforgery tokens, <see cref="Secrets"/>).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>
     /// Deletes the matching rows and records the change for other nodes' caches in one transaction.

@@ -30,6 +30,12 @@ public sealed class AnalyticsOptions
     /// <summary>How often spooled batches are retried while Redis is away.</summary>
     public TimeSpan ReplayInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest wait between retries of a batch a spool consumer (event store, webhooks) could not apply; the first
+    /// wait is <see cref="ReplayInterval"/>, doubled after each failure up to this.
+    /// </summary>
+    public TimeSpan ConsumerRetryMax { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The spool's cap; batches beyond it are dropped, counted and logged.</summary>
     [Range(1024, long.MaxValue)] public long SpoolMaxBytes { get; set; } = 1L << 30;
 

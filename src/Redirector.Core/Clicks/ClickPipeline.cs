@@ -47,9 +47,11 @@ public sealed partial class ClickPipeline(
     /// <summary>Clicks written to Redis (live or replayed) since start.</summary>
     public long AppliedClicks => Interlocked.Read(ref _applied);
 
-    public long SpooledBytes => spool.PendingBytes;
+    /// <summary>Bytes spooled that Redis has not taken yet (other consumers report their own lag).</summary>
+    public long SpooledBytes => _redis.PendingBytes;
 
-    public int SpooledBatches => spool.PendingBatches;
+    /// <summary>Batches spooled that Redis has not taken yet.</summary>
+    public int SpooledBatches => _redis.PendingBatches;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -161,7 +163,7 @@ public sealed partial class ClickPipeline(
             Interlocked.Add(ref _droppedBySpool, batch.Clicks);
             LogSpoolFull(logger, batch.Clicks, spool.PendingBytes);
         }
-        else if (_redisFailing)
+        else if (_redisFailing || spool.ConsumerFailing)
         {
             spool.Sync();
         }

@@ -31,11 +31,30 @@ public static class ClickServices
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;
-            return new ClickSpool(Path.Combine(options.DataDirectory, "spool"), options.SpoolMaxBytes, [ClickPipeline.RedisConsumer]);
+            string[] consumers = [ClickPipeline.RedisConsumer, .. sp.GetServices<SpoolConsumerName>().Select(c => c.Name)];
+            return new ClickSpool(Path.Combine(options.DataDirectory, "spool"), options.SpoolMaxBytes, consumers);
         });
         services.AddSingleton<ClickPipeline>();
         services.AddHostedService(sp => sp.GetRequiredService<ClickPipeline>());
         services.AddHostedService<Links.ClickAllowanceLeaser>();
         return builder;
     }
+
+    /// <summary>
+    /// Adds a reader of the click spool: the spool opens with a cursor of this name (a batch stays until it has
+    /// passed), the consumer runs as a hosted service on its own thread, and /readyz reports its lag. The name is
+    /// lowercase letters, digits and dashes and must be the one the consumer passes to its base constructor.
+    /// </summary>
+    public static IServiceCollection AddSpoolConsumer<TConsumer>(this IServiceCollection services, string name)
+        where TConsumer : SpoolConsumer
+    {
+        services.AddSingleton(new SpoolConsumerName(name));
+        services.AddSingleton<TConsumer>();
+        services.AddSingleton<SpoolConsumer>(sp => sp.GetRequiredService<TConsumer>());
+        services.AddHostedService(sp => sp.GetRequiredService<TConsumer>());
+        return services;
+    }
 }
+
+/// <summary>A consumer the spool is opened with (registered by <see cref="ClickServices.AddSpoolConsumer{TConsumer}"/>).</summary>
+public sealed record SpoolConsumerName(string Name);

@@ -14,7 +14,10 @@ namespace Redirector.Clicks;
 /// wait for a consumer (see docs/click-pipeline.md for why not on every append). A crash in the middle of an
 /// append leaves an incomplete last record, which is cut off at open. A cursor is saved after every record it
 /// passes; a consumer may see a record again after a crash, so consumers are idempotent per (node, sequence).
-/// Used by the single pipeline thread only.
+/// Thread-safe: the pipeline appends (and reads the "redis" cursor) on its thread while every other consumer reads
+/// its cursor on its own (<see cref="SpoolConsumer"/>). One lock covers appends, reads, acknowledgements, segment
+/// removal and the emptying in place, all of them short file operations; a cursor's saved position is written
+/// under it too, so that an emptying never races a save that would point into the emptied log.
 /// </summary>
 public sealed class ClickSpool : IDisposable
 {
@@ -27,6 +30,7 @@ public sealed class ClickSpool : IDisposable
     // Reused for every record, so that large batches do not each allocate a buffer on the large object heap.
     private readonly MemoryStream _record = new();
     private readonly Dictionary<string, SpoolCursor> _cursors = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
     private FileStream? _writer;
     // The record appended last, kept in memory: under load the batch a cursor reads is nearly always the one just
     // appended, and reading it back from the file would cost a file open, a buffer and a decoding.
@@ -65,20 +69,59 @@ public sealed class ClickSpool : IDisposable
     }
 
     /// <summary>The cursor of a consumer named when the spool was opened.</summary>
-    public SpoolCursor Cursor(string consumer) => _cursors[consumer];
+    /// <exception cref="InvalidOperationException">No consumer of that name was registered (see ClickServices.AddSpoolConsumer).</exception>
+    public SpoolCursor Cursor(string consumer) =>
+        _cursors.TryGetValue(consumer, out var cursor)
+            ? cursor
+            : throw new InvalidOperationException($"The spool was opened without a consumer named \"{consumer}\"; register it with AddSpoolConsumer");
+
+    /// <summary>The names of the consumers the spool was opened with.</summary>
+    public IReadOnlyCollection<string> Consumers => _cursors.Keys;
 
     /// <summary>Bytes the slowest consumer has yet to read: what counts against the spool's cap.</summary>
-    public long PendingBytes => _cursors.Values.Max(c => c.PendingBytes);
+    public long PendingBytes
+    {
+        get
+        {
+            lock (_gate)
+                return _cursors.Values.Max(c => c.PendingBytes);
+        }
+    }
 
     /// <summary>Batches the slowest consumer has yet to read.</summary>
-    public int PendingBatches => _cursors.Values.Max(c => c.PendingBatches);
+    public int PendingBatches
+    {
+        get
+        {
+            lock (_gate)
+                return _cursors.Values.Max(c => c.PendingBatches);
+        }
+    }
+
+    /// <summary>Whether a consumer is failing to apply a batch: appends are then fsync'd, as they wait for it.</summary>
+    public bool ConsumerFailing => _cursors.Values.Any(c => c.Failing);
+
+    internal Lock Gate => _gate;
 
     /// <summary>False when the spool is full: the caller counts the batch as dropped.</summary>
     public bool TryAppend(ClickBatch batch)
     {
+        lock (_gate)
+        {
+            if (!Append(batch))
+                return false;
+        }
+        // Outside the lock: a woken consumer's first step is to take it.
+        foreach (var cursor in _cursors.Values)
+            cursor.Signal();
+        return true;
+    }
+
+    private bool Append(ClickBatch batch)
+    {
         var payload = Serialize(batch);
         var recordLength = payload.Length + 5;
-        if (PendingBytes + recordLength > _maxBytes)
+        if (_cursors.Values.Max(c => c.PendingBytes) + recordLength > _maxBytes)
             return false;
         var writer = Writer();
         var offset = writer.Position;
@@ -106,18 +149,27 @@ public sealed class ClickSpool : IDisposable
     /// <summary>Makes everything appended so far survive a power cut.</summary>
     public void Sync()
     {
-        if (!_unsynced || _writer is null)
-            return;
-        _writer.Flush(flushToDisk: true);
-        _unsynced = false;
+        lock (_gate)
+        {
+            if (!_unsynced || _writer is null)
+                return;
+            _writer.Flush(flushToDisk: true);
+            _unsynced = false;
+        }
     }
 
     public void Dispose()
     {
-        Sync();
-        _writer?.Dispose();
-        _record.Dispose();
+        lock (_gate)
+        {
+            Sync();
+            _writer?.Dispose();
+            _writer = null;
+            _record.Dispose();
+        }
     }
+
+    // The members below are called by SpoolCursor while it holds Gate.
 
     internal long WriteSegment => _writeSegment;
 

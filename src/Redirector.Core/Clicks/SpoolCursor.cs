@@ -6,6 +6,7 @@ namespace Redirector.Clicks;
 /// One consumer's position in the <see cref="ClickSpool"/>: it reads batches in the order they were appended,
 /// <see cref="Peek"/> then <see cref="Acknowledge"/> once the batch is applied; the position is saved on every
 /// acknowledgement, so a restarted consumer resumes where it was (or just before: it may see its last batch again).
+/// One consumer uses a cursor, on one thread at a time; the spool's appends and other cursors may run meanwhile.
 /// </summary>
 public sealed class SpoolCursor
 {
@@ -13,6 +14,11 @@ public sealed class SpoolCursor
     // Length of the record Peek returned, so Acknowledge need not read it again.
     private long _peekedLength;
     private bool _saved;
+    // Completed by the next append; replaced once used (see WaitAsync).
+    private TaskCompletionSource _appended = NewSignal();
+    private int _pendingBatches;
+    private long _pendingBytes;
+    private volatile bool _failing;
 
     internal SpoolCursor(ClickSpool spool, string consumer, long segment, long offset, bool saved)
     {
@@ -25,11 +31,21 @@ public sealed class SpoolCursor
 
     public string Consumer { get; }
 
-    public int PendingBatches { get; private set; }
+    public int PendingBatches => Volatile.Read(ref _pendingBatches);
 
-    public long PendingBytes { get; private set; }
+    public long PendingBytes => Interlocked.Read(ref _pendingBytes);
 
     public bool HasPending => PendingBatches > 0;
+
+    /// <summary>
+    /// Set by the consumer while it cannot apply its oldest batch; the pipeline then fsyncs appends, since they may
+    /// wait long for it (see docs/click-pipeline.md).
+    /// </summary>
+    public bool Failing
+    {
+        get => _failing;
+        set => _failing = value;
+    }
 
     internal long Segment { get; private set; }
 
@@ -38,39 +54,66 @@ public sealed class SpoolCursor
     /// <summary>The oldest batch this consumer has not acknowledged, or null.</summary>
     public ClickBatch? Peek()
     {
-        while (HasPending)
+        lock (_spool.Gate)
         {
-            if (_spool.Read(Segment, Offset, out _peekedLength) is { } batch)
-                return batch;
-            if (Segment >= _spool.WriteSegment)
-                return null;
-            Segment++;
-            Offset = 0;
-            Save();
-            _spool.RemovePassedSegments();
+            while (HasPending)
+            {
+                if (_spool.Read(Segment, Offset, out _peekedLength) is { } batch)
+                    return batch;
+                if (Segment >= _spool.WriteSegment)
+                    return null;
+                Segment++;
+                Offset = 0;
+                Save();
+                _spool.RemovePassedSegments();
+            }
+            return null;
         }
-        return null;
     }
 
     /// <summary>Marks the batch returned by <see cref="Peek"/> as applied by this consumer.</summary>
     public void Acknowledge()
     {
-        if (_peekedLength <= 0)
-            throw new InvalidOperationException("Acknowledge without a batch from Peek");
-        Offset += _peekedLength;
-        PendingBytes -= _peekedLength;
-        _peekedLength = 0;
-        PendingBatches--;
-        if (PendingBatches > 0)
-            Save();
-        else
-            _spool.CaughtUp(this);
+        lock (_spool.Gate)
+        {
+            if (_peekedLength <= 0)
+                throw new InvalidOperationException("Acknowledge without a batch from Peek");
+            Offset += _peekedLength;
+            _pendingBytes -= _peekedLength;
+            _peekedLength = 0;
+            _pendingBatches--;
+            if (_pendingBatches > 0)
+                Save();
+            else
+                _spool.CaughtUp(this);
+        }
     }
+
+    /// <summary>
+    /// Completes when this cursor has a batch to read (at once if it has one), so a consumer on its own thread
+    /// sleeps between appends instead of polling.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">When <paramref name="ct"/> is cancelled first.</exception>
+    public Task WaitAsync(CancellationToken ct)
+    {
+        Task appended;
+        lock (_spool.Gate)
+        {
+            if (HasPending)
+                return Task.CompletedTask;
+            if (_appended.Task.IsCompleted)
+                _appended = NewSignal();
+            appended = _appended.Task;
+        }
+        return appended.WaitAsync(ct);
+    }
+
+    internal void Signal() => _appended.TrySetResult();
 
     internal void Appended(long recordLength)
     {
-        PendingBatches++;
-        PendingBytes += recordLength;
+        _pendingBatches++;
+        _pendingBytes += recordLength;
     }
 
     /// <summary>Counts what is left to read from the saved position, at open.</summary>
@@ -79,8 +122,8 @@ public sealed class SpoolCursor
         foreach (var segment in segments.Where(s => s >= Segment))
         {
             var from = segment == Segment ? Offset : 0;
-            PendingBatches += _spool.RecordsFrom(segment, from);
-            PendingBytes += Math.Max(0, _spool.LengthOf(segment) - from);
+            _pendingBatches += _spool.RecordsFrom(segment, from);
+            _pendingBytes += Math.Max(0, _spool.LengthOf(segment) - from);
         }
     }
 
@@ -106,7 +149,9 @@ public sealed class SpoolCursor
     {
         Segment = segment;
         Offset = 0;
-        PendingBatches = 0;
-        PendingBytes = 0;
+        _pendingBatches = 0;
+        _pendingBytes = 0;
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

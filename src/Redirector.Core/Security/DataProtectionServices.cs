@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Redirector.Clicks;
+using Redirector.Catalog;
 
 namespace Redirector.Security;
 
@@ -11,19 +10,16 @@ public static class DataProtectionServices
     public const string ApplicationName = "Redirector";
 
     /// <summary>
-    /// Keeps the Data Protection keys (admin sign-in cookies, antiforgery tokens, signed outbound links) under the
-    /// data directory, so a restart does not sign everyone out. Several nodes must share this directory's contents.
+    /// Keeps the Data Protection key ring (admin sign-in cookies, antiforgery tokens, <see cref="CatalogSecrets"/>) in
+    /// the catalogue, so a restart signs nobody out and every node that shares the catalogue (PostgreSQL) reads and
+    /// writes the same keys: no shared volume is needed. Call after <c>AddCatalog</c>.
     /// </summary>
     public static IHostApplicationBuilder AddPersistedDataProtection(this IHostApplicationBuilder builder)
     {
         builder.Services.AddDataProtection()
             .SetApplicationName(ApplicationName)
-            .PersistKeysToFileSystem(new DirectoryInfo(KeyDirectory(builder.Configuration)));
+            .PersistKeysToDbContext<CatalogDb>();
+        builder.Services.AddSingleton<CatalogSecrets>();
         return builder;
     }
-
-    public static string KeyDirectory(IConfiguration configuration) =>
-        Path.GetFullPath(Path.Combine(
-            configuration["Analytics:DataDirectory"] is { Length: > 0 } configured ? configured : new AnalyticsOptions().DataDirectory,
-            "keys"));
 }

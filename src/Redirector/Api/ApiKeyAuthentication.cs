@@ -25,11 +25,27 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         if (secret.Length > MaxKeyLength)
             return AuthenticateResult.Fail("The API key is not valid.");
-        var keyId = await apiKeys.AuthenticateAsync(secret, Context.RequestAborted);
-        if (keyId is null)
+        if (await apiKeys.AuthenticateAsync(secret, Context.RequestAborted) is not { } key)
             return AuthenticateResult.Fail("The API key is not valid.");
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, $"apikey:{keyId}")], SchemeName);
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, $"apikey:{key.Id}"), new Claim(ClaimTypes.Role, key.Role)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "This API key may not do that.",
+                Detail = $"The key's role is {Context.User.FindFirstValue(ClaimTypes.Role) ?? "none"}: a viewer key may only read (GET), " +
+                    "an editor key may not manage keys or webhooks.",
+            },
+        });
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

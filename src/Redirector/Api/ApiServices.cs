@@ -1,10 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Redirector.Catalog;
 using Redirector.Clicks;
 using Redirector.Stats;
 using Redirector.Links;
+using Redirector.Security;
 using Redirector.Times;
 
 namespace Redirector.Api;
@@ -18,7 +20,11 @@ public sealed class RateLimitOptions
 
 public static class ApiServices
 {
+    /// <summary>Any valid API key; writes (any method but GET and HEAD) also need an editor's or administrator's key.</summary>
     public const string ApiPolicy = "api";
+
+    /// <summary>An administrator's key: for routes that manage secrets (webhooks), on top of <see cref="ApiPolicy"/>.</summary>
+    public const string ApiAdministratorPolicy = "api-administrator";
     public const string LinkCreationPolicy = "link-creation";
 
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
@@ -44,11 +50,16 @@ public static class ApiServices
         services.AddExceptionHandler<CatalogBusyHandler>();
         services.AddOpenApi();
         services.AddSingleton<ShortUrls>();
+        services.TryAddSingleton<SharedRateLimits>();
 
         services.AddAuthentication()
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(ApiPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+            .AddPolicy(ApiPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser()
+                .RequireAssertion(context => context.Resource is HttpContext http && (HttpMethods.IsGet(http.Request.Method) ||
+                    HttpMethods.IsHead(http.Request.Method) || Roles.Editors.Any(context.User.IsInRole))))
+            .AddPolicy(ApiAdministratorPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireRole(Roles.Administrator));
 
         var limits = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddRateLimiter(options =>
@@ -74,19 +85,17 @@ public static class ApiServices
     public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app, string prefix, string tag) =>
         app.MapGroup(prefix).WithTags(tag).RequireAuthorization(ApiPolicy).RequireRateLimiting(ApiPolicy);
 
-    /// <summary>Partitions by API key when one is sent, else by the client's address (the real one: see forwarded headers).</summary>
+    /// <summary>
+    /// Partitions by API key when one is sent, else by the client's address (the real one: see forwarded headers);
+    /// counted by all nodes together (<see cref="SharedRateLimits"/>).
+    /// </summary>
     private static RateLimitPartition<string> PerMinute(HttpContext context, string name, int permits)
     {
         var key = context.Request.Headers[ApiKeyAuthenticationHandler.HeaderName].ToString();
         var partition = key.Length > 0
             ? name + ":key:" + ApiKeys.ApiKeyService.HashOf(key)
             : name + ":ip:" + context.Connection.RemoteIpAddress;
-        return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = permits,
-            Window = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-        });
+        return context.RequestServices.GetRequiredService<SharedRateLimits>().FixedWindow(partition, permits, TimeSpan.FromMinutes(1));
     }
 }
 

@@ -71,7 +71,7 @@ internal sealed class CatalogHealthCheck(IDbContextFactory<CatalogDb> dbFactory,
     }
 }
 
-internal sealed class AnalyticsHealthCheck(RedisConnection redis, ClickPipeline pipeline, ClickQueue queue) : IHealthCheck
+internal sealed class AnalyticsHealthCheck(RedisConnection redis, ClickPipeline pipeline, ClickQueue queue, IEnumerable<SpoolConsumer> consumers) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -83,14 +83,19 @@ internal sealed class AnalyticsHealthCheck(RedisConnection redis, ClickPipeline 
             ["spooledBytes"] = pipeline.SpooledBytes,
             ["droppedClicks"] = pipeline.DroppedClicks,
             ["appliedClicks"] = pipeline.AppliedClicks,
+            // Every other reader of the spool: its lag in batches and, while it cannot apply one, its last error.
+            ["consumers"] = consumers.ToDictionary(c => c.Name, c => new { pendingBatches = c.PendingBatches, failing = c.Failing, lastError = c.LastError }),
         };
+        var failing = consumers.Where(c => c.Failing).Select(c => c.Name).ToList();
         var result = !redis.IsConnected
             ? HealthCheckResult.Degraded("Redis is not reachable: clicks are spooled and replayed when it returns.", data: data)
             : pipeline.SpooledBatches > 0
                 ? HealthCheckResult.Degraded("Replaying spooled clicks.", data: data)
                 : pipeline.DroppedClicks > 0
                     ? HealthCheckResult.Degraded("Some clicks were dropped because the queue or the spool was full.", data: data)
-                    : HealthCheckResult.Healthy("Counting.", data);
+                    : failing.Count > 0
+                        ? HealthCheckResult.Degraded($"Spool consumer {string.Join(", ", failing)} cannot apply batches: they wait in the spool.", data: data)
+                        : HealthCheckResult.Healthy("Counting.", data);
         return Task.FromResult(result);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Redirector.Security;
 
 namespace Redirector.Tracking;
@@ -8,9 +7,10 @@ public static class OutboundServices
     /// <summary>Sites, the tracker script, page views, signed outbound URLs and the server-side rewriter.</summary>
     public static IHostApplicationBuilder AddOutboundTracking(this IHostApplicationBuilder builder)
     {
-        // The signing key is kept beside the persisted Data Protection key ring (AddPersistedDataProtection).
-        var keys = DataProtectionServices.KeyDirectory(builder.Configuration);
-        builder.Services.AddSingleton(sp => new OutboundSigner(sp.GetRequiredService<IDataProtectionProvider>(), keys));
+        // The rewriter and the /out endpoint sign synchronously, so the key is read (or made) once, when the signer
+        // is first needed, which is after the catalogue was migrated at start.
+        builder.Services.AddSingleton(sp => new OutboundSigner(sp.GetRequiredService<CatalogSecrets>()
+            .GetOrCreateAsync(OutboundSigner.SecretName, OutboundSigner.KeyBytes).GetAwaiter().GetResult()));
         builder.Services.AddSingleton<TrackerScript>();
         builder.Services.AddSingleton<OutboundRewriter>();
         return builder;

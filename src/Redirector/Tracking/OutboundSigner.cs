@@ -2,29 +2,27 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Redirector.Tracking;
 
 /// <summary>
 /// Signs tracked outbound URLs and the interstitial's continue tokens: HMAC-SHA256, truncated to 128 bits,
-/// base64url (22 characters). The HMAC key is random, made once and stored in the Data Protection key folder,
-/// protected by Data Protection, so it is as secret as the key ring and shared by the nodes that share it.
+/// base64url (22 characters). The HMAC key is random, made once by whichever node needs it first and kept in the
+/// catalogue (<see cref="Security.CatalogSecrets"/>, name <see cref="SecretName"/>), so every node signs alike.
 /// </summary>
-public sealed class OutboundSigner
+/// <param name="key">The HMAC key, <see cref="KeyBytes"/> random bytes.</param>
+public sealed class OutboundSigner(byte[] key)
 {
-    public const string Purpose = "Redirector.Outbound.v1";
+    /// <summary>The name of the signing key among the catalogue's secrets.</summary>
+    public const string SecretName = "outbound-hmac";
+
+    /// <summary>The length of the signing key in bytes (the HMAC-SHA256 block is 64; 32 random bytes are 256 bits).</summary>
+    public const int KeyBytes = 32;
+
     private const int MacBytes = 16;
-    private const string KeyFileName = "outbound-hmac.protected";
 
-    private readonly byte[] _key;
-
-    public OutboundSigner(IDataProtectionProvider dataProtection, string keyDirectory)
-    {
-        var protector = dataProtection.CreateProtector(Purpose);
-        _key = LoadOrCreateKey(protector, Path.Combine(keyDirectory, KeyFileName));
-    }
+    private readonly byte[] _key = key;
 
     /// <summary>The signature of a rewritten link: the site, the exact target URL and the source page it was found on.</summary>
     public string Sign(string site, string url, string? from) => Mac("out", site, url, from ?? "");
@@ -73,23 +71,4 @@ public sealed class OutboundSigner
     private static bool Matches(string expected, string? given) =>
         given is not null && given.Length == expected.Length &&
         CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given));
-
-    private static byte[] LoadOrCreateKey(IDataProtector protector, string path)
-    {
-        if (File.Exists(path))
-            return protector.Unprotect(Convert.FromBase64String(File.ReadAllText(path)));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var key = RandomNumberGenerator.GetBytes(32);
-        try
-        {
-            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            file.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(protector.Protect(key))));
-            return key;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another node or process made the key first: use theirs, so both sign alike.
-            return protector.Unprotect(Convert.FromBase64String(File.ReadAllText(path)));
-        }
-    }
 }

@@ -222,7 +222,7 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         await page.GetByLabel("Email").FillAsync("marketer@example.com");
         await page.GetByLabel("Password").FillAsync("Another-Pass-77");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "marketer@example.com" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "marketer@example.com", Exact = true })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "16-users");
     }
 

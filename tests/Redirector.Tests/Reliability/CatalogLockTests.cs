@@ -22,7 +22,7 @@ public sealed class CatalogLockTests(ITestOutputHelper output)
         var address = app.StartKestrel();
         await app.CreateLinkAsync(new { url = "https://example.com/hot", slug = "hot" });
         // A key never used before: its first call has a last-used time to record.
-        var reader = await app.Services.GetRequiredService<ApiKeyService>().CreateAsync("reader", CancellationToken.None);
+        var reader = await app.Services.GetRequiredService<ApiKeyService>().CreateAsync("reader", Redirector.Security.Roles.Viewer, CancellationToken.None);
         using var admin = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = address };
         await AdminHttp.SignInAsync(admin);
         var sitesPage = await admin.GetStringAsync("/admin/sites");

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Redirector.Clicks;
+
+/// <summary>
+/// The base of every spool consumer but Redis (which the <see cref="ClickPipeline"/> applies on its own thread):
+/// reads the <see cref="ClickSpool"/> through its own cursor on its own thread, sleeps until a batch is appended,
+/// hands each batch to <see cref="ApplyAsync"/> in append order and acknowledges it once that returns. A batch that
+/// fails is retried after <see cref="AnalyticsOptions.ReplayInterval"/>, doubling up to
+/// <see cref="AnalyticsOptions.ConsumerRetryMax"/>, and never skipped: later batches wait behind it, in the spool,
+/// which holds them against its cap. A consumer may see its last batch again after a crash (the cursor is saved
+/// after the apply), so <see cref="ApplyAsync"/> must be idempotent per (node, sequence). A failing consumer never
+/// touches redirects, the Redis counters or other consumers.
+/// Register one with <see cref="ClickServices.AddSpoolConsumer{TConsumer}"/>, which names it to the spool.
+/// </summary>
+public abstract partial class SpoolConsumer : BackgroundService
+{
+    private readonly SpoolCursor _cursor;
+    private readonly AnalyticsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private long _appliedBatches;
+    private long _appliedClicks;
+    private volatile string? _lastError;
+
+    /// <param name="name">The consumer's name, as registered with AddSpoolConsumer; its cursor file is cursor.&lt;name&gt;.</param>
+    protected SpoolConsumer(string name, ClickSpool spool, IOptions<AnalyticsOptions> options, TimeProvider time, ILogger logger)
+    {
+        Name = name;
+        _cursor = spool.Cursor(name);
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Batches appended to the spool that this consumer has not applied yet: its lag.</summary>
+    public int PendingBatches => _cursor.PendingBatches;
+
+    /// <summary>True from a failed apply until the batch is applied.</summary>
+    public bool Failing => _cursor.Failing;
+
+    /// <summary>The last failure's type and message, while <see cref="Failing"/>.</summary>
+    public string? LastError => Failing ? _lastError : null;
+
+    /// <summary>Batches and clicks applied since start (replays after a crash included).</summary>
+    public long AppliedBatches => Interlocked.Read(ref _appliedBatches);
+
+    public long AppliedClicks => Interlocked.Read(ref _appliedClicks);
+
+    /// <summary>
+    /// Writes one batch to the consumer's store. Throws to have it retried later; must be idempotent per
+    /// (<see cref="ClickBatch.Node"/>, <see cref="ClickBatch.Sequence"/>), as a batch may come again after a crash.
+    /// </summary>
+    protected abstract Task ApplyAsync(ClickBatch batch, CancellationToken ct);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = _options.ReplayInterval;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _cursor.WaitAsync(stoppingToken);
+                if (_cursor.Peek() is not { } batch)
+                {
+                    // Pending but unreadable yet (a segment changing hands): look again shortly.
+                    await Task.Delay(_options.ReplayInterval, _time, stoppingToken);
+                    continue;
+                }
+                try
+                {
+                    await ApplyAsync(batch, stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    _lastError = $"{ex.GetType().Name}: {ex.Message}";
+                    _cursor.Failing = true;
+                    LogApplyFailed(_logger, Name, batch.Sequence, _lastError, delay.TotalSeconds);
+                    await Task.Delay(delay, _time, stoppingToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ConsumerRetryMax.Ticks));
+                    continue;
+                }
+                _cursor.Acknowledge();
+                Interlocked.Increment(ref _appliedBatches);
+                Interlocked.Add(ref _appliedClicks, batch.Clicks);
+                if (_cursor.Failing)
+                {
+                    _cursor.Failing = false;
+                    delay = _options.ReplayInterval;
+                    LogRecovered(_logger, Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Spool consumer {Consumer} could not apply batch {Sequence} ({Error}); retrying in {Seconds} s")]
+    private static partial void LogApplyFailed(ILogger logger, string consumer, long sequence, string error, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Spool consumer {Consumer} applies batches again")]
+    private static partial void LogRecovered(ILogger logger, string consumer);
+}

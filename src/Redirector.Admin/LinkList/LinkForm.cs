@@ -42,6 +42,10 @@ public sealed class LinkForm
     /// <summary>The A/B split, one variant a line: its weight, a space, its URL; empty for none.</summary>
     public string? Variants { get; set; }
 
+    public string? PreviewTitle { get; set; }
+    public string? PreviewDescription { get; set; }
+    public string? PreviewImage { get; set; }
+
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerOptions.Web) { WriteIndented = true };
 
     public static LinkForm From(Link link) => new()
@@ -62,6 +66,9 @@ public sealed class LinkForm
         MaxClicks = link.MaxClicks,
         ExpiredUrl = link.ExpiredUrl,
         HasPassword = link.PasswordHash is not null,
+        PreviewTitle = link.Preview?.Title,
+        PreviewDescription = link.Preview?.Description,
+        PreviewImage = link.Preview?.Image,
         Rules = link.Rules is null ? null : JsonSerializer.Serialize(link.Rules, Indented),
         Variants = link.Variants is null ? null
             : string.Join("\n", link.Variants.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Weight} {v.Url}"))),
@@ -128,6 +135,7 @@ public sealed class LinkForm
         Password = Password,
         Rules = rules,
         Variants = variants,
+        Preview = new LinkPreview { Title = PreviewTitle, Description = PreviewDescription, Image = PreviewImage },
     };
 
     /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes), except an empty password.</summary>
@@ -138,7 +146,7 @@ public sealed class LinkForm
         {
             Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled,
             ExpiresAt = all.ExpiresAt, ValidFrom = all.ValidFrom, MaxClicks = all.MaxClicks, ExpiredUrl = all.ExpiredUrl,
-            Rules = all.Rules, Variants = all.Variants,
+            Rules = all.Rules, Variants = all.Variants, Preview = all.Preview,
         };
         // The password is the one field an empty input leaves as it is: the form cannot show the current one.
         if (RemovePassword)

@@ -33,6 +33,9 @@ public sealed class Link
 
     /// <summary>A weighted A/B split of the visitors no rule took; null for none (stored as JSON).</summary>
     public List<LinkVariant>? Variants { get; set; }
+
+    /// <summary>The card shown to link-preview agents instead of the redirect; null for none (stored as JSON).</summary>
+    public LinkPreview? Preview { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 

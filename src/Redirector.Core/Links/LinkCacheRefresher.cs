@@ -66,6 +66,7 @@ public sealed partial class LinkCacheRefresher(
             PasswordHash = l.PasswordHash,
             Rules = l.Rules,
             Variants = l.Variants,
+            Preview = l.Preview,
         });
         // Reading rows and preparing redirect targets overlap on separate cores: with a million links each half
         // takes seconds, and the server may not listen before both are done.

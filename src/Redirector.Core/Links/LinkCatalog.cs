@@ -108,6 +108,8 @@ public sealed partial class LinkCatalog(
             link.Rules = LinkRules.NormalizeRules(patch.Rules, errors);
         if (patch.HasVariants)
             link.Variants = LinkRules.NormalizeVariants(patch.Variants, errors);
+        if (patch.HasPreview)
+            link.Preview = LinkRules.NormalizePreview(patch.Preview, errors);
         if (patch.HasPassword)
             link.PasswordHash = LinkPasswords.HashOf(patch.Password, null, errors);
         LinkRules.ValidateAccess(link, errors);
@@ -273,6 +275,7 @@ public sealed partial class LinkCatalog(
             PasswordHash = LinkPasswords.HashOf(request.Password, request.PasswordHash, errors),
             Rules = LinkRules.NormalizeRules(request.Rules, errors),
             Variants = LinkRules.NormalizeVariants(request.Variants, errors),
+            Preview = LinkRules.NormalizePreview(request.Preview, errors),
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,

@@ -26,6 +26,7 @@ internal sealed class LinkConfiguration : IEntityTypeConfiguration<Link>
         });
         builder.Property(l => l.Rules).HasConversion(Json<List<LinkRule>>.Converter, Json<List<LinkRule>>.Comparer);
         builder.Property(l => l.Variants).HasConversion(Json<List<LinkVariant>>.Converter, Json<List<LinkVariant>>.Comparer);
+        builder.Property(l => l.Preview).HasConversion(Json<LinkPreview>.Converter, Json<LinkPreview>.Comparer);
         builder.Property(l => l.Version).IsConcurrencyToken();
         builder.HasIndex(l => l.CreatedAt);
     }

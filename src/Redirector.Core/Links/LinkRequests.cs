@@ -25,6 +25,7 @@ public sealed record CreateLinkRequest
 
     public List<LinkRule>? Rules { get; init; }
     public List<LinkVariant>? Variants { get; init; }
+    public LinkPreview? Preview { get; init; }
 }
 
 /// <summary>
@@ -49,6 +50,7 @@ public sealed class UpdateLinkRequest
 
     public List<LinkRule>? Rules { get => _rules; set { _rules = value; HasRules = true; } }
     public List<LinkVariant>? Variants { get => _variants; set { _variants = value; HasVariants = true; } }
+    public LinkPreview? Preview { get => _preview; set { _preview = value; HasPreview = true; } }
 
     [JsonIgnore] public bool HasUrl { get; private set; }
     [JsonIgnore] public bool HasTitle { get; private set; }
@@ -63,6 +65,7 @@ public sealed class UpdateLinkRequest
     [JsonIgnore] public bool HasPassword { get; private set; }
     [JsonIgnore] public bool HasRules { get; private set; }
     [JsonIgnore] public bool HasVariants { get; private set; }
+    [JsonIgnore] public bool HasPreview { get; private set; }
 
     private string? _url;
     private string? _title;
@@ -77,4 +80,5 @@ public sealed class UpdateLinkRequest
     private string? _password;
     private List<LinkRule>? _rules;
     private List<LinkVariant>? _variants;
+    private LinkPreview? _preview;
 }

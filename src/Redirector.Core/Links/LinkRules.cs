@@ -171,6 +171,30 @@ public static class LinkRules
         return result;
     }
 
+    public const int MaxPreviewTitleLength = 200;
+    public const int MaxPreviewDescriptionLength = 500;
+
+    /// <summary>
+    /// Checks a preview card: title and description without control characters (at most 200 and 500 characters),
+    /// the image an absolute http(s) URL. Errors are keyed <c>preview.title</c>, <c>preview.description</c>,
+    /// <c>preview.image</c>. A card with no value is none (null).
+    /// </summary>
+    public static LinkPreview? NormalizePreview(LinkPreview? preview, Dictionary<string, string[]> errors)
+    {
+        if (preview is null)
+            return null;
+        var title = string.IsNullOrWhiteSpace(preview.Title) ? null : preview.Title.Trim();
+        var description = string.IsNullOrWhiteSpace(preview.Description) ? null : preview.Description.Trim();
+        string? image = null;
+        if (title is { Length: > MaxPreviewTitleLength } || (title is not null && title.Any(char.IsControl)))
+            errors["preview.title"] = [$"At most {MaxPreviewTitleLength} characters, without control characters."];
+        if (description is { Length: > MaxPreviewDescriptionLength } || (description is not null && description.Any(c => char.IsControl(c) && c is not '\n')))
+            errors["preview.description"] = [$"At most {MaxPreviewDescriptionLength} characters, without control characters."];
+        if (!string.IsNullOrWhiteSpace(preview.Image) && !DestinationUrl.TryNormalize(preview.Image, out image, out var imageError))
+            errors["preview.image"] = [imageError];
+        return title is null && description is null && image is null ? null : new LinkPreview { Title = title, Description = description, Image = image };
+    }
+
     private static List<string>? Values(List<string>? values, Func<string, string> normalize, Func<string, bool> valid, string problem, List<string> problems)
     {
         if (values is not { Count: > 0 })

@@ -62,6 +62,17 @@ public sealed record LinkVariant
     public int Weight { get; init; }
 }
 
+/// <summary>
+/// The card link-preview agents are shown instead of the redirect (<c>"preview": {"title", "description", "image"}</c>):
+/// Open Graph and Twitter-card tags. The image is an absolute http(s) URL.
+/// </summary>
+public sealed record LinkPreview
+{
+    public string? Title { get; init; }
+    public string? Description { get; init; }
+    public string? Image { get; init; }
+}
+
 /// <summary>Reads a string or a list of strings as a list; writes a list.</summary>
 public sealed class OneOrManyConverter : JsonConverter<List<string>>
 {

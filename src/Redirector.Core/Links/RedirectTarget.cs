@@ -34,6 +34,9 @@ public sealed class RedirectTarget
     /// <summary>For a variant's target: its key in the <c>variants</c> breakdown (its URL); null otherwise.</summary>
     public string? VariantKey { get; init; }
 
+    /// <summary>The preview card's page (<see cref="PreviewCard"/>) for link-preview agents; null without a card.</summary>
+    public byte[]? PreviewPage { get; init; }
+
     /// <summary>Whether the destination depends on the visitor (rules or variants).</summary>
     public bool IsTargeted => Rules is not null || Variants is not null;
 
@@ -96,6 +99,7 @@ public sealed class RedirectTarget
             Allowance = allowance,
             ExpiredLocation = withAccessRules ? link.ExpiredUrl : null,
             PasswordHash = withAccessRules ? link.PasswordHash : null,
+            PreviewPage = withAccessRules && link.Preview is { } preview ? PreviewCard.Render(preview) : null,
             Rules = rules,
             Variants = variants,
             Location = location.Location,

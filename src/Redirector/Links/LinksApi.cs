@@ -22,6 +22,7 @@ public sealed record LinkResponse(
     bool HasPassword,
     IReadOnlyList<LinkRule>? Rules,
     IReadOnlyList<LinkVariant>? Variants,
+    LinkPreview? Preview,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     int Version);
@@ -110,7 +111,7 @@ public static class LinksApi
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, link.Destination, shortUrls.For(context.Request, link.Slug), link.Title, link.Tags, link.Utm,
         link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl,
-        link.PasswordHash is not null, link.Rules, link.Variants, link.CreatedAt, link.UpdatedAt, link.Version);
+        link.PasswordHash is not null, link.Rules, link.Variants, link.Preview, link.CreatedAt, link.UpdatedAt, link.Version);
 
     public static ProblemDetails UnknownSlug(string slug) => new()
     {

@@ -69,6 +69,8 @@ public static class RedirectEndpoints
         // Everyone, bots and link previews included, gets the form: the destination only answers the right password.
         if (target.PasswordHash is not null)
             return PasswordForm.Write(context, StatusCodes.Status200OK, context.Request.Headers.Referer.ToString(), error: null);
+        if (target.PreviewPage is { } card && LinkPreviewAgents.Matches(context.Request.Headers.UserAgent.ToString()))
+            return AnswerPreview(context, target, card, tracker);
         // Only a person's GET is a click that uses up the maximum; HEAD requests and bots are answered from what is left.
         if (target.Allowance is { } allowance && HttpMethods.IsGet(context.Request.Method) && !IsBot(context, agents) && !allowance.TryTake())
             return Refuse(context, target, Refusal.MaxClicks, tracker);
@@ -150,6 +152,22 @@ public static class RedirectEndpoints
         var chosen = target.IsTargeted ? chooser.Choose(context, target) : target;
         AnswerRedirect(context, chosen, StatusCodes.Status303SeeOther);
         tracker.Track(context, chosen, referrer);
+    }
+
+    /// <summary>A link-preview agent gets the link's card instead of the redirect; it is counted as a bot, as when redirected.</summary>
+    private static Task AnswerPreview(HttpContext context, RedirectTarget target, byte[] card, ClickTracker tracker)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = Html;
+        response.Headers.CacheControl = NoStore;
+        response.Headers[RobotsHeader] = NoIndex;
+        response.Headers.ContentSecurityPolicy = "default-src 'none'";
+        tracker.Track(context, target);
+        if (HttpMethods.IsHead(context.Request.Method))
+            return Task.CompletedTask;
+        response.ContentLength = card.Length;
+        return response.Body.WriteAsync(card).AsTask();
     }
 
     private static void AnswerRedirect(HttpContext context, RedirectTarget target, int status)

@@ -42,6 +42,7 @@ public sealed class LinkCsvTests
             validFrom = "2036-11-01T08:00:00Z",
             maxClicks = 500,
             password = "s3cret;=1",
+            preview = new { title = "=Card; -1", description = "line one\nline two", image = "https://cdn.example.com/c.png?x=1,2" },
             rules = new object[]
             {
                 new { when = new { os = "iOS", query = new { src = new[] { "=x", "a,b" } } }, url = "https://apps.example.com/=1" },
@@ -122,6 +123,6 @@ public sealed class LinkCsvTests
 
     private static string Fields(Link l) => System.Text.Json.JsonSerializer.Serialize(new
     {
-        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt, l.ValidFrom, l.MaxClicks, l.ExpiredUrl, l.PasswordHash, l.Rules, l.Variants,
+        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt, l.ValidFrom, l.MaxClicks, l.ExpiredUrl, l.PasswordHash, l.Rules, l.Variants, l.Preview,
     });
 }

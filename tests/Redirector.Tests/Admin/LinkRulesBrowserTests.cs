@@ -118,6 +118,8 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
 
         await page.GetByLabel("Targeting rules (JSON)").FillAsync("[{\"when\": {\"os\": \"iOS\"}, \"url\": \"https://apps.apple.com/app/id1\"}]");
         await page.GetByLabel("A/B split").FillAsync("1 https://shop.example.com/a\n3 https://shop.example.com/b");
+        await page.GetByLabel("Card title").FillAsync("Our app");
+        await page.GetByLabel("Card image URL").FillAsync("https://cdn.example.com/app.png");
         await BrowserFixture.ScreenshotAsync(page, "links-rules-and-variants");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/admin/links/app\\?saved=1$"));
@@ -130,5 +132,10 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         request.Headers.TryAddWithoutValidation("User-Agent", Agents.SafariIphone);
         using var response = await visitor.SendAsync(request);
         Assert.Equal("https://apps.apple.com/app/id1", response.Headers.Location!.ToString());
+        using var slack = new HttpRequestMessage(HttpMethod.Get, "/app");
+        slack.Headers.TryAddWithoutValidation("User-Agent", Agents.Slackbot);
+        using var card = await visitor.SendAsync(slack);
+        Assert.Contains("<meta property=\"og:title\" content=\"Our app\">", await card.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await Expect(page.GetByLabel("Card title")).ToHaveValueAsync("Our app");
     }
 }

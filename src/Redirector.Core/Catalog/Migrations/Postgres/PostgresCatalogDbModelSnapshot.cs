@@ -356,6 +356,9 @@ namespace Redirector.Catalog.Migrations.Postgres
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
 
+                    b.Property<string>("Preview")
+                        .HasColumnType("text");
+
                     b.Property<int>("RedirectType")
                         .HasColumnType("integer");
 

@@ -339,6 +339,9 @@ namespace Redirector.Catalog.Migrations.Sqlite
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Preview")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("RedirectType")
                         .HasColumnType("INTEGER");
 

@@ -118,7 +118,7 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
 
         await page.GetByLabel("Targeting rules (JSON)").FillAsync("[{\"when\": {\"os\": \"iOS\"}, \"url\": \"https://apps.apple.com/app/id1\"}]");
         await page.GetByLabel("A/B split").FillAsync("1 https://shop.example.com/a\n3 https://shop.example.com/b");
-        await page.GetByLabel("Card title").FillAsync("Our app");
+        await page.GetByLabel("Card headline").FillAsync("Our app");
         await page.GetByLabel("Card image URL").FillAsync("https://cdn.example.com/app.png");
         await BrowserFixture.ScreenshotAsync(page, "links-rules-and-variants");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
@@ -136,6 +136,6 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         slack.Headers.TryAddWithoutValidation("User-Agent", Agents.Slackbot);
         using var card = await visitor.SendAsync(slack);
         Assert.Contains("<meta property=\"og:title\" content=\"Our app\">", await card.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        await Expect(page.GetByLabel("Card title")).ToHaveValueAsync("Our app");
+        await Expect(page.GetByLabel("Card headline")).ToHaveValueAsync("Our app");
     }
 }

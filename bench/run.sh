@@ -106,6 +106,16 @@ create_link() { # slug url
   api -o /dev/null -X POST "http://127.0.0.1:$app_port/api/links" \
     -d "{\"url\":\"$2\",\"slug\":\"$1\",\"utm\":{\"source\":\"newsletter\",\"medium\":\"email\",\"campaign\":\"spring-launch\"}}"
 }
+# A link whose destination depends on the visitor (docs/links.md): rules on OS, country and language that the
+# benchmark's browser matches none of, so every one is evaluated, then a 50/50 split by visitor hash.
+create_rule_link() { # slug
+  api -o /dev/null -X POST "http://127.0.0.1:$app_port/api/links" -d "{\"url\":\"https://www.example.com/landing/spring\",\"slug\":\"$1\",
+    \"utm\":{\"source\":\"newsletter\",\"medium\":\"email\",\"campaign\":\"spring-launch\"},
+    \"rules\":[{\"when\":{\"os\":[\"iOS\",\"Android\"]},\"url\":\"https://apps.example.com/\"},
+              {\"when\":{\"country\":[\"DE\",\"AT\"],\"language\":\"de\"},\"url\":\"https://www.example.de/\"},
+              {\"when\":{\"query\":{\"src\":\"tv\"}},\"url\":\"https://www.example.com/tv\"}],
+    \"variants\":[{\"url\":\"https://www.example.com/landing/a\",\"weight\":50},{\"url\":\"https://www.example.com/landing/b\",\"weight\":50}]}"
+}
 api_clicks() { api "http://127.0.0.1:$app_port/api/links/$1/stats" | jq .clicks; }
 total_clicks() { rcli HGET 'rd:{g}:t' c | sed 's/^$/0/'; }
 # drain [expected]: waits until the pipeline has written what it was given: the global click total has reached
@@ -185,27 +195,31 @@ run_load() {
   start_app load "$work/load.db" ${WEBHOOK:+Webhooks__AllowPrivateAddresses=true}
   create_link bench "https://www.example.com/landing/spring?ref=bench"
   [ -z "$WEBHOOK" ] || start_webhook_receiver
+  create_rule_link rules
   start_baseline
 
-  local target="http://127.0.0.1:$app_port/bench" yardstick="http://127.0.0.1:$base_port/bench"
+  local target="http://127.0.0.1:$app_port/bench" yardstick="http://127.0.0.1:$base_port/bench" ruled="http://127.0.0.1:$app_port/rules"
   echo "-- warm-up ($WARMUP each), $(load)"
   wrk_run "$yardstick" "$WARMUP" >/dev/null
   local warm; warm=$(wrk_run "$target" "$WARMUP")
-  warm=$(drain "$(field "$warm" 1)")
+  local warm_rules; warm_rules=$(wrk_run "$ruled" "$WARMUP")
+  warm=$(drain "$(( $(field "$warm" 1) + $(field "$warm_rules" 1) ))")
 
   local cmds_before cpu_before
   rcli CONFIG RESETSTAT >/dev/null
   cmds_before=$(rcli INFO stats | awk -F: '/^total_commands_processed/ { print $2 + 0 }')
   cpu_before=$(rcli INFO cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { print s }')
-  : >"$work/base.rows"; : >"$work/app.rows"
+  : >"$work/base.rows"; : >"$work/app.rows"; : >"$work/rules.rows"
   local completed=0 counted_before=$warm counted
   for round in $(seq 1 "$ROUNDS"); do
-    local b a
+    local b a r
     b=$(cpu_run "$base_pid" "$yardstick" "$DURATION"); echo "$b" >>"$work/base.rows"
     a=$(cpu_run "$app_pid" "$target" "$DURATION"); echo "$a" >>"$work/app.rows"
-    completed=$((completed + $(field "$a" 1)))
+    r=$(cpu_run "$app_pid" "$ruled" "$DURATION"); echo "$r" >>"$work/rules.rows"
+    completed=$((completed + $(field "$a" 1) + $(field "$r" 1)))
     echo "   round $round: baseline $(field "$b" 2) req/s p99 $(field "$b" 4) ms $(field "$b" 6) us CPU/req" \
-      "| Redirector $(field "$a" 2) req/s p99 $(field "$a" 4) ms $(field "$a" 6) us CPU/req | $(load)"
+      "| Redirector $(field "$a" 2) req/s p99 $(field "$a" 4) ms $(field "$a" 6) us CPU/req" \
+      "| rule link $(field "$r" 2) req/s p99 $(field "$r" 4) ms $(field "$r" 6) us CPU/req | $(load)"
   done
   counted=$(drain $((counted_before + completed)))
   local cmds_after cpu_after evalsha
@@ -219,14 +233,19 @@ run_load() {
   brps=$(cut -d' ' -f2 "$work/base.rows" | mean %.0f); bp50=$(cut -d' ' -f3 "$work/base.rows" | mean); bp99=$(cut -d' ' -f4 "$work/base.rows" | mean)
   arps=$(cut -d' ' -f2 "$work/app.rows" | mean %.0f); ap50=$(cut -d' ' -f3 "$work/app.rows" | mean); ap99=$(cut -d' ' -f4 "$work/app.rows" | mean)
   bcpu=$(cut -d' ' -f6 "$work/base.rows" | mean %.1f); acpu=$(cut -d' ' -f6 "$work/app.rows" | mean %.1f)
+  local rrps rp50 rp99 rcpu
+  rrps=$(cut -d' ' -f2 "$work/rules.rows" | mean %.0f); rp50=$(cut -d' ' -f3 "$work/rules.rows" | mean); rp99=$(cut -d' ' -f4 "$work/rules.rows" | mean)
+  rcpu=$(cut -d' ' -f6 "$work/rules.rows" | mean %.1f)
   echo
   echo "== Counted redirect vs bare Kestrel 302 (mean of $ROUNDS alternating rounds of $DURATION, -c$CONNECTIONS)"
   row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
   row "bare Kestrel 302" "$brps" "$bp50" "$bp99" "$bcpu"
   row "Redirector /bench" "$arps" "$ap50" "$ap99" "$acpu"
   row "ratio Redirector/baseline" "$(ratio "$arps" "$brps")" "$(ratio "$ap50" "$bp50")" "$(ratio "$ap99" "$bp99")" "$(ratio "$acpu" "$bcpu")"
-  echo "   socket errors / bad statuses: baseline $(cut -d' ' -f5 "$work/base.rows" | paste -sd+ | bc), Redirector $(cut -d' ' -f5 "$work/app.rows" | paste -sd+ | bc)"
-  echo "   clicks counted (API stats, after drain): $(api_clicks bench) total incl. warm-up; in the measured rounds $clicks"
+  row "Redirector /rules" "$rrps" "$rp50" "$rp99" "$rcpu"
+  row "ratio rule link/baseline" "$(ratio "$rrps" "$brps")" "$(ratio "$rp50" "$bp50")" "$(ratio "$rp99" "$bp99")" "$(ratio "$rcpu" "$bcpu")"
+  echo "   socket errors / bad statuses: baseline $(cut -d' ' -f5 "$work/base.rows" | paste -sd+ | bc), Redirector $(cut -d' ' -f5 "$work/app.rows" | paste -sd+ | bc), rule link $(cut -d' ' -f5 "$work/rules.rows" | paste -sd+ | bc)"
+  echo "   clicks counted (API stats, after drain): $(api_clicks bench) on /bench and $(api_clicks rules) on /rules incl. warm-up; in the measured rounds $clicks"
   echo "   requests wrk completed in the measured rounds: $completed (difference $((completed - clicks)))"
   echo "   Redis: $(ratio $((cmds_after - cmds_before)) "$clicks") commands per click" \
     "($((cmds_after - cmds_before)) commands incl. those run inside scripts and this script's polling; ${evalsha:-0} EVALSHA calls" \

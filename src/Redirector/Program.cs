@@ -24,6 +24,7 @@ builder.AddStats();
 builder.AddApi();
 builder.AddOutboundTracking();
 builder.AddWebhooks();
+builder.AddRedirects();
 builder.AddHealth();
 builder.AddPersistedDataProtection();
 builder.AddAdmin();

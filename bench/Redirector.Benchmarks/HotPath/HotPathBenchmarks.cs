@@ -3,6 +3,8 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Redirector.Clicks;
+using Redirector.Geo;
+using Redirector.UserAgents;
 using Redirector.Links;
 
 namespace Redirector.Benchmarks.HotPath;
@@ -17,8 +19,10 @@ public class HotPathBenchmarks
     private const int BatchClicks = 500;
     private const string Path = "/bench";
 
-    private readonly LinkCache _cache = new();
+    private readonly LinkCache _cache = new(new ClickAllowances(Options.Create(new ClickAllowanceOptions())));
     private RedirectTarget _target = null!;
+    private RedirectTarget _ruled = null!;
+    private TargetChooser _chooser = null!;
     private ClickQueue _queue = null!;
     private ClickTracker _tracker = null!;
     private DefaultHttpContext _context = null!;
@@ -73,7 +77,26 @@ public class HotPathBenchmarks
             ClientAddress = new IPAddress([10, 0, (byte)(i / 256), (byte)i]),
         }))];
         _keys = new StatsKeys(Options.Create(new RedisOptions()));
+
+        // bench/run.sh's rule link: three rules the browser matches none of, then a 50/50 split by visitor hash.
+        var ruled = Link("rules", "https://www.example.com/landing/spring", now);
+        ruled.Rules =
+        [
+            new LinkRule { When = new RuleConditions { Os = ["iOS", "Android"] }, Url = "https://apps.example.com/" },
+            new LinkRule { When = new RuleConditions { Country = ["DE", "AT"], Language = ["de"] }, Url = "https://www.example.de/" },
+            new LinkRule { When = new RuleConditions { Query = new() { ["src"] = ["tv"] } }, Url = "https://www.example.com/tv" },
+        ];
+        ruled.Variants = [new LinkVariant { Url = "https://www.example.com/landing/a", Weight = 50 }, new LinkVariant { Url = "https://www.example.com/landing/b", Weight = 50 }];
+        _cache.Upsert(ruled);
+        _cache.TryGet("rules", out _ruled);
+        _context.Request.Headers.AcceptLanguage = "en-GB,en;q=0.9";
+        _chooser = new TargetChooser(new CachedUserAgentParser(UserAgentParser.Default), GeoLookup.Open(GeoLookup.DefaultDatabasePath), visitors,
+            TimeProvider.System, Options.Create(_options));
     }
+
+    /// <summary>What a rule-and-variant link adds to a redirect: every rule tried, then the visitor's side of the split.</summary>
+    [Benchmark]
+    public RedirectTarget ChooseTarget() => _chooser.Choose(_context, _ruled);
 
     [Benchmark]
     public bool LinkLookup() => _cache.TryGet(Path.AsSpan(1), out _);

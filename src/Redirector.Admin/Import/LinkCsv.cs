@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Redirector.Links;
 using Redirector.Times;
 
@@ -40,6 +41,25 @@ public static class LinkCsv
         new("expires_at", r => r.Link.ExpiresAt is { } at ? UtcTime.Format(at) : null,
             (q, v) => UtcTime.TryParse(v, out var at) ? q with { ExpiresAt = at } : null,
             "an ISO 8601 time such as 2026-12-01T12:00:00Z (UTC when it has no offset)"),
+        new("valid_from", r => r.Link.ValidFrom is { } from ? UtcTime.Format(from) : null,
+            (q, v) => UtcTime.TryParse(v, out var at) ? q with { ValidFrom = at } : null,
+            "an ISO 8601 time such as 2026-12-01T12:00:00Z (UTC when it has no offset)"),
+        new("max_clicks", r => Number(r.Link.MaxClicks),
+            (q, v) => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var max) ? q with { MaxClicks = max } : null,
+            "a whole number of at least 1"),
+        new("expired_url", r => r.Link.ExpiredUrl, (q, v) => q with { ExpiredUrl = v }),
+        // The password itself is never kept, so an export carries its salted hash, which imports as it is; a
+        // hand-written file may give the password in clear instead (the "password" column, always empty on export).
+        new("password", _ => null, (q, v) => q with { Password = v }),
+        new("password_hash", r => r.Link.PasswordHash, (q, v) => q with { PasswordHash = v }),
+        // Rules and variants are the API's JSON in one cell each.
+        new("rules", r => r.Link.Rules is null ? null : JsonSerializer.Serialize(r.Link.Rules, JsonSerializerOptions.Web),
+            (q, v) => TryJson<List<LinkRule>>(v) is { } rules ? q with { Rules = rules } : null, "the API's JSON list of rules"),
+        new("variants", r => r.Link.Variants is null ? null : JsonSerializer.Serialize(r.Link.Variants, JsonSerializerOptions.Web),
+            (q, v) => TryJson<List<LinkVariant>>(v) is { } variants ? q with { Variants = variants } : null, "the API's JSON list of variants"),
+        new("preview_title", r => r.Link.Preview?.Title, (q, v) => q with { Preview = (q.Preview ?? new LinkPreview()) with { Title = v } }),
+        new("preview_description", r => r.Link.Preview?.Description, (q, v) => q with { Preview = (q.Preview ?? new LinkPreview()) with { Description = v } }),
+        new("preview_image", r => r.Link.Preview?.Image, (q, v) => q with { Preview = (q.Preview ?? new LinkPreview()) with { Image = v } }),
         new("short_url", r => r.ShortUrl),
         new("clicks_30d", r => Number(r.Clicks30Days)),
         new("clicks_total", r => Number(r.ClicksTotal)),
@@ -48,6 +68,18 @@ public static class LinkCsv
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Columns.Select(c => c.Name)];
+
+    private static T? TryJson<T>(string text) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, JsonSerializerOptions.Web);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
 }

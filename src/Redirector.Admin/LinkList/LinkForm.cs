@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using Redirector.Links;
 
 namespace Redirector.Admin.LinkList;
@@ -20,6 +22,32 @@ public sealed class LinkForm
     /// <summary>Entered and shown in UTC, which the form says next to the field.</summary>
     public DateTime? ExpiresAt { get; set; }
 
+    /// <summary>Entered and shown in UTC, like <see cref="ExpiresAt"/>.</summary>
+    public DateTime? ValidFrom { get; set; }
+
+    public long? MaxClicks { get; set; }
+    public string? ExpiredUrl { get; set; }
+
+    /// <summary>A new visitor password; empty keeps the current one (the form never shows it: only its hash is stored).</summary>
+    public string? Password { get; set; }
+
+    public bool RemovePassword { get; set; }
+
+    /// <summary>Whether the link being edited has a password now (shown, never sent back).</summary>
+    public bool HasPassword { get; set; }
+
+    /// <summary>The targeting rules as the API's JSON (<c>[{"when": {...}, "url": "..."}]</c>); empty for none.</summary>
+    public string? Rules { get; set; }
+
+    /// <summary>The A/B split, one variant a line: its weight, a space, its URL; empty for none.</summary>
+    public string? Variants { get; set; }
+
+    public string? PreviewTitle { get; set; }
+    public string? PreviewDescription { get; set; }
+    public string? PreviewImage { get; set; }
+
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerOptions.Web) { WriteIndented = true };
+
     public static LinkForm From(Link link) => new()
     {
         Url = link.Destination,
@@ -34,16 +62,64 @@ public sealed class LinkForm
         RedirectType = link.RedirectType,
         Enabled = link.Enabled,
         ExpiresAt = link.ExpiresAt,
+        ValidFrom = link.ValidFrom,
+        MaxClicks = link.MaxClicks,
+        ExpiredUrl = link.ExpiredUrl,
+        HasPassword = link.PasswordHash is not null,
+        PreviewTitle = link.Preview?.Title,
+        PreviewDescription = link.Preview?.Description,
+        PreviewImage = link.Preview?.Image,
+        Rules = link.Rules is null ? null : JsonSerializer.Serialize(link.Rules, Indented),
+        Variants = link.Variants is null ? null
+            : string.Join("\n", link.Variants.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Weight} {v.Url}"))),
     };
+
+    /// <summary>
+    /// Reads the rules' JSON and the variant lines into <paramref name="rules"/> and <paramref name="variants"/>;
+    /// what cannot be read is an error keyed like the API's (<c>rules</c>, <c>variants</c>).
+    /// </summary>
+    public bool TryReadTargeting(Dictionary<string, string[]> errors, out List<LinkRule>? rules, out List<LinkVariant>? variants)
+    {
+        rules = null;
+        variants = null;
+        if (!string.IsNullOrWhiteSpace(Rules))
+        {
+            try
+            {
+                rules = JsonSerializer.Deserialize<List<LinkRule>>(Rules, JsonSerializerOptions.Web);
+            }
+            catch (JsonException ex)
+            {
+                errors["rules"] = ["The rules are not valid JSON: " + ex.Message];
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(Variants))
+        {
+            variants = [];
+            foreach (var line in Variants.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                if (space < 0 || !int.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var weight))
+                {
+                    errors["variants"] = [$"\"{line}\" is not a weight, a space and a URL (\"50 https://example.com/a\")."];
+                    continue;
+                }
+                variants.Add(new LinkVariant { Weight = weight, Url = line[(space + 1)..].Trim() });
+            }
+        }
+        return !errors.ContainsKey("rules") && !errors.ContainsKey("variants");
+    }
 
     public UtmTags Utm => new() { Source = UtmSource, Medium = UtmMedium, Campaign = UtmCampaign, Term = UtmTerm, Content = UtmContent };
 
     public static List<string> SplitTags(string? tags) =>
         (tags ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
 
-    private DateTimeOffset? Expiry => ExpiresAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+    private DateTimeOffset? Expiry => Utc(ExpiresAt);
 
-    public CreateLinkRequest ToCreateRequest() => new()
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
+
+    public CreateLinkRequest ToCreateRequest(List<LinkRule>? rules = null, List<LinkVariant>? variants = null) => new()
     {
         Url = Url,
         Slug = string.IsNullOrWhiteSpace(Slug) ? null : Slug.Trim(),
@@ -53,13 +129,31 @@ public sealed class LinkForm
         RedirectType = RedirectType,
         Enabled = Enabled,
         ExpiresAt = Expiry,
+        ValidFrom = Utc(ValidFrom),
+        MaxClicks = MaxClicks,
+        ExpiredUrl = ExpiredUrl,
+        Password = Password,
+        Rules = rules,
+        Variants = variants,
+        Preview = new LinkPreview { Title = PreviewTitle, Description = PreviewDescription, Image = PreviewImage },
     };
 
-    /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes).</summary>
-    public UpdateLinkRequest ToUpdateRequest()
+    /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes), except an empty password.</summary>
+    public UpdateLinkRequest ToUpdateRequest(List<LinkRule>? rules = null, List<LinkVariant>? variants = null)
     {
-        var all = ToCreateRequest();
-        return new() { Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled, ExpiresAt = all.ExpiresAt };
+        var all = ToCreateRequest(rules, variants);
+        var update = new UpdateLinkRequest
+        {
+            Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled,
+            ExpiresAt = all.ExpiresAt, ValidFrom = all.ValidFrom, MaxClicks = all.MaxClicks, ExpiredUrl = all.ExpiredUrl,
+            Rules = all.Rules, Variants = all.Variants, Preview = all.Preview,
+        };
+        // The password is the one field an empty input leaves as it is: the form cannot show the current one.
+        if (RemovePassword)
+            update.Password = null;
+        else if (!string.IsNullOrEmpty(Password))
+            update.Password = Password;
+        return update;
     }
 
     /// <summary>The URL a visitor lands on, UTM tags included, or null while the destination is not valid.</summary>

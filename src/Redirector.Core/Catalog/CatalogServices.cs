@@ -48,6 +48,8 @@ public static class CatalogServices
 
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton<LinkCache>();
+        builder.Services.AddSingleton<ClickAllowances>();
+        builder.Services.AddOptions<ClickAllowanceOptions>().BindConfiguration("Links:MaxClicks").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LinkCatalog>();
         builder.Services.AddSingleton<QrLogos>();
         builder.Services.AddSingleton<QrCodes>();

@@ -51,6 +51,8 @@ public sealed class ClickEnricher(
     public Click Enrich(RawClick raw, string?[] values)
     {
         var day = StatsKeys.DayOf(raw.Time);
+        if (raw.Refusal is { } refusal)
+            return Refused(raw, refusal, day, values);
         var userAgent = Cap(raw.UserAgent, MaxUserAgentLength);
         var agent = userAgents.Parse(userAgent);
         var bot = agent.BotKind;
@@ -70,6 +72,15 @@ public sealed class ClickEnricher(
         foreach (var dimension in Dimensions.ClickRows)
             values[dimension.Index] = dimension.Value!(in facts);
         return new Click(raw.Time, new ClickShape(day, raw.Time.Hour, raw.LinkId, facts.IsBot, values), visitor);
+    }
+
+    /// <summary>A refused visit carries only its link and its refusal: it is counted apart, in no other breakdown and with no visitor.</summary>
+    private Click Refused(RawClick raw, string refusal, string day, string?[] values)
+    {
+        Array.Clear(values);
+        values[Dimensions.Link.Index] = raw.LinkId is { } linkId ? LinkText(linkId) : null;
+        values[Dimensions.Refused.Index] = refusal;
+        return new Click(raw.Time, new ClickShape(day, raw.Time.Hour, raw.LinkId, isBot: false, values), VisitorHash: null);
     }
 
     /// <summary>The page a person viewed, cleaned as source pages are; null for a bot's view or a page that is no web URL.</summary>

@@ -29,6 +29,7 @@ public static class ClickServices
         services.AddBotDetection();
         services.AddSingleton<ClickEnricher>();
         services.AddSingleton<ClickTracker>();
+        services.AddSingleton<Links.TargetChooser>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;
@@ -37,6 +38,7 @@ public static class ClickServices
         });
         services.AddSingleton<ClickPipeline>();
         services.AddHostedService(sp => sp.GetRequiredService<ClickPipeline>());
+        services.AddHostedService<Links.ClickAllowanceLeaser>();
         return builder;
     }
 

@@ -12,14 +12,18 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
 {
     private readonly string? _countryHeader = string.IsNullOrWhiteSpace(options.Value.CountryHeader) ? null : options.Value.CountryHeader;
 
-    public void Track(HttpContext context, RedirectTarget target) =>
-        Track(context, target.LinkId, target.Domain, target.Utm, sourcePage: null, targetUrl: null, linkText: null);
+    /// <param name="referrer">The referrer the visitor came with when the request's own is not it (a password form's post); else the Referer header.</param>
+    /// <param name="target">The link, or the rule's or variant's target chosen for this visitor (its domain and variant are counted).</param>
+    public void Track(HttpContext context, RedirectTarget target, string? referrer = null) =>
+        Track(context, target.LinkId, target.Domain, target.Utm, sourcePage: null, targetUrl: null, linkText: null, referrer, target.VariantKey);
 
     /// <param name="linkId">The catalogue link clicked; null for an outbound click (/out) that is no catalogue link.</param>
-    public void Track(HttpContext context, long? linkId, string destinationDomain, UtmTags utm, string? sourcePage, string? targetUrl, string? linkText)
+    public void Track(HttpContext context, long? linkId, string destinationDomain, UtmTags utm, string? sourcePage, string? targetUrl, string? linkText,
+        string? referrer = null, string? variant = null)
     {
         var request = context.Request;
-        if (!HttpMethods.IsGet(request.Method) || IsPrefetch(request.Headers))
+        // A POST is a password form answered with the redirect: a click like a GET.
+        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsPost(request.Method)) || IsPrefetch(request.Headers))
             return;
         var headers = request.Headers;
         queue.Enqueue(new RawClick
@@ -30,15 +34,36 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
             LinkUtm = utm,
             Query = request.QueryString.Value,
             UserAgent = headers.UserAgent.ToString(),
-            Referrer = headers.Referer.ToString(),
+            Referrer = referrer ?? headers.Referer.ToString(),
             SourcePage = sourcePage,
             Country = _countryHeader is null ? null : headers[_countryHeader].ToString(),
             AcceptLanguage = headers.AcceptLanguage.ToString(),
             ClientAddress = context.Connection.RemoteIpAddress,
             TargetUrl = targetUrl,
             LinkText = linkText,
+            Variant = variant,
         });
     }
+
+    /// <summary>A person's or bot's GET of a link that may not redirect now: counted apart by <paramref name="refusal"/>, never as a click.</summary>
+    public void TrackRefused(HttpContext context, RedirectTarget target, Refusal refusal)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method))
+            return;
+        queue.Enqueue(new RawClick
+        {
+            Time = time.GetUtcNow().UtcDateTime,
+            LinkId = target.LinkId,
+            DestinationDomain = target.Domain,
+            LinkUtm = target.Utm,
+            UserAgent = request.Headers.UserAgent.ToString(),
+            Refusal = Refusals.KeyOf(refusal),
+        });
+    }
+
+    /// <summary>The User-Agent as the pipeline parses it (capped), so a parse on the redirect path hits the same cache entry.</summary>
+    public static string? CappedUserAgent(IHeaderDictionary headers) => ClickEnricher.Cap(headers.UserAgent.ToString(), ClickEnricher.MaxUserAgentLength);
 
     /// <summary>A view of <paramref name="page"/> reported by the tracker script; bots are dropped by the pipeline.</summary>
     public void TrackPageView(HttpContext context, string page) =>

@@ -275,8 +275,28 @@ public static class Dimensions
         Per = TargetUrl, HoldsUrl = true, RawName = "text",
     };
 
+    /// <summary>The side of a link's A/B split a click went to (the variant's URL); only on the link's own stats.</summary>
+    public static readonly Dimension Variant = new("Variant", "va", "Variants", Subjects.Link,
+        (in ClickFacts c) => ClickEnricher.CapUrl(c.Raw.Variant, ClickEnricher.MaxReferrerLength))
+    {
+        JsonName = "variants", HoldsUrl = true, InAdmin = true, RawName = "variant",
+    };
+
+    /// <summary>
+    /// Visits a link refused (disabled, expired, not yet valid, used up: <see cref="Refusals"/>), by reason: counted
+    /// apart from clicks, on the link and globally. A refused visit adds to no other field of the day (see
+    /// <see cref="IsRefused"/>).
+    /// </summary>
+    public static readonly Dimension Refused = new("Refused", "rv", "Refused visits", Subjects.Global | Subjects.Link, (in ClickFacts c) => c.Raw.Refusal)
+    {
+        JsonName = "refused",
+    };
+
     /// <summary>Page views reported by the tracker script, per page, on the global subject: the denominator of a page's exit rate.</summary>
     public static readonly Dimension PageViews = new("PageViews", "pv", "Page views", Subjects.Global, value: null) { HoldsUrl = true };
+
+    /// <summary>A refused visit rather than a click: it counts its refusal and nothing else.</summary>
+    public static bool IsRefused(in ClickShape shape) => shape.Values[Refused.Index] is not null;
 
     /// <summary>Every row, by <see cref="Dimension.Index"/>.</summary>
     public static IReadOnlyList<Dimension> All => Rows;

@@ -40,6 +40,12 @@ public sealed class RawClick : QueuedEvent
     public string? TargetUrl { get; init; }
 
     public string? LinkText { get; init; }
+
+    /// <summary>Why the link refused the visit (<see cref="Refusals.KeyOf"/>); null for a click. A refused visit is counted apart, never as a click.</summary>
+    public string? Refusal { get; init; }
+
+    /// <summary>The side of the link's A/B split the visitor was sent to (its URL); null for a link without one.</summary>
+    public string? Variant { get; init; }
 }
 
 /// <summary>A view of <see cref="Page"/> reported by the tracker script: the denominator of the page's exit rate, never a click.</summary>

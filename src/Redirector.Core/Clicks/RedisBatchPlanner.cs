@@ -78,6 +78,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         {
             var shape = group.Shape;
             var expiry = ExpiryOf(shape.Day);
+            var refused = Dimensions.IsRefused(shape);
             CollectSubjects(shape);
             CollectFields(shape);
             foreach (var (subject, kind) in _shapeSubjects)
@@ -88,11 +89,14 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                 var day = call.IndexOf(subjectKeys.Day);
                 if (SendsExpiry(subjectKeys.DayExpiry, now))
                     call.Expire(day, expiry);
-                var total = shape.IsBot ? "b" : "c";
-                call.Increment(day, total, group.Count);
-                call.Increment(call.IndexOf(subjectKeys.Totals), total, group.Count);
-                if (!shape.IsBot)
-                    call.Increment(day, HourFields[shape.Hour], group.Count);
+                if (!refused)
+                {
+                    var total = shape.IsBot ? "b" : "c";
+                    call.Increment(day, total, group.Count);
+                    call.Increment(call.IndexOf(subjectKeys.Totals), total, group.Count);
+                    if (!shape.IsBot)
+                        call.Increment(day, HourFields[shape.Hour], group.Count);
+                }
                 foreach (var (dimension, field) in _shapeFields)
                 {
                     if (dimension.IsCountedFor(kind))
@@ -169,9 +173,10 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     {
         _shapeFields.Clear();
         var values = shape.Values;
+        var refused = Dimensions.IsRefused(shape);
         foreach (var dimension in Dimensions.OfClicks)
         {
-            if (values[dimension.Index] is not { } value || (shape.IsBot && !dimension.CountsBots))
+            if (values[dimension.Index] is not { } value || (shape.IsBot && !dimension.CountsBots) || (refused && dimension != Dimensions.Refused))
                 continue;
             if (dimension.Per is not { } per)
                 _shapeFields.Add((dimension, FieldName(dimension, value)));
@@ -249,6 +254,9 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                 if (left <= 0)
                     break;
                 var shape = group.Shape;
+                // The raw log lists clicks and bots; refused visits are only counted.
+                if (Dimensions.IsRefused(shape))
+                    continue;
                 json.WriteStartObject();
                 json.WriteStartArray(RawClickFields.Times);
                 foreach (var time in group.Times)

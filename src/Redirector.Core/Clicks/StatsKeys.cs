@@ -79,6 +79,9 @@ public sealed class StatsKeys(IOptions<RedisOptions> options)
     /// <summary>All-time clicks ("c") and bots ("b") of one subject.</summary>
     public string Totals(StatsSubject subject) => $"{_prefix}:{subject.Tag}:t";
 
+    /// <summary>Clicks of a link's <c>maxClicks</c> granted to nodes so far (an integer; see ClickAllowanceLeaser).</summary>
+    public string ClickGrants(long linkId) => $"{_prefix}:{StatsSubject.Link(linkId).Tag}:m";
+
     /// <summary>The capped stream of recent clicks, one entry per batch.</summary>
     public string RawLog => $"{_prefix}:{{g}}:x";
 

@@ -3,12 +3,16 @@ using Redirector.Clicks;
 
 namespace Redirector.Events;
 
-/// <summary>What an event is: a counted click of a person, a bot request, or a page view reported by the tracker script.</summary>
+/// <summary>What an event is: a counted click of a person, a bot request, a page view reported by the tracker script, or a refused visit.</summary>
 public static class EventKinds
 {
     public const string Click = "click";
     public const string Bot = "bot";
     public const string View = "view";
+
+    /// <summary>A visit the link's access rules turned away (not yet valid, expired, out of clicks, wrong password...):
+    /// kept, never counted as a click; its reason is the "refused" dimension.</summary>
+    public const string Refused = "refused";
 }
 
 /// <summary>
@@ -68,9 +72,10 @@ public sealed record EventRow(DateTime Time, string Node, long Sequence, int Ind
             for (var c = 0; c < columns.Count; c++)
                 values[c] = shape[columns[c].Dimension];
             // People have a visitor per click; a group whose counts disagree (none known) keeps none rather than misplace them.
+            var kind = Clicks.Dimensions.IsRefused(shape) ? EventKinds.Refused : shape.IsBot ? EventKinds.Bot : EventKinds.Click;
             var visitors = !shape.IsBot && group.Visitors.Count == group.Times.Count ? group.Visitors : null;
             for (var i = 0; i < group.Times.Count; i++)
-                yield return new EventRow(group.Times[i], batch.Node, batch.Sequence, index++, shape.IsBot ? EventKinds.Bot : EventKinds.Click,
+                yield return new EventRow(group.Times[i], batch.Node, batch.Sequence, index++, kind,
                     shape.IsBot, visitors?[i], values);
         }
         var sourcePage = IndexOf(Clicks.Dimensions.SourcePage);

@@ -11,21 +11,35 @@ public sealed class LinkCache
 {
     private readonly ConcurrentDictionary<string, RedirectTarget> _targets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RedirectTarget>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    private readonly ClickAllowances _allowances;
 
-    public LinkCache() => _bySpan = _targets.GetAlternateLookup<ReadOnlySpan<char>>();
+    public LinkCache(ClickAllowances allowances)
+    {
+        _allowances = allowances;
+        _bySpan = _targets.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public int Count => _targets.Count;
 
     public bool TryGet(ReadOnlySpan<char> slug, out RedirectTarget target) => _bySpan.TryGetValue(slug, out target!);
 
-    /// <summary>Stores the link if it can redirect now or later; disabled links are dropped.</summary>
+    /// <summary>
+    /// Stores the link if it can redirect now or later, or if it has an expired URL to send visitors to; other
+    /// disabled links are dropped (they answer the 404 page like unknown slugs).
+    /// </summary>
     public void Upsert(Link link)
     {
-        if (link.Enabled)
-            _targets[link.Slug] = RedirectTarget.For(link);
-        else
-            _targets.TryRemove(link.Slug, out _);
+        if (link.Enabled || link.ExpiredUrl is not null)
+        {
+            _targets[link.Slug] = RedirectTarget.For(link, _allowances.For(link));
+            return;
+        }
+        Remove(link.Slug);
     }
 
-    public void Remove(string slug) => _targets.TryRemove(slug, out _);
+    public void Remove(string slug)
+    {
+        if (_targets.TryRemove(slug, out var removed))
+            _allowances.Remove(removed.LinkId);
+    }
 }

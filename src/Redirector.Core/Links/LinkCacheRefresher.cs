@@ -51,14 +51,22 @@ public sealed partial class LinkCacheRefresher(
         _watermark = await db.Changes.MaxAsync(c => (long?)c.Id, ct) ?? 0;
         // Only what a redirect needs: tags (JSON), title and timestamps are left in the database, which matters
         // when a catalogue of a million links is read before the server may listen.
-        var links = db.Links.AsNoTracking().Where(l => l.Enabled).Select(l => new Link
+        var links = db.Links.AsNoTracking().Where(l => l.Enabled || l.ExpiredUrl != null).Select(l => new Link
         {
             Id = l.Id,
             Slug = l.Slug,
             Destination = l.Destination,
             Utm = l.Utm,
             RedirectType = l.RedirectType,
+            Enabled = l.Enabled,
             ExpiresAt = l.ExpiresAt,
+            ValidFrom = l.ValidFrom,
+            MaxClicks = l.MaxClicks,
+            ExpiredUrl = l.ExpiredUrl,
+            PasswordHash = l.PasswordHash,
+            Rules = l.Rules,
+            Variants = l.Variants,
+            Preview = l.Preview,
         });
         // Reading rows and preparing redirect targets overlap on separate cores: with a million links each half
         // takes seconds, and the server may not listen before both are done.

@@ -100,6 +100,21 @@ public sealed partial class LinkCatalog(
             link.Enabled = patch.Enabled ?? true;
         if (patch.HasExpiresAt)
             link.ExpiresAt = LinkRules.NormalizeExpiry(patch.ExpiresAt);
+        if (patch.HasValidFrom)
+            link.ValidFrom = LinkRules.NormalizeExpiry(patch.ValidFrom);
+        if (patch.HasMaxClicks)
+            link.MaxClicks = patch.MaxClicks;
+        if (patch.HasExpiredUrl)
+            link.ExpiredUrl = LinkRules.NormalizeExpiredUrl(patch.ExpiredUrl, errors);
+        if (patch.HasRules)
+            link.Rules = LinkRules.NormalizeRules(patch.Rules, errors);
+        if (patch.HasVariants)
+            link.Variants = LinkRules.NormalizeVariants(patch.Variants, errors);
+        if (patch.HasPreview)
+            link.Preview = LinkRules.NormalizePreview(patch.Preview, errors);
+        if (patch.HasPassword)
+            link.PasswordHash = LinkPasswords.HashOf(patch.Password, null, errors);
+        LinkRules.ValidateAccess(link, errors);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -249,8 +264,9 @@ public sealed partial class LinkCatalog(
         var utm = LinkRules.NormalizeUtm(request.Utm, errors);
         var redirectType = request.RedirectType ?? 302;
         LinkRules.ValidateRedirectType(redirectType, errors);
+        var expiredUrl = LinkRules.NormalizeExpiredUrl(request.ExpiredUrl, errors);
         var now = time.GetUtcNow().UtcDateTime;
-        return new Link
+        var link = new Link
         {
             Slug = request.Slug ?? "",
             Destination = destination ?? "",
@@ -260,10 +276,19 @@ public sealed partial class LinkCatalog(
             RedirectType = redirectType,
             Enabled = request.Enabled ?? true,
             ExpiresAt = LinkRules.NormalizeExpiry(request.ExpiresAt),
+            ValidFrom = LinkRules.NormalizeExpiry(request.ValidFrom),
+            MaxClicks = request.MaxClicks,
+            ExpiredUrl = expiredUrl,
+            PasswordHash = LinkPasswords.HashOf(request.Password, request.PasswordHash, errors),
+            Rules = LinkRules.NormalizeRules(request.Rules, errors),
+            Variants = LinkRules.NormalizeVariants(request.Variants, errors),
+            Preview = LinkRules.NormalizePreview(request.Preview, errors),
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,
         };
+        LinkRules.ValidateAccess(link, errors);
+        return link;
     }
 
     private static IQueryable<Link> Filter(IQueryable<Link> links, LinkQuery query)

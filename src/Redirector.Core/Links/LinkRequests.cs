@@ -13,6 +13,19 @@ public sealed record CreateLinkRequest
     public int? RedirectType { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public bool? Enabled { get; init; }
+    public DateTimeOffset? ValidFrom { get; init; }
+    public long? MaxClicks { get; init; }
+    public string? ExpiredUrl { get; init; }
+
+    /// <summary>The visitors' password (write-only: never answered, stored as a salted slow hash); empty for none.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>An already hashed password (a CSV export's <c>password_hash</c>), used when <see cref="Password"/> is absent.</summary>
+    public string? PasswordHash { get; init; }
+
+    public List<LinkRule>? Rules { get; init; }
+    public List<LinkVariant>? Variants { get; init; }
+    public LinkPreview? Preview { get; init; }
 }
 
 /// <summary>
@@ -28,6 +41,16 @@ public sealed class UpdateLinkRequest
     public int? RedirectType { get => _redirectType; set { _redirectType = value; HasRedirectType = true; } }
     public bool? Enabled { get => _enabled; set { _enabled = value; HasEnabled = true; } }
     public DateTimeOffset? ExpiresAt { get => _expiresAt; set { _expiresAt = value; HasExpiresAt = true; } }
+    public DateTimeOffset? ValidFrom { get => _validFrom; set { _validFrom = value; HasValidFrom = true; } }
+    public long? MaxClicks { get => _maxClicks; set { _maxClicks = value; HasMaxClicks = true; } }
+    public string? ExpiredUrl { get => _expiredUrl; set { _expiredUrl = value; HasExpiredUrl = true; } }
+
+    /// <summary>A new visitor password; null or empty removes the password.</summary>
+    public string? Password { get => _password; set { _password = value; HasPassword = true; } }
+
+    public List<LinkRule>? Rules { get => _rules; set { _rules = value; HasRules = true; } }
+    public List<LinkVariant>? Variants { get => _variants; set { _variants = value; HasVariants = true; } }
+    public LinkPreview? Preview { get => _preview; set { _preview = value; HasPreview = true; } }
 
     [JsonIgnore] public bool HasUrl { get; private set; }
     [JsonIgnore] public bool HasTitle { get; private set; }
@@ -36,6 +59,13 @@ public sealed class UpdateLinkRequest
     [JsonIgnore] public bool HasRedirectType { get; private set; }
     [JsonIgnore] public bool HasEnabled { get; private set; }
     [JsonIgnore] public bool HasExpiresAt { get; private set; }
+    [JsonIgnore] public bool HasValidFrom { get; private set; }
+    [JsonIgnore] public bool HasMaxClicks { get; private set; }
+    [JsonIgnore] public bool HasExpiredUrl { get; private set; }
+    [JsonIgnore] public bool HasPassword { get; private set; }
+    [JsonIgnore] public bool HasRules { get; private set; }
+    [JsonIgnore] public bool HasVariants { get; private set; }
+    [JsonIgnore] public bool HasPreview { get; private set; }
 
     private string? _url;
     private string? _title;
@@ -44,4 +74,11 @@ public sealed class UpdateLinkRequest
     private int? _redirectType;
     private bool? _enabled;
     private DateTimeOffset? _expiresAt;
+    private DateTimeOffset? _validFrom;
+    private long? _maxClicks;
+    private string? _expiredUrl;
+    private string? _password;
+    private List<LinkRule>? _rules;
+    private List<LinkVariant>? _variants;
+    private LinkPreview? _preview;
 }

@@ -54,4 +54,175 @@ public static class LinkRules
     }
 
     public static DateTime? NormalizeExpiry(DateTimeOffset? expiresAt) => expiresAt?.UtcDateTime;
+
+    /// <summary>The access rules of a link (validFrom, expiresAt, maxClicks, expiredUrl), checked together since they bound each other.</summary>
+    public static void ValidateAccess(Link link, Dictionary<string, string[]> errors)
+    {
+        if (link.ValidFrom is { } from && link.ExpiresAt is { } until && from >= until)
+            errors["validFrom"] = ["The link must become valid before it expires."];
+        if (link.MaxClicks is < 1)
+            errors["maxClicks"] = ["The maximum of clicks is a whole number of at least 1, or null for no maximum."];
+    }
+
+    public const int MaxRules = 50;
+    public const int MaxVariants = 20;
+    public const int MaxWeight = 1_000_000;
+    public const int MaxConditionValues = 50;
+    public const int MaxConditionLength = 200;
+    private static readonly string[] DeviceTypes = ["desktop", "mobile", "tablet", "bot", "other"];
+
+    /// <summary>
+    /// Checks and normalises targeting rules: every URL a valid destination, device types known, countries two
+    /// letters (upper case), languages a primary subtag (lower case), after before before, at least one condition per
+    /// rule. Errors are keyed <c>rules</c> and say which rule. An empty list is none (null).
+    /// </summary>
+    public static List<LinkRule>? NormalizeRules(List<LinkRule>? rules, Dictionary<string, string[]> errors)
+    {
+        if (rules is not { Count: > 0 })
+            return null;
+        var problems = new List<string>();
+        if (rules.Count > MaxRules)
+            problems.Add($"At most {MaxRules} rules.");
+        var result = new List<LinkRule>(rules.Count);
+        for (var i = 0; i < rules.Count && i < MaxRules; i++)
+        {
+            var rule = rules[i];
+            var at = $"Rule {i + 1}: ";
+            if (rule is null)
+            {
+                problems.Add(at + "a rule is an object with \"when\" and \"url\".");
+                continue;
+            }
+            string? url = null;
+            if (!DestinationUrl.TryNormalize(rule.Url, out url, out var urlError))
+                problems.Add(at + "url: " + urlError);
+            var when = rule.When ?? new RuleConditions();
+            if (when.IsEmpty)
+                problems.Add(at + "give at least one condition in \"when\" (the link's own url is for everyone else).");
+            var devices = Values(when.DeviceType, v => v.ToLowerInvariant(), v => DeviceTypes.Contains(v), at + "deviceType is one of desktop, mobile, tablet, bot, other.", problems);
+            var os = Values(when.Os, v => v, v => v.Length > 0, at + "os values are operating system names such as iOS or Android.", problems);
+            var browsers = Values(when.Browser, v => v, v => v.Length > 0, at + "browser values are browser names such as Chrome or Firefox.", problems);
+            var countries = Values(when.Country, v => v.ToUpperInvariant(), v => v is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b),
+                at + "country values are ISO 3166-1 alpha-2 codes such as DE.", problems);
+            var languages = Values(when.Language, v => v.ToLowerInvariant(), v => v.Length is >= 2 and <= 8 && v.All(char.IsAsciiLetter),
+                at + "language values are primary language subtags such as de or en.", problems);
+            Dictionary<string, List<string>>? query = null;
+            if (when.Query is { Count: > 0 })
+            {
+                query = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+                foreach (var (name, values) in when.Query)
+                {
+                    if (string.IsNullOrEmpty(name) || name.Length > MaxConditionLength || name.Any(char.IsControl))
+                        problems.Add(at + "query parameter names are 1 to " + MaxConditionLength + " characters.");
+                    else if (Values(values, v => v, _ => true, at + $"query \"{name}\" needs one or more values.", problems) is { Count: > 0 } clean)
+                        query[name] = clean;
+                    else if (values is not { Count: > 0 })
+                        problems.Add(at + $"query \"{name}\" needs one or more values.");
+                }
+            }
+            if (when.After is { } after && when.Before is { } before && after >= before)
+                problems.Add(at + "after must come before before.");
+            result.Add(new LinkRule
+            {
+                Url = url,
+                When = new RuleConditions
+                {
+                    DeviceType = devices, Os = os, Browser = browsers, Country = countries, Language = languages, Query = query,
+                    After = when.After?.ToUniversalTime(), Before = when.Before?.ToUniversalTime(),
+                },
+            });
+        }
+        if (problems.Count > 0)
+            errors["rules"] = [.. problems];
+        return result;
+    }
+
+    /// <summary>
+    /// Checks an A/B split: 2 to <see cref="MaxVariants"/> variants, each a valid destination (no two alike) with a
+    /// whole weight of 1 to <see cref="MaxWeight"/>. Errors are keyed <c>variants</c>. An empty list is none (null).
+    /// </summary>
+    public static List<LinkVariant>? NormalizeVariants(List<LinkVariant>? variants, Dictionary<string, string[]> errors)
+    {
+        if (variants is not { Count: > 0 })
+            return null;
+        var problems = new List<string>();
+        if (variants.Count is < 2 or > MaxVariants)
+            problems.Add($"A split has 2 to {MaxVariants} variants.");
+        var result = new List<LinkVariant>(variants.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < variants.Count; i++)
+        {
+            var at = $"Variant {i + 1}: ";
+            if (variants[i] is not { } variant)
+            {
+                problems.Add(at + "a variant is an object with \"url\" and \"weight\".");
+                continue;
+            }
+            if (!DestinationUrl.TryNormalize(variant.Url, out var url, out var urlError))
+                problems.Add(at + "url: " + urlError);
+            else if (!seen.Add(url))
+                problems.Add(at + "the same url as another variant.");
+            if (variant.Weight is < 1 or > MaxWeight)
+                problems.Add(at + $"weight is a whole number from 1 to {MaxWeight}.");
+            result.Add(new LinkVariant { Url = url, Weight = variant.Weight });
+        }
+        if (problems.Count > 0)
+            errors["variants"] = [.. problems];
+        return result;
+    }
+
+    public const int MaxPreviewTitleLength = 200;
+    public const int MaxPreviewDescriptionLength = 500;
+
+    /// <summary>
+    /// Checks a preview card: title and description without control characters (at most 200 and 500 characters),
+    /// the image an absolute http(s) URL. Errors are keyed <c>preview.title</c>, <c>preview.description</c>,
+    /// <c>preview.image</c>. A card with no value is none (null).
+    /// </summary>
+    public static LinkPreview? NormalizePreview(LinkPreview? preview, Dictionary<string, string[]> errors)
+    {
+        if (preview is null)
+            return null;
+        var title = string.IsNullOrWhiteSpace(preview.Title) ? null : preview.Title.Trim();
+        var description = string.IsNullOrWhiteSpace(preview.Description) ? null : preview.Description.Trim();
+        string? image = null;
+        if (title is { Length: > MaxPreviewTitleLength } || (title is not null && title.Any(char.IsControl)))
+            errors["preview.title"] = [$"At most {MaxPreviewTitleLength} characters, without control characters."];
+        if (description is { Length: > MaxPreviewDescriptionLength } || (description is not null && description.Any(c => char.IsControl(c) && c is not '\n')))
+            errors["preview.description"] = [$"At most {MaxPreviewDescriptionLength} characters, without control characters."];
+        if (!string.IsNullOrWhiteSpace(preview.Image) && !DestinationUrl.TryNormalize(preview.Image, out image, out var imageError))
+            errors["preview.image"] = [imageError];
+        return title is null && description is null && image is null ? null : new LinkPreview { Title = title, Description = description, Image = image };
+    }
+
+    private static List<string>? Values(List<string>? values, Func<string, string> normalize, Func<string, bool> valid, string problem, List<string> problems)
+    {
+        if (values is not { Count: > 0 })
+            return null;
+        var result = new List<string>(values.Count);
+        foreach (var raw in values)
+        {
+            var value = raw?.Trim();
+            if (string.IsNullOrEmpty(value) || value.Length > MaxConditionLength || value.Any(char.IsControl) || !valid(normalize(value)))
+            {
+                problems.Add(problem);
+                return null;
+            }
+            result.Add(normalize(value));
+        }
+        if (result.Count > MaxConditionValues)
+            problems.Add($"At most {MaxConditionValues} values per condition.");
+        return result;
+    }
+
+    /// <summary>An empty expired URL means none (the domain's or the 404 page); any other must be a valid destination.</summary>
+    public static string? NormalizeExpiredUrl(string? expiredUrl, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(expiredUrl))
+            return null;
+        if (DestinationUrl.TryNormalize(expiredUrl, out var normalized, out var error))
+            return normalized;
+        errors["expiredUrl"] = [error];
+        return null;
+    }
 }

@@ -39,6 +39,12 @@ public sealed class WebhookClickConsumer(
         foreach (var group in batch.Groups)
         {
             var shape = group.Shape;
+            if (Dimensions.IsRefused(shape))
+            {
+                // A refused visit is not a click; its index stays taken so the ids of the clicks after it never change.
+                index += group.Count;
+                continue;
+            }
             var link = shape.LinkId is { } id ? links.GetValueOrDefault(id) : null;
             var wanting = endpoints.Where(e => e.Wants(WebhookEventTypes.LinkClicked, link)).ToList();
             for (var i = 0; i < group.Count; i++, index++)

@@ -16,6 +16,13 @@ public sealed record LinkResponse(
     int RedirectType,
     bool Enabled,
     DateTime? ExpiresAt,
+    DateTime? ValidFrom,
+    long? MaxClicks,
+    string? ExpiredUrl,
+    bool HasPassword,
+    IReadOnlyList<LinkRule>? Rules,
+    IReadOnlyList<LinkVariant>? Variants,
+    LinkPreview? Preview,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     int Version);
@@ -103,7 +110,8 @@ public static class LinksApi
 
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, link.Destination, shortUrls.For(context.Request, link.Slug), link.Title, link.Tags, link.Utm,
-        link.RedirectType, link.Enabled, link.ExpiresAt, link.CreatedAt, link.UpdatedAt, link.Version);
+        link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl,
+        link.PasswordHash is not null, link.Rules, link.Variants, link.Preview, link.CreatedAt, link.UpdatedAt, link.Version);
 
     public static ProblemDetails UnknownSlug(string slug) => new()
     {

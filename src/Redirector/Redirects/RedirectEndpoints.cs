@@ -1,7 +1,9 @@
 using System.Text;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Redirector.Clicks;
 using Redirector.Links;
+using Redirector.UserAgents;
 
 namespace Redirector.Redirects;
 
@@ -22,39 +24,181 @@ public static class RedirectEndpoints
         "min-height:90vh;margin:0}main{text-align:center}h1{font-size:1.4rem}</style><main><h1>This link does not exist</h1>" +
         "<p>It may have expired or been switched off.</p></main></html>");
 
+    /// <summary>The services of the redirect path besides the link cache and the click tracker: password attempts.</summary>
+    public static IHostApplicationBuilder AddRedirects(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LinkPasswordOptions>().BindConfiguration("Links:Passwords").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LinkPasswordAttempts>();
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapRedirects(this IEndpointRouteBuilder app)
     {
         var cache = app.ServiceProvider.GetRequiredService<LinkCache>();
         var tracker = app.ServiceProvider.GetRequiredService<ClickTracker>();
         var time = app.ServiceProvider.GetRequiredService<TimeProvider>();
+        var agents = app.ServiceProvider.GetRequiredService<CachedUserAgentParser>();
+        var attempts = app.ServiceProvider.GetRequiredService<LinkPasswordAttempts>();
+        var chooser = app.ServiceProvider.GetRequiredService<TargetChooser>();
 
-        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time))
+        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time, agents, chooser))
             .WithName("Redirect")
             .ExcludeFromDescription()
             .ShortCircuit();
+        // Not short-circuited: the trusted-proxy rules must have run, since wrong passwords are limited per client address.
+        app.MapPost("/{slug}", context => Unlock(context, cache, tracker, time, agents, attempts, chooser))
+            .ExcludeFromDescription();
         // Anything else that no route claims gets the same small page as an unknown slug.
         app.MapFallback(NotFound).ExcludeFromDescription();
         return app;
     }
 
-    private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time)
+    private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
+        TargetChooser chooser)
     {
         var slug = context.Request.RouteValues["slug"] as string;
-        if (slug is null || !cache.TryGet(slug, out var target) || target.IsExpiredAt(time.GetUtcNow().UtcDateTime))
+        if (slug is null || !cache.TryGet(slug, out var target))
             return NotFound(context);
 
         if (ClickTracker.IsPrefetch(context.Request.Headers))
             return RefusePrefetch(context);
 
+        var refusal = target.RefusalAt(time.GetUtcNow().UtcDateTime);
+        if (refusal != Refusal.None)
+            return Refuse(context, target, refusal, tracker);
+        // Everyone, bots and link previews included, gets the form: the destination only answers the right password.
+        if (target.PasswordHash is not null)
+            return PasswordForm.Write(context, StatusCodes.Status200OK, context.Request.Headers.Referer.ToString(), error: null);
+        if (target.PreviewPage is { } card && LinkPreviewAgents.Matches(context.Request.Headers.UserAgent.ToString()))
+            return AnswerPreview(context, target, card, tracker);
+        // Only a person's GET is a click that uses up the maximum; HEAD requests and bots are answered from what is left.
+        if (target.Allowance is { } allowance && HttpMethods.IsGet(context.Request.Method) && !IsBot(context, agents) && !allowance.TryTake())
+            return Refuse(context, target, Refusal.MaxClicks, tracker);
+
+        var chosen = target.IsTargeted ? chooser.Choose(context, target) : target;
+        AnswerRedirect(context, chosen, target.StatusCode);
+        tracker.Track(context, chosen);
+        return Task.CompletedTask;
+    }
+
+    private static readonly FormOptions PasswordFormLimits = new()
+    {
+        ValueCountLimit = 8,
+        KeyLengthLimit = 64,
+        ValueLengthLimit = 4096,
+        MultipartBodyLengthLimit = 16 * 1024,
+        BufferBody = false,
+    };
+
+    /// <summary>
+    /// POST /{slug}: the password form's answer. The right password answers 303 to the destination (never 307/308,
+    /// which would post the password on to it) and counts the click; a wrong one answers the form again (403) and
+    /// counts against the client's limit; bots get the form whatever they send.
+    /// </summary>
+    private static async Task Unlock(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
+        LinkPasswordAttempts attempts, TargetChooser chooser)
+    {
+        var slug = context.Request.RouteValues["slug"] as string;
+        if (slug is null || !cache.TryGet(slug, out var target) || target.PasswordHash is not { } hash)
+        {
+            await NotFound(context);
+            return;
+        }
+        var refusal = target.RefusalAt(time.GetUtcNow().UtcDateTime);
+        if (refusal != Refusal.None)
+        {
+            await Refuse(context, target, refusal, tracker);
+            return;
+        }
+        var client = context.Connection.RemoteIpAddress;
+        if (!attempts.MayTry(client))
+        {
+            context.Response.Headers.RetryAfter = "60";
+            await PasswordForm.Write(context, StatusCodes.Status429TooManyRequests, null, "Too many wrong passwords from your network. Try again in a minute.");
+            return;
+        }
+        if (!context.Request.HasFormContentType || context.Request.ContentLength > PasswordFormLimits.MultipartBodyLengthLimit)
+        {
+            await PasswordForm.Write(context, StatusCodes.Status400BadRequest, null, "Send the password through the form.");
+            return;
+        }
+        IFormCollection form;
+        try
+        {
+            form = await new FormFeature(context.Request, PasswordFormLimits).ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            await PasswordForm.Write(context, StatusCodes.Status400BadRequest, null, "Send the password through the form.");
+            return;
+        }
+        var referrer = form[PasswordForm.ReferrerField].ToString();
+        if (!LinkPasswords.Verify(hash, form[PasswordForm.PasswordField].ToString()))
+        {
+            attempts.RecordWrong(client);
+            await PasswordForm.Write(context, StatusCodes.Status403Forbidden, referrer, "That password is not right.");
+            return;
+        }
+        if (IsBot(context, agents))
+        {
+            await PasswordForm.Write(context, StatusCodes.Status200OK, referrer, error: null);
+            return;
+        }
+        if (target.Allowance is { } allowance && !allowance.TryTake())
+        {
+            await Refuse(context, target, Refusal.MaxClicks, tracker);
+            return;
+        }
+        var chosen = target.IsTargeted ? chooser.Choose(context, target) : target;
+        AnswerRedirect(context, chosen, StatusCodes.Status303SeeOther);
+        tracker.Track(context, chosen, referrer);
+    }
+
+    /// <summary>A link-preview agent gets the link's card instead of the redirect; it is counted as a bot, as when redirected.</summary>
+    private static Task AnswerPreview(HttpContext context, RedirectTarget target, byte[] card, ClickTracker tracker)
+    {
         var response = context.Response;
-        response.StatusCode = target.StatusCode;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = Html;
+        response.Headers.CacheControl = NoStore;
+        response.Headers[RobotsHeader] = NoIndex;
+        response.Headers.ContentSecurityPolicy = "default-src 'none'";
+        tracker.Track(context, target);
+        if (HttpMethods.IsHead(context.Request.Method))
+            return Task.CompletedTask;
+        response.ContentLength = card.Length;
+        return response.Body.WriteAsync(card).AsTask();
+    }
+
+    private static void AnswerRedirect(HttpContext context, RedirectTarget target, int status)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
         var headers = response.Headers;
         headers.Location = context.Request.QueryString.HasValue
             ? RedirectLocation.Build(target, context.Request.QueryString.Value)
             : target.Location;
         headers.CacheControl = NoStore;
         headers[RobotsHeader] = NoIndex;
-        tracker.Track(context, target);
+    }
+
+    private static bool IsBot(HttpContext context, CachedUserAgentParser agents) =>
+        agents.Parse(ClickTracker.CappedUserAgent(context.Request.Headers)).IsBot;
+
+    /// <summary>
+    /// A link that may not redirect now (disabled, expired, not yet valid, used up) sends visitors to its expired URL
+    /// when it has one, else answers the 404 page. The visit is counted apart (the <c>refused</c> breakdown), never as a click.
+    /// </summary>
+    private static Task Refuse(HttpContext context, RedirectTarget target, Refusal refusal, ClickTracker tracker)
+    {
+        tracker.TrackRefused(context, target, refusal);
+        if (target.ExpiredLocation is not { } location)
+            return NotFound(context);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status302Found;
+        response.Headers.Location = location;
+        response.Headers.CacheControl = NoStore;
+        response.Headers[RobotsHeader] = NoIndex;
         return Task.CompletedTask;
     }
 

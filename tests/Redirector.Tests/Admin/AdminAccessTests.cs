@@ -120,7 +120,7 @@ public sealed class AdminAccessTests
 
         var links = (await client.GetStringAsync("/admin/export/links.csv")).TrimStart('\uFEFF').Split("\r\n");
         Assert.Equal(string.Join(',', LinkCsv.Names), links[0]);
-        Assert.StartsWith("export,https://example.com/export,\"'=HYPERLINK(\"\"x\"\")\",,,,,,,302,true,,http://localhost/export,2,2,", links[1], StringComparison.Ordinal);
+        Assert.StartsWith("export,https://example.com/export,\"'=HYPERLINK(\"\"x\"\")\",,,,,,,302,true,,,,,,,,,,,,http://localhost/export,2,2,", links[1], StringComparison.Ordinal);
 
         var clicks = (await client.GetStringAsync("/admin/export/clicks.csv?scope=link&key=export")).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, clicks.Length);

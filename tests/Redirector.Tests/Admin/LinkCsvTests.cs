@@ -39,6 +39,17 @@ public sealed class LinkCsvTests
             redirectType = 307,
             enabled = false,
             expiresAt = "2036-12-01T12:30:00Z",
+            validFrom = "2036-11-01T08:00:00Z",
+            maxClicks = 500,
+            password = "s3cret;=1",
+            preview = new { title = "=Card; -1", description = "line one\nline two", image = "https://cdn.example.com/c.png?x=1,2" },
+            rules = new object[]
+            {
+                new { when = new { os = "iOS", query = new { src = new[] { "=x", "a,b" } } }, url = "https://apps.example.com/=1" },
+                new { when = new { country = new[] { "DE", "AT" }, after = "2030-01-01T00:00:00Z" }, url = "https://shop.example.de/" },
+            },
+            variants = new[] { new { url = "https://shop.example.com/a;=1", weight = 30 }, new { url = "https://shop.example.com/b", weight = 70 } },
+            expiredUrl = "https://shop.example.com/over?a=1,=2",
         });
         await source.CreateLinkAsync(new { url = "https://example.com/", slug = "bare" });
         await source.CreateLinkAsync(new { url = "https://example.com/perm", slug = "perm", redirectType = 301, utm = new { term = "x" }, tags = new[] { "one" } });
@@ -57,6 +68,11 @@ public sealed class LinkCsvTests
         foreach (var (expected, actual) in before.Items.Zip(after.Items))
             Assert.Equal(Fields(expected), Fields(actual));
         Assert.Equal(new DateTime(2036, 12, 1, 12, 30, 0), after.Items.Single(l => l.Slug == "full").ExpiresAt);
+        Assert.Equal(500, after.Items.Single(l => l.Slug == "full").MaxClicks);
+        Assert.Equal(2, after.Items.Single(l => l.Slug == "full").Rules!.Count);
+        Assert.Equal(70, after.Items.Single(l => l.Slug == "full").Variants![1].Weight);
+        Assert.True(Redirector.Links.LinkPasswords.Verify(after.Items.Single(l => l.Slug == "full").PasswordHash!, "s3cret;=1"));
+        Assert.DoesNotContain("s3cret", export, StringComparison.Ordinal);
 
         using var visitor = target.CreateVisitorClient();
         using var redirect = await visitor.GetAsync("/perm");
@@ -107,6 +123,6 @@ public sealed class LinkCsvTests
 
     private static string Fields(Link l) => System.Text.Json.JsonSerializer.Serialize(new
     {
-        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt,
+        l.Slug, l.Destination, l.Title, l.Tags, l.Utm, l.RedirectType, l.Enabled, l.ExpiresAt, l.ValidFrom, l.MaxClicks, l.ExpiredUrl, l.PasswordHash, l.Rules, l.Variants, l.Preview,
     });
 }

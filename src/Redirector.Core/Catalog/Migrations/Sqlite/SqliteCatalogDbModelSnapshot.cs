@@ -325,11 +325,28 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ExpiredUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MaxClicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PasswordHash")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Preview")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("RedirectType")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Rules")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Slug")
                         .IsRequired()
@@ -345,6 +362,12 @@ namespace Redirector.Catalog.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ValidFrom")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Variants")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Version")

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Redirector.Tests.Core;
+using static Microsoft.Playwright.Assertions;
+
+namespace Redirector.Tests.Admin;
+
+/// <summary>The link form's access rules, targeting rules and variants, driven in Chromium against the real service.</summary>
+public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Access_rules_are_set_in_the_form_explained_when_wrong_and_obeyed_by_the_short_url()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/new");
+        await page.GetByLabel("Destination URL").FillAsync("https://shop.example.com/drop");
+        await page.GetByLabel("Slug").FillAsync("drop");
+        await page.GetByLabel("Maximum of clicks").FillAsync("0");
+        await page.GetByLabel("Expired URL").FillAsync("ftp://example.com/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page.GetByTestId("error-maxClicks")).ToContainTextAsync("at least 1");
+        await Expect(page.GetByTestId("error-expiredUrl")).ToHaveTextAsync("Only absolute http:// or https:// URLs are allowed.");
+
+        await page.GetByLabel("Maximum of clicks").FillAsync("2");
+        await page.GetByLabel("Expired URL").FillAsync("https://shop.example.com/sold-out");
+        await page.GetByLabel("Valid from (UTC)").FillAsync("2020-01-01T09:30");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/drop\\?saved=1$"));
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("valid from 2020-01-01 09:30 UTC");
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("at most 2 clicks");
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("https://shop.example.com/sold-out");
+        await BrowserFixture.ScreenshotAsync(page, "links-access-rules");
+
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        var locations = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/drop");
+            request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+            using var response = await visitor.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            locations.Add(response.Headers.Location!.ToString());
+        }
+        Assert.Equal(["https://shop.example.com/drop", "https://shop.example.com/drop", "https://shop.example.com/sold-out", "https://shop.example.com/sold-out"], locations);
+
+        await page.GotoAsync("/admin/links/drop/edit");
+        await Expect(page.GetByLabel("Maximum of clicks")).ToHaveValueAsync("2");
+        await Expect(page.GetByLabel("Valid from (UTC)")).ToHaveValueAsync("2020-01-01T09:30");
+        await page.GetByLabel("Maximum of clicks").FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("access")).Not.ToContainTextAsync("at most");
+    }
+
+    [Fact]
+    public async Task A_password_set_in_the_form_is_asked_of_visitors_in_the_browser()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+        var destination = new Uri(address, "/healthz?from=vip").ToString();
+
+        await page.GotoAsync("/admin/links/new");
+        await page.GetByLabel("Destination URL").FillAsync(destination);
+        await page.GetByLabel("Slug").FillAsync("vip");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("open sesame");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/vip\\?saved=1$"));
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("password required");
+
+        // Headless Chromium names itself in its agent and would be a bot, which only ever gets the form.
+        var visitorContext = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address.ToString(), UserAgent = Agents.ChromeWindows });
+        var visitor = await visitorContext.NewPageAsync();
+        await visitor.GotoAsync("/vip");
+        await Expect(visitor.GetByRole(AriaRole.Heading, new() { Name = "This link is protected" })).ToBeVisibleAsync();
+        await visitor.GetByLabel("Password").FillAsync("open says me");
+        await visitor.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Expect(visitor.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That password is not right.");
+        Assert.DoesNotContain("healthz", await visitor.ContentAsync(), StringComparison.Ordinal);
+        await BrowserFixture.ScreenshotAsync(visitor, "links-password-form");
+        await visitor.GetByLabel("Password").FillAsync("open sesame");
+        await visitor.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Expect(visitor).ToHaveURLAsync(destination);
+
+        await page.GotoAsync("/admin/links/vip/edit");
+        await page.GetByLabel("Remove the password").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/vip\\?saved=1$"));
+        await Expect(page.GetByTestId("access")).ToHaveCountAsync(0);
+        using var direct = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/vip");
+        request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        using var response = await direct.SendAsync(request);
+        Assert.Equal(destination, response.Headers.Location!.ToString());
+    }
+
+    [Fact]
+    public async Task Rules_and_variants_are_edited_in_the_form_and_mistakes_are_explained()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/app", slug = "app" });
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/app/edit");
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("[{\"when\": {\"os\": \"iOS\"}, \"url\": \"javascript:alert(1)\"}]");
+        await page.GetByLabel("A/B split").FillAsync("50 https://shop.example.com/a\nhalf https://shop.example.com/b");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("error-variants")).ToContainTextAsync("is not a weight, a space and a URL");
+
+        await page.GetByLabel("A/B split").FillAsync("50 https://shop.example.com/a\n0 https://shop.example.com/b");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("error-rules")).ToContainTextAsync("Rule 1: url: Only absolute http:// or https:// URLs are allowed.");
+        await Expect(page.GetByTestId("error-variants")).ToContainTextAsync("Variant 2: weight is a whole number");
+
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("[{\"when\": {\"os\": \"iOS\"}, \"url\": \"https://apps.apple.com/app/id1\"}]");
+        await page.GetByLabel("A/B split").FillAsync("1 https://shop.example.com/a\n3 https://shop.example.com/b");
+        await page.GetByLabel("Card headline").FillAsync("Our app");
+        await page.GetByLabel("Card image URL").FillAsync("https://cdn.example.com/app.png");
+        await BrowserFixture.ScreenshotAsync(page, "links-rules-and-variants");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/app\\?saved=1$"));
+
+        await page.GotoAsync("/admin/links/app/edit");
+        await Expect(page.GetByLabel("A/B split")).ToHaveValueAsync("1 https://shop.example.com/a\n3 https://shop.example.com/b");
+        await Expect(page.GetByLabel("Targeting rules (JSON)")).ToHaveValueAsync(new Regex("apps\\.apple\\.com"));
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/app");
+        request.Headers.TryAddWithoutValidation("User-Agent", Agents.SafariIphone);
+        using var response = await visitor.SendAsync(request);
+        Assert.Equal("https://apps.apple.com/app/id1", response.Headers.Location!.ToString());
+        using var slack = new HttpRequestMessage(HttpMethod.Get, "/app");
+        slack.Headers.TryAddWithoutValidation("User-Agent", Agents.Slackbot);
+        using var card = await visitor.SendAsync(slack);
+        Assert.Contains("<meta property=\"og:title\" content=\"Our app\">", await card.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await Expect(page.GetByLabel("Card headline")).ToHaveValueAsync("Our app");
+    }
+}

@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Redirector.Clicks;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Core;
+
+/// <summary>Targeting rules and A/B variants through real HTTP: who goes where, what is counted, what is refused.</summary>
+public sealed class TargetingTests
+{
+    private const string Web = "https://shop.example.com/app";
+    private const string AppStore = "https://apps.apple.com/app/id123";
+    private const string Android = "https://play.google.com/store/apps/details?id=com.example";
+    private const string AndroidAgent = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+    private const string FirefoxLinux = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+    [Fact]
+    public async Task The_first_rule_whose_conditions_all_hold_decides_and_the_link_url_is_the_fallback()
+    {
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Analytics:CountryHeader"] = "CF-IPCountry" });
+        await app.CreateLinkAsync(new
+        {
+            url = Web,
+            slug = "app",
+            utm = new { source = "qr" },
+            rules = new object[]
+            {
+                new { when = new { os = "iOS" }, url = AppStore },
+                new { when = new { os = new[] { "android" }, deviceType = "mobile" }, url = Android },
+                new { when = new { country = new[] { "de", "AT" }, language = "de" }, url = "https://shop.example.de/app" },
+                new { when = new { query = new { src = new[] { "tv", "radio" } } }, url = "https://shop.example.com/broadcast" },
+                new { when = new { browser = "Firefox", deviceType = new[] { "desktop", "tablet" } }, url = "https://shop.example.com/firefox" },
+                new { when = new { before = "2001-01-01T00:00:00Z" }, url = "https://shop.example.com/never" },
+                new { when = new { after = "2001-01-01T00:00:00Z", before = "2999-01-01T00:00:00Z", language = "fr" }, url = "https://shop.example.com/fr" },
+            },
+        });
+        using var visitor = app.CreateVisitorClient();
+
+        async Task<string> Land(string path, string agent, string? country = null, string? language = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.TryAddWithoutValidation("User-Agent", agent);
+            if (country is not null)
+                request.Headers.TryAddWithoutValidation("CF-IPCountry", country);
+            if (language is not null)
+                request.Headers.TryAddWithoutValidation("Accept-Language", language);
+            using var response = await visitor.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            return response.Headers.Location!.ToString();
+        }
+
+        Assert.Equal(AppStore + "?utm_source=qr", await Land("/app", Agents.SafariIphone, "DE", "de-DE"));
+        Assert.Equal(Android + "&utm_source=qr&x=1", await Land("/app?x=1", AndroidAgent));
+        Assert.Equal("https://shop.example.de/app?utm_source=qr", await Land("/app", Agents.ChromeWindows, "AT", "de-AT,de;q=0.9"));
+        Assert.Equal(Web + "?utm_source=qr", await Land("/app", Agents.ChromeWindows, "AT", "en-US"));
+        Assert.Equal("https://shop.example.com/broadcast?utm_source=radio&src=radio", await Land("/app?utm_source=radio&src=radio", Agents.ChromeWindows));
+        Assert.Equal(Web + "?utm_source=qr&src=web", await Land("/app?src=web", Agents.ChromeWindows));
+        Assert.Equal("https://shop.example.com/firefox?utm_source=qr", await Land("/app", FirefoxLinux));
+        Assert.Equal("https://shop.example.com/fr?utm_source=qr", await Land("/app", Agents.ChromeWindows, null, "fr-CA"));
+        Assert.Equal(Web + "?utm_source=qr", await Land("/app", Agents.ChromeWindows));
+        await app.FlushClicksAsync();
+
+        var stats = await CountingTests.GetStatsAsync(app, "app");
+        Assert.Equal(9, stats.Clicks);
+        using var api = app.CreateApiClient();
+        var domains = await api.GetFromJsonAsync<List<Redirector.Stats.KeyCount>>("/api/stats/domains");
+        Assert.Equal(1, domains!.Single(d => d.Key == "apps.apple.com").Clicks);
+        Assert.Equal(1, domains!.Single(d => d.Key == "play.google.com").Clicks);
+    }
+
+    [Fact]
+    public async Task A_50_50_split_keeps_each_of_1000_visitors_on_one_side_and_counts_each_click_with_its_variant()
+    {
+        const int visitors = 1000;
+        await using var app = new RedirectorApplication();
+        app.StartKestrel();
+        await app.CreateLinkAsync(new
+        {
+            url = Web,
+            slug = "ab",
+            rules = new[] { new { when = new { os = "iOS" }, url = AppStore } },
+            variants = new[] { new { url = "https://shop.example.com/a", weight = 50 }, new { url = "https://shop.example.com/b", weight = 50 } },
+        });
+        using var client = app.CreateVisitorClient();
+        // The first click of the day makes the pipeline load the day's visitor salt, which the split hashes with.
+        var warm = await Visit(client, "/ab", FirefoxLinux);
+        await app.FlushClicksAsync();
+
+        var sides = new string[visitors];
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var i = 0; i < visitors; i++)
+            {
+                var location = await Visit(client, "/ab", AgentOf(i));
+                if (pass == 0)
+                    sides[i] = location;
+                else
+                    Assert.Equal(sides[i], location);
+            }
+        }
+        var a = sides.Count(s => s == "https://shop.example.com/a");
+        var b = sides.Count(s => s == "https://shop.example.com/b");
+        Assert.Equal(visitors, a + b);
+        Assert.InRange(a, 450, 550);
+        Assert.InRange(b, 450, 550);
+        // Rules come before variants.
+        Assert.Equal(AppStore, await Visit(client, "/ab", Agents.SafariIphone));
+        await app.FlushClicksAsync();
+
+        var stats = await CountingTests.GetStatsAsync(app, "ab");
+        Assert.Equal(2 * visitors + 2, stats.Clicks);
+        var variants = stats[Dimensions.Variant].ToDictionary(k => k.Key, k => k.Clicks);
+        Assert.Equal(2, variants.Count);
+        Assert.Equal(2L * a + (warm == "https://shop.example.com/a" ? 1 : 0), variants["https://shop.example.com/a"]);
+        Assert.Equal(2L * b + (warm == "https://shop.example.com/b" ? 1 : 0), variants["https://shop.example.com/b"]);
+    }
+
+    [Fact]
+    public async Task Bad_rules_and_variants_are_refused_with_problem_details()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        var bad = new (object Body, string Field)[]
+        {
+            (new { url = Web, rules = new[] { new { when = new { os = "iOS" }, url = "javascript:alert(1)" } } }, "rules"),
+            (new { url = Web, rules = new[] { new { when = new { deviceType = "watch" }, url = AppStore } } }, "rules"),
+            (new { url = Web, rules = new[] { new { when = new { country = "Germany" }, url = AppStore } } }, "rules"),
+            (new { url = Web, rules = new[] { new { when = new { language = "de-DE" }, url = AppStore } } }, "rules"),
+            (new { url = Web, rules = new[] { new { when = new { }, url = AppStore } } }, "rules"),
+            (new { url = Web, rules = new[] { new { when = new { after = "2030-01-02T00:00:00Z", before = "2030-01-01T00:00:00Z" }, url = AppStore } } }, "rules"),
+            (new { url = Web, variants = new[] { new { url = AppStore, weight = 0 }, new { url = Android, weight = 1 } } }, "variants"),
+            (new { url = Web, variants = new[] { new { url = AppStore, weight = -3 }, new { url = Android, weight = 1 } } }, "variants"),
+            (new { url = Web, variants = new[] { new { url = AppStore, weight = 1 } } }, "variants"),
+            (new { url = Web, variants = new[] { new { url = AppStore, weight = 1 }, new { url = AppStore, weight = 1 } } }, "variants"),
+            (new { url = Web, variants = new[] { new { url = "ftp://example.com/", weight = 1 }, new { url = AppStore, weight = 1 } } }, "variants"),
+        };
+        foreach (var (body, field) in bad)
+        {
+            using var response = await api.PostAsJsonAsync("/api/links", body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        }
+        foreach (var json in new[]
+        {
+            """{"url":"https://a.example/","variants":[{"url":"https://b.example/","weight":"half"},{"url":"https://c.example/","weight":1}]}""",
+            """{"url":"https://a.example/","variants":[{"url":"https://b.example/","weight":0.5},{"url":"https://c.example/","weight":1}]}""",
+            """{"url":"https://a.example/","rules":[{"when":{"os":42},"url":"https://b.example/"}]}""",
+            """{"url":"https://a.example/","rules":{"when":{}}}""",
+        })
+        {
+            using var response = await api.PostAsync("/api/links", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal(0, (await api.GetFromJsonAsync<JsonElement>("/api/links")).GetProperty("total").GetInt32());
+
+        await app.CreateLinkAsync(new { url = Web, slug = "t" });
+        using (var patch = await api.PatchAsJsonAsync("/api/links/t", new
+        {
+            rules = new[] { new { when = new { os = "ios" }, url = AppStore } },
+            variants = new[] { new { url = "https://shop.example.com/a", weight = 1 }, new { url = "https://shop.example.com/b", weight = 3 } },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+            var link = await patch.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("ios", link.GetProperty("rules")[0].GetProperty("when").GetProperty("os")[0].GetString());
+            Assert.Equal(3, link.GetProperty("variants")[1].GetProperty("weight").GetInt32());
+        }
+        using var visitor = app.CreateVisitorClient();
+        Assert.Equal(AppStore, await Visit(visitor, "/t", Agents.SafariIphone));
+        using (var clear = await api.PatchAsJsonAsync("/api/links/t", new { rules = (object?)null, variants = Array.Empty<object>() }))
+        {
+            var link = await clear.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(JsonValueKind.Null, link.GetProperty("rules").ValueKind);
+            Assert.Equal(JsonValueKind.Null, link.GetProperty("variants").ValueKind);
+        }
+        Assert.Equal(Web, await Visit(visitor, "/t", Agents.SafariIphone));
+    }
+
+    private static string AgentOf(int visitor) =>
+        $"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.{visitor}.0 Safari/537.36";
+
+    private static async Task<string> Visit(HttpClient client, string path, string agent)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("User-Agent", agent);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        return response.Headers.Location!.ToString();
+    }
+}

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
+using Redirector.Stats;
+using Redirector.Tests.Core;
 using System.Text.Json;
 using Redirector.Tests.Infrastructure;
 
@@ -37,5 +40,25 @@ public sealed class EventsApiTests
 
         using var bad = await api.GetAsync("/api/events?format=xml");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Visits_refused_by_a_links_access_rules_are_kept_as_refused_events_not_clicks()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/drop", slug = "few", maxClicks = 2, expiredUrl = "https://shop.example.com/sold-out" });
+        using var visitor = app.CreateVisitorClient();
+        for (var i = 0; i < 5; i++)
+            await CountingTests.ClickAsync(visitor, "/few", Agents.ChromeWindows, null);
+        await app.WaitForEventsAsync();
+        using var api = app.CreateApiClient();
+
+        var rows = (await api.GetStringAsync("/api/events?format=ndjson&link=few")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(["click", "click", "refused", "refused", "refused"], rows.Select(r => r.GetProperty("event").GetString()).Order());
+        Assert.All(rows.Where(r => r.GetProperty("event").GetString() == "refused"), r => Assert.Equal("maxClicks", r.GetProperty("refused").GetString()));
+        // The filtered path (the event store) counts the same clicks as Redis.
+        Assert.Equal(2, (await api.GetFromJsonAsync<StatsResponse>("/api/links/few/stats?deviceType=desktop"))!.Clicks);
+        Assert.Equal(2, (await CountingTests.GetStatsAsync(app, "few")).Clicks);
     }
 }

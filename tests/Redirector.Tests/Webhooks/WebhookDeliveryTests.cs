@@ -93,6 +93,25 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task Visits_refused_by_max_clicks_send_no_link_clicked()
+    {
+        await using var receiver = new WebhookReceiver();
+        await using var app = new RedirectorApplication(settings: FastSettings());
+        using var api = app.CreateApiClient();
+        await WebhookReceiver.CreateEndpointAsync(api, receiver, new { events = new[] { WebhookEventTypes.LinkClicked } });
+        await SubscribedAsync(app);
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/drop", slug = "few", maxClicks = 2, expiredUrl = "https://shop.example.com/sold-out" });
+        using var visitor = app.CreateVisitorClient();
+        for (var i = 0; i < 5; i++)
+            await CountingTests.ClickAsync(visitor, "/few", Agents.ChromeWindows, null);
+        await app.FlushClicksAsync();
+
+        await receiver.WaitForAsync(r => r.DistinctIds.Count >= 2, TimeSpan.FromSeconds(30), "the two clicks");
+        await Task.Delay(1000);
+        Assert.Equal(2, receiver.Events.Where(e => e.Type == WebhookEventTypes.LinkClicked).Select(e => e.Id).Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_receiver_answering_500_for_five_seconds_loses_nothing()
     {
         await using var receiver = new WebhookReceiver { FailUntil = DateTime.UtcNow.AddSeconds(5) };

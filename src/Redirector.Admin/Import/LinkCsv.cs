@@ -24,6 +24,8 @@ public static class LinkCsv
     public static readonly IReadOnlyList<Column> Columns =
     [
         new("slug", r => r.Link.Slug, (q, v) => q with { Slug = v }),
+        // Empty for the default domain, so that an export imports into an instance whose default host differs.
+        new("domain", r => r.Link.Domain, (q, v) => q with { Domain = v }),
         new("url", r => r.Link.Destination, (q, v) => q with { Url = v }),
         new("title", r => r.Link.Title, (q, v) => q with { Title = v }),
         // Tags cannot hold commas (LinkRules), so a comma list reads back unambiguously, whatever else a tag holds.

@@ -83,15 +83,20 @@ public static class DomainRules
             errors[field] = [$"The document is larger than {MaxDocumentLength / 1024} KB."];
             return null;
         }
-        var reader = new Utf8JsonReader(bytes);
-        if (!JsonDocument.TryParseValue(ref reader, out var document))
+        JsonDocument document;
+        try
         {
+            document = JsonDocument.Parse(bytes);
+        }
+        catch (JsonException)
+        {
+            // System.Text.Json has no parse that answers false for malformed JSON (TryParseValue throws too).
             errors[field] = ["The document is not valid JSON."];
             return null;
         }
         using (document)
         {
-            if (document.RootElement.ValueKind != kind || reader.BytesConsumed != bytes.Length)
+            if (document.RootElement.ValueKind != kind)
             {
                 errors[field] = [kind == JsonValueKind.Array ? "The document must be a JSON array." : "The document must be a JSON object."];
                 return null;

@@ -24,8 +24,6 @@ public static class LinkCsv
     public static readonly IReadOnlyList<Column> Columns =
     [
         new("slug", r => r.Link.Slug, (q, v) => q with { Slug = v }),
-        // Empty for the default domain, so that an export imports into an instance whose default host differs.
-        new("domain", r => r.Link.Domain, (q, v) => q with { Domain = v }),
         new("url", r => r.Link.Destination, (q, v) => q with { Url = v }),
         new("title", r => r.Link.Title, (q, v) => q with { Title = v }),
         // Tags cannot hold commas (LinkRules), so a comma list reads back unambiguously, whatever else a tag holds.
@@ -67,6 +65,9 @@ public static class LinkCsv
         new("clicks_total", r => Number(r.ClicksTotal)),
         new("created_at", r => UtcTime.Format(r.Link.CreatedAt)),
         new("updated_at", r => UtcTime.Format(r.Link.UpdatedAt)),
+        // The short domain: empty for the default domain, so that an export imports into an instance whose default host
+        // differs. Last, so that the columns before it keep their places for tools that read by position.
+        new("domain", r => r.Link.Domain, (q, v) => q with { Domain = v }),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Columns.Select(c => c.Name)];

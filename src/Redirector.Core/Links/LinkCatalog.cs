@@ -210,12 +210,13 @@ public sealed partial class LinkCatalog(
         var rowErrors = new SortedDictionary<int, IDictionary<string, string[]>>();
         var links = new List<Link>(requests.Count);
         var seen = new HashSet<(string, string)>();
+        var hosts = new Dictionary<string, (bool, string, string?)>(StringComparer.Ordinal);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         for (var i = 0; i < requests.Count; i++)
         {
             var errors = new Dictionary<string, string[]>();
             var link = BuildNewLink(requests[i], errors);
-            await ResolveDomainAsync(link, requests[i].Domain, errors, ct);
+            await ResolveDomainAsync(link, requests[i].Domain, errors, ct, hosts);
             if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add((link.Domain, link.Slug)))
                 errors["slug"] = ["This slug appears more than once on its domain in the import."];
             if (errors.Count > 0)
@@ -334,9 +335,17 @@ public sealed partial class LinkCatalog(
         return await db.Links.AnyAsync(l => l.Domain == domain && l.Slug == slug, ct);
     }
 
-    private async Task ResolveDomainAsync(Link link, string? host, Dictionary<string, string[]> errors, CancellationToken ct)
+    /// <param name="known">Hosts already resolved in this batch, so that an import of many rows asks once per host.</param>
+    private async Task ResolveDomainAsync(Link link, string? host, Dictionary<string, string[]> errors, CancellationToken ct,
+        Dictionary<string, (bool, string, string?)>? known = null)
     {
-        var (ok, key, error) = await domains.KeyForLinkAsync(host, ct);
+        var lookup = host ?? "";
+        if (known is null || !known.TryGetValue(lookup, out var resolved))
+        {
+            resolved = await domains.KeyForLinkAsync(host, ct);
+            known?.Add(lookup, resolved);
+        }
+        var (ok, key, error) = resolved;
         if (ok)
             link.Domain = key;
         else

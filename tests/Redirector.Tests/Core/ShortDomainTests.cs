@@ -252,6 +252,37 @@ public sealed class ShortDomainTests
         Directory.Delete(data, recursive: true);
     }
 
+    [Fact]
+    public async Task Stats_are_read_per_link_on_its_domain_and_per_domain()
+    {
+        await using var app = new RedirectorApplication(settings: WithBaseUrl);
+        await RegisterAsync(app, new { host = "brand.test" });
+        await RegisterAsync(app, new { host = "empty.test" });
+        await app.CreateLinkAsync(new { url = Home, slug = "spring" });
+        await app.CreateLinkAsync(new { url = Brand, slug = "spring", domain = "brand.test" });
+        await app.CreateLinkAsync(new { url = Brand, slug = "autumn", domain = "brand.test" });
+        using var visitor = app.CreateVisitorClient();
+        for (var i = 0; i < 3; i++)
+            (await CountingTests.ClickAsync(visitor, "http://go.example.com/spring", Agents.ChromeWindows, null)).Dispose();
+        for (var i = 0; i < 5; i++)
+            (await CountingTests.ClickAsync(visitor, "http://brand.test/spring", Agents.ChromeWindows, null)).Dispose();
+        for (var i = 0; i < 2; i++)
+            (await CountingTests.ClickAsync(visitor, "http://brand.test/autumn", Agents.ChromeWindows, null)).Dispose();
+        await app.FlushClicksAsync();
+        await app.WaitForEventsAsync();
+
+        using var api = app.CreateApiClient();
+        async Task<long> Clicks(string path) => (await api.GetFromJsonAsync<Redirector.Stats.StatsResponse>(path))!.Clicks;
+        Assert.Equal(3, await Clicks("/api/links/spring/stats"));
+        Assert.Equal(5, await Clicks("/api/links/spring/stats?domain=brand.test"));
+        Assert.Equal(7, await Clicks("/api/stats/summary?shortDomain=brand.test"));
+        Assert.Equal(3, await Clicks("/api/stats/summary?shortDomain=go.example.com"));
+        Assert.Equal(0, await Clicks("/api/stats/summary?shortDomain=empty.test"));
+        Assert.Equal(5, await Clicks("/api/stats/summary?link=spring&domain=brand.test"));
+        Assert.Equal(5, await Clicks("/api/stats/summary?shortDomain=brand.test&link=spring&domain=brand.test"));
+        Assert.Equal(10, await Clicks("/api/stats/summary"));
+    }
+
     private static async Task EventuallyAsync(HttpClient client, string url, string expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -1,3 +1,4 @@
+using Redirector.Admin.LinkList;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -46,7 +47,7 @@ public static class ExportEndpoints
         foreach (var link in links)
         {
             var count = clicks?.GetValueOrDefault(link.Id);
-            var row = new LinkCsv.Row(link, shortUrls.For(request, link.Slug), count?.Recent, count?.Total);
+            var row = new LinkCsv.Row(link, shortUrls.For(request, link.Slug, link.Domain), count?.Recent, count?.Total);
             csv.Add([.. LinkCsv.Columns.Select(column => column.Cell(row))]);
         }
         return File(csv, "links.csv");
@@ -134,7 +135,7 @@ public static class ExportEndpoints
         {
             case "global":
                 return new Target(StatsSubject.Global, _ => true);
-            case "link" when key is not null && await catalog.FindAsync(key, ct) is { } link:
+            case "link" when key is not null && LinkAddress.ParseExportKey(key) is var (domain, slug) && await catalog.FindAsync(domain, slug, ct) is { } link:
                 return new Target(StatsSubject.Link(link.Id), AdminStats.OfLink(link.Id));
             case "domain" when !string.IsNullOrEmpty(key):
                 return new Target(StatsSubject.Domain(key), c => c.TryGetProperty("domain", out var d) && d.GetString() == key);

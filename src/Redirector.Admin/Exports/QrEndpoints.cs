@@ -7,7 +7,7 @@ using Redirector.Qr;
 namespace Redirector.Admin.Exports;
 
 /// <summary>
-/// /admin/qr/{slug}: a link's QR code for the admin's QR studio (preview and downloads), with the same query as the
+/// /admin/qr/{slug}(?domain=HOST): a link's QR code for the admin's QR studio (preview and downloads), with the same query as the
 /// API's <c>GET /api/links/{slug}/qr</c>. A bad option answers 400 with the problem's text, which the studio shows.
 /// </summary>
 public static class QrEndpoints
@@ -19,9 +19,10 @@ public static class QrEndpoints
     }
 
     public static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> Code(
-        string slug, [AsParameters] QrQuery query, QrCodes codes, HttpRequest request, CancellationToken ct)
+        string slug, [AsParameters] QrQuery query, QrCodes codes, Redirector.Domains.DomainCatalog domains, HttpRequest request, CancellationToken ct,
+        string? domain = null)
     {
-        var outcome = await codes.DrawAsync(slug, query, request, ct);
+        var outcome = await codes.DrawAsync(domains.KeyForQuery(domain), slug, query, request, ct);
         return outcome.Kind switch
         {
             QrOutcomeKind.Drawn => TypedResults.File(outcome.Image!.Content, outcome.Image.ContentType, $"{slug}.{outcome.Image.Extension}"),

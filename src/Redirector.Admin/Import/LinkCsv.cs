@@ -65,6 +65,9 @@ public static class LinkCsv
         new("clicks_total", r => Number(r.ClicksTotal)),
         new("created_at", r => UtcTime.Format(r.Link.CreatedAt)),
         new("updated_at", r => UtcTime.Format(r.Link.UpdatedAt)),
+        // The short domain: empty for the default domain, so that an export imports into an instance whose default host
+        // differs. Last, so that the columns before it keep their places for tools that read by position.
+        new("domain", r => r.Link.Domain, (q, v) => q with { Domain = v }),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Columns.Select(c => c.Name)];

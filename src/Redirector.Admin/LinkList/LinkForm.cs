@@ -9,6 +9,9 @@ public sealed class LinkForm
 {
     public string? Url { get; set; }
     public string? Slug { get; set; }
+
+    /// <summary>The short domain's host (a new link's picker); empty for the default domain.</summary>
+    public string? Domain { get; set; }
     public string? Title { get; set; }
     public string? Tags { get; set; }
     public string? UtmSource { get; set; }
@@ -52,6 +55,7 @@ public sealed class LinkForm
     {
         Url = link.Destination,
         Slug = link.Slug,
+        Domain = link.Domain,
         Title = link.Title,
         Tags = string.Join(", ", link.Tags),
         UtmSource = link.Utm.Source,
@@ -123,6 +127,7 @@ public sealed class LinkForm
     {
         Url = Url,
         Slug = string.IsNullOrWhiteSpace(Slug) ? null : Slug.Trim(),
+        Domain = string.IsNullOrWhiteSpace(Domain) ? null : Domain,
         Title = Title,
         Tags = SplitTags(Tags),
         Utm = Utm,

@@ -21,9 +21,10 @@ public sealed class LinkTable(LinkCatalog catalog, AdminStats counts)
     public static readonly IReadOnlyList<(string Key, string Label)> Sorts =
         [("created", "Newest"), ("oldest", "Oldest"), ("clicks30", "Clicks, 30 days"), ("clicks", "Clicks, all time"), ("slug", "Slug A–Z")];
 
-    public async Task<LinkTablePage> ReadAsync(string? search, string? tag, string sort, int page, CancellationToken ct)
+    /// <param name="domain">Only the links of this domain key (empty for the default domain); null for every domain.</param>
+    public async Task<LinkTablePage> ReadAsync(string? search, string? tag, string sort, int page, CancellationToken ct, string? domain = null)
     {
-        var query = new LinkQuery(search, tag, sort, page, PageSize);
+        var query = new LinkQuery(search, tag, sort, page, PageSize, domain);
         if (sort is "clicks" or "clicks30")
         {
             var ids = await catalog.MatchingIdsAsync(query, ct);

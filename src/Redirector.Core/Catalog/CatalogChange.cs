@@ -11,6 +11,9 @@ public sealed class CatalogChange
 {
     public long Id { get; set; }
     public required string Slug { get; set; }
+
+    /// <summary>The link's domain key (empty for the default domain), or the host of a changed short domain.</summary>
+    public string Domain { get; set; } = "";
     public DateTime At { get; set; }
 }
 
@@ -19,6 +22,7 @@ internal sealed class CatalogChangeConfiguration : IEntityTypeConfiguration<Cata
     public void Configure(EntityTypeBuilder<CatalogChange> builder)
     {
         builder.Property(c => c.Slug).HasMaxLength(64);
+        builder.Property(c => c.Domain).HasMaxLength(Domains.DomainRules.MaxHostLength);
         builder.HasIndex(c => c.At);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Redirector.ApiKeys;
+using Redirector.Domains;
 using Redirector.Links;
 using Redirector.Qr;
 using Redirector.Security;
@@ -12,7 +13,7 @@ using Redirector.Webhooks;
 namespace Redirector.Catalog;
 
 /// <summary>
-/// The catalogue: links and their QR logos, tracked sites, API keys, admin users, webhook endpoints and their outbox
+/// The catalogue: links and their QR logos, short domains, tracked sites, API keys, admin users, webhook endpoints and their outbox
 /// of link events, the change log that keeps every node's link cache fresh, and what every node must share to verify
 /// each other's signatures: the Data Protection key ring and <see cref="CatalogSecret"/>s.
 /// Each database provider has a subclass that owns its migrations (see <see cref="SqliteCatalogDb"/>).
@@ -22,6 +23,7 @@ public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<Id
 {
     public DbSet<Link> Links => Set<Link>();
     public DbSet<Site> Sites => Set<Site>();
+    public DbSet<ShortDomain> Domains => Set<ShortDomain>();
     public DbSet<CatalogChange> Changes => Set<CatalogChange>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<VisitorSalt> VisitorSalts => Set<VisitorSalt>();
@@ -39,12 +41,12 @@ public abstract class CatalogDb(DbContextOptions options) : IdentityDbContext<Id
     /// Deletes the matching rows and records the change for other nodes' caches in one transaction.
     /// False when nothing matched (and nothing is recorded).
     /// </summary>
-    public async Task<bool> DeleteAndRecordChangeAsync<T>(IQueryable<T> rows, string changedKey, DateTime at, CancellationToken ct)
+    public async Task<bool> DeleteAndRecordChangeAsync<T>(IQueryable<T> rows, string changedKey, DateTime at, CancellationToken ct, string domain = "")
     {
         await using var transaction = await Database.BeginTransactionAsync(ct);
         if (await rows.ExecuteDeleteAsync(ct) == 0)
             return false;
-        Changes.Add(new CatalogChange { Slug = changedKey, At = at });
+        Changes.Add(new CatalogChange { Slug = changedKey, Domain = domain, At = at });
         await SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return true;

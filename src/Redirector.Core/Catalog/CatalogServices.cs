@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Redirector.ApiKeys;
+using Redirector.Domains;
 using Redirector.Links;
 using Redirector.Qr;
 using Redirector.Sites;
@@ -51,6 +52,7 @@ public static class CatalogServices
         builder.Services.AddSingleton<ClickAllowances>();
         builder.Services.AddOptions<ClickAllowanceOptions>().BindConfiguration("Links:MaxClicks").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LinkCatalog>();
+        builder.Services.AddSingleton<DomainCatalog>();
         builder.Services.AddSingleton<QrLogos>();
         builder.Services.AddSingleton<QrCodes>();
         builder.Services.AddSingleton<SiteCache>();

@@ -5,6 +5,12 @@ public sealed class Link
 {
     public long Id { get; set; }
     public required string Slug { get; set; }
+
+    /// <summary>
+    /// The short domain the slug lives on: a registered host, or empty for the default domain (never null, since a
+    /// unique index treats NULLs as distinct in SQLite and PostgreSQL). A slug is unique per domain.
+    /// </summary>
+    public string Domain { get; set; } = "";
     public required string Destination { get; set; }
     public string? Title { get; set; }
     public List<string> Tags { get; set; } = [];

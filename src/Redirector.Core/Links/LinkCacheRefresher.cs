@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Redirector.Catalog;
+using Redirector.Domains;
 using Redirector.Sites;
 
 namespace Redirector.Links;
@@ -51,10 +52,15 @@ public sealed partial class LinkCacheRefresher(
         _watermark = await db.Changes.MaxAsync(c => (long?)c.Id, ct) ?? 0;
         // Only what a redirect needs: tags (JSON), title and timestamps are left in the database, which matters
         // when a catalogue of a million links is read before the server may listen.
-        var links = db.Links.AsNoTracking().Where(l => l.Enabled || l.ExpiredUrl != null).Select(l => new Link
+        // Domains first: a link's domain answers (its expired URL) must be there when its first visitor comes.
+        await foreach (var domain in db.Domains.AsNoTracking().AsAsyncEnumerable().WithCancellation(ct))
+            cache.SetDomain(domain);
+        // Disabled links too: a refused visit is sent to the link's or its domain's expired URL.
+        var links = db.Links.AsNoTracking().Select(l => new Link
         {
             Id = l.Id,
             Slug = l.Slug,
+            Domain = l.Domain,
             Destination = l.Destination,
             Utm = l.Utm,
             RedirectType = l.RedirectType,
@@ -114,22 +120,38 @@ public sealed partial class LinkCacheRefresher(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var from = _watermark - Lookback;
         var changes = await db.Changes.AsNoTracking().Where(c => c.Id > from).OrderBy(c => c.Id)
-            .Select(c => new { c.Id, c.Slug }).ToListAsync(ct);
-        var slugs = changes.Where(c => !_applied.Contains(c.Id)).Select(c => c.Slug).Distinct().ToList();
-        if (slugs.Where(SiteCache.IsSiteChange).ToList() is { Count: > 0 } siteChanges)
+            .Select(c => new { c.Id, c.Slug, c.Domain }).ToListAsync(ct);
+        var keys = changes.Where(c => !_applied.Contains(c.Id)).Select(c => (c.Domain, c.Slug)).Distinct().ToList();
+        if (keys.Where(k => SiteCache.IsSiteChange(k.Slug)).Select(k => k.Slug).ToList() is { Count: > 0 } siteChanges)
         {
             await sites.RefreshAsync(db, siteChanges, ct);
-            slugs.RemoveAll(SiteCache.IsSiteChange);
+            keys.RemoveAll(k => SiteCache.IsSiteChange(k.Slug));
         }
-        if (slugs.Count > 0)
+        if (keys.Where(k => k.Slug == DomainCatalog.ChangeKey).Select(k => k.Domain).ToList() is { Count: > 0 } hosts)
         {
-            var links = await db.Links.AsNoTracking().Where(l => slugs.Contains(l.Slug)).ToDictionaryAsync(l => l.Slug, ct);
-            foreach (var slug in slugs)
+            // Before the links: a link of a new domain may be in the same poll.
+            var domains = await db.Domains.AsNoTracking().Where(d => hosts.Contains(d.Host)).ToDictionaryAsync(d => d.Host, ct);
+            foreach (var host in hosts)
             {
-                if (links.TryGetValue(slug, out var link))
+                if (domains.TryGetValue(host, out var domain))
+                    cache.SetDomain(domain);
+                else
+                    cache.RemoveDomain(host);
+            }
+            keys.RemoveAll(k => k.Slug == DomainCatalog.ChangeKey);
+        }
+        if (keys.Count > 0)
+        {
+            // Slugs are matched in SQL and (domain, slug) pairs here: one query whatever the number of domains.
+            var slugs = keys.Select(k => k.Slug).Distinct().ToList();
+            var links = (await db.Links.AsNoTracking().Where(l => slugs.Contains(l.Slug)).ToListAsync(ct))
+                .ToDictionary(l => (l.Domain, l.Slug));
+            foreach (var key in keys)
+            {
+                if (links.TryGetValue(key, out var link))
                     cache.Upsert(link);
                 else
-                    cache.Remove(slug);
+                    cache.Remove(key.Domain, key.Slug);
             }
         }
         foreach (var change in changes)

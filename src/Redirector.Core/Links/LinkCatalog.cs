@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Redirector.Catalog;
+using Redirector.Domains;
 using Redirector.Webhooks;
 
 namespace Redirector.Links;
@@ -12,7 +13,8 @@ public sealed record LinkOutcome(LinkOutcomeKind Kind, Link? Link = null, IDicti
     public static LinkOutcome Invalid(IDictionary<string, string[]> errors) => new(LinkOutcomeKind.Invalid, Errors: errors);
 }
 
-public sealed record LinkQuery(string? Search = null, string? Tag = null, string Sort = "created", int Page = 1, int PageSize = 50);
+/// <param name="Domain">Only the links of this domain key (empty for the default domain); null for every domain.</param>
+public sealed record LinkQuery(string? Search = null, string? Tag = null, string Sort = "created", int Page = 1, int PageSize = 50, string? Domain = null);
 
 public sealed record LinkPage(IReadOnlyList<Link> Items, int Total, int Page, int PageSize);
 
@@ -24,7 +26,7 @@ public sealed record BulkOutcome(IReadOnlyList<Link> Saved, IReadOnlyDictionary<
 /// transaction (other nodes poll it) and updates this node's <see cref="LinkCache"/> at once.
 /// </summary>
 public sealed partial class LinkCatalog(
-    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, TimeProvider time, ILogger<LinkCatalog> logger)
+    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, DomainCatalog domains, TimeProvider time, ILogger<LinkCatalog> logger)
 {
     private const int GeneratedSlugAttempts = 8;
 
@@ -32,6 +34,7 @@ public sealed partial class LinkCatalog(
     {
         var errors = new Dictionary<string, string[]>();
         var link = BuildNewLink(request, errors);
+        await ResolveDomainAsync(link, request.Domain, errors, ct);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -41,10 +44,10 @@ public sealed partial class LinkCatalog(
             if (!customSlug)
                 link.Slug = Slugs.Generate();
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            if (await db.Links.AnyAsync(l => l.Slug == link.Slug, ct))
+            if (await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
                 continue;
             db.Links.Add(link);
-            db.Changes.Add(new CatalogChange { Slug = link.Slug, At = link.UpdatedAt });
+            db.Changes.Add(ChangeOf(link));
             LinkEvents.Add(db, WebhookEventTypes.LinkCreated, link, link.UpdatedAt);
             try
             {
@@ -55,7 +58,7 @@ public sealed partial class LinkCatalog(
             catch (DbUpdateException)
             {
                 // Lost a race with a concurrent create of the same slug: the unique index decided.
-                if (!await SlugExistsAsync(link.Slug, ct))
+                if (!await SlugExistsAsync(link.Domain, link.Slug, ct))
                     throw;
                 link.Id = 0;
             }
@@ -65,10 +68,11 @@ public sealed partial class LinkCatalog(
         return new LinkOutcome(LinkOutcomeKind.SlugTaken);
     }
 
-    public async Task<LinkOutcome> UpdateAsync(string slug, UpdateLinkRequest patch, int? expectedVersion, CancellationToken ct)
+    /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
+    public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var link = await db.Links.FirstOrDefaultAsync(l => l.Slug == slug, ct);
+        var link = await db.Links.FirstOrDefaultAsync(l => l.Domain == domain && l.Slug == slug, ct);
         if (link is null)
             return new LinkOutcome(LinkOutcomeKind.NotFound);
         if (expectedVersion is { } expected && expected != link.Version)
@@ -120,7 +124,7 @@ public sealed partial class LinkCatalog(
 
         link.UpdatedAt = time.GetUtcNow().UtcDateTime;
         link.Version++;
-        db.Changes.Add(new CatalogChange { Slug = link.Slug, At = link.UpdatedAt });
+        db.Changes.Add(ChangeOf(link));
         LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt);
         try
         {
@@ -135,22 +139,24 @@ public sealed partial class LinkCatalog(
         return new LinkOutcome(LinkOutcomeKind.Saved, link);
     }
 
-    public async Task<bool> DeleteAsync(string slug, CancellationToken ct)
+    public async Task<bool> DeleteAsync(string domain, string slug, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var links = db.Links.Where(l => l.Domain == domain && l.Slug == slug);
         // The link.deleted event carries the link as it was; it is saved in the delete's transaction.
-        if (await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Slug == slug, ct) is { } deleted)
+        if (await links.AsNoTracking().FirstOrDefaultAsync(ct) is { } deleted)
             LinkEvents.Add(db, WebhookEventTypes.LinkDeleted, deleted, time.GetUtcNow().UtcDateTime);
-        if (!await db.DeleteAndRecordChangeAsync(db.Links.Where(l => l.Slug == slug), slug, time.GetUtcNow().UtcDateTime, ct))
+        if (!await db.DeleteAndRecordChangeAsync(links, slug, time.GetUtcNow().UtcDateTime, ct, domain))
             return false;
-        cache.Remove(slug);
+        cache.Remove(domain, slug);
         return true;
     }
 
-    public async Task<Link?> FindAsync(string slug, CancellationToken ct)
+    /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
+    public async Task<Link?> FindAsync(string domain, string slug, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Slug == slug, ct);
+        return await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Domain == domain && l.Slug == slug, ct);
     }
 
     /// <summary>One page of links (1-based; below 1 reads as 1; size 1 to 500). A page past the last one is empty.</summary>
@@ -182,6 +188,13 @@ public sealed partial class LinkCatalog(
         return await Filter(db.Links.AsNoTracking(), query).Select(l => l.Id).ToListAsync(ct);
     }
 
+    /// <summary>The ids of every link of one domain (key: empty for the default domain), for the stats of a domain.</summary>
+    public async Task<List<long>> IdsOnDomainAsync(string domain, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Links.AsNoTracking().Where(l => l.Domain == domain).Select(l => l.Id).ToListAsync(ct);
+    }
+
     public async Task<List<Link>> FindManyAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -196,23 +209,27 @@ public sealed partial class LinkCatalog(
     {
         var rowErrors = new SortedDictionary<int, IDictionary<string, string[]>>();
         var links = new List<Link>(requests.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<(string, string)>();
+        var hosts = new Dictionary<string, (bool, string, string?)>(StringComparer.Ordinal);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         for (var i = 0; i < requests.Count; i++)
         {
             var errors = new Dictionary<string, string[]>();
             var link = BuildNewLink(requests[i], errors);
-            if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add(link.Slug))
-                errors["slug"] = ["This slug appears more than once in the import."];
+            await ResolveDomainAsync(link, requests[i].Domain, errors, ct, hosts);
+            if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add((link.Domain, link.Slug)))
+                errors["slug"] = ["This slug appears more than once on its domain in the import."];
             if (errors.Count > 0)
                 rowErrors[i] = errors;
             links.Add(link);
         }
-        var custom = links.Where(l => l.Slug.Length > 0).Select(l => l.Slug).ToList();
-        var taken = (await db.Links.Where(l => custom.Contains(l.Slug)).Select(l => l.Slug).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var custom = links.Where(l => l.Slug.Length > 0).Select(l => l.Slug).Distinct().ToList();
+        // Slugs are matched in SQL, domains here: one query whatever the number of domains in the file.
+        var taken = (await db.Links.Where(l => custom.Contains(l.Slug)).Select(l => new { l.Domain, l.Slug }).ToListAsync(ct))
+            .Select(l => (l.Domain, l.Slug)).ToHashSet();
         for (var i = 0; i < links.Count; i++)
         {
-            if (taken.Contains(links[i].Slug))
+            if (taken.Contains((links[i].Domain, links[i].Slug)))
                 (rowErrors.TryGetValue(i, out var errors) ? errors : rowErrors[i] = new Dictionary<string, string[]>())["slug"] = ["This slug is already taken."];
         }
         if (rowErrors.Count > 0)
@@ -222,10 +239,10 @@ public sealed partial class LinkCatalog(
         {
             do
                 link.Slug = Slugs.Generate();
-            while (!seen.Add(link.Slug) || await db.Links.AnyAsync(l => l.Slug == link.Slug, ct));
+            while (!seen.Add((link.Domain, link.Slug)) || await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct));
         }
         db.Links.AddRange(links);
-        db.Changes.AddRange(links.Select(l => new CatalogChange { Slug = l.Slug, At = l.UpdatedAt }));
+        db.Changes.AddRange(links.Select(ChangeOf));
         links.ForEach(l => LinkEvents.Add(db, WebhookEventTypes.LinkCreated, l, l.UpdatedAt));
         try
         {
@@ -302,6 +319,8 @@ public sealed partial class LinkCatalog(
                                      (l.Title != null && l.Title.ToLower().Contains(term)));
 #pragma warning restore CA1862, CA1304, CA1311
         }
+        if (query.Domain is { } domain)
+            links = links.Where(l => l.Domain == domain);
         if (!string.IsNullOrWhiteSpace(query.Tag))
         {
             var tag = query.Tag.Trim();
@@ -310,11 +329,30 @@ public sealed partial class LinkCatalog(
         return links;
     }
 
-    private async Task<bool> SlugExistsAsync(string slug, CancellationToken ct)
+    private async Task<bool> SlugExistsAsync(string domain, string slug, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Links.AnyAsync(l => l.Slug == slug, ct);
+        return await db.Links.AnyAsync(l => l.Domain == domain && l.Slug == slug, ct);
     }
+
+    /// <param name="known">Hosts already resolved in this batch, so that an import of many rows asks once per host.</param>
+    private async Task ResolveDomainAsync(Link link, string? host, Dictionary<string, string[]> errors, CancellationToken ct,
+        Dictionary<string, (bool, string, string?)>? known = null)
+    {
+        var lookup = host ?? "";
+        if (known is null || !known.TryGetValue(lookup, out var resolved))
+        {
+            resolved = await domains.KeyForLinkAsync(host, ct);
+            known?.Add(lookup, resolved);
+        }
+        var (ok, key, error) = resolved;
+        if (ok)
+            link.Domain = key;
+        else
+            errors["domain"] = [error!];
+    }
+
+    private static CatalogChange ChangeOf(Link link) => new() { Slug = link.Slug, Domain = link.Domain, At = link.UpdatedAt };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No free generated slug after {Attempts} attempts")]
     private static partial void LogSlugSpaceCrowded(ILogger logger, int attempts);

@@ -10,7 +10,8 @@ internal sealed class LinkConfiguration : IEntityTypeConfiguration<Link>
     public void Configure(EntityTypeBuilder<Link> builder)
     {
         builder.Property(l => l.Slug).HasMaxLength(Slugs.MaxLength);
-        builder.HasIndex(l => l.Slug).IsUnique();
+        builder.Property(l => l.Domain).HasMaxLength(Domains.DomainRules.MaxHostLength);
+        builder.HasIndex(l => new { l.Domain, l.Slug }).IsUnique();
         builder.Property(l => l.Destination).HasMaxLength(DestinationUrl.MaxLength);
         builder.Property(l => l.PasswordHash).HasMaxLength(LinkPasswords.MaxHashLength);
         builder.Property(l => l.ExpiredUrl).HasMaxLength(DestinationUrl.MaxLength);

@@ -7,6 +7,9 @@ public sealed record CreateLinkRequest
 {
     public string? Url { get; init; }
     public string? Slug { get; init; }
+
+    /// <summary>The short domain's host; empty or absent for the default domain. It must be registered.</summary>
+    public string? Domain { get; init; }
     public string? Title { get; init; }
     public List<string>? Tags { get; init; }
     public UtmTags? Utm { get; init; }

@@ -18,7 +18,8 @@ public sealed record QrOutcome(QrOutcomeKind Kind, QrImage? Image = null, Dictio
 /// <summary>Draws the QR code of a link: its short URL with the QR marker (<see cref="QrMarker"/>), in the asked style, with its logo.</summary>
 public sealed class QrCodes(LinkCatalog catalog, QrLogos logos, ShortUrls shortUrls)
 {
-    public async Task<QrOutcome> DrawAsync(string slug, QrQuery query, HttpRequest request, CancellationToken ct)
+    /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
+    public async Task<QrOutcome> DrawAsync(string domain, string slug, QrQuery query, HttpRequest request, CancellationToken ct)
     {
         var valid = QrStyle.TryParse(query.Format, query.Size, query.Margin, query.Fg, query.Bg, query.Ecc, out var style, out var errors);
         var withLogo = true;
@@ -27,12 +28,12 @@ public sealed class QrCodes(LinkCatalog catalog, QrLogos logos, ShortUrls shortU
             errors["logo"] = ["logo must be true or false."];
             valid = false;
         }
-        if (await catalog.FindAsync(slug, ct) is not { } link)
+        if (await catalog.FindAsync(domain, slug, ct) is not { } link)
             return new QrOutcome(QrOutcomeKind.UnknownLink);
         if (!valid)
             return new QrOutcome(QrOutcomeKind.Invalid, Errors: errors);
         var logo = withLogo ? await logos.FindAsync(link.Id, ct) : null;
-        return QrRenderer.TryRender(QrMarker.Mark(shortUrls.For(request, link.Slug)), style, logo, out var image, out errors)
+        return QrRenderer.TryRender(QrMarker.Mark(shortUrls.For(request, link.Slug, link.Domain)), style, logo, out var image, out errors)
             ? new QrOutcome(QrOutcomeKind.Drawn, image)
             : new QrOutcome(QrOutcomeKind.Invalid, Errors: errors);
     }

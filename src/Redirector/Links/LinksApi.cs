@@ -2,12 +2,14 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Redirector.Api;
+using Redirector.Domains;
 using Redirector.Links;
 
 namespace Redirector.Links;
 
 public sealed record LinkResponse(
     string Slug,
+    string Domain,
     string Url,
     string ShortUrl,
     string? Title,
@@ -29,7 +31,10 @@ public sealed record LinkResponse(
 
 public sealed record LinkListResponse(IReadOnlyList<LinkResponse> Items, int Total, int Page, int PageSize);
 
-/// <summary>/api/links: create, list, read, change and delete tracked links.</summary>
+/// <summary>
+/// /api/links: create, list, read, change and delete tracked links. A link on another domain than the default one is
+/// named with <c>?domain=HOST</c> (its slug alone names the default domain's link).
+/// </summary>
 public static class LinksApi
 {
     public static RouteGroupBuilder MapLinksApi(this IEndpointRouteBuilder app)
@@ -50,25 +55,26 @@ public static class LinksApi
         var outcome = await catalog.CreateAsync(request, ct);
         return outcome.Kind switch
         {
-            LinkOutcomeKind.Saved => TypedResults.Created($"/api/links/{outcome.Link!.Slug}", ToResponse(outcome.Link, shortUrls, context)),
+            LinkOutcomeKind.Saved => TypedResults.Created(LocationOf(outcome.Link!), ToResponse(outcome.Link!, shortUrls, context)),
             LinkOutcomeKind.Invalid => TypedResults.ValidationProblem(outcome.Errors!, title: "The link is not valid."),
             _ => TypedResults.Conflict(SlugTaken(request.Slug)),
         };
     }
 
     public static async Task<Ok<LinkListResponse>> ListLinks(
-        LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
-        string? search = null, string? tag = null, string? sort = null, int page = 1, int pageSize = 50)
+        LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
+        string? search = null, string? tag = null, string? sort = null, int page = 1, int pageSize = 50, string? domain = null)
     {
-        var result = await catalog.ListAsync(new LinkQuery(search, tag, sort ?? "created", page, pageSize), ct);
+        var query = new LinkQuery(search, tag, sort ?? "created", page, pageSize, domain is null ? null : domains.KeyForQuery(domain));
+        var result = await catalog.ListAsync(query, ct);
         return TypedResults.Ok(new LinkListResponse(
             result.Items.Select(l => ToResponse(l, shortUrls, context)).ToList(), result.Total, result.Page, result.PageSize));
     }
 
     public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>>> GetLink(
-        string slug, LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct)
+        string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct, string? domain = null)
     {
-        var link = await catalog.FindAsync(slug, ct);
+        var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
         if (link is null)
             return TypedResults.NotFound(UnknownSlug(slug));
         context.Response.Headers.ETag = ETagOf(link);
@@ -77,7 +83,8 @@ public static class LinksApi
 
     /// <summary>Changes the properties present in the body. With If-Match, a concurrent edit answers 412 instead of being overwritten.</summary>
     public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> UpdateLink(
-        string slug, UpdateLinkRequest request, LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct)
+        string slug, UpdateLinkRequest request, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
+        string? domain = null)
     {
         int? expected = null;
         var ifMatch = context.Request.Headers.IfMatch.ToString();
@@ -87,7 +94,7 @@ public static class LinksApi
                 return TypedResults.Problem(title: "If-Match must be an ETag returned by this API.", statusCode: StatusCodes.Status400BadRequest);
             expected = version;
         }
-        var outcome = await catalog.UpdateAsync(slug, request, expected, ct);
+        var outcome = await catalog.UpdateAsync(domains.KeyForQuery(domain), slug, request, expected, ct);
         switch (outcome.Kind)
         {
             case LinkOutcomeKind.Saved:
@@ -105,11 +112,12 @@ public static class LinksApi
         }
     }
 
-    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLink(string slug, LinkCatalog catalog, CancellationToken ct) =>
-        await catalog.DeleteAsync(slug, ct) ? TypedResults.NoContent() : TypedResults.NotFound(UnknownSlug(slug));
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLink(
+        string slug, LinkCatalog catalog, DomainCatalog domains, CancellationToken ct, string? domain = null) =>
+        await catalog.DeleteAsync(domains.KeyForQuery(domain), slug, ct) ? TypedResults.NoContent() : TypedResults.NotFound(UnknownSlug(slug));
 
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
-        link.Slug, link.Destination, shortUrls.For(context.Request, link.Slug), link.Title, link.Tags, link.Utm,
+        link.Slug, shortUrls.HostOf(context.Request, link.Domain), link.Destination, shortUrls.For(context.Request, link.Slug, link.Domain), link.Title, link.Tags, link.Utm,
         link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl,
         link.PasswordHash is not null, link.Rules, link.Variants, link.Preview, link.CreatedAt, link.UpdatedAt, link.Version);
 
@@ -127,6 +135,10 @@ public static class LinksApi
         Detail = slug is null ? "No free generated slug was found; try again." : $"Choose another slug than '{slug}'.",
         Extensions = { ["errors"] = new Dictionary<string, string[]> { ["slug"] = ["This slug is already taken."] } },
     };
+
+    /// <summary>The API address of a link: its slug, with <c>?domain=</c> for a link on another domain than the default one.</summary>
+    public static string LocationOf(Link link) =>
+        link.Domain.Length == 0 ? $"/api/links/{link.Slug}" : $"/api/links/{link.Slug}?domain={Uri.EscapeDataString(link.Domain)}";
 
     private static string ETagOf(Link link) => string.Create(CultureInfo.InvariantCulture, $"\"v{link.Version}\"");
 

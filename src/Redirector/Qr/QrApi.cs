@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Redirector.Api;
+using Redirector.Domains;
 using Redirector.Links;
 using Redirector.Qr;
 
@@ -11,7 +12,8 @@ public sealed record QrLogoResponse(string ContentType, int Bytes, DateTime Upda
 
 /// <summary>
 /// /api/links/{slug}/qr: a link's QR code as PNG, SVG or PDF in the asked style (see <see cref="QrStyle"/>), and the
-/// logo drawn in its centre. The code encodes the short URL with the QR marker, <c>?qr=1</c>.
+/// logo drawn in its centre. The code encodes the short URL with the QR marker, <c>?qr=1</c>. A link on another domain
+/// than the default one is named with <c>?domain=HOST</c>.
 /// </summary>
 public static class QrApi
 {
@@ -31,9 +33,9 @@ public static class QrApi
     /// margin, colour, contrast or ECC, a size too small for the code, or a logo the format cannot carry.
     /// </summary>
     public static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, ValidationProblem>> GetCode(
-        string slug, [AsParameters] QrQuery query, QrCodes codes, HttpRequest request, CancellationToken ct)
+        string slug, [AsParameters] QrQuery query, QrCodes codes, DomainCatalog domains, HttpRequest request, CancellationToken ct, string? domain = null)
     {
-        var outcome = await codes.DrawAsync(slug, query, request, ct);
+        var outcome = await codes.DrawAsync(domains.KeyForQuery(domain), slug, query, request, ct);
         return outcome.Kind switch
         {
             QrOutcomeKind.Drawn => TypedResults.File(outcome.Image!.Content, outcome.Image.ContentType, $"{slug}.{outcome.Image.Extension}"),
@@ -43,9 +45,9 @@ public static class QrApi
     }
 
     public static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> GetLogo(
-        string slug, LinkCatalog catalog, QrLogos logos, CancellationToken ct)
+        string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, CancellationToken ct, string? domain = null)
     {
-        if (await catalog.FindAsync(slug, ct) is not { } link)
+        if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
         return await logos.FindAsync(link.Id, ct) is { } logo
             ? TypedResults.File(logo.Content, logo.ContentType)
@@ -58,9 +60,9 @@ public static class QrApi
     /// or a PNG too big in pixels; 413 beyond the byte cap.
     /// </summary>
     public static async Task<Results<Ok<QrLogoResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> PutLogo(
-        string slug, LinkCatalog catalog, QrLogos logos, TimeProvider time, HttpRequest request, CancellationToken ct)
+        string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, TimeProvider time, HttpRequest request, CancellationToken ct, string? domain = null)
     {
-        if (await catalog.FindAsync(slug, ct) is not { } link)
+        if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
         if (await ReadCappedAsync(request, QrLogoFile.MaxBytes, ct) is not { } body)
         {
@@ -76,9 +78,9 @@ public static class QrApi
     }
 
     public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLogo(
-        string slug, LinkCatalog catalog, QrLogos logos, CancellationToken ct)
+        string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, CancellationToken ct, string? domain = null)
     {
-        if (await catalog.FindAsync(slug, ct) is not { } link)
+        if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
         return await logos.DeleteAsync(link.Id, ct) ? TypedResults.NoContent() : TypedResults.NotFound(NoLogo(slug));
     }

@@ -2,14 +2,16 @@ using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Redirector.Clicks;
+using Redirector.Domains;
 using Redirector.Links;
 using Redirector.UserAgents;
 
 namespace Redirector.Redirects;
 
 /// <summary>
-/// The hot path: GET and HEAD /{slug}. It resolves the link from memory, answers the redirect and hands the
-/// click to the tracker; no database or Redis call happens here.
+/// The hot path: GET and HEAD /{slug}. The request's host picks the short domain (an unregistered host is the default
+/// domain), the slug the link, both from memory; it answers the redirect and hands the click to the tracker. No
+/// database or Redis call happens here. Each domain also answers its root, unknown slugs and its well-known files.
 /// </summary>
 public static class RedirectEndpoints
 {
@@ -18,6 +20,7 @@ public static class RedirectEndpoints
     private const string RobotsHeader = "X-Robots-Tag";
     private static readonly StringValues NoIndex = "noindex";
     private static readonly StringValues Html = "text/html; charset=utf-8";
+    private static readonly StringValues Json = "application/json";
     private static readonly byte[] NotFoundPage = Encoding.UTF8.GetBytes(
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">" +
         "<title>Link not found</title><style>body{font:16px/1.5 system-ui,sans-serif;color:#334;display:grid;place-items:center;" +
@@ -41,6 +44,17 @@ public static class RedirectEndpoints
         var attempts = app.ServiceProvider.GetRequiredService<LinkPasswordAttempts>();
         var chooser = app.ServiceProvider.GetRequiredService<TargetChooser>();
 
+        app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], context => Root(context, cache))
+            .ExcludeFromDescription()
+            .ShortCircuit();
+        app.MapMethods("/.well-known/apple-app-site-association", [HttpMethods.Get, HttpMethods.Head],
+                context => WellKnown(context, cache.ForHost(context.Request.Host.Value).Settings?.AppleAppSiteAssociation))
+            .ExcludeFromDescription()
+            .ShortCircuit();
+        app.MapMethods("/.well-known/assetlinks.json", [HttpMethods.Get, HttpMethods.Head],
+                context => WellKnown(context, cache.ForHost(context.Request.Host.Value).Settings?.AssetLinks))
+            .ExcludeFromDescription()
+            .ShortCircuit();
         app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time, agents, chooser))
             .WithName("Redirect")
             .ExcludeFromDescription()
@@ -56,16 +70,17 @@ public static class RedirectEndpoints
     private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
         TargetChooser chooser)
     {
+        var domain = cache.ForHost(context.Request.Host.Value);
         var slug = context.Request.RouteValues["slug"] as string;
-        if (slug is null || !cache.TryGet(slug, out var target))
-            return NotFound(context);
+        if (slug is null || !domain.TryGet(slug, out var target))
+            return UnknownSlug(context, domain);
 
         if (ClickTracker.IsPrefetch(context.Request.Headers))
             return RefusePrefetch(context);
 
         var refusal = target.RefusalAt(time.GetUtcNow().UtcDateTime);
         if (refusal != Refusal.None)
-            return Refuse(context, target, refusal, tracker);
+            return Refuse(context, domain, target, refusal, tracker);
         // Everyone, bots and link previews included, gets the form: the destination only answers the right password.
         if (target.PasswordHash is not null)
             return PasswordForm.Write(context, StatusCodes.Status200OK, context.Request.Headers.Referer.ToString(), error: null);
@@ -73,7 +88,7 @@ public static class RedirectEndpoints
             return AnswerPreview(context, target, card, tracker);
         // Only a person's GET is a click that uses up the maximum; HEAD requests and bots are answered from what is left.
         if (target.Allowance is { } allowance && HttpMethods.IsGet(context.Request.Method) && !IsBot(context, agents) && !allowance.TryTake())
-            return Refuse(context, target, Refusal.MaxClicks, tracker);
+            return Refuse(context, domain, target, Refusal.MaxClicks, tracker);
 
         var chosen = target.IsTargeted ? chooser.Choose(context, target) : target;
         AnswerRedirect(context, chosen, target.StatusCode);
@@ -98,8 +113,9 @@ public static class RedirectEndpoints
     private static async Task Unlock(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
         LinkPasswordAttempts attempts, TargetChooser chooser)
     {
+        var domain = cache.ForHost(context.Request.Host.Value);
         var slug = context.Request.RouteValues["slug"] as string;
-        if (slug is null || !cache.TryGet(slug, out var target) || target.PasswordHash is not { } hash)
+        if (slug is null || !domain.TryGet(slug, out var target) || target.PasswordHash is not { } hash)
         {
             await NotFound(context);
             return;
@@ -107,7 +123,7 @@ public static class RedirectEndpoints
         var refusal = target.RefusalAt(time.GetUtcNow().UtcDateTime);
         if (refusal != Refusal.None)
         {
-            await Refuse(context, target, refusal, tracker);
+            await Refuse(context, domain, target, refusal, tracker);
             return;
         }
         var client = context.Connection.RemoteIpAddress;
@@ -146,7 +162,7 @@ public static class RedirectEndpoints
         }
         if (target.Allowance is { } allowance && !allowance.TryTake())
         {
-            await Refuse(context, target, Refusal.MaxClicks, tracker);
+            await Refuse(context, domain, target, Refusal.MaxClicks, tracker);
             return;
         }
         var chosen = target.IsTargeted ? chooser.Choose(context, target) : target;
@@ -186,20 +202,50 @@ public static class RedirectEndpoints
         agents.Parse(ClickTracker.CappedUserAgent(context.Request.Headers)).IsBot;
 
     /// <summary>
-    /// A link that may not redirect now (disabled, expired, not yet valid, used up) sends visitors to its expired URL
-    /// when it has one, else answers the 404 page. The visit is counted apart (the <c>refused</c> breakdown), never as a click.
+    /// A link that may not redirect now (disabled, expired, not yet valid, used up) sends visitors to its expired URL,
+    /// else its domain's, else answers the 404 page. The visit is counted apart (the <c>refused</c> breakdown), never
+    /// as a click; a disabled link with nowhere to send visitors answers as if it did not exist, uncounted.
     /// </summary>
-    private static Task Refuse(HttpContext context, RedirectTarget target, Refusal refusal, ClickTracker tracker)
+    private static Task Refuse(HttpContext context, DomainLinks domain, RedirectTarget target, Refusal refusal, ClickTracker tracker)
     {
-        tracker.TrackRefused(context, target, refusal);
-        if (target.ExpiredLocation is not { } location)
+        var location = target.ExpiredLocation ?? domain.Settings?.ExpiredLocation;
+        if (location is null && refusal == Refusal.Disabled)
             return NotFound(context);
+        tracker.TrackRefused(context, target, refusal);
+        return location is null ? NotFound(context) : RedirectTo(context, location);
+    }
+
+    private static Task RedirectTo(HttpContext context, string location)
+    {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status302Found;
         response.Headers.Location = location;
         response.Headers.CacheControl = NoStore;
         response.Headers[RobotsHeader] = NoIndex;
         return Task.CompletedTask;
+    }
+
+    /// <summary>An unknown slug goes to the domain's not-found URL when it has one, else gets the 404 page.</summary>
+    private static Task UnknownSlug(HttpContext context, DomainLinks domain) =>
+        domain.Settings?.NotFoundLocation is { } location ? RedirectTo(context, location) : NotFound(context);
+
+    /// <summary><c>/</c> goes to the domain's root URL when it has one, else gets the 404 page.</summary>
+    private static Task Root(HttpContext context, LinkCache cache) =>
+        cache.ForHost(context.Request.Host.Value).Settings?.RootLocation is { } location ? RedirectTo(context, location) : NotFound(context);
+
+    /// <summary>
+    /// A well-known document of the request's domain (apple-app-site-association, assetlinks.json) as application/json,
+    /// which both Apple's and Google's verifiers require, without redirects (they follow none); 404 when not configured.
+    /// </summary>
+    private static Task WellKnown(HttpContext context, byte[]? document)
+    {
+        if (document is null)
+            return NotFound(context);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = Json;
+        response.ContentLength = document.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(document).AsTask();
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Redirector.Clicks;
 using Redirector.Stats;
 using Redirector.Api;
 using Redirector.Links;
+using Redirector.Domains;
 using Redirector.Events;
 using Microsoft.Extensions.Options;
 using System.Globalization;
@@ -81,9 +82,9 @@ public static class StatsApi
 
     public static async Task<Results<Ok<StatsResponse>, NotFound<ProblemDetails>, ProblemHttpResult>> GetLinkStats(
         string slug, HttpRequest request, StatsSources sources, CancellationToken ct,
-        DateOnly? from = null, DateOnly? to = null)
+        DateOnly? from = null, DateOnly? to = null, string? domain = null)
     {
-        var link = await sources.Catalog.FindAsync(slug, ct);
+        var link = await sources.Catalog.FindAsync(sources.Domains.KeyForQuery(domain), slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
         var (stats, problem) = await sources.ReadAsync(request, link.Id, Range(from, to, sources.Time), StatsReader.DefaultTop, ct);
@@ -91,9 +92,9 @@ public static class StatsApi
     }
 
     public static async Task<Results<Ok<IReadOnlyList<System.Text.Json.JsonElement>>, NotFound<ProblemDetails>>> GetRecentClicks(
-        string slug, LinkCatalog catalog, StatsReader reader, CancellationToken ct, int limit = 100)
+        string slug, LinkCatalog catalog, DomainCatalog domains, StatsReader reader, CancellationToken ct, int limit = 100, string? domain = null)
     {
-        var link = await catalog.FindAsync(slug, ct);
+        var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
         var clicks = await reader.ReadRecentAsync(Math.Clamp(limit, 1, 1000),
@@ -145,9 +146,14 @@ public static class StatsApi
 }
 
 /// <summary>Where a stats answer comes from: the Redis counters without filters, the event store with them.</summary>
-public sealed class StatsSources(StatsReader reader, EventStore events, IOptions<EventsOptions> eventOptions, LinkCatalog catalog, TimeProvider time)
+public sealed class StatsSources(StatsReader reader, EventStore events, IOptions<EventsOptions> eventOptions, LinkCatalog catalog, DomainCatalog domains, TimeProvider time)
 {
+    /// <summary>The query parameter that reads the stats of one short domain's links (a host; the default domain's host for it).</summary>
+    public const string ShortDomainParameter = "shortDomain";
+
     public LinkCatalog Catalog => catalog;
+
+    public DomainCatalog Domains => domains;
 
     public TimeProvider Time => time;
 
@@ -160,18 +166,35 @@ public sealed class StatsSources(StatsReader reader, EventStore events, IOptions
     {
         if (!EventFilter.TryParse(request.Query, out var filter, out var error))
             return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
-        if (filter.IsEmpty)
+        var hosts = request.Query[ShortDomainParameter];
+        if (filter.IsEmpty && hosts.Count == 0)
         {
             var subject = linkId is { } id ? StatsSubject.Link(id) : StatsSubject.Global;
             return (await reader.ReadAsync(subject, range.From, range.To, top), null);
         }
         if (!eventOptions.Value.Enabled)
             throw new EventStoreUnavailableException();
-        filter = await ResolveSlugsAsync(filter, ct);
+        filter = await ResolveSlugsAsync(filter, ct, request.Query["domain"]);
+        if (hosts.Count > 0)
+            filter = await WithShortDomainsAsync(filter, hosts!, ct);
         return (await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, linkId, filter), top, ct), null);
     }
 
-    /// <summary>The <c>link</c> filter names links by slug; events hold their ids.</summary>
-    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct) =>
-        filter.MapAsync(Dimensions.Link, async slug => (await catalog.FindAsync(slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
+    /// <summary>The <c>link</c> filter names links by slug (of the domain in <c>?domain=</c>, the default one without); events hold their ids.</summary>
+    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct, string? domain = null) =>
+        filter.MapAsync(Dimensions.Link, async slug => (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Clicks do not record the short domain, but every link has one: a <c>shortDomain</c> filter is a filter on the
+    /// ids of the domain's links (ids, since the <c>link</c> filter's slugs are resolved before this is added), so it
+    /// is answered by the event store like any filter and agrees with the per-link counts.
+    /// </summary>
+    private async Task<EventFilter> WithShortDomainsAsync(EventFilter filter, IEnumerable<string> hosts, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        foreach (var host in hosts)
+            ids.AddRange((await catalog.IdsOnDomainAsync(domains.KeyForQuery(host), ct)).Select(id => id.ToString(CultureInfo.InvariantCulture)));
+        // Link ids start at 1: "0" matches no click, as a domain without links must.
+        return new EventFilter([.. filter.Dimensions, new DimensionFilter(Dimensions.Link, ids.Count > 0 ? ids : ["0"], [])]);
+    }
 }

@@ -162,7 +162,7 @@ public sealed class AdminAccessTests
 
         Assert.True(succeeded.Succeeded);
         Assert.Equal(2, succeeded.Imported);
-        var one = await catalog.FindAsync("one", CancellationToken.None);
+        var one = await catalog.FindAsync("", "one", CancellationToken.None);
         Assert.Equal(["a", "b"], one!.Tags);
         Assert.Equal("news", one.Utm.Source);
         var all = await catalog.ListAsync(new LinkQuery(), CancellationToken.None);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using CsvHelper;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Admin.Exports;
@@ -106,6 +107,45 @@ public sealed class LinkCsvTests
         var sources = CellsOf(await client.GetStringAsync("/admin/export/UtmSource.csv?scope=global"), ',');
         Assert.Contains("ok;'=1+1", sources);
         Assert.Contains("'-3", sources);
+    }
+
+    [Fact]
+    public async Task The_domain_column_carries_the_same_slug_on_two_domains_and_a_file_without_it_imports_to_the_default_domain()
+    {
+        var baseUrl = new Dictionary<string, string?> { ["Redirector:BaseUrl"] = "https://go.example.com" };
+        await using var source = NewApp(baseUrl);
+        using (var api = source.CreateApiClient())
+            (await api.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).EnsureSuccessStatusCode();
+        await source.CreateLinkAsync(new { url = "https://example.com/default", slug = "same" });
+        await source.CreateLinkAsync(new { url = "https://example.com/brand", slug = "same", domain = "brand.test" });
+        using var client = NewClient(source);
+        await SignInAsync(client, Password);
+        var export = await client.GetStringAsync("/admin/export/links.csv");
+        var rows = CellsOf(export, ',');
+        Assert.Contains("domain", rows);
+        Assert.Contains("https://brand.test/same", rows);
+        Assert.Contains("https://go.example.com/same", rows);
+
+        await using var target = NewApp(baseUrl);
+        var import = target.Services.GetRequiredService<CsvLinkImport>();
+        var refused = await import.ImportAsync(export, CancellationToken.None);
+        Assert.False(refused.Succeeded);
+        Assert.Contains(refused.Problems, p => p.Field == "domain");
+        using (var api = target.CreateApiClient())
+            (await api.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).EnsureSuccessStatusCode();
+        var report = await import.ImportAsync(export, CancellationToken.None);
+        Assert.True(report.Succeeded, string.Join("; ", report.Problems));
+        Assert.Equal(2, report.Imported);
+        var links = await target.Services.GetRequiredService<LinkCatalog>().ListAsync(new LinkQuery(Sort: "oldest"), CancellationToken.None);
+        Assert.Equal([("", "https://example.com/default"), ("brand.test", "https://example.com/brand")], links.Items.Select(l => (l.Domain, l.Destination)));
+
+        var plain = await import.ImportAsync("slug,url\nplain,https://example.com/plain\n", CancellationToken.None);
+        Assert.True(plain.Succeeded, string.Join("; ", plain.Problems));
+        using var visitor = target.CreateVisitorClient();
+        using var redirect = await visitor.GetAsync("http://go.example.com/plain");
+        Assert.Equal("https://example.com/plain", redirect.Headers.Location!.OriginalString);
+        using var onBrand = await visitor.GetAsync("http://brand.test/same");
+        Assert.Equal("https://example.com/brand", onBrand.Headers.Location!.OriginalString);
     }
 
     // How a spreadsheet set to this separator reads the file: CsvHelper in its default (RFC 4180) mode.

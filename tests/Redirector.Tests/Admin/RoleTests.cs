@@ -24,6 +24,7 @@ public sealed partial class RoleTests
         ["/admin"] = Roles.Viewer,
         ["/admin/links"] = Roles.Viewer,
         ["/admin/links/link"] = Roles.Viewer,
+        ["/admin/short-domains"] = Roles.Viewer,
         ["/admin/outbound"] = Roles.Viewer,
         ["/admin/pages"] = Roles.Viewer,
         ["/admin/domains/example.com"] = Roles.Viewer,

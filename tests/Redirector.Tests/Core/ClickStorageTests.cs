@@ -16,7 +16,7 @@ public sealed class ClickStorageTests
     {
         await using var app = new RedirectorApplication();
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "recent" });
-        var link = (await app.Services.GetRequiredService<LinkCatalog>().FindAsync("recent", CancellationToken.None))!;
+        var link = (await app.Services.GetRequiredService<LinkCatalog>().FindAsync("", "recent", CancellationToken.None))!;
         // Handed over together, the five clicks land in one batch.
         var tracker = app.Services.GetRequiredService<ClickTracker>();
         foreach (var agent in new[] { Agents.ChromeWindows, Agents.SafariIphone, Agents.ChromeWindows, Agents.SafariIphone, Agents.ChromeWindows })
@@ -67,7 +67,7 @@ public sealed class ClickStorageTests
 
         using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
         var server = redis.GetServer(redis.GetEndPoints()[0]);
-        var link = (await app.Services.GetRequiredService<LinkCatalog>().FindAsync("schemes", CancellationToken.None))!;
+        var link = (await app.Services.GetRequiredService<LinkCatalog>().FindAsync("", "schemes", CancellationToken.None))!;
         var dayKey = server.Keys(pattern: $"rd:{{l:{link.Id}}}:d:*").Single();
         var fields = (await redis.GetDatabase().HashKeysAsync(dayKey)).Select(f => (string)f!).ToList();
         Assert.Contains("rf:secure.example.org/a?b=1", fields);

@@ -296,6 +296,11 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.Property<DateTime>("At")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -323,6 +328,41 @@ namespace Redirector.Catalog.Migrations.Postgres
                     b.ToTable("VisitorSalts");
                 });
 
+            modelBuilder.Entity("Redirector.Domains.ShortDomain", b =>
+                {
+                    b.Property<string>("Host")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<string>("AppleAppSiteAssociation")
+                        .HasColumnType("text");
+
+                    b.Property<string>("AssetLinks")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ExpiredUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("NotFoundUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("RootUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Host");
+
+                    b.ToTable("Domains", (string)null);
+                });
+
             modelBuilder.Entity("Redirector.Links.Link", b =>
                 {
                     b.Property<long>("Id")
@@ -338,6 +378,11 @@ namespace Redirector.Catalog.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
@@ -425,7 +470,7 @@ namespace Redirector.Catalog.Migrations.Postgres
 
                     b.HasIndex("CreatedAt");
 
-                    b.HasIndex("Slug")
+                    b.HasIndex("Domain", "Slug")
                         .IsUnique();
 
                     b.ToTable("Links");

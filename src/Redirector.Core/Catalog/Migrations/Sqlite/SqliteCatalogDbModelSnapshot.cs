@@ -281,6 +281,11 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.Property<DateTime>("At")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -308,6 +313,41 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.ToTable("VisitorSalts");
                 });
 
+            modelBuilder.Entity("Redirector.Domains.ShortDomain", b =>
+                {
+                    b.Property<string>("Host")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AppleAppSiteAssociation")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AssetLinks")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpiredUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NotFoundUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RootUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Host");
+
+                    b.ToTable("Domains", (string)null);
+                });
+
             modelBuilder.Entity("Redirector.Links.Link", b =>
                 {
                     b.Property<long>("Id")
@@ -320,6 +360,11 @@ namespace Redirector.Catalog.Migrations.Sqlite
                     b.Property<string>("Destination")
                         .IsRequired()
                         .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Enabled")
@@ -408,7 +453,7 @@ namespace Redirector.Catalog.Migrations.Sqlite
 
                     b.HasIndex("CreatedAt");
 
-                    b.HasIndex("Slug")
+                    b.HasIndex("Domain", "Slug")
                         .IsUnique();
 
                     b.ToTable("Links");

@@ -1,0 +1,309 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Redirector.ApiKeys;
+using Redirector.Links;
+using Redirector.Security;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Core;
+
+/// <summary>Short domains through real HTTP, a real SQLite catalogue and a real Redis: the Host header picks the domain.</summary>
+public sealed class ShortDomainTests
+{
+    private const string Home = "https://shop.example.com/home";
+    private const string Brand = "https://brand.example.com/spring";
+
+    private static readonly Dictionary<string, string?> WithBaseUrl = new() { ["Redirector:BaseUrl"] = "https://go.example.com" };
+
+    private static async Task<HttpResponseMessage> RegisterAsync(RedirectorApplication app, object body)
+    {
+        using var api = app.CreateApiClient();
+        return await api.PostAsJsonAsync("/api/domains", body);
+    }
+
+    private static async Task<HttpResponseMessage> VisitAsync(HttpClient client, string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task The_same_slug_on_two_domains_redirects_by_host_and_unknown_hosts_are_the_default_domain()
+    {
+        await using var app = new RedirectorApplication(settings: WithBaseUrl);
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(app, new { host = "Brand.Test" })).StatusCode);
+        var onDefault = await app.CreateLinkAsync(new { url = Home, slug = "spring" });
+        var onBrand = await app.CreateLinkAsync(new { url = Brand, slug = "spring", domain = "brand.test" });
+
+        Assert.Equal("go.example.com", onDefault.Domain);
+        Assert.Equal("https://go.example.com/spring", onDefault.ShortUrl);
+        Assert.Equal("brand.test", onBrand.Domain);
+        Assert.Equal("https://brand.test/spring", onBrand.ShortUrl);
+
+        using var visitor = app.CreateVisitorClient();
+        foreach (var (url, expected) in new[]
+        {
+            ("http://go.example.com/spring", Home),
+            ("http://localhost/spring", Home),
+            ("http://unregistered.test/spring", Home),
+            ("http://brand.test/spring", Brand),
+            ("http://BRAND.test:8080/spring", Brand),
+        })
+        {
+            using var response = await VisitAsync(visitor, url);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            Assert.Equal(expected, response.Headers.Location!.OriginalString);
+        }
+        using (var missing = await VisitAsync(visitor, "http://brand.test/only-default"))
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        using var api = app.CreateApiClient();
+        using (var taken = await api.PostAsJsonAsync("/api/links", new { url = Home, slug = "spring", domain = "brand.test" }))
+            Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        using (var unregistered = await api.PostAsJsonAsync("/api/links", new { url = Home, slug = "x", domain = "nowhere.test" }))
+            Assert.Contains("\"domain\"", await ProblemErrorsAsync(unregistered, HttpStatusCode.BadRequest));
+        var read = await api.GetFromJsonAsync<LinkResponse>("/api/links/spring?domain=brand.test");
+        Assert.Equal(Brand, read!.Url);
+        Assert.Equal(Home, (await api.GetFromJsonAsync<LinkResponse>("/api/links/spring"))!.Url);
+        Assert.Single((await api.GetFromJsonAsync<LinkListResponse>("/api/links?domain=brand.test"))!.Items);
+
+        using (var patched = await api.PatchAsJsonAsync("/api/links/spring?domain=brand.test", new { url = "https://brand.example.com/summer" }))
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        using (var after = await VisitAsync(visitor, "http://brand.test/spring"))
+            Assert.Equal("https://brand.example.com/summer", after.Headers.Location!.OriginalString);
+        using (var still = await VisitAsync(visitor, "http://localhost/spring"))
+            Assert.Equal(Home, still.Headers.Location!.OriginalString);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync("/api/links/spring?domain=brand.test")).StatusCode);
+        using (var gone = await VisitAsync(visitor, "http://brand.test/spring"))
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        using (var kept = await VisitAsync(visitor, "http://localhost/spring"))
+            Assert.Equal(Home, kept.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task The_domains_api_registers_validates_changes_and_refuses_to_remove_a_domain_in_use()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+
+        using (var created = await api.PostAsJsonAsync("/api/domains", new { host = "Bücher.Example.", rootUrl = Home }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("xn--bcher-kva.example", body.GetProperty("host").GetString());
+            Assert.Equal(Home, body.GetProperty("rootUrl").GetString());
+        }
+        using (var again = await api.PostAsJsonAsync("/api/domains", new { host = "XN--BCHER-KVA.example" }))
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        foreach (var host in new[] { "", "not a host", "https://go.example.com", "go.example.com:8080", "localhost", "a..b.com", "-a.example.com", "192.168.1.1", "go.example.com/path", new string('a', 64) + ".com" })
+        {
+            using var bad = await api.PostAsJsonAsync("/api/domains", new { host });
+            Assert.Contains("\"host\"", await ProblemErrorsAsync(bad, HttpStatusCode.BadRequest));
+        }
+        foreach (var (body, field) in new (object, string)[]
+        {
+            (new { host = "ok.example", rootUrl = "javascript:alert(1)" }, "rootUrl"),
+            (new { host = "ok.example", notFoundUrl = "ftp://x.example" }, "notFoundUrl"),
+            (new { host = "ok.example", expiredUrl = "/relative" }, "expiredUrl"),
+            (new { host = "ok.example", appleAppSiteAssociation = "{not json" }, "appleAppSiteAssociation"),
+            (new { host = "ok.example", assetLinks = new { relation = "not an array" } }, "assetLinks"),
+        })
+        {
+            using var bad = await api.PostAsJsonAsync("/api/domains", body);
+            Assert.Contains($"\"{field}\"", await ProblemErrorsAsync(bad, HttpStatusCode.BadRequest));
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/domains/ok.example")).StatusCode);
+
+        var list = await api.GetFromJsonAsync<JsonElement>("/api/domains");
+        Assert.Equal(["xn--bcher-kva.example"], list.EnumerateArray().Select(d => d.GetProperty("host").GetString()));
+        using (var patched = await api.PatchAsJsonAsync("/api/domains/bücher.example", new { rootUrl = (string?)null, notFoundUrl = Brand }))
+        {
+            var body = await patched.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(JsonValueKind.Null, body.GetProperty("rootUrl").ValueKind);
+            Assert.Equal(Brand, body.GetProperty("notFoundUrl").GetString());
+        }
+
+        await app.CreateLinkAsync(new { url = Home, slug = "used", domain = "xn--bcher-kva.example" });
+        using (var inUse = await api.DeleteAsync("/api/domains/xn--bcher-kva.example"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, inUse.StatusCode);
+            Assert.Contains("1 link", await inUse.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync("/api/links/used?domain=xn--bcher-kva.example")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync("/api/domains/xn--bcher-kva.example")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.DeleteAsync("/api/domains/xn--bcher-kva.example")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_viewer_key_reads_domains_and_only_an_editor_key_changes_them()
+    {
+        await using var app = new RedirectorApplication();
+        var keys = app.Services.GetRequiredService<ApiKeyService>();
+        using var viewer = app.CreateApiClient((await keys.CreateAsync("dashboard", Roles.Viewer, CancellationToken.None)).Secret);
+        using var editor = app.CreateApiClient((await keys.CreateAsync("cms", Roles.Editor, CancellationToken.None)).Secret);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await editor.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/domains/brand.test")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.DeleteAsync("/api/domains/brand.test")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/domains/brand.test")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Each_domain_answers_its_root_unknown_slugs_and_refused_links_and_the_default_domain_keeps_the_404_page()
+    {
+        await using var app = new RedirectorApplication();
+        await RegisterAsync(app, new
+        {
+            host = "brand.test",
+            rootUrl = "https://brand.example.com/",
+            notFoundUrl = "https://brand.example.com/missing",
+            expiredUrl = "https://brand.example.com/over",
+        });
+        await app.CreateLinkAsync(new { url = Brand, slug = "off", enabled = false, domain = "brand.test" });
+        await app.CreateLinkAsync(new { url = Brand, slug = "past", expiresAt = DateTime.UtcNow.AddSeconds(-1), domain = "brand.test" });
+        await app.CreateLinkAsync(new { url = Brand, slug = "own", enabled = false, expiredUrl = "https://brand.example.com/own", domain = "brand.test" });
+        await app.CreateLinkAsync(new { url = Brand, slug = "off", enabled = false });
+        using var visitor = app.CreateVisitorClient();
+
+        foreach (var (url, expected) in new[]
+        {
+            ("http://brand.test/", "https://brand.example.com/"),
+            ("http://brand.test/nothing-here", "https://brand.example.com/missing"),
+            ("http://brand.test/off", "https://brand.example.com/over"),
+            ("http://brand.test/past", "https://brand.example.com/over"),
+            ("http://brand.test/own", "https://brand.example.com/own"),
+        })
+        {
+            using var response = await VisitAsync(visitor, url);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            Assert.Equal(expected, response.Headers.Location!.OriginalString);
+        }
+        foreach (var url in new[] { "http://localhost/", "http://localhost/nothing-here", "http://localhost/off" })
+        {
+            using var response = await VisitAsync(visitor, url);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Well_known_files_are_served_per_domain_as_json_and_404_where_not_configured()
+    {
+        await using var app = new RedirectorApplication();
+        const string appIds = "ABCDE12345.com.example.app";
+        await RegisterAsync(app, new
+        {
+            host = "app.test",
+            appleAppSiteAssociation = new { applinks = new { details = new[] { new { appIDs = new[] { appIds }, components = new[] { new { path = "/*" } } } } } },
+            assetLinks = "[{\"relation\":[\"delegate_permission/common.handle_all_urls\"],\"target\":{\"namespace\":\"android_app\",\"package_name\":\"com.example.app\"}}]",
+        });
+        await RegisterAsync(app, new { host = "plain.test" });
+        using var visitor = app.CreateVisitorClient();
+
+        using (var aasa = await VisitAsync(visitor, "http://app.test/.well-known/apple-app-site-association"))
+        {
+            Assert.Equal(HttpStatusCode.OK, aasa.StatusCode);
+            Assert.Equal("application/json", aasa.Content.Headers.ContentType!.MediaType);
+            var json = await aasa.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(appIds, json.GetProperty("applinks").GetProperty("details")[0].GetProperty("appIDs")[0].GetString());
+        }
+        using (var assetLinks = await VisitAsync(visitor, "http://app.test/.well-known/assetlinks.json"))
+        {
+            Assert.Equal(HttpStatusCode.OK, assetLinks.StatusCode);
+            Assert.Equal("application/json", assetLinks.Content.Headers.ContentType!.MediaType);
+            var json = await assetLinks.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("com.example.app", json[0].GetProperty("target").GetProperty("package_name").GetString());
+        }
+        foreach (var url in new[] { "http://plain.test/.well-known/assetlinks.json", "http://localhost/.well-known/apple-app-site-association" })
+        {
+            using var response = await VisitAsync(visitor, url);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_change_of_a_domain_or_its_links_on_one_node_reaches_a_second_node()
+    {
+        using var redis = new RedisServer();
+        var data = Directory.CreateTempSubdirectory("redirector-test-").FullName;
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Catalog"] = $"Data Source={Path.Combine(data, "shared.db")}" };
+        await using var first = new RedirectorApplication(redis, settings);
+        await using var second = new RedirectorApplication(redis, settings);
+        await first.CreateLinkAsync(new { url = Home, slug = "spring" });
+        using var visitor = second.CreateVisitorClient();
+        await EventuallyAsync(visitor, "http://brand.test/spring", Home);
+
+        await RegisterAsync(first, new { host = "brand.test", rootUrl = "https://brand.example.com/" });
+        await first.CreateLinkAsync(new { url = Brand, slug = "spring", domain = "brand.test" });
+        await EventuallyAsync(visitor, "http://brand.test/spring", Brand);
+        await EventuallyAsync(visitor, "http://brand.test/", "https://brand.example.com/");
+
+        using var api = first.CreateApiClient();
+        (await api.PatchAsJsonAsync("/api/domains/brand.test", new { rootUrl = "https://brand.example.com/new" })).Dispose();
+        await EventuallyAsync(visitor, "http://brand.test/", "https://brand.example.com/new");
+        (await api.DeleteAsync("/api/links/spring?domain=brand.test")).Dispose();
+        (await api.DeleteAsync("/api/domains/brand.test")).Dispose();
+        // Unregistered again: the host is served as the default domain.
+        await EventuallyAsync(visitor, "http://brand.test/spring", Home);
+        await EventuallyAsync(visitor, "http://localhost/spring", Home);
+        Directory.Delete(data, recursive: true);
+    }
+
+    [Fact]
+    public async Task Stats_are_read_per_link_on_its_domain_and_per_domain()
+    {
+        await using var app = new RedirectorApplication(settings: WithBaseUrl);
+        await RegisterAsync(app, new { host = "brand.test" });
+        await RegisterAsync(app, new { host = "empty.test" });
+        await app.CreateLinkAsync(new { url = Home, slug = "spring" });
+        await app.CreateLinkAsync(new { url = Brand, slug = "spring", domain = "brand.test" });
+        await app.CreateLinkAsync(new { url = Brand, slug = "autumn", domain = "brand.test" });
+        using var visitor = app.CreateVisitorClient();
+        for (var i = 0; i < 3; i++)
+            (await CountingTests.ClickAsync(visitor, "http://go.example.com/spring", Agents.ChromeWindows, null)).Dispose();
+        for (var i = 0; i < 5; i++)
+            (await CountingTests.ClickAsync(visitor, "http://brand.test/spring", Agents.ChromeWindows, null)).Dispose();
+        for (var i = 0; i < 2; i++)
+            (await CountingTests.ClickAsync(visitor, "http://brand.test/autumn", Agents.ChromeWindows, null)).Dispose();
+        await app.FlushClicksAsync();
+        await app.WaitForEventsAsync();
+
+        using var api = app.CreateApiClient();
+        async Task<long> Clicks(string path) => (await api.GetFromJsonAsync<Redirector.Stats.StatsResponse>(path))!.Clicks;
+        Assert.Equal(3, await Clicks("/api/links/spring/stats"));
+        Assert.Equal(5, await Clicks("/api/links/spring/stats?domain=brand.test"));
+        Assert.Equal(7, await Clicks("/api/stats/summary?shortDomain=brand.test"));
+        Assert.Equal(3, await Clicks("/api/stats/summary?shortDomain=go.example.com"));
+        Assert.Equal(0, await Clicks("/api/stats/summary?shortDomain=empty.test"));
+        Assert.Equal(5, await Clicks("/api/stats/summary?link=spring&domain=brand.test"));
+        Assert.Equal(5, await Clicks("/api/stats/summary?shortDomain=brand.test&link=spring&domain=brand.test"));
+        Assert.Equal(10, await Clicks("/api/stats/summary"));
+    }
+
+    private static async Task EventuallyAsync(HttpClient client, string url, string expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string? last;
+        do
+        {
+            using var response = await VisitAsync(client, url);
+            last = response.Headers.Location?.OriginalString;
+            if (last == expected)
+                return;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail($"{url} still answered {last ?? "no redirect"}, not {expected}");
+    }
+
+    private static async Task<string> ProblemErrorsAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("errors").GetRawText();
+    }
+}

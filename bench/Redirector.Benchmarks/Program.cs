@@ -4,6 +4,7 @@ using Redirector.Benchmarks.Geo;
 using Redirector.Benchmarks.Growth;
 using Redirector.Benchmarks.HotPath;
 using Redirector.Benchmarks.UserAgents;
+using Redirector.Benchmarks.Webhooks;
 
 // Quick subcommands time themselves in seconds; "bdn" hands the remaining arguments to BenchmarkDotNet.
 var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>(StringComparer.OrdinalIgnoreCase)
@@ -14,6 +15,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>(St
     ["cache-memory"] = ("cache-memory N: managed bytes per link held in LinkCache", CacheMemory.Run),
     ["pipeline"] = ("pipeline N host:port [links]: CPU per click of the click pipeline alone (enrichment to Redis)", PipelineCost.Run),
     ["events"] = ("events N [clickhouse-url]: event store ingest (events/s) and filtered 30-day stats p50/p99, one link and all links", EventStoreBench.Run),
+    ["webhooks"] = ("webhooks N [batch-size]: CPU per click of queueing link.clicked events for one endpoint, then delivery events/s to a loopback receiver", WebhookBench.Run),
     ["seed-clicks"] = ("seed-clicks N host:port: N clicks over 90 days through the real pipeline into Redis; memory, stats p99", SeedClicks.Run),
     // --inProcess: the project BenchmarkDotNet would generate restores packages this project's registry does not serve.
     ["bdn"] = ("BenchmarkDotNet switcher, e.g. bdn --filter *HotPath* --job short --inProcess", rest =>

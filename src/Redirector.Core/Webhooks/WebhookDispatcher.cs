@@ -75,8 +75,7 @@ public sealed partial class WebhookDispatcher(
         {
             if (!_keys.TryGetValue(e.ProtectedSecret, out var key))
                 _keys[e.ProtectedSecret] = key = catalog.KeyOf(e);
-            list.Add(new WebhookSubscription(e.Id, e.Url, e.Events.ToHashSet(StringComparer.Ordinal), e.FilterTags, e.FilterDomains, e.FilterLinks,
-                e.BatchSize, e.Enabled, key));
+            list.Add(WebhookSubscription.Of(e, key));
         }
         subscriptions.Replace(list);
     }
@@ -139,6 +138,7 @@ public sealed partial class WebhookDispatcher(
                     continue;
                 }
                 failures++;
+                LogAttemptFailed(logger, endpointId, due.Count, due.Max(d => d.Attempts) + 1, attempt.Error, queue.RetryDelay(failures).TotalSeconds);
                 var oldest = due.Min(d => d.QueuedAt);
                 if (time.GetUtcNow().UtcDateTime - oldest >= options.Value.DisableAfter)
                 {
@@ -164,6 +164,9 @@ public sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook poll failed ({Error}: {Message}); trying again")]
     private static partial void LogPollFailed(ILogger logger, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook delivery to endpoint {Endpoint} failed ({Events} event(s), attempt {Attempt}): {Error}; next try in {Seconds} s")]
+    private static partial void LogAttemptFailed(ILogger logger, long endpoint, int events, int attempt, string error, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint {Endpoint} disabled after failing too long: {Error}")]
     private static partial void LogDisabled(ILogger logger, long endpoint, string error);

@@ -1,9 +1,12 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.Timeout;
 
 namespace Redirector.Webhooks;
 
@@ -48,7 +51,7 @@ public sealed record WebhookAttempt(int? Status, string? Error);
 /// a JSON array of such objects each carrying its "id", under a webhook-id made from the ids it holds. Any 2xx
 /// delivers; redirects are not followed. At most <see cref="MaxErrorBodyBytes"/> of an answer are read.
 /// </summary>
-public sealed class WebhookSender(IHttpClientFactory clients, TimeProvider time)
+public sealed partial class WebhookSender(IHttpClientFactory clients, TimeProvider time, ILogger<WebhookSender> logger)
 {
     public const string ClientName = "webhooks";
     public const int MaxErrorBodyBytes = 512;
@@ -56,19 +59,18 @@ public sealed class WebhookSender(IHttpClientFactory clients, TimeProvider time)
     public async Task<WebhookAttempt> SendAsync(WebhookSubscription endpoint, IReadOnlyList<WebhookDelivery> events, CancellationToken ct)
     {
         string id;
-        string body;
+        byte[] bytes;
         if (endpoint.BatchSize <= 1 && events.Count == 1)
         {
             id = events[0].EventId;
-            body = events[0].Payload;
+            bytes = Encoding.UTF8.GetBytes(events[0].Payload);
         }
         else
         {
             // Stable across retries of the same events, so a receiver can dedupe whole batches too.
             id = "batch_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(' ', events.Select(e => e.EventId)))))[..32];
-            body = "[" + string.Join(',', events.Select(e => $"{{\"id\":\"{e.EventId}\",{e.Payload[1..]}")) + "]";
+            bytes = BatchBody(events);
         }
-        var bytes = Encoding.UTF8.GetBytes(body);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -85,9 +87,35 @@ public sealed class WebhookSender(IHttpClientFactory clients, TimeProvider time)
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
+            // Refused, reset, timed out: the receiver's side, told in one line by the dispatcher. Anything else is ours.
+            if (ex is not (HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException))
+                LogUnexpected(logger, endpoint.Id, ex);
             return new WebhookAttempt(null, $"{ex.GetType().Name}: {ex.Message}");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook request to endpoint {Endpoint} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, long endpoint, Exception exception);
+
+    /// <summary>[{"id":"…",<the payload's members>},…]: each payload's object with its event id as the first member.</summary>
+    private static byte[] BatchBody(IReadOnlyList<WebhookDelivery> events)
+    {
+        var body = new ArrayBufferWriter<byte>(events.Sum(e => e.Payload.Length + e.EventId.Length + 10) + 2);
+        Write(body, "[");
+        for (var i = 0; i < events.Count; i++)
+        {
+            Write(body, i == 0 ? "{\"id\":\"" : ",{\"id\":\"");
+            // Event ids are made here (clk_<node>_<sequence>_<index>, or the outbox's), never with characters JSON escapes.
+            Write(body, events[i].EventId);
+            Write(body, "\",");
+            Write(body, events[i].Payload.AsSpan(1));
+        }
+        Write(body, "]");
+        return body.WrittenSpan.ToArray();
+    }
+
+    private static void Write(ArrayBufferWriter<byte> body, ReadOnlySpan<char> text) =>
+        body.Advance(Encoding.UTF8.GetBytes(text, body.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length))));
 
     private static async Task<string> StartOfAsync(HttpResponseMessage response, CancellationToken ct)
     {

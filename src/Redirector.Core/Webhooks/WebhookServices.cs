@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Telemetry;
 using Redirector.Clicks;
 
 namespace Redirector.Webhooks;
@@ -44,6 +45,12 @@ public static class WebhookServices
             .AddResilienceHandler("webhooks", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+                // The dispatcher logs one line per failed delivery attempt; Polly's records of each try (with the
+                // exception's stack trace at Warning) would repeat it several times over, so they go to Debug.
+                pipeline.ConfigureTelemetry(new TelemetryOptions(context.ServiceProvider.GetRequiredService<IOptions<TelemetryOptions>>().Value)
+                {
+                    SeverityProvider = _ => ResilienceEventSeverity.Debug,
+                });
                 if (options.QuickRetries > 0)
                 {
                     pipeline.AddRetry(new HttpRetryStrategyOptions

@@ -4,6 +4,11 @@ namespace Redirector.Webhooks;
 public sealed record WebhookSubscription(long Id, string Url, IReadOnlySet<string> Events, IReadOnlyList<string> Tags, IReadOnlyList<string> Domains,
     IReadOnlyList<string> Links, int BatchSize, bool Enabled, byte[] Key)
 {
+    /// <summary>An endpoint of the catalogue with its signing key (<see cref="WebhookCatalog.KeyOf"/>).</summary>
+    public static WebhookSubscription Of(WebhookEndpoint endpoint, byte[] key) =>
+        new(endpoint.Id, endpoint.Url, endpoint.Events.ToHashSet(StringComparer.Ordinal), endpoint.FilterTags, endpoint.FilterDomains,
+            endpoint.FilterLinks, endpoint.BatchSize, endpoint.Enabled, key);
+
     /// <summary>
     /// Whether an event of <paramref name="type"/> about <paramref name="link"/> goes to this endpoint: enabled,
     /// subscribed to the type, and the link matching every filter list given. An event without a catalogue link (an

@@ -83,5 +83,27 @@ public sealed class DuckDbEventStoreTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task After_a_restart_the_last_batch_and_older_ones_replayed_are_skipped_per_node_and_newer_ones_stored()
+    {
+        await using (var store = new DuckDbEventStore(ConnectionString))
+        {
+            await store.OpenAsync(CancellationToken.None);
+            await store.AppendAsync(Batch(1), CancellationToken.None);
+            await store.AppendAsync(Batch(2), CancellationToken.None);
+        }
+        // A crash between the append and the cursor's save: the new process is given batch 2 again (and, were the
+        // cursor older, batch 1); another node's batch with a lower sequence is its own and is stored.
+        await using var reopened = new DuckDbEventStore(ConnectionString);
+        await reopened.OpenAsync(CancellationToken.None);
+        await reopened.AppendAsync(Batch(2), CancellationToken.None);
+        await reopened.AppendAsync(Batch(1), CancellationToken.None);
+        Assert.Equal(2 * 9, await reopened.CountAsync(CancellationToken.None));
+        var other = Batch(1);
+        await reopened.AppendAsync(new ClickBatch("node-b", 1, other.Groups, other.PageViews), CancellationToken.None);
+        await reopened.AppendAsync(Batch(3), CancellationToken.None);
+        Assert.Equal(4 * 9, await reopened.CountAsync(CancellationToken.None));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

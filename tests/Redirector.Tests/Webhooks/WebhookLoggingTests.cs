@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Redirector.Tests.Infrastructure;
+using Redirector.Webhooks;
+
+namespace Redirector.Tests.Webhooks;
+
+/// <summary>What the log says when a receiver cannot be reached: one line per failed attempt, no stack traces.</summary>
+public sealed class WebhookLoggingTests
+{
+    [Fact]
+    public async Task A_refused_connection_logs_one_warning_line_per_attempt_and_no_stack_trace()
+    {
+        var logs = new CapturingLoggerProvider();
+        // A port nobody listens on: every request is refused, which the HTTP client reports as an exception.
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}/hook";
+        await using var app = new RedirectorApplication(settings: WebhookDeliveryTests.FastSettings(new() { ["Webhooks:QuickRetries"] = "1" }))
+        {
+            ConfigureTestServices = services => services.AddSingleton<ILoggerProvider>(logs),
+        };
+        using var api = app.CreateApiClient();
+        using (var created = await api.PostAsJsonAsync("/api/webhooks", new { url, events = new[] { WebhookEventTypes.LinkClicked } }))
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await WebhookDeliveryTests.SubscribedAsync(app);
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "refused" });
+        using (var visitor = app.CreateVisitorClient())
+            (await Core.CountingTests.ClickAsync(visitor, "/refused", Core.Agents.ChromeWindows, null)).Dispose();
+        await app.FlushClicksAsync();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (logs.Attempts().Count < 2 && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        var attempts = logs.Attempts();
+        Assert.True(attempts.Count >= 2, $"{attempts.Count} failed attempts logged");
+        Assert.All(attempts, a =>
+        {
+            Assert.Equal(LogLevel.Warning, a.Level);
+            Assert.Null(a.Exception);
+            Assert.DoesNotContain('\n', a.Message);
+            Assert.Contains("HttpRequestException", a.Message, StringComparison.Ordinal);
+        });
+        // Nothing else about webhooks at Warning or above carries an exception (the HTTP client's per-try records did).
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning && e.Exception is not null);
+    }
+
+    private sealed record Entry(string Category, LogLevel Level, string Message, Exception? Exception);
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public ConcurrentQueue<Entry> Entries { get; } = new();
+
+        public List<Entry> Attempts() =>
+            [.. Entries.Where(e => e.Category == typeof(WebhookDispatcher).FullName && e.Message.StartsWith("Webhook delivery to endpoint", StringComparison.Ordinal))];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Entries);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, ConcurrentQueue<Entry> entries) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                entries.Enqueue(new Entry(category, logLevel, formatter(state, exception), exception));
+        }
+    }
+}

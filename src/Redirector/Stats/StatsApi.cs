@@ -18,7 +18,16 @@ namespace Redirector.Stats;
 /// </summary>
 public sealed class StatsResponse
 {
+    /// <summary>Every click counted: <see cref="ShortLinkClicks"/> plus <see cref="OutboundClicks"/>.</summary>
     public long Clicks { get; init; }
+
+    /// <summary>Clicks on catalogue links (short URLs and their QR codes).</summary>
+    public long ShortLinkClicks { get; init; }
+
+    /// <summary>Clicks on outbound links of registered sites, counted through the tracker script.</summary>
+    public long OutboundClicks { get; init; }
+
+    /// <summary>Bot requests, counted here alone: never among clicks nor in any breakdown but "botKinds".</summary>
     public long Bots { get; init; }
     public long UniqueVisitors { get; init; }
     public required IReadOnlyList<DayCount> ByDay { get; init; }
@@ -48,7 +57,7 @@ public sealed class StatsResponse
         }
         return new StatsResponse
         {
-            Clicks = stats.Clicks, Bots = stats.Bots, UniqueVisitors = stats.UniqueVisitors, ByDay = stats.ByDay,
+            Clicks = stats.Clicks, ShortLinkClicks = stats.ShortLinkClicks, OutboundClicks = stats.OutboundClicks, Bots = stats.Bots, UniqueVisitors = stats.UniqueVisitors, ByDay = stats.ByDay,
             ByHour = stats.ByHour.Count > 0 ? stats.ByHour : null, Breakdowns = breakdowns,
         };
     }
@@ -90,14 +99,14 @@ public static class StatsApi
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
+    /// <summary>The link's newest clicks from the raw log; bot requests only with <c>bots=true</c> (each carries <c>"bot": true</c>).</summary>
     public static async Task<Results<Ok<IReadOnlyList<System.Text.Json.JsonElement>>, NotFound<ProblemDetails>>> GetRecentClicks(
-        string slug, LinkCatalog catalog, StatsReader reader, CancellationToken ct, int limit = 100)
+        string slug, LinkCatalog catalog, StatsReader reader, CancellationToken ct, int limit = 100, bool bots = false)
     {
         var link = await catalog.FindAsync(slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
-        var clicks = await reader.ReadRecentAsync(Math.Clamp(limit, 1, 1000),
-            click => click.TryGetProperty("link", out var id) && id.GetInt64() == link.Id);
+        var clicks = await reader.ReadRecentAsync(Math.Clamp(limit, 1, 1000), RecentClicks.OfLink(link.Id, bots));
         return TypedResults.Ok(clicks);
     }
 
@@ -144,8 +153,8 @@ public static class StatsApi
         DateRange.Of(from, to, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), DefaultRangeDays);
 }
 
-/// <summary>Where a stats answer comes from: the Redis counters without filters, the event store with them.</summary>
-public sealed class StatsSources(StatsReader reader, EventStore events, IOptions<EventsOptions> eventOptions, LinkCatalog catalog, TimeProvider time)
+/// <summary>The stats API's side of <see cref="FilteredStats"/>: filters from the query string, problems for bad ones.</summary>
+public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, TimeProvider time)
 {
     public LinkCatalog Catalog => catalog;
 
@@ -160,18 +169,9 @@ public sealed class StatsSources(StatsReader reader, EventStore events, IOptions
     {
         if (!EventFilter.TryParse(request.Query, out var filter, out var error))
             return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
-        if (filter.IsEmpty)
-        {
-            var subject = linkId is { } id ? StatsSubject.Link(id) : StatsSubject.Global;
-            return (await reader.ReadAsync(subject, range.From, range.To, top), null);
-        }
-        if (!eventOptions.Value.Enabled)
-            throw new EventStoreUnavailableException();
-        filter = await ResolveSlugsAsync(filter, ct);
-        return (await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, linkId, filter), top, ct), null);
+        return (await stats.ReadAsync(linkId is { } id ? StatsScope.Link(id) : StatsScope.Global, range, filter, top, ct), null);
     }
 
     /// <summary>The <c>link</c> filter names links by slug; events hold their ids.</summary>
-    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct) =>
-        filter.MapAsync(Dimensions.Link, async slug => (await catalog.FindAsync(slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
+    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct) => stats.ResolveSlugsAsync(filter, ct);
 }

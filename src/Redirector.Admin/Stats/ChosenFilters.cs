@@ -71,7 +71,12 @@ public sealed class ChosenFilters
     }
 
     /// <summary>Another page with this page's range and filters: what moving between the counts pages keeps.</summary>
-    public string Carry(string path) => Href(_query.Where(q => Parameters.Contains(q.Key) || q.Key is "preset" or "from" or "to"), path);
+    public string Carry(string path) => Href(_query.Where(q => Parameters.Contains(q.Key) || IsRange(q.Key)), path);
+
+    /// <summary>Another page with this page's range only (a page that does not filter).</summary>
+    public string CarryRange(string path) => Href(_query.Where(q => IsRange(q.Key)), path);
+
+    private static bool IsRange(string name) => name is "preset" or "from" or "to" or "group";
 
     /// <summary>A URL (with its own query) with this page's filters added: exports follow the view.</summary>
     public string WithFilters(string url) => Href(_query.Where(q => Parameters.Contains(q.Key)), url);

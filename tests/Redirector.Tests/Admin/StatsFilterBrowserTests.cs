@@ -77,8 +77,29 @@ public sealed partial class StatsFilterBrowserTests(BrowserFixture browser) : IC
         await BrowserFixture.ScreenshotAsync(page, "31-campaign");
     }
 
+    [Fact]
+    public async Task A_cut_or_swapped_range_is_said_and_the_range_stays_when_moving_between_pages()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address, 390, 844);
+        await page.GotoAsync("/admin?from=2026-11-30&to=2020-01-01&group=month");
+        await Expect(page.GetByTestId("range-note")).ToContainTextAsync("from and to were swapped");
+        await Expect(page.GetByTestId("range-note")).ToContainTextAsync("cut to its last 400 days");
+        await page.GotoAsync("/admin?preset=12m&group=month");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Clicks per month" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Outbound", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(TwelveMonths());
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
+        await Expect(page.Locator(".chips a.active", new() { HasText = "12 months" })).ToHaveCountAsync(1);
+        Assert.Equal(page.ViewportSize!.Width, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+    }
+
     private static string Number(JsonElement json, string name) =>
         json.GetProperty(name).GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
+    [GeneratedRegex("/admin/outbound\\?preset=12m")]
+    private static partial Regex TwelveMonths();
 
     [GeneratedRegex("utmCampaign=spring")]
     private static partial Regex CampaignFilter();

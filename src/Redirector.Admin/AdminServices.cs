@@ -140,6 +140,7 @@ public static class AdminServices
         app.MapQrCodes();
         app.MapUtmPreview();
         app.MapLiveClicks();
+        app.MapWorldMap();
         return app;
     }
 

@@ -95,6 +95,54 @@ public sealed partial class StatsFilterBrowserTests(BrowserFixture browser) : IC
         Assert.Equal(page.ViewportSize!.Width, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
     }
 
+    [Fact]
+    public async Task The_countries_card_draws_each_counted_country_on_a_local_world_map_and_a_country_filters()
+    {
+        await using var app = new Infrastructure.RedirectorApplication(settings: new Dictionary<string, string?>
+        {
+            ["Admin:Email"] = BrowserFixture.AdminEmail,
+            ["Admin:Password"] = BrowserFixture.AdminPassword,
+            ["Analytics:CountryHeader"] = "CF-IPCountry",
+        });
+        var address = app.StartKestrel();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "geo" });
+        using (var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address })
+        {
+            foreach (var (country, times) in new[] { ("FR", 5), ("BR", 2) })
+            {
+                for (var i = 0; i < times; i++)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/geo");
+                    request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+                    request.Headers.TryAddWithoutValidation("CF-IPCountry", country);
+                    (await visitor.SendAsync(request)).Dispose();
+                }
+            }
+        }
+        await app.WaitForEventsAsync();
+        var page = await browser.SignedInPageAsync(address, 390, 844);
+        var map = page.GetByTestId("world-map");
+        await Expect(map.Locator("use.country")).ToHaveCountAsync(2);
+        await Expect(map.Locator("use[data-country='FR']")).ToHaveClassAsync(new Regex("shade-5"));
+        await Expect(map.Locator("use[data-country='BR']")).ToHaveClassAsync(new Regex("shade-2"));
+        // The shapes come from this service, and the browser draws them: France has a size on screen.
+        await Expect(map.Locator("use[data-country='FR']")).ToBeVisibleAsync();
+        var france = await map.Locator("use[data-country='FR']").BoundingBoxAsync();
+        Assert.True(france is { Width: > 3, Height: > 3 }, $"France drawn as {france?.Width}x{france?.Height}");
+        using (var svg = await new HttpClient { BaseAddress = address }.GetAsync("/admin/assets/world.svg"))
+        {
+            Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType!.MediaType);
+            Assert.InRange(svg.Content.Headers.ContentLength ?? 0, 50_000, 250_000);
+        }
+        await map.ScrollIntoViewIfNeededAsync();
+        await BrowserFixture.ScreenshotAsync(page, "32-countries-map-phone");
+
+        await page.Locator("section.breakdown", new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = "Countries" }) })
+            .GetByRole(AriaRole.Link, new() { Name = "BR", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("2");
+        await Expect(page.GetByTestId("world-map").Locator("use.country")).ToHaveCountAsync(1);
+    }
+
     private static string Number(JsonElement json, string name) =>
         json.GetProperty(name).GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 

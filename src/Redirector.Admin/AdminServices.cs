@@ -95,10 +95,12 @@ public static class AdminServices
                 .FixedWindow("login:" + context.Connection.RemoteIpAddress, attempts, TimeSpan.FromMinutes(1))));
 
         // Static server rendering: the Blazor client script (blazor.web.js) ships in a package this registry lacks,
-        // so pages are plain HTML forms and links, and admin.js adds live refresh, copy buttons and the UTM preview.
+        // so pages are plain HTML forms and links, and admin.js adds live refresh (on /admin/live's events), copy buttons and the UTM preview.
         services.AddRazorComponents();
         services.AddHostedService<FirstAdministrator>();
         services.AddSingleton<AdminStats>();
+        services.AddSingleton<LiveClicks>();
+        services.AddHostedService(provider => provider.GetRequiredService<LiveClicks>());
         services.AddSingleton<CsvLinkImport>();
         services.AddSingleton<LinkList.LinkTable>();
         return builder;
@@ -137,6 +139,8 @@ public static class AdminServices
         app.MapExports();
         app.MapQrCodes();
         app.MapUtmPreview();
+        app.MapLiveClicks();
+        app.MapWorldMap();
         return app;
     }
 

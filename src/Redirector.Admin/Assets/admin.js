@@ -47,30 +47,48 @@ document.addEventListener('input', (event) => {
   field.closest('.field')?.querySelector('.field-error')?.remove();
 });
 
-// Live counts: every few seconds, fetch this same page and swap in the parts marked data-live (by id).
+// Live counts: when /admin/live says something was counted (server-sent events), fetch this same page and swap in
+// the parts marked data-live (by id). A slow refresh stays the fallback should the stream be cut.
 const liveParts = () => document.querySelectorAll('[data-live][id]');
 if (liveParts().length > 0) {
-  setInterval(async () => {
-    if (document.hidden) return;
-    try {
-      const response = await fetch(location.href, { headers: { 'X-Live-Refresh': '1' }, credentials: 'same-origin' });
-      if (!response.ok || response.redirected) return;
-      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
-      for (const part of liveParts()) {
-        const next = fresh.getElementById(part.id);
-        if (next && next.innerHTML !== part.innerHTML) {
-          const open = [...part.querySelectorAll('details[open]')].map((d) => d.closest('[id],section')?.querySelector('h2')?.textContent);
-          part.innerHTML = next.innerHTML;
-          part.querySelectorAll('details').forEach((d) => {
-            if (open.includes(d.closest('section')?.querySelector('h2')?.textContent)) d.open = true;
-          });
+  let refreshing = null;
+  let again = false;
+  const refresh = async () => {
+    if (refreshing) { again = true; return; }
+    refreshing = (async () => {
+      try {
+        const response = await fetch(location.href, { headers: { 'X-Live-Refresh': '1' }, credentials: 'same-origin' });
+        if (!response.ok || response.redirected) return;
+        const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+        for (const part of liveParts()) {
+          const next = fresh.getElementById(part.id);
+          if (next && next.innerHTML !== part.innerHTML) {
+            const open = [...part.querySelectorAll('details[open]')].map((d) => d.closest('[id],section')?.querySelector('h2')?.textContent);
+            part.innerHTML = next.innerHTML;
+            part.querySelectorAll('details').forEach((d) => {
+              if (open.includes(d.closest('section')?.querySelector('h2')?.textContent)) d.open = true;
+            });
+          }
         }
+        document.documentElement.dataset.refreshed = String(Date.now());
+      } catch {
+        // Offline for a moment: the next event or tick tries again.
       }
-      document.documentElement.dataset.refreshed = String(Date.now());
-    } catch {
-      // Offline for a moment: the next tick tries again.
-    }
-  }, 5000);
+    })();
+    await refreshing;
+    refreshing = null;
+    if (again) { again = false; refresh(); }
+  };
+  let first = true;
+  const stream = new EventSource('/admin/live');
+  stream.onmessage = () => {
+    // The first event is the count as the stream opened: this page was rendered with it.
+    if (first) { first = false; document.documentElement.dataset.live = 'listening'; return; }
+    if (!document.hidden) refresh();
+  };
+  stream.onerror = () => { first = true; };
+  setInterval(() => { if (!document.hidden) refresh(); }, 15000); // StatsReads.RefreshSeconds
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
 }
 
 // UTM builder: ask the server for the final destination as the fields change.

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Redirector.Admin.Stats;
 using Redirector.Admin.Import;
 using Redirector.Clicks;
+using Redirector.Events;
 using Redirector.Stats;
 using Redirector.Links;
 
@@ -25,8 +26,8 @@ public static class ExportEndpoints
         exports.MapGet("/targets.csv", ExportTargets);
         exports.MapGet("/pages.csv", ExportPages);
         // Raw clicks are more than counts (each one's referrer, page and time): viewers read counts only.
-        exports.MapGet("/clicks.csv", (string? scope, string? key, string? from, string? to, LinkCatalog catalog, AdminStats counts, StatsReader reader, CancellationToken ct) =>
-            ExportTable("clicks", scope, key, from, to, catalog, counts, reader, ct)).RequireAuthorization(AdminServices.EditorPolicy);
+        exports.MapGet("/clicks.csv", (string? scope, string? key, string? from, string? to, HttpRequest request, LinkCatalog catalog, AdminStats counts, StatsReader reader, CancellationToken ct) =>
+            ExportTable("clicks", scope, key, from, to, request, catalog, counts, reader, ct)).RequireAuthorization(AdminServices.EditorPolicy);
         exports.MapGet("/{table}.csv", ExportTable);
         return app;
     }
@@ -53,11 +54,16 @@ public static class ExportEndpoints
         return File(csv, "links.csv");
     }
 
-    /// <summary>"days" (the time series), "clicks" (raw recent clicks) or a breakdown by its <see cref="Dimension.Name"/>.</summary>
+    /// <summary>
+    /// "days" (the time series), "clicks" (raw recent clicks) or a breakdown by its <see cref="Dimension.Name"/>, of a
+    /// scope ("global", "link", "domain", "page", "campaign" and its key) under the page's filters (docs/events.md).
+    /// </summary>
     public static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> ExportTable(
-        string table, string? scope, string? key, string? from, string? to,
+        string table, string? scope, string? key, string? from, string? to, HttpRequest request,
         LinkCatalog catalog, AdminStats counts, StatsReader reader, CancellationToken ct)
     {
+        if (!EventFilter.TryParse(request.Query, out var filter, out var error))
+            return TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest);
         scope ??= "global";
         var target = await ResolveAsync(scope, key, catalog, ct);
         if (target is not { } subject)
@@ -68,7 +74,7 @@ public static class ExportEndpoints
         {
             if (table == "clicks")
                 return File(await RawClicksAsync(subject, key, reader, counts, ct), name);
-            var stats = await reader.ReadAsync(subject.Subject, range.From, range.To, top: 100_000);
+            var stats = await counts.ReadOnlyAsync(subject.Scope, range, filter, 100_000, ct);
             if (table == "days")
             {
                 var csv = new Csv("date", "clicks", "bots");
@@ -116,7 +122,7 @@ public static class ExportEndpoints
         var range = DateRange.Parse("30d", from, to, counts.Today);
         try
         {
-            return File(write(await counts.ReadGlobalAsync(range, top: 100_000)), $"{name}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv");
+            return File(write(await counts.ReadGlobalAsync(range, EventFilter.None, top: 100_000)), $"{name}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv");
         }
         catch (Exception ex) when (StatsReads.IsUnavailable(ex))
         {
@@ -127,20 +133,22 @@ public static class ExportEndpoints
     private static ProblemHttpResult Unavailable() => TypedResults.Problem(
         title: "Counts are unavailable right now.", detail: "Redis is not reachable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private sealed record Target(StatsSubject Subject, Func<JsonElement, bool> Matches);
+    private sealed record Target(StatsScope Scope, Func<JsonElement, bool> Matches);
 
     private static async Task<Target?> ResolveAsync(string? scope, string? key, LinkCatalog catalog, CancellationToken ct)
     {
         switch (scope)
         {
             case "global":
-                return new Target(StatsSubject.Global, _ => true);
+                return new Target(StatsScope.Global, _ => true);
             case "link" when key is not null && LinkAddress.ParseExportKey(key) is var (domain, slug) && await catalog.FindAsync(domain, slug, ct) is { } link:
-                return new Target(StatsSubject.Link(link.Id), AdminStats.OfLink(link.Id));
+                return new Target(StatsScope.Link(link.Id), RecentClicks.OfLink(link.Id, withBots: true));
             case "domain" when !string.IsNullOrEmpty(key):
-                return new Target(StatsSubject.Domain(key), c => c.TryGetProperty("domain", out var d) && d.GetString() == key);
+                return new Target(StatsScope.Domain(key), c => c.TryGetProperty("domain", out var d) && d.GetString() == key);
             case "page" when !string.IsNullOrEmpty(key):
-                return new Target(StatsSubject.Page(key), c => c.TryGetProperty("sourcePage", out var p) && p.GetString() == key);
+                return new Target(StatsScope.Page(key), c => c.TryGetProperty("sourcePage", out var p) && p.GetString() == key);
+            case "campaign" when !string.IsNullOrEmpty(key):
+                return new Target(StatsScope.Campaign(key), c => c.TryGetProperty("utmCampaign", out var p) && p.GetString() == key);
             default:
                 return null;
         }

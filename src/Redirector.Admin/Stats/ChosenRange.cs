@@ -1,3 +1,4 @@
+using System.Globalization;
 using Redirector.Clicks;
 using Redirector.Stats;
 
@@ -19,7 +20,9 @@ public readonly record struct ChosenRange(string Preset, DateRange Range)
             var preset = Preset;
             return DateRange.Presets.FirstOrDefault(p => p.Key == preset).Label is { } label
                 ? label.ToLowerInvariant()
-                : $"{Range.From:MMM d} – {Range.To:MMM d}";
+                : Range.From.Year != Range.To.Year
+                    ? string.Create(CultureInfo.InvariantCulture, $"{Range.From:MMM d, yyyy} – {Range.To:MMM d, yyyy}")
+                    : string.Create(CultureInfo.InvariantCulture, $"{Range.From:MMM d} – {Range.To:MMM d}");
         }
     }
 

@@ -6,8 +6,8 @@ namespace Redirector.Admin.Stats;
 public static class Titles
 {
     /// <summary>The breakdowns shown in the admin that a subject's stats hold, in the table's order.</summary>
-    public static IReadOnlyList<Dimension> ShownFor(StatsSubject subject) =>
-        [.. Dimensions.All.Where(d => d.InAdmin && d.IsAnsweredFor(subject.Scope))];
+    public static IReadOnlyList<Dimension> ShownFor(Subjects scope) =>
+        [.. Dimensions.All.Where(d => d.InAdmin && d.IsAnsweredFor(scope))];
 
     public static string LabelOf(Dimension dimension, string key, IReadOnlyDictionary<string, string> slugs) =>
         dimension == Dimensions.Link ? (slugs.TryGetValue(key, out var slug) ? "/" + slug : "(deleted link)") : key;

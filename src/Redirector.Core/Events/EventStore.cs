@@ -73,7 +73,7 @@ public abstract class EventStore : IAsyncDisposable
     /// <summary>
     /// The counts of a stats answer (<see cref="SubjectStats"/>, the shape the Redis reader gives) computed over
     /// the events of a query: clicks and bots per day, clicks per hour, unique visitors, and every breakdown the
-    /// subject answers (a link's, or the global one's), people only except the device type, which counts bots too.
+    /// subject answers (a link's, or the global one's): the bot kinds count bots, every other breakdown people.
     /// </summary>
     public async Task<SubjectStats> ReadStatsAsync(EventQuery query, int top, CancellationToken ct)
     {
@@ -93,7 +93,8 @@ public abstract class EventStore : IAsyncDisposable
         {
             if (!dimension.IsAnsweredFor(subject))
                 continue;
-            var counted = dimension.CountsBots ? $"event IN ('{EventKinds.Click}', '{EventKinds.Bot}')" : $"event = '{EventKinds.Click}'";
+            // Bots are reported once, by kind; every other breakdown, device types included, counts people (docs/events.md).
+            var counted = dimension.OnlyBots ? $"event = '{EventKinds.Bot}'" : $"event = '{EventKinds.Click}'";
             var key = Text(column);
             var condition = $"{counted} AND {column} IS NOT NULL";
             if (dimension.Per is { } per && EventColumns.Of(per) is { } perColumn)

@@ -71,6 +71,17 @@ public sealed class SiteCache
 
     public void Remove(string key) => _sites.TryRemove(key, out _);
 
+    /// <summary>Whether a URL is a page of any registered site: what a source page must be to be listed as one.</summary>
+    public bool OwnsPage(string url)
+    {
+        foreach (var site in _sites.Values)
+        {
+            if (site.OwnsUrl(url))
+                return true;
+        }
+        return false;
+    }
+
     public static string ChangeOf(string key) => ChangePrefix + key;
 
     public static bool IsSiteChange(string slug) => slug.StartsWith(ChangePrefix, StringComparison.Ordinal);

@@ -13,13 +13,16 @@ public readonly record struct DateRange
 {
     public static readonly DateOnly Earliest = new(1970, 1, 1);
 
-    public static readonly IReadOnlyList<(string Key, string Label, int Days)> Presets =
-        [("today", "Today", 1), ("7d", "7 days", 7), ("30d", "30 days", 30), ("90d", "90 days", 90)];
+    /// <summary>The admin's presets, by query key: each gives its first day from today (its last is today, but yesterday's).</summary>
+    public static readonly IReadOnlyList<(string Key, string Label)> Presets =
+        [("today", "Today"), ("yesterday", "Yesterday"), ("7d", "7 days"), ("30d", "30 days"), ("90d", "90 days"),
+         ("12m", "12 months"), ("ytd", "Year to date"), ("all", "All time")];
 
-    private DateRange(DateOnly from, DateOnly to)
+    private DateRange(DateOnly from, DateOnly to, string? adjusted = null)
     {
         From = from;
         To = to;
+        Adjusted = adjusted;
     }
 
     public DateOnly From { get; }
@@ -27,6 +30,9 @@ public readonly record struct DateRange
     public DateOnly To { get; }
 
     public int Days => To.DayNumber - From.DayNumber + 1;
+
+    /// <summary>What was changed in the dates asked for, said to the reader ("cut to the last 400 days"); null when nothing was.</summary>
+    public string? Adjusted { get; }
 
     /// <summary>The range of the same length just before this one, for "change against the previous period".</summary>
     public DateRange Previous => new(From.AddDays(-Days), From.AddDays(-1));
@@ -44,11 +50,20 @@ public readonly record struct DateRange
         var first = from is { } given
             ? Clamp(given, today)
             : DateOnly.FromDayNumber(Math.Max(Earliest.DayNumber, last.DayNumber - (Math.Clamp(defaultDays, 1, StatsReader.MaxRangeDays) - 1)));
+        var notes = new List<string>(3);
+        if (to > today || from > today)
+            notes.Add("dates after today were moved to today");
         if (last < first)
+        {
             (first, last) = (last, first);
+            notes.Add("from and to were swapped");
+        }
         if (last.DayNumber - first.DayNumber >= StatsReader.MaxRangeDays)
+        {
             first = last.AddDays(-(StatsReader.MaxRangeDays - 1));
-        return new DateRange(first, last);
+            notes.Add($"the range was cut to its last {StatsReader.MaxRangeDays} days, as long as counts are kept");
+        }
+        return new DateRange(first, last, notes.Count == 0 ? null : string.Join("; ", notes));
     }
 
     /// <summary>The admin pages' query: "from" and "to" as yyyy-MM-dd when both parse, else a preset (30 days when unknown).</summary>
@@ -57,8 +72,18 @@ public readonly record struct DateRange
         if (DateOnly.TryParseExact(from, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first) &&
             DateOnly.TryParseExact(to, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var last))
             return Of(first, last, today, 30);
-        var days = Presets.FirstOrDefault(p => p.Key == preset).Days;
-        return Last(days > 0 ? days : 30, today);
+        return preset switch
+        {
+            "today" => Last(1, today),
+            "yesterday" => Of(today.AddDays(-1), today.AddDays(-1), today, 1),
+            "7d" => Last(7, today),
+            "90d" => Last(90, today),
+            "12m" => Of(today.AddMonths(-12).AddDays(1), today, today, 365),
+            "ytd" => Of(new DateOnly(today.Year, 1, 1), today, today, 365),
+            // Counters live Analytics:RetentionDays (400 by default): all time is as far back as a range reaches.
+            "all" => Last(StatsReader.MaxRangeDays, today),
+            _ => Last(30, today),
+        };
     }
 
     public string Query => string.Create(CultureInfo.InvariantCulture, $"from={From:yyyy-MM-dd}&to={To:yyyy-MM-dd}");

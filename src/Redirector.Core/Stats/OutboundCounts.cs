@@ -3,7 +3,7 @@ using Redirector.Links;
 
 namespace Redirector.Stats;
 
-/// <summary>A source page: outbound clicks, views reported by the tracker and their ratio (null without views).</summary>
+/// <summary>A page of a registered site: clicks that left it, views reported by the tracker and their ratio (null without views, or with fewer views than clicks).</summary>
 public sealed record PageCount(string Key, long Clicks, long PageViews, double? OutboundClickRate);
 
 /// <summary>An outbound destination URL, its domain, its clicks and the link texts it was clicked with.</summary>
@@ -22,10 +22,17 @@ public static class OutboundCounts
         var views = stats[Dimensions.PageViews].ToDictionary(k => k.Key, k => k.Clicks, StringComparer.Ordinal);
         return clicks.Keys.Union(views.Keys)
             .Select(page => (Page: page, Clicks: clicks.GetValueOrDefault(page), Views: views.GetValueOrDefault(page)))
-            .Select(p => new PageCount(p.Page, p.Clicks, p.Views, p.Views > 0 ? (double)p.Clicks / p.Views : null))
+            .Select(p => new PageCount(p.Page, p.Clicks, p.Views, RateOf(p.Clicks, p.Views)))
             .OrderByDescending(p => p.Clicks).ThenByDescending(p => p.PageViews).ThenBy(p => p.Key, StringComparer.Ordinal)
             .ToList();
     }
+
+    /// <summary>
+    /// Clicks per view, or null when the views cannot carry a rate: none counted, or fewer than the clicks (the
+    /// tracker script missing from some of the page's views, or views not yet reported), where a rate above 100%
+    /// would claim more than the data supports.
+    /// </summary>
+    public static double? RateOf(long clicks, long views) => views > 0 && clicks <= views ? (double)clicks / views : null;
 
     /// <summary>Highest exit rate first; pages without views have no rate and come last, by clicks.</summary>
     public static IReadOnlyList<PageCount> ByExitRate(IEnumerable<PageCount> pages) =>

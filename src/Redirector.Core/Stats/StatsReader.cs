@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Redirector.Clicks;
+using Redirector.UserAgents;
 using StackExchange.Redis;
 
 namespace Redirector.Stats;
@@ -28,6 +29,42 @@ public sealed class SubjectStats
 
     public IReadOnlyList<KeyCount> this[Dimension dimension] =>
         Breakdowns.TryGetValue(dimension, out var list) ? list : [];
+
+    /// <summary>
+    /// Clicks on catalogue links (short links, by QR code or not): every such click carries a <see cref="Dimensions.Via"/>
+    /// value and no outbound click does, so the Via breakdown (two keys, never cut by a top-N) sums them exactly.
+    /// </summary>
+    public long ShortLinkClicks => this[Dimensions.Via].Sum(k => k.Clicks);
+
+    /// <summary>Clicks on outbound links of registered sites (the tracker script's /out): the clicks that are not on short links.</summary>
+    public long OutboundClicks => Clicks - ShortLinkClicks;
+
+    /// <summary>
+    /// The device type "bot": the write path counts it (the Redis field "dt:bot"), but bots are reported once, as
+    /// <see cref="Bots"/> and by kind (<see cref="Dimensions.BotKind"/>), so no reader lists it among device types.
+    /// </summary>
+    /// <summary>
+    /// These counts with only the source pages that are pages of registered sites (<see cref="Sites.SiteCache.OwnsPage"/>):
+    /// a short link clicked from google.com has that page as its referrer, not as a source page. The counters keep
+    /// every page (sites come and go); the rule is applied when they are read, so a site added later gets its history.
+    /// </summary>
+    public SubjectStats WithSitePagesOnly(Sites.SiteCache sites)
+    {
+        var breakdowns = new Dictionary<Dimension, IReadOnlyList<KeyCount>>(Breakdowns);
+        foreach (var dimension in (ReadOnlySpan<Dimension>)[Dimensions.SourcePage, Dimensions.PageViews])
+        {
+            if (breakdowns.TryGetValue(dimension, out var pages))
+                breakdowns[dimension] = [.. pages.Where(p => sites.OwnsPage(p.Key))];
+        }
+        return new SubjectStats
+        {
+            Clicks = Clicks, Bots = Bots, UniqueVisitors = UniqueVisitors, PageViews = PageViews,
+            ByDay = ByDay, ByHour = ByHour, Breakdowns = breakdowns,
+        };
+    }
+
+    public static bool IsBotDevice(Dimension dimension, string key) =>
+        dimension == Dimensions.DeviceType && key == DeviceType.Bot.ToKey();
 }
 
 /// <summary>
@@ -115,8 +152,11 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
                     hours[hour] += value;
                 else if (field.Length > 3 && field[2] == ':' && Dimensions.ByPrefix(field.AsSpan(0, 2)) is { } dimension)
                 {
+                    var key = StatsKeys.ValueOf(dimension, field.AsSpan(3));
+                    if (SubjectStats.IsBotDevice(dimension, key))
+                        continue;
                     var perKey = breakdowns.TryGetValue(dimension, out var existing) ? existing : breakdowns[dimension] = new(StringComparer.Ordinal);
-                    AddTo(perKey, StatsKeys.ValueOf(dimension, field.AsSpan(3)), value);
+                    AddTo(perKey, key, value);
                 }
             }
             if (derivesSourcePages)

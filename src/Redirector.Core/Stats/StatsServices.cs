@@ -9,6 +9,7 @@ public static class StatsServices
     public static IHostApplicationBuilder AddStats(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<StatsReader>();
+        builder.Services.AddSingleton<FilteredStats>();
         return builder;
     }
 }

@@ -19,7 +19,16 @@ namespace Redirector.Stats;
 /// </summary>
 public sealed class StatsResponse
 {
+    /// <summary>Every click counted: <see cref="ShortLinkClicks"/> plus <see cref="OutboundClicks"/>.</summary>
     public long Clicks { get; init; }
+
+    /// <summary>Clicks on catalogue links (short URLs and their QR codes).</summary>
+    public long ShortLinkClicks { get; init; }
+
+    /// <summary>Clicks on outbound links of registered sites, counted through the tracker script.</summary>
+    public long OutboundClicks { get; init; }
+
+    /// <summary>Bot requests, counted here alone: never among clicks nor in any breakdown but "botKinds".</summary>
     public long Bots { get; init; }
     public long UniqueVisitors { get; init; }
     public required IReadOnlyList<DayCount> ByDay { get; init; }
@@ -49,7 +58,7 @@ public sealed class StatsResponse
         }
         return new StatsResponse
         {
-            Clicks = stats.Clicks, Bots = stats.Bots, UniqueVisitors = stats.UniqueVisitors, ByDay = stats.ByDay,
+            Clicks = stats.Clicks, ShortLinkClicks = stats.ShortLinkClicks, OutboundClicks = stats.OutboundClicks, Bots = stats.Bots, UniqueVisitors = stats.UniqueVisitors, ByDay = stats.ByDay,
             ByHour = stats.ByHour.Count > 0 ? stats.ByHour : null, Breakdowns = breakdowns,
         };
     }
@@ -91,14 +100,14 @@ public static class StatsApi
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
+    /// <summary>The link's newest clicks from the raw log; bot requests only with <c>bots=true</c> (each carries <c>"bot": true</c>).</summary>
     public static async Task<Results<Ok<IReadOnlyList<System.Text.Json.JsonElement>>, NotFound<ProblemDetails>>> GetRecentClicks(
-        string slug, LinkCatalog catalog, DomainCatalog domains, StatsReader reader, CancellationToken ct, int limit = 100, string? domain = null)
+        string slug, LinkCatalog catalog, DomainCatalog domains, StatsReader reader, CancellationToken ct, int limit = 100, string? domain = null, bool bots = false)
     {
         var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
-        var clicks = await reader.ReadRecentAsync(Math.Clamp(limit, 1, 1000),
-            click => click.TryGetProperty("link", out var id) && id.GetInt64() == link.Id);
+        var clicks = await reader.ReadRecentAsync(Math.Clamp(limit, 1, 1000), RecentClicks.OfLink(link.Id, bots));
         return TypedResults.Ok(clicks);
     }
 
@@ -145,8 +154,8 @@ public static class StatsApi
         DateRange.Of(from, to, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), DefaultRangeDays);
 }
 
-/// <summary>Where a stats answer comes from: the Redis counters without filters, the event store with them.</summary>
-public sealed class StatsSources(StatsReader reader, EventStore events, IOptions<EventsOptions> eventOptions, LinkCatalog catalog, DomainCatalog domains, TimeProvider time)
+/// <summary>The stats API's side of <see cref="FilteredStats"/>: filters from the query string, problems for bad ones.</summary>
+public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, DomainCatalog domains, TimeProvider time)
 {
     /// <summary>The query parameter that reads the stats of one short domain's links (a host; the default domain's host for it).</summary>
     public const string ShortDomainParameter = "shortDomain";
@@ -166,35 +175,10 @@ public sealed class StatsSources(StatsReader reader, EventStore events, IOptions
     {
         if (!EventFilter.TryParse(request.Query, out var filter, out var error))
             return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
-        var hosts = request.Query[ShortDomainParameter];
-        if (filter.IsEmpty && hosts.Count == 0)
-        {
-            var subject = linkId is { } id ? StatsSubject.Link(id) : StatsSubject.Global;
-            return (await reader.ReadAsync(subject, range.From, range.To, top), null);
-        }
-        if (!eventOptions.Value.Enabled)
-            throw new EventStoreUnavailableException();
-        filter = await ResolveSlugsAsync(filter, ct, request.Query["domain"]);
-        if (hosts.Count > 0)
-            filter = await WithShortDomainsAsync(filter, hosts!, ct);
-        return (await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, linkId, filter), top, ct), null);
+        return (await stats.ReadAsync(linkId is { } id ? StatsScope.Link(id) : StatsScope.Global, range, filter, top, ct,
+            request.Query["domain"], request.Query[ShortDomainParameter]), null);
     }
 
     /// <summary>The <c>link</c> filter names links by slug (of the domain in <c>?domain=</c>, the default one without); events hold their ids.</summary>
-    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct, string? domain = null) =>
-        filter.MapAsync(Dimensions.Link, async slug => (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
-
-    /// <summary>
-    /// Clicks do not record the short domain, but every link has one: a <c>shortDomain</c> filter is a filter on the
-    /// ids of the domain's links (ids, since the <c>link</c> filter's slugs are resolved before this is added), so it
-    /// is answered by the event store like any filter and agrees with the per-link counts.
-    /// </summary>
-    private async Task<EventFilter> WithShortDomainsAsync(EventFilter filter, IEnumerable<string> hosts, CancellationToken ct)
-    {
-        var ids = new List<string>();
-        foreach (var host in hosts)
-            ids.AddRange((await catalog.IdsOnDomainAsync(domains.KeyForQuery(host), ct)).Select(id => id.ToString(CultureInfo.InvariantCulture)));
-        // Link ids start at 1: "0" matches no click, as a domain without links must.
-        return new EventFilter([.. filter.Dimensions, new DimensionFilter(Dimensions.Link, ids.Count > 0 ? ids : ["0"], [])]);
-    }
+    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct, string? domain = null) => stats.ResolveSlugsAsync(filter, ct, domain);
 }

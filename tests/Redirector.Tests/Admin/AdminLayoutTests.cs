@@ -171,6 +171,7 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
             ["{Slug}"] = Slug,
             ["{Key}"] = siteKey,
             ["{Domain}"] = Domain,
+            ["{Campaign}"] = "spring-sale-2026-outdoor-furniture",
             ["{**Path}"] = "no-such-page",
         };
         var pages = new List<(string, string, string)>();

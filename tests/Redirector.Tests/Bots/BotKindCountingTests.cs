@@ -68,7 +68,7 @@ public sealed class BotKindCountingTests
         var stats = await CountingTests.GetStatsAsync(app, "kinds");
         Assert.Equal((people, bots), ((int)stats.Clicks, (int)stats.Bots));
         Assert.Equal([(kind, bots)], Counts(stats, Dimensions.BotKind));
-        Assert.Equal([("bot", bots), ("desktop", people)], Counts(stats, Dimensions.DeviceType));
+        Assert.Equal([("desktop", people)], Counts(stats, Dimensions.DeviceType));
         Assert.Equal([("US", people)], Counts(stats, Dimensions.Country));
     }
 
@@ -92,7 +92,7 @@ public sealed class BotKindCountingTests
         var stats = await CountingTests.GetStatsAsync(app, "mail");
         Assert.Equal((6, 10), ((int)stats.Clicks, (int)stats.Bots));
         Assert.Equal([("scanner", 10)], Counts(stats, Dimensions.BotKind));
-        Assert.Equal([("bot", 10), ("desktop", 6)], Counts(stats, Dimensions.DeviceType));
+        Assert.Equal([("desktop", 6)], Counts(stats, Dimensions.DeviceType));
         Assert.Equal([("Chrome", 6)], Counts(stats, Dimensions.Browser));
         Assert.Equal([("GB", 1), ("US", 5)], Counts(stats, Dimensions.Country));
         Assert.Equal(3, stats.UniqueVisitors);
@@ -136,7 +136,7 @@ public sealed class BotKindCountingTests
         var stats = (await api.GetFromJsonAsync<StatsResponse>("/api/stats/summary"))!;
         Assert.Equal((3 + 4, 4), ((int)stats.Clicks, (int)stats.Bots));
         Assert.Equal([("scanner", 4)], Counts(stats, Dimensions.BotKind));
-        Assert.Equal([("bot", 4), ("desktop", 3), ("mobile", 4)], Counts(stats, Dimensions.DeviceType));
+        Assert.Equal([("desktop", 3), ("mobile", 4)], Counts(stats, Dimensions.DeviceType));
         Assert.Equal(2, stats.UniqueVisitors);
     }
 }

@@ -56,14 +56,14 @@ public sealed class MixedRunTests
         Assert.Equal(
             [("crawler", 2), ("headless", 1), ("library", 3), ("other", 1), ("preview", 5), ("scanner", 8)],
             Counts(all, Dimensions.BotKind));
-        Assert.Equal([("bot", 20), ("desktop", 10), ("mobile", 4)], Counts(all, Dimensions.DeviceType));
+        Assert.Equal([("desktop", 10), ("mobile", 4)], Counts(all, Dimensions.DeviceType));
         Assert.Equal([("Chrome", 7), ("Firefox", 3), ("Mobile Safari", 4)], Counts(all, Dimensions.Browser));
         Assert.Equal([("Windows", 10), ("iOS", 4)], Counts(all, Dimensions.Os));
         Assert.Equal([("FR", 3), ("GB", 4), ("US", 7)], Counts(all, Dimensions.Country));
 
         var link = await CountingTests.GetStatsAsync(app, "promo");
         Assert.Equal((11, 18), ((int)link.Clicks, (int)link.Bots));
-        Assert.Equal([("bot", 18), ("desktop", 7), ("mobile", 4)], Counts(link, Dimensions.DeviceType));
+        Assert.Equal([("desktop", 7), ("mobile", 4)], Counts(link, Dimensions.DeviceType));
         Assert.Equal(
             [("crawler", 2), ("headless", 1), ("library", 3), ("other", 1), ("preview", 5), ("scanner", 6)],
             Counts(link, Dimensions.BotKind));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Redirector.Clicks;
 using Redirector.Links;
 using Redirector.Tests.Infrastructure;
+using Redirector.Tests.Outbound;
 using StackExchange.Redis;
 
 namespace Redirector.Tests.Core;
@@ -43,6 +44,8 @@ public sealed class ClickStorageTests
     {
         await using var app = new RedirectorApplication();
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "schemes" });
+        // Source pages are pages of registered sites.
+        await app.CreateSiteAsync("Example", true, "example.org");
         using var visitor = app.CreateVisitorClient();
         foreach (var (referrer, times) in new[] { ("https://secure.example.org/a?b=1", 3), ("http://plain.example.org/c", 2) })
         {

@@ -1,0 +1,79 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Redirector.Clicks;
+using Redirector.Domains;
+using Redirector.Events;
+using Redirector.Links;
+using Redirector.Sites;
+
+namespace Redirector.Stats;
+
+/// <summary>
+/// Whose counts a read is about: the subject whose Redis counters answer it unfiltered (none for a campaign, which
+/// only the event store can answer), and how the event store finds the same clicks (a link id, or one more filter:
+/// a destination domain's, a source page's or a campaign's).
+/// </summary>
+public sealed record StatsScope(StatsSubject? Subject, long? LinkId, DimensionFilter? Within)
+{
+    public static readonly StatsScope Global = new(StatsSubject.Global, null, null);
+
+    public static StatsScope Link(long linkId) => new(StatsSubject.Link(linkId), linkId, null);
+
+    public static StatsScope Domain(string domain) => new(StatsSubject.Domain(domain), null, new DimensionFilter(Dimensions.DestinationDomain, [domain], []));
+
+    public static StatsScope Page(string url) => new(StatsSubject.Page(url), null, new DimensionFilter(Dimensions.SourcePage, [url], []));
+
+    public static StatsScope Campaign(string campaign) => new(null, null, new DimensionFilter(Dimensions.UtmCampaign, [campaign], []));
+
+    /// <summary>Which breakdowns its counts hold: a campaign's are those of the global counts, narrowed.</summary>
+    public Subjects Answers => Subject?.Scope ?? Subjects.Global;
+}
+
+/// <summary>
+/// The one read path for counts, used by the stats API and the admin pages alike: without filters the Redis counters
+/// answer; with filters (<see cref="EventFilter"/>) the event store answers in the same shape. Either way source
+/// pages are only those of registered sites (<see cref="SubjectStats.WithSitePagesOnly"/>).
+/// </summary>
+public sealed class FilteredStats(StatsReader reader, EventStore events, IOptions<EventsOptions> eventOptions, LinkCatalog catalog, DomainCatalog domains, SiteCache sites)
+{
+    /// <summary>
+    /// Counts of a scope over a range under a filter, <paramref name="top"/> entries per breakdown. The filter's
+    /// <c>link</c> slugs are those of the short domain <paramref name="domain"/> (the default one when null);
+    /// <paramref name="shortDomains"/> (hosts) narrows to the links of those short domains. Throws
+    /// <see cref="StatsUnavailableException"/> (Redis away) or <see cref="EventStoreUnavailableException"/> (filtered
+    /// while the event store is away or turned off).
+    /// </summary>
+    public async Task<SubjectStats> ReadAsync(StatsScope scope, DateRange range, EventFilter filter, int top, CancellationToken ct,
+        string? domain = null, IReadOnlyCollection<string?>? shortDomains = null)
+    {
+        var hosts = shortDomains ?? [];
+        if (filter.IsEmpty && hosts.Count == 0 && scope.Subject is { } subject)
+            return (await reader.ReadAsync(subject, range.From, range.To, top)).WithSitePagesOnly(sites);
+        if (!eventOptions.Value.Enabled)
+            throw new EventStoreUnavailableException();
+        filter = await ResolveSlugsAsync(filter, ct, domain);
+        if (hosts.Count > 0)
+            filter = await WithShortDomainsAsync(filter, hosts, ct);
+        if (scope.Within is { } within)
+            filter = new EventFilter([.. filter.Dimensions, within]);
+        return (await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, scope.LinkId, filter), top, ct)).WithSitePagesOnly(sites);
+    }
+
+    /// <summary>The <c>link</c> filter names links by slug (of the short domain <paramref name="domain"/>, the default one when null); events hold their ids.</summary>
+    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct, string? domain = null) =>
+        filter.MapAsync(Dimensions.Link, async slug => (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Clicks do not record the short domain, but every link has one: a short-domain filter is a filter on the ids
+    /// of the domain's links (ids, since the <c>link</c> filter's slugs are resolved before this is added), so it
+    /// is answered by the event store like any filter and agrees with the per-link counts.
+    /// </summary>
+    private async Task<EventFilter> WithShortDomainsAsync(EventFilter filter, IEnumerable<string?> hosts, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        foreach (var host in hosts)
+            ids.AddRange((await catalog.IdsOnDomainAsync(domains.KeyForQuery(host), ct)).Select(id => id.ToString(CultureInfo.InvariantCulture)));
+        // Link ids start at 1: "0" matches no click, as a domain without links must.
+        return new EventFilter([.. filter.Dimensions, new DimensionFilter(Dimensions.Link, ids.Count > 0 ? ids : ["0"], [])]);
+    }
+}

@@ -34,6 +34,7 @@ var app = builder.Build();
 
 // These come before routing: short-circuited endpoints (the redirect) skip later middleware.
 app.UseNoSniff();
+app.UseUnreadableRequestChecks();
 app.UseTrustedProxies();
 app.UseRouting();
 app.UseExceptionHandler();

@@ -152,6 +152,47 @@ public sealed class FieldInputTests
             Assert.Contains("GET", response.Content.Headers.Allow);
     }
 
+    [Theory]
+    [InlineData("/spring")]
+    [InlineData("/")]
+    [InlineData("/api/links")]
+    [InlineData("/admin/login")]
+    public async Task A_host_that_is_no_valid_IDN_name_gets_400_not_500(string path)
+    {
+        await using var app = new RedirectorApplication();
+        // Through Kestrel: the in-memory test server cannot even build a request with such a Host.
+        var address = app.StartKestrel();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "spring" });
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = "xn--zz.com";
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+
+        using var valid = new HttpRequestMessage(HttpMethod.Get, "/spring");
+        valid.Headers.Host = "xn--bcher-kva.example";
+        using var served = await client.SendAsync(valid);
+        Assert.Equal(HttpStatusCode.Found, served.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=latin9", 415)]
+    [InlineData("application/json; charset=bogus", 415)]
+    [InlineData("application/json; charset=iso-8859-1", 415)]
+    [InlineData("application/json; charset=UTF-8", 201)]
+    [InlineData("application/json", 201)]
+    public async Task A_json_body_in_a_charset_other_than_utf8_gets_415(string contentType, int status)
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"url":"https://example.com/"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await api.PostAsync("/api/links", content);
+        Assert.Equal(status, (int)response.StatusCode);
+        if (status == 415)
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task A_long_forwarded_query_arrives_whole_and_one_longer_than_the_request_line_gets_414()
     {

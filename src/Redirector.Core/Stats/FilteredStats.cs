@@ -51,16 +51,25 @@ public sealed class FilteredStats(StatsReader reader, EventStore events, IOption
             return (await reader.ReadAsync(subject, range.From, range.To, top)).WithSitePagesOnly(sites);
         if (!eventOptions.Value.Enabled)
             throw new EventStoreUnavailableException();
-        filter = await ResolveSlugsAsync(filter, ct, domain);
-        if (hosts.Count > 0)
-            filter = await WithShortDomainsAsync(filter, hosts, ct);
+        filter = await NarrowAsync(filter, domain, hosts, ct);
         if (scope.Within is { } within)
             filter = new EventFilter([.. filter.Dimensions, within]);
         return (await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, scope.LinkId, filter), top, ct)).WithSitePagesOnly(sites);
     }
 
+    /// <summary>
+    /// The filter as the event store reads it: <c>link</c> slugs (of the short domain <paramref name="domain"/>, the
+    /// default one when null) become link ids, and <paramref name="shortDomains"/> (hosts; none for every domain)
+    /// becomes a filter on their links' ids.
+    /// </summary>
+    public async Task<EventFilter> NarrowAsync(EventFilter filter, string? domain, IReadOnlyCollection<string?>? shortDomains, CancellationToken ct)
+    {
+        filter = await ResolveSlugsAsync(filter, domain, ct);
+        return shortDomains is { Count: > 0 } ? await WithShortDomainsAsync(filter, shortDomains, ct) : filter;
+    }
+
     /// <summary>The <c>link</c> filter names links by slug (of the short domain <paramref name="domain"/>, the default one when null); events hold their ids.</summary>
-    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct, string? domain = null) =>
+    private Task<EventFilter> ResolveSlugsAsync(EventFilter filter, string? domain, CancellationToken ct) =>
         filter.MapAsync(Dimensions.Link, async slug => (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>

@@ -37,7 +37,7 @@ public static class EventsApi
             return TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest);
         if (!options.Value.Enabled)
             throw new EventStoreUnavailableException();
-        filter = await sources.ResolveSlugsAsync(filter, ct);
+        filter = await sources.NarrowAsync(filter, request, ct);
         var range = StatsApi.Range(from, to, sources.Time);
         var query = EventQuery.Days(range.From, range.To, null, filter);
         // Opened before the answer starts, so a store that is away is a 503, not a cut-off body.

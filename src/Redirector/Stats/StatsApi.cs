@@ -179,6 +179,10 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
             request.Query["domain"], request.Query[ShortDomainParameter]), null);
     }
 
-    /// <summary>The <c>link</c> filter names links by slug (of the domain in <c>?domain=</c>, the default one without); events hold their ids.</summary>
-    public Task<EventFilter> ResolveSlugsAsync(EventFilter filter, CancellationToken ct, string? domain = null) => stats.ResolveSlugsAsync(filter, ct, domain);
+    /// <summary>
+    /// The request's filter as the event store reads it: <c>link</c> slugs of the domain in <c>?domain=</c> (the
+    /// default one without) become ids, and <c>?shortDomain=</c> narrows to that domain's links.
+    /// </summary>
+    public Task<EventFilter> NarrowAsync(EventFilter filter, HttpRequest request, CancellationToken ct) =>
+        stats.NarrowAsync(filter, request.Query["domain"], request.Query[ShortDomainParameter], ct);
 }

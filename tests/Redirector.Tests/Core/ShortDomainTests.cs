@@ -281,6 +281,12 @@ public sealed class ShortDomainTests
         Assert.Equal(5, await Clicks("/api/stats/summary?link=spring&domain=brand.test"));
         Assert.Equal(5, await Clicks("/api/stats/summary?shortDomain=brand.test&link=spring&domain=brand.test"));
         Assert.Equal(10, await Clicks("/api/stats/summary"));
+
+        // The raw events take the same filters.
+        async Task<int> Events(string query) => (await api.GetStringAsync("/api/events?format=ndjson&" + query)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        Assert.Equal(7, await Events("shortDomain=brand.test"));
+        Assert.Equal(5, await Events("link=spring&domain=brand.test"));
+        Assert.Equal(3, await Events("link=spring"));
     }
 
     private static async Task EventuallyAsync(HttpClient client, string url, string expected)

@@ -271,6 +271,25 @@ public sealed partial class LinkCatalog(
         return lists.SelectMany(t => t).Distinct().Order(StringComparer.OrdinalIgnoreCase).ToList();
     }
 
+    /// <summary>
+    /// The UTM values links use, per field (the <see cref="UtmTags.ParameterNames"/> order: source, medium, campaign,
+    /// term, content), at most <paramref name="limit"/> each in alphabetical order, for the link form to offer.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> UtmValuesAsync(int limit, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var links = db.Links.AsNoTracking();
+        return
+        [
+            await Values(links.Select(l => l.Utm.Source)), await Values(links.Select(l => l.Utm.Medium)),
+            await Values(links.Select(l => l.Utm.Campaign)), await Values(links.Select(l => l.Utm.Term)),
+            await Values(links.Select(l => l.Utm.Content)),
+        ];
+
+        async Task<IReadOnlyList<string>> Values(IQueryable<string?> field) =>
+            await field.Where(v => v != null).Distinct().OrderBy(v => v).Take(limit).Select(v => v!).ToListAsync(ct);
+    }
+
     /// <summary>Validates a create request into an unsaved link (shared with bulk import).</summary>
     public Link BuildNewLink(CreateLinkRequest request, Dictionary<string, string[]> errors)
     {

@@ -13,6 +13,7 @@ using Redirector.Admin.Components;
 using Redirector.Admin.Stats;
 using Redirector.Admin.Exports;
 using Redirector.Admin.Import;
+using Redirector.Admin.LinkList;
 using Redirector.Catalog;
 using Redirector.Security;
 
@@ -137,6 +138,7 @@ public static class AdminServices
         app.MapAdminAssets();
         app.MapAccountEndpoints();
         app.MapExports();
+        app.MapBulkActions();
         app.MapQrCodes();
         app.MapUtmPreview();
         app.MapLiveClicks();

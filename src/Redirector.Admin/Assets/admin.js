@@ -63,8 +63,11 @@ if (liveParts().length > 0) {
         for (const part of liveParts()) {
           const next = fresh.getElementById(part.id);
           if (next && next.innerHTML !== part.innerHTML) {
+            // The bulk selection lives in this part's checkboxes: a refresh keeps what was ticked.
+            const picked = [...part.querySelectorAll('input[type=checkbox][name]:checked')].map((box) => box.value);
             const open = [...part.querySelectorAll('details[open]')].map((d) => d.closest('[id],section')?.querySelector('h2')?.textContent);
             part.innerHTML = next.innerHTML;
+            part.querySelectorAll('input[type=checkbox][name]').forEach((box) => { box.checked = picked.includes(box.value); });
             part.querySelectorAll('details').forEach((d) => {
               if (open.includes(d.closest('section')?.querySelector('h2')?.textContent)) d.open = true;
             });
@@ -157,4 +160,70 @@ if (qrStudio) {
   form.addEventListener('input', update);
   form.addEventListener('change', update);
   form.addEventListener('submit', (event) => { event.preventDefault(); update(); });
+}
+
+// Bulk actions on the links list: select all on the page, a count of the selection, and a confirmation to delete.
+const bulk = document.querySelector('[data-bulk]');
+if (bulk) {
+  const boxes = () => [...document.querySelectorAll('input[name=key][form=bulk]')];
+  const count = () => {
+    const n = boxes().filter((box) => box.checked).length;
+    bulk.querySelector('[data-bulk-count]').textContent = n === 0 ? 'None selected' : `${n} selected`;
+  };
+  document.addEventListener('change', (event) => {
+    if (event.target.matches('[data-select-all]')) boxes().forEach((box) => { box.checked = event.target.checked; });
+    if (event.target.matches('[form=bulk]')) count();
+  });
+  bulk.addEventListener('submit', (event) => {
+    const warning = event.submitter?.getAttribute('data-confirm');
+    if (boxes().every((box) => !box.checked)) {
+      event.preventDefault();
+      bulk.querySelector('[data-bulk-count]').textContent = 'Select links first';
+    } else if (warning && !window.confirm(warning)) {
+      event.preventDefault();
+    }
+  });
+}
+
+// Link form: https:// in front of a bare host (the server does the same), the short URL as the slug is typed, and
+// tag suggestions after the commas of the tags already typed.
+const linkUrl = document.querySelector('input[name="Form.Url"]');
+linkUrl?.addEventListener('change', () => {
+  const typed = linkUrl.value.trim();
+  const host = typed.split(/[/?#]/)[0];
+  if (typed && !typed.includes('://') && host.includes('.') && !host.includes(':') && !/\s/.test(host) && !host.startsWith('.')) {
+    linkUrl.value = 'https://' + typed;
+    linkUrl.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+});
+const shortPreview = document.querySelector('[data-short-preview]');
+if (shortPreview) {
+  const slug = document.querySelector('input[name="Form.Slug"]');
+  const domain = document.querySelector('select[name="Form.Domain"]');
+  const show = () => {
+    const base = domain?.selectedOptions[0]?.getAttribute('data-base') ?? '';
+    shortPreview.textContent = base + (slug.value.trim() || '(random)');
+  };
+  slug?.addEventListener('input', show);
+  domain?.addEventListener('change', show);
+}
+const tagsInput = document.querySelector('[data-list-items]');
+if (tagsInput) {
+  const list = document.getElementById(tagsInput.getAttribute('list'));
+  const tags = [...list.options].map((option) => option.value);
+  tagsInput.addEventListener('input', () => {
+    const cut = tagsInput.value.lastIndexOf(',');
+    const before = cut < 0 ? '' : tagsInput.value.slice(0, cut + 1) + ' ';
+    const typed = tagsInput.value.slice(0, cut + 1).split(',').map((t) => t.trim());
+    list.replaceChildren(...tags.filter((t) => !typed.includes(t)).map((t) => new Option('', before + t)));
+  });
+}
+
+// "Create and copy": the new link's page copies its short URL at once and says so.
+const copyNow = document.querySelector('[data-copy-now]');
+if (copyNow) {
+  const url = copyNow.getAttribute('data-copy-now');
+  navigator.clipboard.writeText(url).then(
+    () => { copyNow.textContent = `Created and copied ${url} to the clipboard ✓`; },
+    () => {});
 }

@@ -32,14 +32,23 @@ public static class ExportEndpoints
         return app;
     }
 
-    public static async Task<FileContentHttpResult> ExportLinks(LinkCatalog catalog, AdminStats counts, ShortUrls shortUrls, HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// The links the list shows for the same <paramref name="q"/>, <paramref name="tag"/>s and <paramref name="domain"/>
+    /// (every link without them), oldest first; with <paramref name="key"/>s (<see cref="LinkAddress.ExportKey"/>, the
+    /// list's bulk selection) only those links of that filter.
+    /// </summary>
+    public static async Task<FileContentHttpResult> ExportLinks(LinkCatalog catalog, AdminStats counts, ShortUrls shortUrls,
+        Redirector.Domains.DomainCatalog domains, HttpRequest request, CancellationToken ct,
+        string? q = null, string[]? tag = null, string? domain = null, string[]? key = null)
     {
+        var filter = new LinkQuery(q, tag, "oldest", PageSize: 500, Domain: string.IsNullOrWhiteSpace(domain) ? null : domains.KeyForQuery(domain));
+        var selected = key is { Length: > 0 } ? key.ToHashSet(StringComparer.Ordinal) : null;
         var links = new List<Link>();
         for (var page = 1; ; page++)
         {
-            var batch = await catalog.ListAsync(new LinkQuery(Sort: "oldest", Page: page, PageSize: 500), ct);
-            links.AddRange(batch.Items);
-            if (links.Count >= batch.Total || batch.Items.Count == 0)
+            var batch = await catalog.ListAsync(filter with { Page = page }, ct);
+            links.AddRange(selected is null ? batch.Items : batch.Items.Where(l => selected.Contains(LinkAddress.ExportKey(l))));
+            if ((long)page * batch.PageSize >= batch.Total || batch.Items.Count == 0)
                 break;
         }
         IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;

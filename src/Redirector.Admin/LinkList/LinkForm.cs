@@ -49,6 +49,24 @@ public sealed class LinkForm
     public string? PreviewDescription { get; set; }
     public string? PreviewImage { get; set; }
 
+    /// <summary>"copy" when the editor chose "Create and copy": the link's page then copies its short URL.</summary>
+    public string? Then { get; set; }
+
+    /// <summary>
+    /// A destination typed without a scheme, such as <c>shop.example/sale</c>, with <c>https://</c> in front: text whose
+    /// part before the first '/' holds a dot and neither ':' nor white space (a host, maybe with a path). Anything else
+    /// is returned as typed, for the URL rules to accept or explain.
+    /// </summary>
+    public static string? WithScheme(string? url)
+    {
+        if (url?.Trim() is not { Length: > 0 } typed || typed.Contains("://", StringComparison.Ordinal))
+            return url;
+        var host = typed.Split('/', '?', '#')[0];
+        return host.Contains('.', StringComparison.Ordinal) && !host.Contains(':', StringComparison.Ordinal) && !host.Any(char.IsWhiteSpace) && !host.StartsWith('.')
+            ? "https://" + typed
+            : url;
+    }
+
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerOptions.Web) { WriteIndented = true };
 
     public static LinkForm From(Link link) => new()
@@ -125,7 +143,7 @@ public sealed class LinkForm
 
     public CreateLinkRequest ToCreateRequest(List<LinkRule>? rules = null, List<LinkVariant>? variants = null) => new()
     {
-        Url = Url,
+        Url = WithScheme(Url),
         Slug = string.IsNullOrWhiteSpace(Slug) ? null : Slug.Trim(),
         Domain = string.IsNullOrWhiteSpace(Domain) ? null : Domain,
         Title = Title,

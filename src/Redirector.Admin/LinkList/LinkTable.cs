@@ -21,10 +21,11 @@ public sealed class LinkTable(LinkCatalog catalog, AdminStats counts)
     public static readonly IReadOnlyList<(string Key, string Label)> Sorts =
         [("created", "Newest"), ("oldest", "Oldest"), ("clicks30", "Clicks, 30 days"), ("clicks", "Clicks, all time"), ("slug", "Slug A–Z")];
 
+    /// <param name="tags">Links carrying any of these tags (OR); empty for every link.</param>
     /// <param name="domain">Only the links of this domain key (empty for the default domain); null for every domain.</param>
-    public async Task<LinkTablePage> ReadAsync(string? search, string? tag, string sort, int page, CancellationToken ct, string? domain = null)
+    public async Task<LinkTablePage> ReadAsync(string? search, IReadOnlyList<string>? tags, string sort, int page, CancellationToken ct, string? domain = null)
     {
-        var query = new LinkQuery(search, tag, sort, page, PageSize, domain);
+        var query = new LinkQuery(search, tags, sort, page, PageSize, domain);
         if (sort is "clicks" or "clicks30")
         {
             var ids = await catalog.MatchingIdsAsync(query, ct);

@@ -13,8 +13,10 @@ public sealed record LinkOutcome(LinkOutcomeKind Kind, Link? Link = null, IDicti
     public static LinkOutcome Invalid(IDictionary<string, string[]> errors) => new(LinkOutcomeKind.Invalid, Errors: errors);
 }
 
+/// <param name="Search">Case-insensitive substring of the slug, title, destination, a tag or a UTM value.</param>
+/// <param name="Tags">Links carrying any of these tags (OR, as Dub's tag filter); null or empty for every link.</param>
 /// <param name="Domain">Only the links of this domain key (empty for the default domain); null for every domain.</param>
-public sealed record LinkQuery(string? Search = null, string? Tag = null, string Sort = "created", int Page = 1, int PageSize = 50, string? Domain = null);
+public sealed record LinkQuery(string? Search = null, IReadOnlyList<string>? Tags = null, string Sort = "created", int Page = 1, int PageSize = 50, string? Domain = null);
 
 public sealed record LinkPage(IReadOnlyList<Link> Items, int Total, int Page, int PageSize);
 
@@ -269,6 +271,25 @@ public sealed partial class LinkCatalog(
         return lists.SelectMany(t => t).Distinct().Order(StringComparer.OrdinalIgnoreCase).ToList();
     }
 
+    /// <summary>
+    /// The UTM values links use, per field (the <see cref="UtmTags.ParameterNames"/> order: source, medium, campaign,
+    /// term, content), at most <paramref name="limit"/> each in alphabetical order, for the link form to offer.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> UtmValuesAsync(int limit, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var links = db.Links.AsNoTracking();
+        return
+        [
+            await Values(links.Select(l => l.Utm.Source)), await Values(links.Select(l => l.Utm.Medium)),
+            await Values(links.Select(l => l.Utm.Campaign)), await Values(links.Select(l => l.Utm.Term)),
+            await Values(links.Select(l => l.Utm.Content)),
+        ];
+
+        async Task<IReadOnlyList<string>> Values(IQueryable<string?> field) =>
+            await field.Where(v => v != null).Distinct().OrderBy(v => v).Take(limit).Select(v => v!).ToListAsync(ct);
+    }
+
     /// <summary>Validates a create request into an unsaved link (shared with bulk import).</summary>
     public Link BuildNewLink(CreateLinkRequest request, Dictionary<string, string[]> errors)
     {
@@ -308,6 +329,7 @@ public sealed partial class LinkCatalog(
         return link;
     }
 
+    /// <summary>The one search of the catalogue, shared by the API's <c>search</c>, the admin list and its export.</summary>
     private static IQueryable<Link> Filter(IQueryable<Link> links, LinkQuery query)
     {
         if (!string.IsNullOrWhiteSpace(query.Search))
@@ -316,16 +338,20 @@ public sealed partial class LinkCatalog(
 #pragma warning disable CA1862, CA1304, CA1311 // EF Core translates ToLower().Contains to SQL on every provider; the culture and StringComparison overloads do not translate.
             links = links.Where(l => l.Slug.ToLower().Contains(term) ||
                                      l.Destination.ToLower().Contains(term) ||
-                                     (l.Title != null && l.Title.ToLower().Contains(term)));
+                                     (l.Title != null && l.Title.ToLower().Contains(term)) ||
+                                     l.Tags.Any(t => t.ToLower().Contains(term)) ||
+                                     (l.Utm.Source != null && l.Utm.Source.ToLower().Contains(term)) ||
+                                     (l.Utm.Medium != null && l.Utm.Medium.ToLower().Contains(term)) ||
+                                     (l.Utm.Campaign != null && l.Utm.Campaign.ToLower().Contains(term)) ||
+                                     (l.Utm.Term != null && l.Utm.Term.ToLower().Contains(term)) ||
+                                     (l.Utm.Content != null && l.Utm.Content.ToLower().Contains(term)));
 #pragma warning restore CA1862, CA1304, CA1311
         }
         if (query.Domain is { } domain)
             links = links.Where(l => l.Domain == domain);
-        if (!string.IsNullOrWhiteSpace(query.Tag))
-        {
-            var tag = query.Tag.Trim();
-            links = links.Where(l => l.Tags.Contains(tag));
-        }
+        var tags = query.Tags?.Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t.Trim()).Distinct().ToList();
+        if (tags is { Count: > 0 })
+            links = links.Where(l => l.Tags.Any(t => tags.Contains(t)));
         return links;
     }
 

@@ -63,7 +63,7 @@ public static class LinksApi
 
     public static async Task<Ok<LinkListResponse>> ListLinks(
         LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
-        string? search = null, string? tag = null, string? sort = null, int page = 1, int pageSize = 50, string? domain = null)
+        string? search = null, string[]? tag = null, string? sort = null, int page = 1, int pageSize = 50, string? domain = null)
     {
         var query = new LinkQuery(search, tag, sort ?? "created", page, pageSize, domain is null ? null : domains.KeyForQuery(domain));
         var result = await catalog.ListAsync(query, ct);

@@ -32,10 +32,10 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
     private static readonly Dictionary<string, (AriaRole Role, string Name)[]> KeyControls = new()
     {
         ["/admin"] = [(AriaRole.Link, "New link"), (AriaRole.Button, "Apply")],
-        ["/admin/links"] = [(AriaRole.Link, "New link"), (AriaRole.Button, $"Copy short URL of {Slug}"), (AriaRole.Link, $"Edit {Slug}")],
-        ["/admin/links/{Slug}"] = [(AriaRole.Button, "Copy short URL"), (AriaRole.Link, "Edit"), (AriaRole.Button, "Apply"), (AriaRole.Link, "Download PNG"), (AriaRole.Button, "Upload logo")],
+        ["/admin/links"] = [(AriaRole.Link, "New link"), (AriaRole.Button, $"Copy short URL of {Slug}"), (AriaRole.Link, $"Edit {Slug}"), (AriaRole.Checkbox, "Select every link on this page"), (AriaRole.Button, "Disable")],
+        ["/admin/links/{Slug}"] = [(AriaRole.Button, "Copy short URL"), (AriaRole.Link, "Duplicate"), (AriaRole.Link, "Edit"), (AriaRole.Button, "Apply"), (AriaRole.Link, "Download PNG"), (AriaRole.Button, "Upload logo")],
         ["/admin/links/{Slug}/edit"] = [(AriaRole.Button, "Save changes")],
-        ["/admin/links/new"] = [(AriaRole.Button, "Create link")],
+        ["/admin/links/new"] = [(AriaRole.Button, "Create link"), (AriaRole.Button, "Create and copy")],
         ["/admin/domains/{Domain}"] = [(AriaRole.Button, "Apply")],
         ["/admin/outbound"] = [(AriaRole.Button, "Apply")],
         ["/admin/pages"] = [(AriaRole.Button, "Apply")],

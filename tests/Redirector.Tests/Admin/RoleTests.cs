@@ -121,6 +121,7 @@ public sealed partial class RoleTests
                  {
                      ("/admin/links/new", "link"), ("/admin/links/link/edit", "delete"), ("/admin/import", "import"),
                      ("/admin/sites", "new-site"), ("/admin/users", "add-user"), ("/admin/keys", "create-key"),
+                     ("/admin/links/bulk", ""),
                  })
         {
             using var response = await viewer.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
@@ -133,6 +134,8 @@ public sealed partial class RoleTests
                 ["NewUser.Email"] = "evil@example.com",
                 ["NewUser.Password"] = "Evil-Password-99",
                 ["NewUser.Role"] = Roles.Administrator,
+                ["key"] = "link",
+                ["action"] = "delete",
             }));
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"POST {path}: {(int)response.StatusCode}");
         }

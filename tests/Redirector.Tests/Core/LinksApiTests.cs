@@ -222,6 +222,28 @@ public sealed class LinksApiTests
     }
 
     [Fact]
+    public async Task Search_matches_tags_and_utm_values_and_several_tags_match_any_of_them()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://a.example/", slug = "spring", tags = new[] { "Autumn-Sale" } });
+        await app.CreateLinkAsync(new { url = "https://b.example/", slug = "mail", utm = new { source = "newsletter", campaign = "Black-Friday" } });
+        await app.CreateLinkAsync(new { url = "https://c.example/", slug = "term", utm = new { term = "running shoes", content = "hero-banner" } });
+        await app.CreateLinkAsync(new { url = "https://d.example/", slug = "other", tags = new[] { "news" } });
+        using var api = app.CreateApiClient();
+
+        async Task<IEnumerable<string>> Slugs(string query) =>
+            (await api.GetFromJsonAsync<LinkListResponse>("/api/links?" + query))!.Items.Select(l => l.Slug);
+
+        Assert.Equal(["spring"], await Slugs("search=autumn"));
+        Assert.Equal(["mail"], await Slugs("search=FRIDAY"));
+        Assert.Equal(["mail"], await Slugs("search=newslet"));
+        Assert.Equal(["term"], await Slugs("search=shoes"));
+        Assert.Equal(["term"], await Slugs("search=banner"));
+        Assert.Equal(["other", "spring"], await Slugs("tag=news&tag=Autumn-Sale"));
+        Assert.Equal(["other"], await Slugs("tag=news&tag=nothing-tagged"));
+    }
+
+    [Fact]
     public async Task Unknown_slugs_answer_404_in_the_api()
     {
         await using var app = new RedirectorApplication();

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Redirector.Tests.Core;
+using static Microsoft.Playwright.Assertions;
+
+namespace Redirector.Tests.Admin;
+
+/// <summary>The links list's search, tag filters and bulk actions, driven in Chromium against the real service.</summary>
+public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Bulk_disabling_three_links_makes_exactly_those_answer_as_disabled()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        foreach (var slug in new[] { "one", "two", "three", "keep" })
+            await app.CreateLinkAsync(new { url = $"https://shop.example/{slug}", slug, tags = new[] { "spring" } });
+        var page = await browser.SignedInPageAsync(address);
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+
+        await page.GotoAsync("/admin/links");
+        foreach (var slug in new[] { "one", "two", "three" })
+            await page.GetByLabel($"Select {slug}", new() { Exact = true }).CheckAsync();
+        await Expect(page.Locator("[data-bulk-count]")).ToHaveTextAsync("3 selected");
+        await BrowserFixture.ScreenshotAsync(page, "links-bulk");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("bulk-done")).ToContainTextAsync("Disabled 3 links");
+        await Expect(page.Locator("tr[data-slug='two']")).ToContainTextAsync("Off");
+        await Expect(page.Locator("tr[data-slug='keep'] .badge")).ToHaveCountAsync(0);
+
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        visitor.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        foreach (var slug in new[] { "one", "two", "three" })
+        {
+            using var response = await visitor.GetAsync("/" + slug);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Contains("This link does not exist", await response.Content.ReadAsStringAsync());
+        }
+        using (var kept = await visitor.GetAsync("/keep"))
+            Assert.Equal(HttpStatusCode.Found, kept.StatusCode);
+
+        // Select all on the page, add a tag, then delete after the confirmation.
+        await page.GetByLabel("Select every link on this page").CheckAsync();
+        await Expect(page.Locator("[data-bulk-count]")).ToHaveTextAsync("4 selected");
+        await page.GetByLabel("Tag to add").FillAsync("q2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add tag" }).ClickAsync();
+        await Expect(page.GetByTestId("bulk-done")).ToContainTextAsync("Tagged 4 links");
+        await page.GotoAsync("/admin/links?tag=q2");
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(4);
+        await page.GetByLabel("Select keep", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(page.GetByTestId("bulk-done")).ToContainTextAsync("Deleted 1 link");
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links\\?tag=q2&bulk=delete&count=1$"));
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(3);
+        using (var deleted = await visitor.GetAsync("/keep"))
+            Assert.Equal(HttpStatusCode.NotFound, deleted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Duplicating_a_link_opens_the_form_prefilled_with_an_empty_slug()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example/spring", slug = "spring", title = "Spring sale", tags = new[] { "sale", "q2" }, utm = new { source = "mail", campaign = "spring" } });
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/spring");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Duplicate" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/new\\?duplicate=spring$"));
+        await Expect(page.GetByLabel("Destination URL")).ToHaveValueAsync("https://shop.example/spring");
+        await Expect(page.GetByLabel("Title", new() { Exact = true })).ToHaveValueAsync("Spring sale");
+        await Expect(page.GetByLabel("Tags", new() { Exact = true })).ToHaveValueAsync("sale, q2");
+        await Expect(page.GetByLabel("Campaign", new() { Exact = true })).ToHaveValueAsync("spring");
+        await Expect(page.GetByLabel("Slug", new() { Exact = true })).ToHaveValueAsync("");
+        await page.GetByLabel("Slug", new() { Exact = true }).FillAsync("spring-copy");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/spring-copy\\?saved=1$"));
+        await Expect(page.Locator(".link-summary")).ToContainTextAsync("utm_campaign=spring");
+    }
+
+    [Fact]
+    public async Task The_link_form_completes_previews_shows_every_error_and_creates_and_copies()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "old", tags = new[] { "newsletter" }, utm = new { source = "mastodon", medium = "social" } });
+        var page = await browser.SignedInPageAsync(address);
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = address.ToString().TrimEnd('/') });
+
+        await page.GotoAsync("/admin/links/new");
+        await Expect(page.Locator("#tag-values option[value='newsletter']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#utm-source-values option[value='mastodon']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#utm-medium-values option[value='social']")).ToHaveCountAsync(1);
+        await page.GetByLabel("Tags", new() { Exact = true }).PressSequentiallyAsync("q2, ");
+        await Expect(page.Locator("#tag-values option[value='q2, newsletter']")).ToHaveCountAsync(1);
+
+        // Three wrong fields, one of them the rules' JSON (read before the rest): all three are shown at once.
+        await page.GetByLabel("Destination URL").FillAsync("not a url");
+        await page.GetByLabel("Slug", new() { Exact = true }).FillAsync("bad slug");
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("{");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page.GetByTestId("error-url")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("error-slug")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("error-rules")).ToBeVisibleAsync();
+
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("");
+        await page.GetByLabel("Destination URL").FillAsync("shop.example/sale");
+        await page.GetByLabel("Destination URL").BlurAsync();
+        await Expect(page.GetByLabel("Destination URL")).ToHaveValueAsync("https://shop.example/sale");
+        await page.GetByLabel("Slug", new() { Exact = true }).FillAsync("");
+        await Expect(page.GetByTestId("short-preview")).ToHaveTextAsync($"{address.ToString().TrimEnd('/')}/(random)");
+        await page.GetByLabel("Slug", new() { Exact = true }).PressSequentiallyAsync("sale");
+        await Expect(page.GetByTestId("short-preview")).ToHaveTextAsync($"{address.ToString().TrimEnd('/')}/sale");
+        await BrowserFixture.ScreenshotAsync(page, "link-form");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create and copy" }).ClickAsync();
+        await Expect(page.GetByTestId("copied")).ToContainTextAsync($"Created and copied {address.ToString().TrimEnd('/')}/sale to the clipboard");
+        Assert.Equal($"{address.ToString().TrimEnd('/')}/sale", await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        await BrowserFixture.ScreenshotAsync(page, "link-created-copied");
+
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        visitor.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        using var redirect = await visitor.GetAsync("/sale");
+        Assert.Equal("https://shop.example/sale", redirect.Headers.Location!.ToString());
+    }
+}

@@ -14,7 +14,7 @@ public static class CacheMemory
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var before = SettledHeap();
-        var cache = new LinkCache(new ClickAllowances(Microsoft.Extensions.Options.Options.Create(new ClickAllowanceOptions())));
+        var cache = new LinkCache(new ClickAllowances(Microsoft.Extensions.Options.Options.Create(new ClickAllowanceOptions())), Microsoft.Extensions.Options.Options.Create(new RedirectorOptions()));
         var now = DateTime.UtcNow;
         for (var i = 0; i < count; i++)
         {

@@ -19,7 +19,7 @@ public class HotPathBenchmarks
     private const int BatchClicks = 500;
     private const string Path = "/bench";
 
-    private readonly LinkCache _cache = new(new ClickAllowances(Options.Create(new ClickAllowanceOptions())));
+    private readonly LinkCache _cache = new(new ClickAllowances(Options.Create(new ClickAllowanceOptions())), Options.Create(new RedirectorOptions()));
     private RedirectTarget _target = null!;
     private RedirectTarget _ruled = null!;
     private TargetChooser _chooser = null!;
@@ -39,7 +39,7 @@ public class HotPathBenchmarks
         for (var i = 0; i < 10_000; i++)
             _cache.Upsert(Link("r" + i.ToString("D7", System.Globalization.CultureInfo.InvariantCulture), "https://shop.example.com/p/" + i, now));
         _cache.Upsert(Link("bench", "https://www.example.com/landing/spring?ref=bench", now));
-        _cache.TryGet("bench", out _target);
+        _cache.TryGet(DomainLinks.DefaultKey, "bench", out _target);
 
         _options = new AnalyticsOptions();
         _queue = new ClickQueue(Options.Create(_options));
@@ -88,7 +88,7 @@ public class HotPathBenchmarks
         ];
         ruled.Variants = [new LinkVariant { Url = "https://www.example.com/landing/a", Weight = 50 }, new LinkVariant { Url = "https://www.example.com/landing/b", Weight = 50 }];
         _cache.Upsert(ruled);
-        _cache.TryGet("rules", out _ruled);
+        _cache.TryGet(DomainLinks.DefaultKey, "rules", out _ruled);
         _context.Request.Headers.AcceptLanguage = "en-GB,en;q=0.9";
         _chooser = new TargetChooser(new CachedUserAgentParser(UserAgentParser.Default), GeoLookup.Open(GeoLookup.DefaultDatabasePath), visitors,
             TimeProvider.System, Options.Create(_options));
@@ -99,7 +99,7 @@ public class HotPathBenchmarks
     public RedirectTarget ChooseTarget() => _chooser.Choose(_context, _ruled);
 
     [Benchmark]
-    public bool LinkLookup() => _cache.TryGet(Path.AsSpan(1), out _);
+    public bool LinkLookup() => _cache.TryGet(DomainLinks.DefaultKey, Path.AsSpan(1), out _);
 
     [Benchmark]
     public string LocationWithoutQuery() => RedirectLocation.Build(_target, "");

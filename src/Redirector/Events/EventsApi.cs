@@ -19,7 +19,7 @@ public static class EventsApi
 {
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapApiGroup("/api/events", "Events").MapGet("/", GetEvents);
+        app.MapApiGroup("/api/events", "Events").MapGet("/", GetEvents).AcceptOnlyKnownQueryParameters(StatsSources.Parameters);
         return app;
     }
 

@@ -28,7 +28,7 @@ public sealed record BulkOutcome(IReadOnlyList<Link> Saved, IReadOnlyDictionary<
 /// transaction (other nodes poll it) and updates this node's <see cref="LinkCache"/> at once.
 /// </summary>
 public sealed partial class LinkCatalog(
-    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, DomainCatalog domains, TimeProvider time, ILogger<LinkCatalog> logger)
+    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, DomainCatalog domains, ShortUrls urls, TimeProvider time, ILogger<LinkCatalog> logger)
 {
     private const int GeneratedSlugAttempts = 8;
 
@@ -50,7 +50,7 @@ public sealed partial class LinkCatalog(
                 continue;
             db.Links.Add(link);
             db.Changes.Add(ChangeOf(link));
-            LinkEvents.Add(db, WebhookEventTypes.LinkCreated, link, link.UpdatedAt);
+            LinkEvents.Add(db, WebhookEventTypes.LinkCreated, link, link.UpdatedAt, urls);
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -127,7 +127,7 @@ public sealed partial class LinkCatalog(
         link.UpdatedAt = time.GetUtcNow().UtcDateTime;
         link.Version++;
         db.Changes.Add(ChangeOf(link));
-        LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt);
+        LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt, urls);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -147,7 +147,7 @@ public sealed partial class LinkCatalog(
         var links = db.Links.Where(l => l.Domain == domain && l.Slug == slug);
         // The link.deleted event carries the link as it was; it is saved in the delete's transaction.
         if (await links.AsNoTracking().FirstOrDefaultAsync(ct) is { } deleted)
-            LinkEvents.Add(db, WebhookEventTypes.LinkDeleted, deleted, time.GetUtcNow().UtcDateTime);
+            LinkEvents.Add(db, WebhookEventTypes.LinkDeleted, deleted, time.GetUtcNow().UtcDateTime, urls);
         if (!await db.DeleteAndRecordChangeAsync(links, slug, time.GetUtcNow().UtcDateTime, ct, domain))
             return false;
         cache.Remove(domain, slug);
@@ -245,7 +245,7 @@ public sealed partial class LinkCatalog(
         }
         db.Links.AddRange(links);
         db.Changes.AddRange(links.Select(ChangeOf));
-        links.ForEach(l => LinkEvents.Add(db, WebhookEventTypes.LinkCreated, l, l.UpdatedAt));
+        links.ForEach(l => LinkEvents.Add(db, WebhookEventTypes.LinkCreated, l, l.UpdatedAt, urls));
         try
         {
             await db.SaveChangesAsync(ct);

@@ -61,7 +61,6 @@ public static class ApiServices
         services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
         services.AddOpenApi();
-        services.AddSingleton<ShortUrls>();
         services.TryAddSingleton<SharedRateLimits>();
 
         services.AddAuthentication()

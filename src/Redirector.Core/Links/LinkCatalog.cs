@@ -81,6 +81,9 @@ public sealed partial class LinkCatalog(
             return new LinkOutcome(LinkOutcomeKind.VersionMismatch, link);
 
         var errors = new Dictionary<string, string[]>();
+        var domainBefore = link.Domain;
+        if (patch.HasDomain)
+            await ResolveDomainAsync(link, patch.Domain, errors, ct);
         if (patch.HasUrl)
         {
             if (DestinationUrl.TryNormalize(patch.Url, out var destination, out var urlError))
@@ -124,9 +127,15 @@ public sealed partial class LinkCatalog(
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
+        var moved = link.Domain != domainBefore;
+        if (moved && await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
+            return new LinkOutcome(LinkOutcomeKind.SlugTaken);
         link.UpdatedAt = time.GetUtcNow().UtcDateTime;
         link.Version++;
         db.Changes.Add(ChangeOf(link));
+        // A move changes two keys: every node forgets the old one and learns the new one.
+        if (moved)
+            db.Changes.Add(new CatalogChange { Slug = link.Slug, Domain = domainBefore, At = link.UpdatedAt });
         LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt, urls);
         try
         {
@@ -137,6 +146,15 @@ public sealed partial class LinkCatalog(
             // Another edit committed between our read and our write: the caller must re-read and retry.
             return new LinkOutcome(LinkOutcomeKind.VersionMismatch);
         }
+        catch (DbUpdateException) when (moved)
+        {
+            // Lost a race with a create or move of the same slug on the new domain: the unique index decided.
+            if (!await SlugExistsAsync(link.Domain, link.Slug, ct))
+                throw;
+            return new LinkOutcome(LinkOutcomeKind.SlugTaken);
+        }
+        if (moved)
+            cache.Remove(domainBefore, link.Slug);
         cache.Upsert(link);
         return new LinkOutcome(LinkOutcomeKind.Saved, link);
     }

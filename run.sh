@@ -23,4 +23,10 @@ fi
 # dotnet run starts the app in the project's folder; keep the data beside this script instead.
 export ConnectionStrings__Catalog=${ConnectionStrings__Catalog:-Data Source=$root/data/redirector.db}
 export Analytics__DataDirectory=${Analytics__DataDirectory:-$root/data}
+# dotnet run builds first and prints nothing while it does; say so, or a first start looks hung for minutes.
+if [ -f src/Redirector/bin/Release/net10.0/Redirector.dll ]; then
+  echo "Building changes if any (seconds), then starting Redirector on ${URLS:-http://0.0.0.0:8080}..."
+else
+  echo "First start: restoring NuGet and npm packages and building Redirector in Release (a few minutes; nothing is printed meanwhile). Later starts reuse the build."
+fi
 exec dotnet run --project src/Redirector -c Release --no-launch-profile -- --urls "${URLS:-http://0.0.0.0:8080}"

@@ -51,6 +51,7 @@ public static class CatalogServices
         builder.Services.AddSingleton<LinkCache>();
         builder.Services.AddSingleton<ClickAllowances>();
         builder.Services.AddOptions<ClickAllowanceOptions>().BindConfiguration("Links:MaxClicks").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ShortUrls>();
         builder.Services.AddSingleton<LinkCatalog>();
         builder.Services.AddSingleton<DomainCatalog>();
         builder.Services.AddSingleton<QrLogos>();

@@ -28,7 +28,7 @@ public sealed record BulkOutcome(IReadOnlyList<Link> Saved, IReadOnlyDictionary<
 /// transaction (other nodes poll it) and updates this node's <see cref="LinkCache"/> at once.
 /// </summary>
 public sealed partial class LinkCatalog(
-    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, DomainCatalog domains, TimeProvider time, ILogger<LinkCatalog> logger)
+    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, DomainCatalog domains, ShortUrls urls, TimeProvider time, ILogger<LinkCatalog> logger)
 {
     private const int GeneratedSlugAttempts = 8;
 
@@ -50,7 +50,7 @@ public sealed partial class LinkCatalog(
                 continue;
             db.Links.Add(link);
             db.Changes.Add(ChangeOf(link));
-            LinkEvents.Add(db, WebhookEventTypes.LinkCreated, link, link.UpdatedAt);
+            LinkEvents.Add(db, WebhookEventTypes.LinkCreated, link, link.UpdatedAt, urls);
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -81,6 +81,9 @@ public sealed partial class LinkCatalog(
             return new LinkOutcome(LinkOutcomeKind.VersionMismatch, link);
 
         var errors = new Dictionary<string, string[]>();
+        var domainBefore = link.Domain;
+        if (patch.HasDomain)
+            await ResolveDomainAsync(link, patch.Domain, errors, ct);
         if (patch.HasUrl)
         {
             if (DestinationUrl.TryNormalize(patch.Url, out var destination, out var urlError))
@@ -124,10 +127,16 @@ public sealed partial class LinkCatalog(
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
+        var moved = link.Domain != domainBefore;
+        if (moved && await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
+            return new LinkOutcome(LinkOutcomeKind.SlugTaken);
         link.UpdatedAt = time.GetUtcNow().UtcDateTime;
         link.Version++;
         db.Changes.Add(ChangeOf(link));
-        LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt);
+        // A move changes two keys: every node forgets the old one and learns the new one.
+        if (moved)
+            db.Changes.Add(new CatalogChange { Slug = link.Slug, Domain = domainBefore, At = link.UpdatedAt });
+        LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt, urls);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -137,6 +146,15 @@ public sealed partial class LinkCatalog(
             // Another edit committed between our read and our write: the caller must re-read and retry.
             return new LinkOutcome(LinkOutcomeKind.VersionMismatch);
         }
+        catch (DbUpdateException) when (moved)
+        {
+            // Lost a race with a create or move of the same slug on the new domain: the unique index decided.
+            if (!await SlugExistsAsync(link.Domain, link.Slug, ct))
+                throw;
+            return new LinkOutcome(LinkOutcomeKind.SlugTaken);
+        }
+        if (moved)
+            cache.Remove(domainBefore, link.Slug);
         cache.Upsert(link);
         return new LinkOutcome(LinkOutcomeKind.Saved, link);
     }
@@ -147,7 +165,7 @@ public sealed partial class LinkCatalog(
         var links = db.Links.Where(l => l.Domain == domain && l.Slug == slug);
         // The link.deleted event carries the link as it was; it is saved in the delete's transaction.
         if (await links.AsNoTracking().FirstOrDefaultAsync(ct) is { } deleted)
-            LinkEvents.Add(db, WebhookEventTypes.LinkDeleted, deleted, time.GetUtcNow().UtcDateTime);
+            LinkEvents.Add(db, WebhookEventTypes.LinkDeleted, deleted, time.GetUtcNow().UtcDateTime, urls);
         if (!await db.DeleteAndRecordChangeAsync(links, slug, time.GetUtcNow().UtcDateTime, ct, domain))
             return false;
         cache.Remove(domain, slug);
@@ -245,7 +263,7 @@ public sealed partial class LinkCatalog(
         }
         db.Links.AddRange(links);
         db.Changes.AddRange(links.Select(ChangeOf));
-        links.ForEach(l => LinkEvents.Add(db, WebhookEventTypes.LinkCreated, l, l.UpdatedAt));
+        links.ForEach(l => LinkEvents.Add(db, WebhookEventTypes.LinkCreated, l, l.UpdatedAt, urls));
         try
         {
             await db.SaveChangesAsync(ct);

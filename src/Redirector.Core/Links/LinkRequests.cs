@@ -38,6 +38,12 @@ public sealed record CreateLinkRequest
 public sealed class UpdateLinkRequest
 {
     public string? Url { get => _url; set { _url = value; HasUrl = true; } }
+
+    /// <summary>
+    /// Moves the link to this short domain (a registered host; empty or null for the default domain), slug, counts
+    /// and QR codes' link id kept. The host the link is on now (as a GET shows it) moves nothing.
+    /// </summary>
+    public string? Domain { get => _domain; set { _domain = value; HasDomain = true; } }
     public string? Title { get => _title; set { _title = value; HasTitle = true; } }
     public List<string>? Tags { get => _tags; set { _tags = value; HasTags = true; } }
     public UtmTags? Utm { get => _utm; set { _utm = value; HasUtm = true; } }
@@ -56,6 +62,7 @@ public sealed class UpdateLinkRequest
     public LinkPreview? Preview { get => _preview; set { _preview = value; HasPreview = true; } }
 
     [JsonIgnore] public bool HasUrl { get; private set; }
+    [JsonIgnore] public bool HasDomain { get; private set; }
     [JsonIgnore] public bool HasTitle { get; private set; }
     [JsonIgnore] public bool HasTags { get; private set; }
     [JsonIgnore] public bool HasUtm { get; private set; }
@@ -70,7 +77,11 @@ public sealed class UpdateLinkRequest
     [JsonIgnore] public bool HasVariants { get; private set; }
     [JsonIgnore] public bool HasPreview { get; private set; }
 
+    /// <summary>Drops <see cref="Domain"/> from the change: the API calls it when the body names the domain the link is on (a GET sent back).</summary>
+    public void KeepDomain() => HasDomain = false;
+
     private string? _url;
+    private string? _domain;
     private string? _title;
     private List<string>? _tags;
     private UtmTags? _utm;

@@ -197,16 +197,54 @@ public static class RedirectLocation
 
     private static string Encode(string value) => Uri.EscapeDataString(value);
 
+    /// <summary>
+    /// A query name or value as text: '+' is a space, and a percent-escape (or a run of them) that spells a UTF-8
+    /// character becomes that character. An escape that spells none (bytes that are no UTF-8 sequence, such as the
+    /// cut-off <c>%E0%A4</c>) or a control character (<c>%00</c>, <c>%0A</c>) stays as the text the visitor sent, so a
+    /// broken value is counted as written, never as U+FFFD and never as an error. Only counting reads this: the
+    /// Location forwards the query as it came. A '%' without two hex digits after it was already escaped as "%25" by
+    /// <see cref="Sanitize"/> and so reads back as itself (docs/links.md, "UTM values of a click").
+    /// </summary>
     private static string Decode(string encoded)
     {
-        var plus = encoded.Replace('+', ' ');
-        try
+        if (encoded.AsSpan().IndexOfAny('%', '+') < 0)
+            return encoded;
+        var text = new StringBuilder(encoded.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        Span<char> utf16 = stackalloc char[2];
+        for (var i = 0; i < encoded.Length;)
         {
-            return Uri.UnescapeDataString(plus);
+            var c = encoded[i];
+            if (c == '+' || !TryEscapedByte(encoded, i, out var first))
+            {
+                text.Append(c == '+' ? ' ' : c);
+                i++;
+                continue;
+            }
+            // The first byte of a UTF-8 sequence says how many escapes the character takes.
+            var length = first < 0x80 ? 1 : first < 0xC2 ? 0 : first < 0xE0 ? 2 : first < 0xF0 ? 3 : first < 0xF5 ? 4 : 0;
+            var count = 0;
+            while (count < length && TryEscapedByte(encoded, i + 3 * count, out var next))
+                utf8[count++] = next;
+            if (length > 0 && count == length && Rune.DecodeFromUtf8(utf8[..length], out var rune, out var consumed) == OperationStatus.Done
+                && consumed == length && !Rune.IsControl(rune))
+            {
+                text.Append(utf16[..rune.EncodeToUtf16(utf16)]);
+                i += 3 * length;
+            }
+            else
+            {
+                text.Append(encoded, i, 3);
+                i += 3;
+            }
         }
-        catch (UriFormatException)
-        {
-            return plus;
-        }
+        return text.ToString();
+    }
+
+    private static bool TryEscapedByte(string text, int i, out byte value)
+    {
+        value = 0;
+        return i + 2 < text.Length && text[i] == '%'
+            && byte.TryParse(text.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out value);
     }
 }

@@ -45,6 +45,15 @@ public sealed class ShortUrls(IOptions<RedirectorOptions> options)
         : Uri.TryCreate(_base ?? requestBase, UriKind.Absolute, out var uri) ? uri.IdnHost.ToLowerInvariant()
         : "";
 
+    /// <summary>
+    /// The host of a link's domain key without a request (webhook payloads): the key itself, or for the default
+    /// domain BaseUrl's host; null for the default domain when BaseUrl is not set.
+    /// </summary>
+    public string? ConfiguredHostOf(string domain) => domain.Length > 0 ? domain : options.Value.DefaultHost;
+
+    /// <summary>A short URL without a request (webhook payloads): null when BaseUrl is not set, which alone gives the scheme and port.</summary>
+    public string? ConfiguredFor(string slug, string domain) => _base is null ? null : For(_base, slug, domain);
+
     /// <summary>For callers without a request (interactive components): <paramref name="requestBase"/> is the address the admin is seen at.</summary>
     public string For(string requestBase, string slug, string domain = "")
     {

@@ -1,12 +1,20 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Redirector.Links;
 using Redirector.Times;
 
 namespace Redirector.Webhooks;
 
-/// <summary>A link as link events carry it: the API's fields, without the short URL (which depends on the request's host).</summary>
+/// <summary>
+/// A link as link events and link.clicked carry it: the API's fields, with <see cref="Domain"/> its short domain's host
+/// and <see cref="ShortUrl"/> its short URL on that domain. Both come from <c>Redirector:BaseUrl</c> for the default
+/// domain (without a request there is no other source): without it they are null for the default domain's links, and
+/// <see cref="ShortUrl"/> is null for every link (its scheme and port are unknown).
+/// </summary>
 public sealed record LinkSnapshot(
     string Slug,
+    string? Domain,
+    string? ShortUrl,
     string Url,
     string? Title,
     IReadOnlyList<string> Tags,
@@ -18,11 +26,13 @@ public sealed record LinkSnapshot(
     DateTime UpdatedAt,
     int Version)
 {
-    public static LinkSnapshot Of(Link link) => new(link.Slug, link.Destination, link.Title, [.. link.Tags], link.Utm, link.RedirectType,
+    public static LinkSnapshot Of(Link link, ShortUrls urls) => new(link.Slug, urls.ConfiguredHostOf(link.Domain), urls.ConfiguredFor(link.Slug, link.Domain),
+        link.Destination, link.Title, [.. link.Tags], link.Utm, link.RedirectType,
         link.Enabled, link.ExpiresAt is { } expires ? UtcTime.AsUtc(expires) : null, UtcTime.AsUtc(link.CreatedAt), UtcTime.AsUtc(link.UpdatedAt), link.Version);
 
-    /// <summary>The destination's host, lowercase, for the "domains" filter.</summary>
-    public string Domain => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.IdnHost : "";
+    /// <summary>The destination's host, lowercase, for the "domains" filter (docs/webhooks.md: it names destinations).</summary>
+    [JsonIgnore]
+    public string DestinationDomain => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.IdnHost : "";
 }
 
 /// <summary>The "data" of link.created, link.updated and link.deleted: the link after the change (before it, for a delete).</summary>
@@ -37,12 +47,12 @@ public static class LinkEvents
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Adds one event of <paramref name="type"/> (a <see cref="WebhookEventTypes"/> link type) for the link as it is now.</summary>
-    public static void Add(Catalog.CatalogDb db, string type, Link link, DateTime at) =>
+    public static void Add(Catalog.CatalogDb db, string type, Link link, DateTime at, ShortUrls urls) =>
         db.WebhookOutbox.Add(new WebhookOutboxEvent
         {
             EventId = "lnk_" + Guid.CreateVersion7().ToString("N"),
             Type = type,
             At = at,
-            Data = JsonSerializer.Serialize(new LinkEventData(LinkSnapshot.Of(link)), Json),
+            Data = JsonSerializer.Serialize(new LinkEventData(LinkSnapshot.Of(link, urls)), Json),
         });
 }

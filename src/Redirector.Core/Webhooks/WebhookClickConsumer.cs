@@ -18,7 +18,7 @@ namespace Redirector.Webhooks;
 /// </summary>
 public sealed class WebhookClickConsumer(
     ClickSpool spool, IOptions<AnalyticsOptions> options, TimeProvider time, ILogger<WebhookClickConsumer> logger,
-    WebhookSubscriptions subscriptions, WebhookQueue queue, IDbContextFactory<CatalogDb> catalog)
+    WebhookSubscriptions subscriptions, WebhookQueue queue, IDbContextFactory<CatalogDb> catalog, Links.ShortUrls urls, Sites.SiteCache sites)
     : SpoolConsumer(ConsumerName, spool, options, time, logger)
 {
     public const string ConsumerName = "webhooks";
@@ -70,7 +70,7 @@ public sealed class WebhookClickConsumer(
                 continue;
             }
             // What every click of the group shares is written once; each click adds its time and visitor.
-            var parts = GroupParts.Of(shape, link);
+            var parts = GroupParts.Of(shape, link, sites);
             for (var i = 0; i < group.Count; i++, index++)
             {
                 var visitor = !shape.IsBot && i < group.Visitors.Count ? group.Visitors[i] : (ulong?)null;
@@ -84,9 +84,10 @@ public sealed class WebhookClickConsumer(
     }
 
     /// <summary>
-    /// {"type":"link.clicked","timestamp":…,"data":{"time","link":{slug,url,tags}|null,"domain","destination","bot",
-    /// "visitor","dimensions":{every row of <see cref="Dimensions"/> the click carries, camelCase}}}. No address: the
-    /// visitor is the keyed hash that counts unique visitors.
+    /// {"type":"link.clicked","timestamp":…,"data":{"time","link":{slug,domain,shortUrl,url,tags}|null,"domain" (the
+    /// link's short domain; null for an outbound click),"destination","bot","visitor","dimensions":{every row of
+    /// <see cref="Dimensions"/> the click carries, camelCase}}}. No address: the visitor is the keyed hash that counts
+    /// unique visitors.
     /// </summary>
     private static string ClickPayload(ArrayBufferWriter<byte> buffer, DateTime time, GroupParts parts, ulong? visitor)
     {
@@ -121,10 +122,14 @@ public sealed class WebhookClickConsumer(
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>The JSON of a click payload that every click of a group shares: its link object, its destination and its dimensions.</summary>
+    /// <summary>
+    /// The JSON of a click payload that every click of a group shares: its link object, its destination and its
+    /// dimensions. The source page follows the stats' rule (<see cref="Stats.SubjectStats.WithSitePagesOnly"/>): only a
+    /// page of a registered site is one; a short link clicked from google.com has that page as its referrer alone.
+    /// </summary>
     private sealed record GroupParts(byte[] LinkJson, string? Domain, string? Destination, bool IsBot, byte[] DimensionsJson)
     {
-        public static GroupParts Of(ClickShape shape, LinkSnapshot? link)
+        public static GroupParts Of(ClickShape shape, LinkSnapshot? link, Sites.SiteCache sites)
         {
             var buffer = new ArrayBufferWriter<byte>(256);
             using (var json = new Utf8JsonWriter(buffer))
@@ -137,6 +142,8 @@ public sealed class WebhookClickConsumer(
                 {
                     json.WriteStartObject();
                     json.WriteString("slug", link.Slug);
+                    json.WriteString("domain", link.Domain);
+                    json.WriteString("shortUrl", link.ShortUrl);
                     json.WriteString("url", link.Url);
                     json.WriteStartArray("tags");
                     foreach (var tag in link.Tags)
@@ -152,12 +159,12 @@ public sealed class WebhookClickConsumer(
                 json.WriteStartObject();
                 foreach (var dimension in Dimensions.OfClicks)
                 {
-                    if (shape[dimension] is { } value)
+                    if (shape[dimension] is { } value && (dimension != Dimensions.SourcePage || sites.OwnsPage(value)))
                         json.WriteString(DimensionNames[dimension.Index], value);
                 }
                 json.WriteEndObject();
             }
-            return new GroupParts(linkJson, shape[Dimensions.DestinationDomain], link?.Url ?? shape[Dimensions.TargetUrl], shape.IsBot, buffer.WrittenSpan.ToArray());
+            return new GroupParts(linkJson, link?.Domain, link?.Url ?? shape[Dimensions.TargetUrl], shape.IsBot, buffer.WrittenSpan.ToArray());
         }
     }
 
@@ -173,7 +180,7 @@ public sealed class WebhookClickConsumer(
             if (_links.Count > 10_000)
                 _links.Clear();
             foreach (var id in missing)
-                _links[id] = (found.TryGetValue(id, out var link) ? LinkSnapshot.Of(link) : null, now.AddSeconds(2));
+                _links[id] = (found.TryGetValue(id, out var link) ? LinkSnapshot.Of(link, urls) : null, now.AddSeconds(2));
         }
         return ids.ToDictionary(id => id, id => _links[id].Link);
     }

@@ -22,7 +22,7 @@ public sealed record WebhookSubscription(long Id, string Url, IReadOnlySet<strin
             return true;
         return link is not null
                && (Tags.Count == 0 || link.Tags.Any(Tags.Contains))
-               && (Domains.Count == 0 || Domains.Contains(link.Domain))
+               && (Domains.Count == 0 || Domains.Contains(link.DestinationDomain))
                && (Links.Count == 0 || Links.Contains(link.Slug));
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +42,15 @@ public static class ApiServices
             // Times in and out are UTC whatever the server's zone (see UtcTime): a GET then PATCH moves nothing.
             options.SerializerOptions.Converters.Add(new UtcTime.DateTimeOffsetJsonConverter());
             options.SerializerOptions.Converters.Add(new UtcTime.DateTimeJsonConverter());
+            var strict = new StrictBodies(new Dictionary<Type, Type>
+            {
+                [typeof(UpdateLinkRequest)] = typeof(LinkResponse),
+                [typeof(Domains.UpdateDomainRequest)] = typeof(Domains.DomainResponse),
+                [typeof(Sites.UpdateSiteRequest)] = typeof(Tracking.SiteResponse),
+                [typeof(Webhooks.UpdateWebhookRequest)] = typeof(Webhooks.WebhookResponse),
+            });
+            options.SerializerOptions.TypeInfoResolver = (options.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver())
+                .WithAddedModifier(strict.Modify);
         });
         // A body or parameter that does not bind throws, so BadRequestHandler can say which one and why; by default
         // minimal APIs answer a bare 400 that names nothing.
@@ -51,7 +61,6 @@ public static class ApiServices
         services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
         services.AddOpenApi();
-        services.AddSingleton<ShortUrls>();
         services.TryAddSingleton<SharedRateLimits>();
 
         services.AddAuthentication()
@@ -83,9 +92,16 @@ public static class ApiServices
         return builder;
     }
 
-    /// <summary>A group of API endpoints: API key required, rate limited, listed under <paramref name="tag"/> in OpenAPI.</summary>
-    public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app, string prefix, string tag) =>
-        app.MapGroup(prefix).WithTags(tag).RequireAuthorization(ApiPolicy).RequireRateLimiting(ApiPolicy);
+    /// <summary>
+    /// A group of API endpoints: API key required, rate limited, listed under <paramref name="tag"/> in OpenAPI; a body
+    /// with properties the endpoint does not know is refused (<see cref="StrictBodies"/>).
+    /// </summary>
+    public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app, string prefix, string tag)
+    {
+        var group = app.MapGroup(prefix).WithTags(tag).RequireAuthorization(ApiPolicy).RequireRateLimiting(ApiPolicy);
+        group.AddEndpointFilter(StrictBodies.RefuseUnknownAsync);
+        return group;
+    }
 
     /// <summary>
     /// Partitions by API key when one is sent, else by the client's address (the real one: see forwarded headers);

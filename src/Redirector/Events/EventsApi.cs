@@ -5,6 +5,8 @@ using Redirector.Admin.Exports;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Redirector.Api;
+using Redirector.Clicks;
+using Redirector.Sites;
 using Redirector.Stats;
 
 namespace Redirector.Events;
@@ -19,7 +21,7 @@ public static class EventsApi
 {
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapApiGroup("/api/events", "Events").MapGet("/", GetEvents);
+        app.MapApiGroup("/api/events", "Events").MapGet("/", GetEvents).AcceptOnlyKnownQueryParameters(StatsSources.Parameters);
         return app;
     }
 
@@ -27,7 +29,7 @@ public static class EventsApi
         ["time", "node", "sequence", "index", "event", "isBot", "visitor", .. EventColumns.Dimensions.Select(c => EventColumns.ParameterOf(c.Dimension))];
 
     public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> GetEvents(
-        HttpRequest request, EventStore store, StatsSources sources, IOptions<EventsOptions> options, CancellationToken ct,
+        HttpRequest request, EventStore store, StatsSources sources, SiteCache sites, IOptions<EventsOptions> options, CancellationToken ct,
         DateOnly? from = null, DateOnly? to = null, string? format = null)
     {
         var csv = format is null or "csv";
@@ -51,7 +53,8 @@ public static class EventsApi
         }
         var name = $"events-{range.From:yyyy-MM-dd}-{range.To:yyyy-MM-dd}." + (csv ? "csv" : "ndjson");
         return TypedResults.Stream(
-            body => csv ? WriteCsvAsync(body, store.ReadEventsAsync(query, ct), ct) : WriteNdjsonAsync(body, store.ReadEventsAsync(query, ct), ct),
+            body => csv ? WriteCsvAsync(body, SitePagesOnly(store.ReadEventsAsync(query, ct), sites), ct)
+                : WriteNdjsonAsync(body, SitePagesOnly(store.ReadEventsAsync(query, ct), sites), ct),
             csv ? "text/csv; charset=utf-8" : "application/x-ndjson", name);
     }
 
@@ -125,6 +128,30 @@ public static class EventsApi
             buffer.Position = 0;
             await buffer.CopyToAsync(body, ct);
             buffer.SetLength(0);
+        }
+    }
+
+    private static readonly int SourcePageColumn = EventColumns.Dimensions.Select(c => c.Dimension).ToList().IndexOf(Dimensions.SourcePage);
+
+    /// <summary>
+    /// Events with the stats' meaning of a source page (<see cref="SubjectStats.WithSitePagesOnly"/>): a page of a
+    /// registered site, else none. The store keeps the page every click came from, as the counters do, so a site
+    /// registered later gets its history; a short link clicked from google.com shows that page as its referrer only.
+    /// </summary>
+    private static async IAsyncEnumerable<EventRow> SitePagesOnly(IAsyncEnumerable<EventRow> rows, SiteCache sites)
+    {
+        await foreach (var row in rows)
+        {
+            if (row.Values[SourcePageColumn] is { } page && !sites.OwnsPage(page))
+            {
+                var values = (string?[])row.Values.Clone();
+                values[SourcePageColumn] = null;
+                yield return row with { Values = values };
+            }
+            else
+            {
+                yield return row;
+            }
         }
     }
 

@@ -81,7 +81,11 @@ public static class LinksApi
         return TypedResults.Ok(ToResponse(link, shortUrls, context));
     }
 
-    /// <summary>Changes the properties present in the body. With If-Match, a concurrent edit answers 412 instead of being overwritten.</summary>
+    /// <summary>
+    /// Changes the properties present in the body. With If-Match, a concurrent edit answers 412 instead of being
+    /// overwritten. <c>"domain"</c> moves the link to another registered domain: 400 when that is not registered, 409
+    /// when the slug is taken there; the domain the link is on (as a GET answers it) moves nothing.
+    /// </summary>
     public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> UpdateLink(
         string slug, UpdateLinkRequest request, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
         string? domain = null)
@@ -94,7 +98,10 @@ public static class LinksApi
                 return TypedResults.Problem(title: "If-Match must be an ETag returned by this API.", statusCode: StatusCodes.Status400BadRequest);
             expected = version;
         }
-        var outcome = await catalog.UpdateAsync(domains.KeyForQuery(domain), slug, request, expected, ct);
+        var key = domains.KeyForQuery(domain);
+        if (request.HasDomain && string.Equals(request.Domain?.Trim().TrimEnd('.'), shortUrls.HostOf(context.Request, key), StringComparison.OrdinalIgnoreCase))
+            request.KeepDomain();
+        var outcome = await catalog.UpdateAsync(key, slug, request, expected, ct);
         switch (outcome.Kind)
         {
             case LinkOutcomeKind.Saved:
@@ -104,6 +111,12 @@ public static class LinksApi
                 return TypedResults.NotFound(UnknownSlug(slug));
             case LinkOutcomeKind.Invalid:
                 return TypedResults.ValidationProblem(outcome.Errors!, title: "The change is not valid.");
+            case LinkOutcomeKind.SlugTaken:
+                return TypedResults.Problem(
+                    title: "The slug is already taken on that domain.",
+                    detail: "That domain has a link with this slug: move or delete that one first, or move this one elsewhere.",
+                    statusCode: StatusCodes.Status409Conflict,
+                    extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["domain"] = ["This slug is already taken on that domain."] } });
             default:
                 return TypedResults.Problem(
                     title: "The link was changed by someone else.",

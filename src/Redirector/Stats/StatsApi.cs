@@ -77,10 +77,10 @@ public static class StatsApi
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
         var links = app.MapApiGroup("/api/links", "Stats");
-        links.MapGet("/{slug}/stats", GetLinkStats);
-        links.MapGet("/{slug}/clicks", GetRecentClicks);
+        links.MapGet("/{slug}/stats", GetLinkStats).AcceptOnlyKnownQueryParameters(StatsSources.Parameters);
+        links.MapGet("/{slug}/clicks", GetRecentClicks).AcceptOnlyKnownQueryParameters([]);
 
-        var stats = app.MapApiGroup("/api/stats", "Stats");
+        var stats = app.MapApiGroup("/api/stats", "Stats").AcceptOnlyKnownQueryParameters(StatsSources.Parameters);
         stats.MapGet("/summary", GetSummary);
         stats.MapGet("/domains", GetDomains);
         stats.MapGet("/pages", GetPages);
@@ -160,6 +160,15 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
     /// <summary>The query parameter that reads the stats of one short domain's links (a host; the default domain's host for it).</summary>
     public const string ShortDomainParameter = "shortDomain";
 
+    /// <summary>The query parameter naming the short domain of <c>link</c> slugs (the default domain without it).</summary>
+    public const string DomainParameter = "domain";
+
+    /// <summary>
+    /// The query parameters every stats endpoint takes beside its own (from, to...): the filters,
+    /// <see cref="ShortDomainParameter"/> and <see cref="DomainParameter"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Parameters { get; } = [.. EventFilter.Parameters, ShortDomainParameter, DomainParameter];
+
     public LinkCatalog Catalog => catalog;
 
     public DomainCatalog Domains => domains;
@@ -176,7 +185,7 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
         if (!EventFilter.TryParse(request.Query, out var filter, out var error))
             return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
         return (await stats.ReadAsync(linkId is { } id ? StatsScope.Link(id) : StatsScope.Global, range, filter, top, ct,
-            request.Query["domain"], request.Query[ShortDomainParameter]), null);
+            request.Query[DomainParameter], request.Query[ShortDomainParameter]), null);
     }
 
     /// <summary>
@@ -184,5 +193,5 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
     /// default one without) become ids, and <c>?shortDomain=</c> narrows to that domain's links.
     /// </summary>
     public Task<EventFilter> NarrowAsync(EventFilter filter, HttpRequest request, CancellationToken ct) =>
-        stats.NarrowAsync(filter, request.Query["domain"], request.Query[ShortDomainParameter], ct);
+        stats.NarrowAsync(filter, request.Query[DomainParameter], request.Query[ShortDomainParameter], ct);
 }

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Reliability;
+
+/// <summary>
+/// A name the API does not know is refused with 400 problem details naming it, never ignored: properties of request
+/// bodies (a GET sent back as a PATCH excepted: its read-only properties are accepted) and query parameters of the
+/// stats and events endpoints, whose answers would otherwise look filtered when they are not.
+/// </summary>
+public sealed class StrictInputTests
+{
+    [Fact]
+    public async Task A_link_body_with_unknown_properties_names_every_one_and_creates_nothing()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+
+        using var response = await SendAsync(api, "POST", "/api/links",
+            """{"url":"https://shop.example/","slug":"typo","expires_at":"2030-01-01T00:00:00Z","maxclick":5,"utm":{"source":"news","medium_":"email"}}""");
+
+        var problem = await ProblemAsync(response);
+        var errors = problem.GetProperty("errors");
+        Assert.Equal(["expires_at", "maxclick", "utm.medium_"], errors.EnumerateObject().Select(e => e.Name).Order());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("'expires_at' (did you mean 'expiresAt'?)", detail);
+        Assert.Contains("'maxclick' (did you mean 'maxClicks'?)", detail);
+        Assert.Contains("'utm.medium_' (did you mean 'medium'?)", detail);
+        using var missing = await api.GetAsync("/api/links/typo");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Names_match_in_any_case_as_before()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+
+        using var response = await SendAsync(api, "POST", "/api/links", """{"URL":"https://shop.example/","Slug":"cased","maxclicks":3}""");
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(3, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("maxClicks").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_patch_with_an_unknown_property_changes_nothing()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "keep", title = "Before" });
+        using var api = app.CreateApiClient();
+
+        using var response = await SendAsync(api, "PATCH", "/api/links/keep", """{"title":"After","expiresat_":"2030-01-01T00:00:00Z"}""");
+        var problem = await ProblemAsync(response);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("expiresat_", out _));
+        Assert.Equal("Before", (await api.GetFromJsonAsync<JsonElement>("/api/links/keep")).GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task A_link_read_and_sent_back_whole_is_accepted_but_nothing_else_rides_along()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "trip", password = "secret1234", rules = new[] { new { when = new { os = "iOS" }, url = "https://apps.example/" } } });
+        using var api = app.CreateApiClient();
+
+        var link = (await api.GetFromJsonAsync<JsonObject>("/api/links/trip"))!;
+        Assert.True(link.ContainsKey("shortUrl") && link.ContainsKey("createdAt") && link.ContainsKey("hasPassword") && link.ContainsKey("version"));
+        link["title"] = "Round trip";
+        using (var back = await SendAsync(api, "PATCH", "/api/links/trip", link.ToJsonString()))
+            Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        var changed = await api.GetFromJsonAsync<JsonElement>("/api/links/trip");
+        Assert.Equal("Round trip", changed.GetProperty("title").GetString());
+        Assert.True(changed.GetProperty("hasPassword").GetBoolean());
+
+        link["clicks"] = 12;
+        link["rules"]![0]!["when"]!["device"] = "mobile";
+        var problem = await ProblemAsync(await SendAsync(api, "PATCH", "/api/links/trip", link.ToJsonString()));
+        Assert.Equal(["clicks", "rules[0].when.device"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order());
+        Assert.Contains("did you mean 'deviceType'?", problem.GetProperty("detail").GetString());
+        // Read-only properties are accepted only where a response is sent back: creating takes none of them.
+        var created = await ProblemAsync(await SendAsync(api, "POST", "/api/links", """{"url":"https://shop.example/","shortUrl":"http://localhost/x"}"""));
+        Assert.True(created.GetProperty("errors").TryGetProperty("shortUrl", out _));
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/domains", """{"host":"go.example.org","root_url":"https://example.org/"}""", "root_url", "rootUrl")]
+    [InlineData("POST", "/api/webhooks", """{"url":"https://hooks.example/in","event":["link.clicked"]}""", "event", "events")]
+    [InlineData("POST", "/api/webhooks", """{"url":"https://hooks.example/in","events":["link.clicked"],"linkFilter":{"tag":["a"]}}""", "linkFilter.tag", "tags")]
+    [InlineData("POST", "/api/sites", """{"name":"Blog","host":["blog.example"]}""", "host", "hosts")]
+    [InlineData("POST", "/api/rewrite", """{"site":"x","html":"<a href='https://a.example/'>a</a>","page":"https://blog.example/"}""", "page", null)]
+    public async Task Every_api_body_refuses_unknown_properties(string method, string path, string body, string field, string? meant)
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+
+        var problem = await ProblemAsync(await SendAsync(api, method, path, body));
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        if (meant is not null)
+            Assert.Contains($"did you mean '{meant}'?", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Domains_sites_and_webhooks_read_and_sent_back_whole_are_accepted()
+    {
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Webhooks:AllowPrivateAddresses"] = "true" });
+        using var api = app.CreateApiClient();
+        (await api.PostAsJsonAsync("/api/domains", new { host = "go.example.org" })).EnsureSuccessStatusCode();
+        var site = await (await api.PostAsJsonAsync("/api/sites", new { name = "Blog", hosts = new[] { "blog.example" } })).Content.ReadFromJsonAsync<JsonElement>();
+        var hook = await (await api.PostAsJsonAsync("/api/webhooks", new { url = "http://127.0.0.1:9/in", events = new[] { "link.clicked" } })).Content.ReadFromJsonAsync<JsonElement>();
+
+        foreach (var path in new[] { "/api/domains/go.example.org", $"/api/sites/{site.GetProperty("key").GetString()}", $"/api/webhooks/{hook.GetProperty("webhook").GetProperty("id").GetInt64()}" })
+        {
+            var read = await api.GetStringAsync(path);
+            using var back = await SendAsync(api, "PATCH", path, read);
+            Assert.True(back.StatusCode == HttpStatusCode.OK, $"{path}: {(int)back.StatusCode} {await back.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    [Theory]
+    [InlineData("/api/links/q/stats?utm_source=facebook", "utm_source", "utmSource")]
+    [InlineData("/api/links/q/stats?devicetype=mobile", "devicetype", "deviceType")]
+    [InlineData("/api/stats/summary?from=2026-11-01&utmsource=facebook", "utmsource", "utmSource")]
+    [InlineData("/api/stats/campaigns?campaign=spring", "campaign", "utmCampaign")]
+    [InlineData("/api/stats/pages?top=5", "top", null)]
+    [InlineData("/api/events?format=ndjson&Country=DE", "Country", "country")]
+    [InlineData("/api/links/q/clicks?utmSource=facebook", "utmSource", null)]
+    public async Task Stats_and_events_refuse_unknown_or_miscased_query_parameters(string path, string parameter, string? meant)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "q" });
+        using var api = app.CreateApiClient();
+
+        var problem = await ProblemAsync(await api.GetAsync(path));
+        Assert.True(problem.GetProperty("errors").TryGetProperty(parameter, out _), problem.ToString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains($"'{parameter}' is not a parameter", detail);
+        if (meant is not null)
+            Assert.Contains($"did you mean '{meant}'?", detail);
+        Assert.Contains("Accepted", detail);
+    }
+
+    [Theory]
+    [InlineData("/api/links/q/stats?from=2026-11-01&to=2026-11-30&domain=&utmSource=facebook&deviceType=!desktop")]
+    [InlineData("/api/links/q/clicks?limit=5&bots=true&domain=")]
+    [InlineData("/api/stats/summary?from=2026-11-01&to=2026-11-30&shortDomain=localhost&utmCampaign=spring&utmCampaign=autumn")]
+    [InlineData("/api/stats/domains?to=2026-11-30&destinationDomain=shop.example")]
+    [InlineData("/api/stats/pages?sourcePage=https://blog.example/")]
+    [InlineData("/api/stats/targets?from=2026-11-01")]
+    [InlineData("/api/stats/campaigns?link=q&referrerDomain=news.example&country=DE&language=de&os=iOS&browser=Safari")]
+    [InlineData("/api/events?format=csv&from=2026-11-01&to=2026-11-30&utmSource=facebook&shortDomain=localhost")]
+    public async Task Documented_query_parameters_keep_working(string path)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "q" });
+        using var api = app.CreateApiClient();
+
+        using var response = await api.GetAsync(path);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    internal static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {text}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+    }
+
+    internal static Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path, string body) =>
+        client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
+}

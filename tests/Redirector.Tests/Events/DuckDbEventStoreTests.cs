@@ -106,5 +106,25 @@ public sealed class DuckDbEventStoreTests : IDisposable
         Assert.Equal(4 * 9, await reopened.CountAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Several_batches_in_one_append_are_stored_once_each_and_a_replayed_group_stores_only_its_new_batches()
+    {
+        static ClickBatch Of(string node, ClickBatch batch) => new(node, batch.Sequence, batch.Groups, batch.PageViews);
+        await using (var store = new DuckDbEventStore(ConnectionString))
+        {
+            await store.OpenAsync(CancellationToken.None);
+            await store.AppendAsync([Batch(1), Of("node-b", Batch(7)), Batch(2)], CancellationToken.None);
+            Assert.Equal(3 * 9, await store.CountAsync(CancellationToken.None));
+        }
+        // A crash after the append and before the cursor's save: the restarted consumer reads the same batches
+        // again, now with newer ones behind them in the same append.
+        await using var reopened = new DuckDbEventStore(ConnectionString);
+        await reopened.OpenAsync(CancellationToken.None);
+        await reopened.AppendAsync([Batch(2), Of("node-b", Batch(7)), Batch(3), Of("node-b", Batch(8)), Batch(4)], CancellationToken.None);
+        Assert.Equal(6 * 9, await reopened.CountAsync(CancellationToken.None));
+        await reopened.AppendAsync([Batch(3), Batch(4)], CancellationToken.None);
+        Assert.Equal(6 * 9, await reopened.CountAsync(CancellationToken.None));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -10,6 +10,9 @@
 # Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=30s GROWTH_LINKS=1000000 SEED_CLICKS=500000
 #   WEBHOOK=1 (load): a webhook receiver on loopback (bench/webhook-receiver.py) subscribed to link.clicked of /bench,
 #   WEBHOOK_BATCH=100 events per request, before the warm-up; prints events received vs clicks and the delivery lag.
+#   GEO=1 (load): one more row, the counted redirect with every click forwarded for a public address (geo.lua,
+#   Proxy__KnownProxies__0=127.0.0.1) so that each is placed by the country lookup; checks they are counted under
+#   countries. `bench/run.sh geo` runs that row alone.
 # Everything listens on 127.0.0.1; its own redis-server (no persistence) and data live in a temp dir removed at exit.
 set -euo pipefail
 mode=${1:-load}
@@ -22,6 +25,7 @@ WARMUP=${WARMUP:-30s}
 GROWTH_LINKS=${GROWTH_LINKS:-1000000}
 WEBHOOK=${WEBHOOK:-}
 WEBHOOK_BATCH=${WEBHOOK_BATCH:-100}
+GEO=${GEO:-}
 SEED_CLICKS=${SEED_CLICKS:-500000}
 API_KEY=bench-api-key-0123456789
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -300,7 +304,55 @@ run_load() {
   echo "   clicks counted $((after_out - before_out)) for $(field "$out" 1) requests completed"
   echo "   $(load)"
   stop_app
+  [ -z "$GEO" ] || run_geo_row
   stop_redis
+}
+
+# ---------------------------------------------------------------- geo (GEO=1, or bench/run.sh geo)
+# run_geo_row: a Redirector of its own that believes X-Forwarded-For from loopback, and alternating rounds of it and
+# the baseline with geo.lua (both sides send the header). Needs Redis and the baseline running.
+run_geo_row() {
+  [ -f "$work/geo.db" ] || tools seed-links 1 "$work/geo.db" g
+  start_app geo "$work/geo.db" Proxy__KnownProxies__0=127.0.0.1
+  create_link geo "https://www.example.com/landing/spring?ref=geo"
+  local target="http://127.0.0.1:$app_port/geo" yardstick="http://127.0.0.1:$base_port/geo" script=$bench/wrk/geo.lua
+  echo
+  echo "== Counted redirect with the country lookup: clicks forwarded for public addresses of 11 countries (X-Forwarded-For)"
+  echo "-- warm-up ($WARMUP each), $(load)"
+  wrk_run "$yardstick" "$WARMUP" "$script" >/dev/null
+  local warm; warm=$(wrk_run "$target" "$WARMUP" "$script")
+  local before; before=$(drain "$(field "$warm" 1)")
+  : >"$work/geo-base.rows"; : >"$work/geo-app.rows"
+  local round completed=0 b a
+  for round in $(seq 1 "$ROUNDS"); do
+    b=$(cpu_run "$base_pid" "$yardstick" "$DURATION" "$script"); echo "$b" >>"$work/geo-base.rows"
+    a=$(cpu_run "$app_pid" "$target" "$DURATION" "$script"); echo "$a" >>"$work/geo-app.rows"
+    completed=$((completed + $(field "$a" 1)))
+    echo "   round $round: baseline $(field "$b" 2) req/s $(field "$b" 6) us CPU/req | Redirector $(field "$a" 2) req/s $(field "$a" 6) us CPU/req | $(load)"
+  done
+  local after; after=$(drain $((before + completed)))
+  local brps bcpu arps acpu
+  brps=$(cut -d' ' -f2 "$work/geo-base.rows" | mean %.0f); bcpu=$(cut -d' ' -f6 "$work/geo-base.rows" | mean %.1f)
+  arps=$(cut -d' ' -f2 "$work/geo-app.rows" | mean %.0f); acpu=$(cut -d' ' -f6 "$work/geo-app.rows" | mean %.1f)
+  row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
+  row "bare Kestrel 302" "$brps" "$(cut -d' ' -f3 "$work/geo-base.rows" | mean)" "$(cut -d' ' -f4 "$work/geo-base.rows" | mean)" "$bcpu"
+  row "Redirector /geo" "$arps" "$(cut -d' ' -f3 "$work/geo-app.rows" | mean)" "$(cut -d' ' -f4 "$work/geo-app.rows" | mean)" "$acpu"
+  row "ratio" "$(ratio "$arps" "$brps")" "" "" "$(ratio "$acpu" "$bcpu")"
+  local counted=$((after - before))
+  echo "   clicks counted $counted for $completed requests completed in the measured rounds"
+  local stats unknown placed
+  stats=$(api "http://127.0.0.1:$app_port/api/links/geo/stats")
+  unknown=$(echo "$stats" | jq '[.countries[] | select(.key == "(unknown)") | .clicks] | add // 0')
+  placed=$(echo "$stats" | jq '[.countries[] | select(.key != "(unknown)")] | length')
+  echo "   countries (clicks incl. warm-up): $(echo "$stats" | jq -r '[.countries[] | "\(.key) \(.clicks)"] | join(", ")')"
+  # wrk does not count the requests in flight when a round ends, which were answered and counted.
+  if [ "$unknown" -eq 0 ] && [ "$placed" -eq 11 ] && [ "$counted" -ge "$completed" ] && [ "$counted" -le $((completed + CONNECTIONS * ROUNDS)) ]; then
+    echo "   check: every request counted as a click and placed, $placed countries, none (unknown): ok"
+  else
+    echo "   check FAILED: $counted clicks for $completed requests, $placed countries, $unknown clicks (unknown)"
+  fi
+  echo "   $(load)"
+  stop_app
 }
 
 # ---------------------------------------------------------------- growth
@@ -364,7 +416,8 @@ case $mode in
   load) run_load ;;
   growth) run_growth ;;
   all) run_load; run_growth ;;
-  *) echo "usage: bench/run.sh [load|growth|all]" >&2; exit 1 ;;
+  geo) start_redis; start_baseline; run_geo_row; stop_redis ;;
+  *) echo "usage: bench/run.sh [load|growth|all|geo]" >&2; exit 1 ;;
 esac
 echo
 echo "== done, $(load)"

@@ -27,18 +27,22 @@ public static class EventStoreBench
 
     public static int Run(string[] args)
     {
-        if (args.Length < 1 || !long.TryParse(args[0], CultureInfo.InvariantCulture, out var total) || total < BatchSize)
+        var perAppend = BatchSize;
+        var url = args.Skip(1).FirstOrDefault(a => a.StartsWith("http", StringComparison.Ordinal));
+        if (args.Length < 1 || !long.TryParse(args[0], CultureInfo.InvariantCulture, out var total) || total < BatchSize ||
+            args.Skip(1).Any(a => a != url && !int.TryParse(a, CultureInfo.InvariantCulture, out perAppend)) ||
+            perAppend is < BatchSize or > EventStore.MaxEventsPerAppend)
         {
-            Console.Error.WriteLine("usage: events N [http://clickhouse:8123]   (N >= 500)");
+            Console.Error.WriteLine($"usage: events N [events-per-append] [http://clickhouse:8123]   (N >= {BatchSize}; {BatchSize} to {EventStore.MaxEventsPerAppend:N0} events per append, {BatchSize} by default)");
             return 1;
         }
         var directory = Directory.CreateTempSubdirectory("events-bench-").FullName;
         try
         {
-            EventStore store = args.Length > 1
-                ? new ClickHouseEventStore(new Uri(args[1]), new EventsOptions { ClickHouseDatabase = "bench" + DateTime.UtcNow.Ticks, Timeout = TimeSpan.FromMinutes(5) })
+            EventStore store = url is not null
+                ? new ClickHouseEventStore(new Uri(url), new EventsOptions { ClickHouseDatabase = "bench" + DateTime.UtcNow.Ticks, Timeout = TimeSpan.FromMinutes(5) })
                 : new DuckDbEventStore($"Data Source={Path.Combine(directory, "events.duckdb")}");
-            return RunAsync(store, total, directory).GetAwaiter().GetResult();
+            return RunAsync(store, total, perAppend, directory).GetAwaiter().GetResult();
         }
         finally
         {
@@ -46,7 +50,7 @@ public static class EventStoreBench
         }
     }
 
-    private static async Task<int> RunAsync(EventStore store, long total, string directory)
+    private static async Task<int> RunAsync(EventStore store, long total, int perAppend, string directory)
     {
         await using var _ = store;
         await store.OpenAsync(CancellationToken.None);
@@ -57,20 +61,24 @@ public static class EventStoreBench
         var batches = (int)(total / BatchSize);
         // Batches are made a chunk at a time outside the timed appends, so the CPU figure is the store's alone (the
         // process's user+sys time, the store's own threads included) and memory stays bounded at any N.
-        var chunk = new List<ClickBatch>(ChunkBatches);
+        var perGroup = perAppend / BatchSize;
+        // A whole number of appends a chunk, so that every append carries the same number of batches.
+        var chunkBatches = Math.Max(1, ChunkBatches / perGroup) * perGroup;
+        var chunk = new List<ClickBatch>(chunkBatches);
         var cpu = TimeSpan.Zero;
         long allocated = 0;
         var clock = new Stopwatch();
         for (var b = 0; b < batches;)
         {
             chunk.Clear();
-            for (; chunk.Count < ChunkBatches && b < batches; b++)
+            for (; chunk.Count < chunkBatches && b < batches; b++)
                 chunk.Add(MakeBatch(b, batches, start, end, links, random));
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var allocatedBefore = GC.GetTotalAllocatedBytes();
             clock.Start();
-            foreach (var batch in chunk)
-                await store.AppendAsync(batch, CancellationToken.None);
+            // As the consumer groups them when it is behind (EventStoreConsumer): batches until the bound.
+            foreach (var group in chunk.Chunk(perGroup))
+                await store.AppendAsync(group, CancellationToken.None);
             clock.Stop();
             cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             allocated += GC.GetTotalAllocatedBytes() - allocatedBefore;
@@ -80,7 +88,7 @@ public static class EventStoreBench
         var file = Directory.GetFiles(directory).Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"store: {store.GetType().Name}; events: {stored:N0} on {links:N0} links over {Days} days");
         Console.WriteLine($"ingest: {seconds:F1} s, {stored / seconds:N0} events/s" + (file > 0 ? $", file {file / (1024.0 * 1024):F0} MiB" : ""));
-        Console.WriteLine($"ingest cost (batches of {BatchSize}, as the spool consumer applies them): {cpu.TotalMicroseconds / stored:F2} us CPU " +
+        Console.WriteLine($"ingest cost (batches of {BatchSize}, {perAppend:N0} events per append): {cpu.TotalMicroseconds / stored:F2} us CPU " +
             $"and {allocated / stored:N0} bytes allocated per event ({cpu.TotalSeconds:F1} s CPU)");
 
         var today = DateOnly.FromDateTime(end.AddDays(-1));

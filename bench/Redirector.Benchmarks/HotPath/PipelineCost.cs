@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Redirector.Clicks;
+using Redirector.Events;
 using Redirector.Geo;
 using Redirector.Links;
 
@@ -15,6 +16,9 @@ namespace Redirector.Benchmarks.HotPath;
 /// real clicks are) are queued first, then the real
 /// <see cref="ClickPipeline"/> (enrichment, aggregation, fsync'd spool, Redis) drains them. Process CPU time is
 /// steady where requests per second on a shared machine are not, so this shows what a pipeline change is worth.
+/// With "events" the spool also has the event store's consumer (<see cref="EventStoreConsumer"/>, DuckDB in the temp
+/// directory, <see cref="EventsOptions.EventsPerAppend"/> as given, 1 being one batch an append) and the round ends when
+/// it has stored every click: the CPU of counting and keeping every event, as a node spends it.
 /// </summary>
 public static class PipelineCost
 {
@@ -23,16 +27,19 @@ public static class PipelineCost
 
     public static int Run(string[] args)
     {
-        if (args.Length < 2 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var clicks) || clicks <= 0)
+        var perAppend = new EventsOptions().EventsPerAppend;
+        if (args.Length < 2 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var clicks) || clicks <= 0 ||
+            (args.Length > 3 && args[3] != "events") ||
+            (args.Length > 4 && (!int.TryParse(args[4], CultureInfo.InvariantCulture, out perAppend) || perAppend is < 1 or > EventStore.MaxEventsPerAppend)))
         {
-            Console.Error.WriteLine("usage: pipeline N host:port [links]");
+            Console.Error.WriteLine("usage: pipeline N host:port [links [events [events-per-append]]]");
             return 1;
         }
         var links = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
-        return RunAsync(clicks, args[1], links).GetAwaiter().GetResult();
+        return RunAsync(clicks, args[1], links, args.Length > 3 ? perAppend : null).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int clicks, string redisAddress, int links)
+    private static async Task<int> RunAsync(int clicks, string redisAddress, int links, int? eventsPerAppend)
     {
         var directory = Directory.CreateTempSubdirectory("redirector-pipeline-");
         try
@@ -44,7 +51,13 @@ public static class PipelineCost
             var keys = new StatsKeys(Options.Create(new RedisOptions()));
             var visitors = StandaloneParts.Visitors();
             var queue = new ClickQueue(options);
-            using var spool = new ClickSpool(Path.Combine(directory.FullName, "spool"), options.Value.SpoolMaxBytes, [ClickPipeline.RedisConsumer]);
+            using var spool = new ClickSpool(Path.Combine(directory.FullName, "spool"), options.Value.SpoolMaxBytes,
+                eventsPerAppend is null ? [ClickPipeline.RedisConsumer] : [ClickPipeline.RedisConsumer, EventStoreConsumer.ConsumerName]);
+            await using var store = new DuckDbEventStore($"Data Source={Path.Combine(directory.FullName, "events.duckdb")}");
+            using var events = eventsPerAppend is { } perAppend
+                ? new EventStoreConsumer(store, spool, options, Options.Create(new EventsOptions { EventsPerAppend = perAppend }),
+                    TimeProvider.System, NullLogger<EventStoreConsumer>.Instance)
+                : null;
             using var pipeline = new ClickPipeline(queue, StandaloneParts.Enricher(visitors),
                 visitors, new RedisClickWriter(redis, keys, options), spool, new NodeIdentity(options), options, TimeProvider.System,
                 NullLogger<ClickPipeline>.Instance);
@@ -56,6 +69,8 @@ public static class PipelineCost
                 .Where(GeoLookup.IsPublic).Take(1000).ToArray();
             var now = DateTime.UtcNow;
             await pipeline.StartAsync(CancellationToken.None);
+            if (events is not null)
+                await events.StartAsync(CancellationToken.None);
             // A first round warms the JIT and the caches; the second is measured.
             foreach (var round in new[] { "warm-up", "measured" })
             {
@@ -72,15 +87,19 @@ public static class PipelineCost
                 var started = Stopwatch.GetTimestamp();
                 var applied = pipeline.AppliedClicks;
                 await queue.FlushAsync();
+                while (events is { PendingBatches: > 0 })
+                    await Task.Delay(10);
                 cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                 allocated = GC.GetTotalAllocatedBytes() - allocated;
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 if (round == "measured")
-                    Console.WriteLine($"   pipeline: {clicks:N0} clicks on {links:N0} link(s) in {seconds:F2} s ({clicks / seconds:N0} clicks/s), " +
+                    Console.WriteLine($"   pipeline{(eventsPerAppend is { } n ? $" and event store ({n:N0} events an append)" : "")}: {clicks:N0} clicks on {links:N0} link(s) in {seconds:F2} s ({clicks / seconds:N0} clicks/s), " +
                         $"{cpu.TotalMicroseconds / clicks:F2} us CPU and {allocated / clicks:N0} bytes allocated per click, " +
                         $"{pipeline.AppliedClicks - applied:N0} applied, " +
                         $"{GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections so far");
             }
+            if (events is not null)
+                await events.StopAsync(CancellationToken.None);
             await pipeline.StopAsync(CancellationToken.None);
             return 0;
         }

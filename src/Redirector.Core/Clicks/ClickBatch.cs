@@ -42,4 +42,7 @@ public sealed class ClickBatch(string node, long sequence, IReadOnlyList<ClickGr
 
     /// <summary>Clicks of people and bots.</summary>
     public int Clicks { get; } = groups.Sum(g => g.Count);
+
+    /// <summary>Clicks and page views: the rows an event store keeps of the batch.</summary>
+    public int Events => Clicks + PageViews.Sum(v => v.Views);
 }

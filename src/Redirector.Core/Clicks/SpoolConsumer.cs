@@ -55,20 +55,38 @@ public abstract partial class SpoolConsumer : BackgroundService
     public long AppliedClicks => Interlocked.Read(ref _appliedClicks);
 
     /// <summary>
-    /// Writes one batch to the consumer's store. Throws to have it retried later; must be idempotent per
-    /// (<see cref="ClickBatch.Node"/>, <see cref="ClickBatch.Sequence"/>), as a batch may come again after a crash.
+    /// Writes batches to the consumer's store, in spool order: one batch, or several when the consumer sets
+    /// <see cref="EventsPerApply"/>. Throws to have them all retried later; must be idempotent per
+    /// (<see cref="ClickBatch.Node"/>, <see cref="ClickBatch.Sequence"/>), as batches may come again after a crash.
     /// </summary>
-    protected abstract Task ApplyAsync(ClickBatch batch, CancellationToken ct);
+    protected abstract Task ApplyAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct);
+
+    /// <summary>
+    /// Events (<see cref="ClickBatch.Events"/>) one <see cref="ApplyAsync"/> may take: batches are added while the
+    /// sum stays below it, so the last one may pass it. 0 (the default): one batch at a time.
+    /// </summary>
+    protected virtual int EventsPerApply => 0;
+
+    /// <summary>
+    /// How long batches gather in the spool before an apply when the consumer has caught up (none while it is
+    /// behind: then each apply takes <see cref="EventsPerApply"/>). For a store whose cost is per write rather than
+    /// per row; zero (the default) applies each batch as it comes.
+    /// </summary>
+    protected virtual TimeSpan GatherTime => TimeSpan.Zero;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = _options.ReplayInterval;
+        var behind = false;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 await _cursor.WaitAsync(stoppingToken);
-                if (_cursor.Peek() is not { } batch)
+                if (!behind && !_cursor.Failing && GatherTime > TimeSpan.Zero)
+                    await Task.Delay(GatherTime, _time, stoppingToken);
+                var batches = _cursor.Peek(EventsPerApply);
+                if (batches.Count == 0)
                 {
                     // Pending but unreadable yet (a segment changing hands): look again shortly.
                     await Task.Delay(_options.ReplayInterval, _time, stoppingToken);
@@ -76,20 +94,22 @@ public abstract partial class SpoolConsumer : BackgroundService
                 }
                 try
                 {
-                    await ApplyAsync(batch, stoppingToken);
+                    await ApplyAsync(batches, stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     _lastError = $"{ex.GetType().Name}: {ex.Message}";
                     _cursor.Failing = true;
-                    LogApplyFailed(_logger, Name, batch.Sequence, _lastError, delay.TotalSeconds);
+                    LogApplyFailed(_logger, Name, batches[0].Sequence, _lastError, delay.TotalSeconds);
                     await Task.Delay(delay, _time, stoppingToken);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ConsumerRetryMax.Ticks));
                     continue;
                 }
                 _cursor.Acknowledge();
-                Interlocked.Increment(ref _appliedBatches);
-                Interlocked.Add(ref _appliedClicks, batch.Clicks);
+                // A full apply leaves more waiting: take it at once.
+                behind = batches.Sum(b => b.Events) >= EventsPerApply && _cursor.HasPending;
+                Interlocked.Add(ref _appliedBatches, batches.Count);
+                Interlocked.Add(ref _appliedClicks, batches.Sum(b => b.Clicks));
                 if (_cursor.Failing)
                 {
                     _cursor.Failing = false;

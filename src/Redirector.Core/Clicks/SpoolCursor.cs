@@ -11,8 +11,9 @@ namespace Redirector.Clicks;
 public sealed class SpoolCursor
 {
     private readonly ClickSpool _spool;
-    // Length of the record Peek returned, so Acknowledge need not read it again.
+    // Length and number of the records Peek returned, so Acknowledge need not read them again.
     private long _peekedLength;
+    private int _peekedBatches;
     private bool _saved;
     // Completed by the next append; replaced once used (see WaitAsync).
     private TaskCompletionSource _appended = NewSignal();
@@ -52,26 +53,49 @@ public sealed class SpoolCursor
     internal long Offset { get; private set; }
 
     /// <summary>The oldest batch this consumer has not acknowledged, or null.</summary>
-    public ClickBatch? Peek()
+    public ClickBatch? Peek() => Peek(0) is [var batch] ? batch : null;
+
+    /// <summary>
+    /// The oldest batches this consumer has not acknowledged, in order: the first one, then the ones after it in its
+    /// segment while the events taken (<see cref="ClickBatch.Events"/>) stay below <paramref name="maxEvents"/> (so
+    /// the last one taken may pass it). Empty when none is readable. <see cref="Acknowledge"/> passes them all.
+    /// </summary>
+    public IReadOnlyList<ClickBatch> Peek(int maxEvents)
     {
         lock (_spool.Gate)
         {
+            _peekedLength = 0;
+            _peekedBatches = 0;
+            var batches = new List<ClickBatch>(1);
             while (HasPending)
             {
-                if (_spool.Read(Segment, Offset, out _peekedLength) is { } batch)
-                    return batch;
+                if (_spool.Read(Segment, Offset, out var length) is { } first)
+                {
+                    batches.Add(first);
+                    _peekedLength = length;
+                    var events = first.Events;
+                    while (events < maxEvents && batches.Count < _pendingBatches &&
+                           _spool.Read(Segment, Offset + _peekedLength, out length) is { } next)
+                    {
+                        batches.Add(next);
+                        _peekedLength += length;
+                        events += next.Events;
+                    }
+                    _peekedBatches = batches.Count;
+                    return batches;
+                }
                 if (Segment >= _spool.WriteSegment)
-                    return null;
+                    return batches;
                 Segment++;
                 Offset = 0;
                 Save();
                 _spool.RemovePassedSegments();
             }
-            return null;
+            return batches;
         }
     }
 
-    /// <summary>Marks the batch returned by <see cref="Peek"/> as applied by this consumer.</summary>
+    /// <summary>Marks the batches returned by <see cref="Peek(int)"/> as applied by this consumer.</summary>
     public void Acknowledge()
     {
         lock (_spool.Gate)
@@ -81,7 +105,8 @@ public sealed class SpoolCursor
             Offset += _peekedLength;
             _pendingBytes -= _peekedLength;
             _peekedLength = 0;
-            _pendingBatches--;
+            _pendingBatches -= _peekedBatches;
+            _peekedBatches = 0;
             if (_pendingBatches > 0)
                 Save();
             else

@@ -55,12 +55,12 @@ public sealed class ClickHouseEventStore : EventStore
             await ExecuteAsync($"ALTER TABLE {_table} ADD COLUMN {column} Nullable(String)", ct);
     }
 
-    public override async Task AppendAsync(ClickBatch batch, CancellationToken ct)
+    public override async Task AppendAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct)
     {
         var body = new MemoryStream();
         using (var json = new Utf8JsonWriter(body))
         {
-            foreach (var row in EventRow.Of(batch))
+            foreach (var row in batches.SelectMany(EventRow.Of))
             {
                 json.WriteStartObject();
                 json.WriteString("time", row.Time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));

@@ -51,37 +51,56 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         _tableOrder = [.. order.Select(c => all.IndexOf(c))];
     }
 
-    public override Task AppendAsync(ClickBatch batch, CancellationToken ct)
+    public override Task AppendAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct)
     {
         var writer = _writer ?? throw new InvalidOperationException("The event store is not open");
-        if (_applied.TryGetValue(batch.Node, out var last) && batch.Sequence <= last)
-            return Task.CompletedTask;
         ct.ThrowIfCancellationRequested();
+        // Batches of a node come in sequence order, so the ones not above its highest stored one are replays.
+        var fresh = new List<ClickBatch>(batches.Count);
+        var highest = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var batch in batches)
+        {
+            var last = highest.TryGetValue(batch.Node, out var seen) ? seen : _applied.GetValueOrDefault(batch.Node, long.MinValue);
+            if (batch.Sequence <= last)
+                continue;
+            fresh.Add(batch);
+            highest[batch.Node] = batch.Sequence;
+        }
+        if (fresh.Count == 0)
+            return Task.CompletedTask;
+        // Nothing below may throw midway on purpose: disposing the appender flushes what it holds.
         using (var appender = writer.CreateAppender("events"))
         {
-            foreach (var row in EventRow.Of(batch))
-            {
-                var line = appender.CreateRow();
-                foreach (var column in _tableOrder)
-                {
-                    line = column switch
-                    {
-                        0 => line.AppendValue(row.Time),
-                        1 => line.AppendValue(row.Node),
-                        2 => line.AppendValue(row.Sequence),
-                        3 => line.AppendValue(row.Index),
-                        4 => line.AppendValue(row.Event),
-                        5 => line.AppendValue(row.IsBot),
-                        6 => line.AppendValue(row.Visitor),
-                        >= 7 => line.AppendValue(row.Values[column - 7]),
-                        _ => line.AppendNullValue(),
-                    };
-                }
-                line.EndRow();
-            }
+            foreach (var batch in fresh)
+                AppendRows(appender, batch);
         }
-        _applied[batch.Node] = batch.Sequence;
+        foreach (var (node, sequence) in highest)
+            _applied[node] = sequence;
         return Task.CompletedTask;
+    }
+
+    private void AppendRows(DuckDBAppender appender, ClickBatch batch)
+    {
+        foreach (var row in EventRow.Of(batch))
+        {
+            var line = appender.CreateRow();
+            foreach (var column in _tableOrder)
+            {
+                line = column switch
+                {
+                    0 => line.AppendValue(row.Time),
+                    1 => line.AppendValue(row.Node),
+                    2 => line.AppendValue(row.Sequence),
+                    3 => line.AppendValue(row.Index),
+                    4 => line.AppendValue(row.Event),
+                    5 => line.AppendValue(row.IsBot),
+                    6 => line.AppendValue(row.Visitor),
+                    >= 7 => line.AppendValue(row.Values[column - 7]),
+                    _ => line.AppendNullValue(),
+                };
+            }
+            line.EndRow();
+        }
     }
 
     public override async Task DeleteBeforeAsync(DateTime before, CancellationToken ct)

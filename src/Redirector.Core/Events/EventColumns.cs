@@ -89,9 +89,6 @@ public sealed record EventRow(DateTime Time, string Node, long Sequence, int Ind
         }
     }
 
-    /// <summary>Events in a batch (clicks, bots and views), without building them.</summary>
-    public static int CountOf(ClickBatch batch) => batch.Clicks + batch.PageViews.Sum(v => v.Views);
-
     private static int IndexOf(Dimension dimension)
     {
         var columns = EventColumns.Dimensions;

@@ -12,6 +12,12 @@ namespace Redirector.Events;
 /// </summary>
 public abstract class EventStore : IAsyncDisposable
 {
+    /// <summary>
+    /// The most events one <see cref="AppendAsync(IReadOnlyList{ClickBatch}, CancellationToken)"/> should carry:
+    /// DuckDB's appender flushes by itself at 204,800 rows, which would split one append into two transactions.
+    /// </summary>
+    public const int MaxEventsPerAppend = 100_000;
+
     private readonly SemaphoreSlim _opening = new(1, 1);
     private volatile bool _open;
 
@@ -58,8 +64,15 @@ public abstract class EventStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Stores the events of a batch once, however often it comes. Throws when the store is away.</summary>
-    public abstract Task AppendAsync(ClickBatch batch, CancellationToken ct);
+    /// <summary>
+    /// Stores the events of spool batches (in spool order) once, however often each comes: all of them or none, so
+    /// a failed append is retried whole. Throws when the store is away. Keep the events of one call below
+    /// <see cref="MaxEventsPerAppend"/>.
+    /// </summary>
+    public abstract Task AppendAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct);
+
+    /// <summary>Stores the events of one batch once (see the overload for several).</summary>
+    public Task AppendAsync(ClickBatch batch, CancellationToken ct) => AppendAsync([batch], ct);
 
     /// <summary>Deletes events before a time (retention). Cheap on both engines: whole days or partitions.</summary>
     public abstract Task DeleteBeforeAsync(DateTime before, CancellationToken ct);

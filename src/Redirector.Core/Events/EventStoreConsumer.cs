@@ -5,10 +5,12 @@ using Redirector.Clicks;
 namespace Redirector.Events;
 
 /// <summary>
-/// The spool consumer "events": writes every batch to the <see cref="EventStore"/>, on its own thread and at its own
-/// pace, so a slow or stopped store never touches redirects, Redis counting or other consumers; while it is away
-/// batches wait in the spool and are written when it is back. Also deletes events older than
-/// <see cref="EventsOptions.RetentionDays"/> once an hour.
+/// The spool consumer "events": writes the spool's batches to the <see cref="EventStore"/>, on its own thread and at
+/// its own pace, so a slow or stopped store never touches redirects, Redis counting or other consumers; while it is
+/// away batches wait in the spool and are written when it is back. A write costs the store per transaction as much
+/// as per row, so batches gather for <see cref="EventsOptions.GatherTime"/> and go in together, up to
+/// <see cref="EventsOptions.EventsPerAppend"/> events an append (a backlog goes in appends of that size without
+/// waiting). Also deletes events older than <see cref="EventsOptions.RetentionDays"/> once an hour.
 /// </summary>
 public sealed class EventStoreConsumer(
     EventStore store,
@@ -23,12 +25,16 @@ public sealed class EventStoreConsumer(
 
     private DateTime _retainedAt;
 
-    protected override async Task ApplyAsync(ClickBatch batch, CancellationToken ct)
+    protected override int EventsPerApply => options.Value.EventsPerAppend;
+
+    protected override TimeSpan GatherTime => options.Value.GatherTime;
+
+    protected override async Task ApplyAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Value.Timeout);
         await store.OpenAsync(timeout.Token);
-        await store.AppendAsync(batch, timeout.Token);
+        await store.AppendAsync(batches, timeout.Token);
         if (options.Value.RetentionDays > 0 && Time.GetUtcNow().UtcDateTime - _retainedAt > TimeSpan.FromHours(1))
         {
             _retainedAt = Time.GetUtcNow().UtcDateTime;

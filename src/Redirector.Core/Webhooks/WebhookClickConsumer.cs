@@ -41,7 +41,7 @@ public sealed class WebhookClickConsumer(
     // Links by id for a few seconds: a batch names few links, and one query per batch would follow the click rate.
     private readonly Dictionary<long, (LinkSnapshot? Link, DateTime Until)> _links = [];
 
-    protected override Task ApplyAsync(ClickBatch batch, CancellationToken ct) => QueueAsync(batch, ct);
+    protected override Task ApplyAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct) => QueueAsync(batches[0], ct);
 
     /// <summary>Queues the batch's link.clicked events for the endpoints that want them (the consumer's whole apply step; the bench times it).</summary>
     internal async Task QueueAsync(ClickBatch batch, CancellationToken ct)

@@ -106,5 +106,52 @@ public sealed class DuckDbEventStoreTests : IDisposable
         Assert.Equal(4 * 9, await reopened.CountAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Several_batches_in_one_append_are_stored_once_each_and_a_replayed_group_stores_only_its_new_batches()
+    {
+        static ClickBatch Of(string node, ClickBatch batch) => new(node, batch.Sequence, batch.Groups, batch.PageViews);
+        await using (var store = new DuckDbEventStore(ConnectionString))
+        {
+            await store.OpenAsync(CancellationToken.None);
+            await store.AppendAsync([Batch(1), Of("node-b", Batch(7)), Batch(2)], CancellationToken.None);
+            Assert.Equal(3 * 9, await store.CountAsync(CancellationToken.None));
+        }
+        // A crash after the append and before the cursor's save: the restarted consumer reads the same batches
+        // again, now with newer ones behind them in the same append.
+        await using var reopened = new DuckDbEventStore(ConnectionString);
+        await reopened.OpenAsync(CancellationToken.None);
+        await reopened.AppendAsync([Batch(2), Of("node-b", Batch(7)), Batch(3), Of("node-b", Batch(8)), Batch(4)], CancellationToken.None);
+        Assert.Equal(6 * 9, await reopened.CountAsync(CancellationToken.None));
+        await reopened.AppendAsync([Batch(3), Batch(4)], CancellationToken.None);
+        Assert.Equal(6 * 9, await reopened.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Values_read_back_as_written_an_empty_one_empty_and_a_missing_one_null()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString);
+        await store.OpenAsync(CancellationToken.None);
+        var batch = Batch(1, people: 2, bots: 0, views: 0);
+        batch.Groups[0].Shape.Values[Dimensions.UtmTerm.Index] = "";
+        batch.Groups[0].Shape.Values[Dimensions.UtmContent.Index] = "größe 😀";
+        await store.AppendAsync(batch, CancellationToken.None);
+        var query = EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 22), null, new EventFilter([]));
+        var rows = new List<EventRow>();
+        await foreach (var row in store.ReadEventsAsync(query, CancellationToken.None))
+            rows.Add(row);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, row =>
+        {
+            Assert.Equal("", row.Values[Column(Dimensions.UtmTerm)]);
+            Assert.Equal("größe 😀", row.Values[Column(Dimensions.UtmContent)]);
+            Assert.Equal("facebook", row.Values[Column(Dimensions.UtmSource)]);
+            Assert.Null(row.Values[Column(Dimensions.UtmCampaign)]);
+            Assert.Equal(EventKinds.Click, row.Event);
+            Assert.Equal("node-a", row.Node);
+        });
+
+        static int Column(Dimension dimension) => EventColumns.Dimensions.Select(c => c.Dimension).ToList().IndexOf(dimension);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -19,22 +19,33 @@ public sealed class SpoolConsumerTests : IDisposable
         ConsumerRetryMax = TimeSpan.FromMilliseconds(40),
     });
 
-    /// <summary>Records the sequence of every batch it applies; throws while <see cref="FailFrom"/> is at or below the batch's.</summary>
+    /// <summary>
+    /// Records the sequence of every batch it applies, and how many batches each apply took; throws while
+    /// <see cref="FailFrom"/> is at or below a batch's. Takes up to <see cref="PerApply"/> events an apply.
+    /// </summary>
     private sealed class Recorder(string name, ClickSpool spool) : SpoolConsumer(name, spool, Fast, TimeProvider.System, NullLogger.Instance)
     {
         public ConcurrentQueue<long> Applied { get; } = new();
+
+        public ConcurrentQueue<int> Applies { get; } = new();
 
         public int Attempts;
 
         public volatile int FailFrom = int.MaxValue;
 
-        protected override async Task ApplyAsync(ClickBatch batch, CancellationToken ct)
+        public int PerApply { get; init; }
+
+        protected override int EventsPerApply => PerApply;
+
+        protected override async Task ApplyAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct)
         {
             Interlocked.Increment(ref Attempts);
             await Task.Yield();
-            if (batch.Sequence >= FailFrom)
+            if (batches.Any(b => b.Sequence >= FailFrom))
                 throw new IOException("store is away");
-            Applied.Enqueue(batch.Sequence);
+            foreach (var batch in batches)
+                Applied.Enqueue(batch.Sequence);
+            Applies.Enqueue(batches.Count);
         }
     }
 
@@ -183,6 +194,31 @@ public sealed class SpoolConsumerTests : IDisposable
         await Until(() => again.Applied.Count == 2, "replay");
         await again.StopAsync(CancellationToken.None);
         Assert.Equal([4L, 5L], again.Applied);
+    }
+
+    [Fact]
+    public async Task A_consumer_behind_takes_several_batches_an_apply_up_to_its_events_and_a_crash_replays_them_whole()
+    {
+        using (var spool = Open())
+        {
+            for (var i = 1; i <= 8; i++)
+                spool.TryAppend(Batch(i));
+            var events = spool.Cursor("events");
+            // One click a batch: batches are added while fewer than 3 events are taken.
+            Assert.Equal([1L, 2L, 3L], events.Peek(3).Select(b => b.Sequence));
+            events.Acknowledge();
+            Assert.Equal(5, events.PendingBatches);
+            // Applied, then the process dies before the acknowledgement: all three come again.
+            Assert.Equal([4L, 5L, 6L], events.Peek(3).Select(b => b.Sequence));
+        }
+        using var reopened = Open();
+        var again = new Recorder("events", reopened) { PerApply = 3 };
+        await again.StartAsync(CancellationToken.None);
+        await Until(() => again.Applied.Count == 5, "replay");
+        await again.StopAsync(CancellationToken.None);
+        Assert.Equal([4L, 5L, 6L, 7L, 8L], again.Applied);
+        Assert.Equal([3, 2], again.Applies);
+        Assert.Equal(0, again.PendingBatches);
     }
 
     [Fact]

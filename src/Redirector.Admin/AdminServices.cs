@@ -137,6 +137,7 @@ public static class AdminServices
         app.MapRazorComponents<App>().RequireAuthorization(Policy).Add(AnswerNotFound);
         app.MapAdminAssets();
         app.MapAccountEndpoints();
+        app.MapDisplayTimeZone();
         app.MapExports();
         app.MapBulkActions();
         app.MapQrCodes();

@@ -24,6 +24,19 @@ document.addEventListener('click', async (event) => {
   }, 1500);
 });
 
+// The browser's time zone becomes the user's display zone once, when none is set (the account page changes it).
+{
+  const unset = document.querySelector('[data-time-zone-unset]');
+  const token = document.querySelector('form.signout input[name=__RequestVerificationToken]');
+  const zone = window.Intl ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
+  if (unset && token && zone) {
+    fetch('/admin/account/time-zone', {
+      method: 'POST',
+      body: new URLSearchParams({ zone, browser: '1', __RequestVerificationToken: token.value }),
+    }).then((response) => { if (response.ok) unset.remove(); });
+  }
+}
+
 // "/" jumps to the search box, as in most web apps, unless the person is typing somewhere.
 document.addEventListener('keydown', (event) => {
   if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;

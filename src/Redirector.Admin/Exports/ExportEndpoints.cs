@@ -1,14 +1,15 @@
 using Redirector.Admin.LinkList;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using Redirector.Admin.Stats;
 using Redirector.Admin.Import;
 using Redirector.Clicks;
 using Redirector.Events;
+using Redirector.Sites;
 using Redirector.Stats;
 using Redirector.Links;
 
@@ -17,8 +18,6 @@ namespace Redirector.Admin.Exports;
 /// <summary>CSV downloads of every table in the admin area, behind the same sign-in cookie.</summary>
 public static class ExportEndpoints
 {
-    private const int MaxRawClicks = 1000;
-
     public static IEndpointRouteBuilder MapExports(this IEndpointRouteBuilder app)
     {
         var exports = app.MapGroup("/admin/export").RequireAuthorization(AdminServices.Policy).ExcludeFromDescription();
@@ -26,8 +25,7 @@ public static class ExportEndpoints
         exports.MapGet("/targets.csv", ExportTargets);
         exports.MapGet("/pages.csv", ExportPages);
         // Raw clicks are more than counts (each one's referrer, page and time): viewers read counts only.
-        exports.MapGet("/clicks.csv", (string? scope, string? key, string? from, string? to, HttpRequest request, LinkCatalog catalog, AdminStats counts, StatsReader reader, CancellationToken ct) =>
-            ExportTable("clicks", scope, key, from, to, request, catalog, counts, reader, ct)).RequireAuthorization(AdminServices.EditorPolicy);
+        exports.MapGet("/clicks.csv", ExportRawClicks).RequireAuthorization(AdminServices.EditorPolicy);
         exports.MapGet("/{table}.csv", ExportTable);
         return app;
     }
@@ -64,26 +62,69 @@ public static class ExportEndpoints
     }
 
     /// <summary>
-    /// "days" (the time series), "clicks" (raw recent clicks) or a breakdown by its <see cref="Dimension.Name"/>, of a
-    /// scope ("global", "link", "domain", "page", "campaign" and its key) under the page's filters (docs/events.md).
+    /// Every event of a scope ("global", "link", "domain", "page", "campaign" and its key) over the page's range under
+    /// its filters and short domains, read from the event store as GET /api/events reads it and streamed in its rows
+    /// (<see cref="EventCsv"/>: no address, a visitor hash at most): 400 for a bad filter, 404 for an unknown scope,
+    /// 503 while the event store is away or turned off.
+    /// </summary>
+    public static async Task<Results<PushStreamHttpResult, NotFound, ProblemHttpResult>> ExportRawClicks(
+        string? scope, string? key, string? from, string? to, HttpRequest request,
+        LinkCatalog catalog, AdminStats counts, FilteredStats filtered, EventStore store, SiteCache sites, IOptions<EventsOptions> options, CancellationToken ct)
+    {
+        var (asked, problem) = await ParseAsync(request, scope, key, from, to, catalog, counts, ct);
+        if (problem is not null)
+            return problem;
+        if (asked is not var (filters, target, range))
+            return TypedResults.NotFound();
+        if (!options.Value.Enabled)
+            return TypedResults.Problem(title: "Raw clicks are unavailable.", detail: "The event store is turned off (Events:Enabled).", statusCode: StatusCodes.Status503ServiceUnavailable);
+        var filter = await filtered.NarrowAsync(filters.Filter, filters.Domain, filters.ShortDomainsToRead, ct);
+        if (target.Within is { } within)
+            filter = new EventFilter([.. filter.Dimensions, within]);
+        var query = EventQuery.Days(range.From, range.To, target.LinkId, filter);
+        // Opened before the answer starts, so a store that is away is a 503, not a cut-off file.
+        try
+        {
+            await store.OpenAsync(ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            return TypedResults.Problem(title: "Raw clicks are unavailable right now.", detail: $"The event store is not reachable ({ex.GetType().Name}); try again shortly.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return TypedResults.Stream(body => EventCsv.WriteCsvAsync(body, EventCsv.SitePagesOnly(store.ReadEventsAsync(query, ct), sites), ct),
+            "text/csv; charset=utf-8", FileName(scope ?? "global", key, "clicks", range));
+    }
+
+    /// <summary>What an export of a scope asks for: the page's filters, the scope and the range; a problem for a bad filter, neither for an unknown scope.</summary>
+    private static async Task<((ChosenFilters Filters, StatsScope Scope, DateRange Range)? Asked, ProblemHttpResult? Problem)> ParseAsync(
+        HttpRequest request, string? scope, string? key, string? from, string? to, LinkCatalog catalog, AdminStats counts, CancellationToken ct)
+    {
+        var filters = ChosenFilters.Of(request);
+        if (filters.Error is { } error)
+            return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
+        return await ResolveAsync(scope ?? "global", key, catalog, ct) is { } target
+            ? ((filters, target, DateRange.Parse("30d", from, to, counts.Today)), null)
+            : (null, null);
+    }
+
+    /// <summary>
+    /// "days" (the time series) or a breakdown by its <see cref="Dimension.Name"/>, of a scope ("global", "link",
+    /// "domain", "page", "campaign" and its key) under the page's filters and short domains (docs/events.md).
     /// </summary>
     public static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> ExportTable(
         string table, string? scope, string? key, string? from, string? to, HttpRequest request,
-        LinkCatalog catalog, AdminStats counts, StatsReader reader, CancellationToken ct)
+        LinkCatalog catalog, AdminStats counts, CancellationToken ct)
     {
-        if (!EventFilter.TryParse(request.Query, out var filter, out var error))
-            return TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest);
-        scope ??= "global";
-        var target = await ResolveAsync(scope, key, catalog, ct);
-        if (target is not { } subject)
+        var (asked, problem) = await ParseAsync(request, scope, key, from, to, catalog, counts, ct);
+        if (problem is not null)
+            return problem;
+        if (asked is not var (filters, target, range))
             return TypedResults.NotFound();
-        var range = DateRange.Parse("30d", from, to, counts.Today);
-        var name = $"{scope}-{Safe(key)}-{table}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv".Replace("--", "-", StringComparison.Ordinal);
+        var name = FileName(scope ?? "global", key, table, range);
         try
         {
-            if (table == "clicks")
-                return File(await RawClicksAsync(subject, key, reader, counts, ct), name);
-            var stats = await counts.ReadOnlyAsync(subject.Scope, range, filter, 100_000, ct);
+            var stats = await counts.ReadOnlyAsync(target, range, filters, 100_000, ct);
             if (table == "days")
             {
                 var csv = new Csv("date", "clicks", "bots");
@@ -93,10 +134,11 @@ public static class ExportEndpoints
             }
             if (Dimensions.ByName(table) is not { } dimension)
                 return TypedResults.NotFound();
-            var slugs = dimension == Dimensions.Link ? await counts.SlugsOfAsync(stats[dimension].Select(k => k.Key), ct) : new Dictionary<string, string>();
+            var links = dimension == Dimensions.Link ? await counts.LinksOfAsync(stats[dimension].Select(k => k.Key), ct) : Titles.NoLinks;
+            // A link is named as the exports name it (HOST/SLUG off the default short domain, LinkAddress.ExportKey).
             var rows = new Csv(dimension == Dimensions.Link ? "slug" : "key", "clicks");
             foreach (var item in stats[dimension])
-                rows.Add(Titles.LabelOf(dimension, item.Key, slugs).TrimStart('/'), Number(item.Clicks));
+                rows.Add(dimension == Dimensions.Link ? links.TryGetValue(item.Key, out var link) ? LinkAddress.ExportKey(link) : "(deleted link)" : item.Key, Number(item.Clicks));
             return File(rows, name);
         }
         catch (Exception ex) when (StatsReads.IsUnavailable(ex))
@@ -106,8 +148,8 @@ public static class ExportEndpoints
     }
 
     /// <summary>Outbound target URLs over a range with their domain and every link text, as the outbound page lists them.</summary>
-    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportTargets(string? from, string? to, AdminStats counts) =>
-        GlobalCsvAsync(from, to, counts, "outbound-targets", stats =>
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportTargets(string? from, string? to, HttpRequest request, AdminStats counts) =>
+        GlobalCsvAsync(from, to, request, counts, "outbound-targets", (stats, _) =>
         {
             var csv = new Csv("url", "domain", "clicks", "link_texts");
             foreach (var target in OutboundCounts.TargetsOf(stats))
@@ -115,23 +157,41 @@ public static class ExportEndpoints
             return csv;
         });
 
-    /// <summary>Source pages over a range, highest exit rate first, as the pages page lists them.</summary>
-    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportPages(string? from, string? to, AdminStats counts) =>
-        GlobalCsvAsync(from, to, counts, "pages", stats =>
+    /// <summary>
+    /// Source pages over a range, highest exit rate first, as the pages page lists them; under filters, which page
+    /// views do not carry, the pages with clicks, most first, without views or rates (as the page shows them).
+    /// </summary>
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportPages(string? from, string? to, HttpRequest request, AdminStats counts) =>
+        GlobalCsvAsync(from, to, request, counts, "pages", (stats, filters) =>
         {
-            var csv = new Csv("page", "page_views", "outbound_clicks", "exit_rate");
-            foreach (var page in OutboundCounts.ByExitRate(OutboundCounts.PagesOf(stats)))
-                csv.Add(page.Key, Number(page.PageViews), Number(page.Clicks), page.OutboundClickRate?.ToString("0.####", CultureInfo.InvariantCulture));
+            var csv = filters.IsEmpty ? new Csv("page", "page_views", "outbound_clicks", "exit_rate") : new Csv("page", "outbound_clicks");
+            foreach (var page in SourcePagesOf(stats, filters))
+            {
+                if (filters.IsEmpty)
+                    csv.Add(page.Key, Number(page.PageViews), Number(page.Clicks), page.OutboundClickRate?.ToString("0.####", CultureInfo.InvariantCulture));
+                else
+                    csv.Add(page.Key, Number(page.Clicks));
+            }
             return csv;
         });
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GlobalCsvAsync(
-        string? from, string? to, AdminStats counts, string name, Func<SubjectStats, Csv> write)
+    /// <summary>The pages page's rows: by exit rate without filters; under filters (page views carry none) those with clicks, most first.</summary>
+    public static IReadOnlyList<PageCount> SourcePagesOf(SubjectStats stats, ChosenFilters filters)
     {
+        var pages = OutboundCounts.PagesOf(stats);
+        return filters.IsEmpty ? OutboundCounts.ByExitRate(pages) : [.. pages.Where(p => p.Clicks > 0)];
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GlobalCsvAsync(
+        string? from, string? to, HttpRequest request, AdminStats counts, string name, Func<SubjectStats, ChosenFilters, Csv> write)
+    {
+        var filters = ChosenFilters.Of(request);
+        if (filters.Error is { } error)
+            return TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest);
         var range = DateRange.Parse("30d", from, to, counts.Today);
         try
         {
-            return File(write(await counts.ReadGlobalAsync(range, EventFilter.None, top: 100_000)), $"{name}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv");
+            return File(write(await counts.ReadGlobalAsync(range, filters, top: 100_000), filters), $"{name}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv");
         }
         catch (Exception ex) when (StatsReads.IsUnavailable(ex))
         {
@@ -142,48 +202,19 @@ public static class ExportEndpoints
     private static ProblemHttpResult Unavailable() => TypedResults.Problem(
         title: "Counts are unavailable right now.", detail: "Redis is not reachable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private sealed record Target(StatsScope Scope, Func<JsonElement, bool> Matches);
-
-    private static async Task<Target?> ResolveAsync(string? scope, string? key, LinkCatalog catalog, CancellationToken ct)
+    private static async Task<StatsScope?> ResolveAsync(string? scope, string? key, LinkCatalog catalog, CancellationToken ct) => scope switch
     {
-        switch (scope)
-        {
-            case "global":
-                return new Target(StatsScope.Global, _ => true);
-            case "link" when key is not null && LinkAddress.ParseExportKey(key) is var (domain, slug) && await catalog.FindAsync(domain, slug, ct) is { } link:
-                return new Target(StatsScope.Link(link.Id), RecentClicks.OfLink(link.Id, withBots: true));
-            case "domain" when !string.IsNullOrEmpty(key):
-                return new Target(StatsScope.Domain(key), c => c.TryGetProperty("domain", out var d) && d.GetString() == key);
-            case "page" when !string.IsNullOrEmpty(key):
-                return new Target(StatsScope.Page(key), c => c.TryGetProperty("sourcePage", out var p) && p.GetString() == key);
-            case "campaign" when !string.IsNullOrEmpty(key):
-                return new Target(StatsScope.Campaign(key), c => c.TryGetProperty("utmCampaign", out var p) && p.GetString() == key);
-            default:
-                return null;
-        }
-    }
+        "global" => StatsScope.Global,
+        "link" when key is not null && LinkAddress.ParseExportKey(key) is var (domain, slug) =>
+            await catalog.FindAsync(domain, slug, ct) is { } link ? StatsScope.Link(link.Id) : null,
+        "domain" when !string.IsNullOrEmpty(key) => StatsScope.Domain(key),
+        "page" when !string.IsNullOrEmpty(key) => StatsScope.Page(key),
+        "campaign" when !string.IsNullOrEmpty(key) => StatsScope.Campaign(key),
+        _ => null,
+    };
 
-    /// <summary>The raw log's properties after "time": every dimension that raw clicks carry, and the bot flag.</summary>
-    private static readonly string[] RawColumns =
-        ["time", .. Dimensions.All.Select(d => d.RawName).OfType<string>(), RawClickFields.Bot];
-
-    private static async Task<Csv> RawClicksAsync(Target target, string? key, StatsReader reader, AdminStats counts, CancellationToken ct)
-    {
-        var clicks = await reader.ReadRecentAsync(MaxRawClicks, target.Matches);
-        var slugs = await counts.SlugsOfAsync(
-            clicks.Select(c => c.TryGetProperty("link", out var id) ? id.GetInt64().ToString(CultureInfo.InvariantCulture) : "").Distinct(), ct);
-        var csv = new Csv(["time", "slug", .. RawColumns.Skip(1)]);
-        foreach (var click in clicks)
-        {
-            var linkId = click.TryGetProperty("link", out var id) ? id.GetInt64().ToString(CultureInfo.InvariantCulture) : "";
-            var cells = RawColumns.Select(column => click.TryGetProperty(column, out var value)
-                ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
-                : null).ToList();
-            cells.Insert(1, slugs.GetValueOrDefault(linkId, key ?? ""));
-            csv.Add(cells);
-        }
-        return csv;
-    }
+    private static string FileName(string scope, string? key, string table, DateRange range) =>
+        $"{scope}-{Safe(key)}-{table}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv".Replace("--", "-", StringComparison.Ordinal);
 
     private static FileContentHttpResult File(Csv csv, string name) => TypedResults.File(csv.ToUtf8(), "text/csv; charset=utf-8", name);
 

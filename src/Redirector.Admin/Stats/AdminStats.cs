@@ -7,8 +7,8 @@ using Redirector.Links;
 
 namespace Redirector.Admin.Stats;
 
-/// <summary>One scope's counts over a range under a filter, with the previous period's for the change.</summary>
-public sealed record SubjectReport(SubjectStats Stats, SubjectStats Previous, IReadOnlyDictionary<string, string> LinkSlugs);
+/// <summary>One scope's counts over a range under a filter, with the previous period's for the change, and the links its top links name (by id).</summary>
+public sealed record SubjectReport(SubjectStats Stats, SubjectStats Previous, IReadOnlyDictionary<string, Link> Links);
 
 /// <summary>One click from the raw log, as the link page lists it.</summary>
 public sealed record RecentClick(DateTime Time, string? SourcePage, string? Referrer, string? UtmSource, string Device, string Os, string Browser, string? Country, bool IsBot);
@@ -21,21 +21,21 @@ public sealed class AdminStats(FilteredStats filtered, StatsReader reader, LinkC
 {
     public DateOnly Today => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
-    /// <summary>A scope's counts and those of the period before, both under the filter: two reads.</summary>
-    public async Task<SubjectReport> ReadAsync(StatsScope scope, DateRange range, EventFilter filter, CancellationToken ct)
+    /// <summary>A scope's counts and those of the period before, both under the page's filters: two reads.</summary>
+    public async Task<SubjectReport> ReadAsync(StatsScope scope, DateRange range, ChosenFilters filters, CancellationToken ct)
     {
-        var stats = await filtered.ReadAsync(scope, range, filter, StatsReader.DefaultTop, ct);
-        var previous = await filtered.ReadAsync(scope, range.Previous, filter, top: 1, ct);
-        return new SubjectReport(stats, previous, await SlugsOfAsync(stats[Dimensions.Link].Select(k => k.Key), ct));
+        var stats = await ReadOnlyAsync(scope, range, filters, StatsReader.DefaultTop, ct);
+        var previous = await ReadOnlyAsync(scope, range.Previous, filters, top: 1, ct);
+        return new SubjectReport(stats, previous, await LinksOfAsync(stats[Dimensions.Link].Select(k => k.Key), ct));
     }
 
-    /// <summary>A scope's counts alone, <paramref name="top"/> entries per breakdown (exports read deep).</summary>
-    public Task<SubjectStats> ReadOnlyAsync(StatsScope scope, DateRange range, EventFilter filter, int top, CancellationToken ct) =>
-        filtered.ReadAsync(scope, range, filter, top, ct);
+    /// <summary>A scope's counts alone, <paramref name="top"/> entries per breakdown (exports read deep), under the filters and short domains chosen.</summary>
+    public Task<SubjectStats> ReadOnlyAsync(StatsScope scope, DateRange range, ChosenFilters filters, int top, CancellationToken ct) =>
+        filtered.ReadAsync(scope, range, filters.Filter, top, ct, filters.Domain, filters.ShortDomainsToRead);
 
     /// <summary>Everything counted over a range, deep enough for the outbound tables (as deep as /api/stats reads).</summary>
-    public Task<SubjectStats> ReadGlobalAsync(DateRange range, EventFilter filter, int top = 1000) =>
-        filtered.ReadAsync(StatsScope.Global, range, filter, top, CancellationToken.None);
+    public Task<SubjectStats> ReadGlobalAsync(DateRange range, ChosenFilters filters, int top = 1000) =>
+        ReadOnlyAsync(StatsScope.Global, range, filters, top, CancellationToken.None);
 
     /// <summary>All-time and last-30-day clicks of many links, in two round trips.</summary>
     public async Task<IReadOnlyDictionary<long, (long Recent, long Total)>> ReadLinkClicksAsync(IReadOnlyCollection<long> linkIds)
@@ -57,12 +57,13 @@ public sealed class AdminStats(FilteredStats filtered, StatsReader reader, LinkC
             Text(c, "device") ?? "", Text(c, "os") ?? "", Text(c, "browser") ?? "", Text(c, "country"), RecentClicks.IsBot(c))).ToList();
     }
 
-    public async Task<IReadOnlyDictionary<string, string>> SlugsOfAsync(IEnumerable<string> linkIds, CancellationToken ct)
+    /// <summary>The links of ids as counters and events key them (decimal text); a deleted link's id is missing.</summary>
+    public async Task<IReadOnlyDictionary<string, Link>> LinksOfAsync(IEnumerable<string> linkIds, CancellationToken ct)
     {
-        var ids = linkIds.Select(k => long.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).ToList();
+        var ids = linkIds.Select(k => long.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).Distinct().ToList();
         if (ids.Count == 0)
-            return new Dictionary<string, string>();
+            return new Dictionary<string, Link>();
         var links = await catalog.FindManyAsync(ids, ct);
-        return links.ToDictionary(l => l.Id.ToString(CultureInfo.InvariantCulture), l => l.Slug);
+        return links.ToDictionary(l => l.Id.ToString(CultureInfo.InvariantCulture));
     }
 }

@@ -78,14 +78,7 @@ public sealed partial class AdminOutboundTests
                 using var click = await GetAsync(visitor, OutPath(site.Key, target, page, text), page);
                 Assert.Equal(HttpStatusCode.Found, click.StatusCode);
             }
-            foreach (var page in new[] { PageA, PageA, PageA, PageA, PageB, PageB })
-            {
-                using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { site = site.Key, url = page }), Encoding.UTF8, "text/plain");
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/pv") { Content = content };
-                request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
-                using var view = await visitor.SendAsync(request);
-                Assert.True(view.IsSuccessStatusCode);
-            }
+            await SendPageViewsAsync(visitor, site.Key, PageA, PageA, PageA, PageA, PageB, PageB);
         }
         await app.FlushClicksAsync();
         using var client = NewClient(app);
@@ -110,6 +103,19 @@ public sealed partial class AdminOutboundTests
         Assert.Equal(
             $"page,page_views,outbound_clicks,exit_rate\r\n{PageA},4,3,0.75\r\n{PageB},2,0,0\r\n{PageC},0,1,\r\n",
             await CsvAsync(client, "/admin/export/pages.csv"));
+    }
+
+    /// <summary>One page view reported by the site script for each page given.</summary>
+    internal static async Task SendPageViewsAsync(HttpClient visitor, string siteKey, params string[] pages)
+    {
+        foreach (var page in pages)
+        {
+            using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { site = siteKey, url = page }), Encoding.UTF8, "text/plain");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/pv") { Content = content };
+            request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+            using var view = await visitor.SendAsync(request);
+            Assert.True(view.IsSuccessStatusCode);
+        }
     }
 
     private static List<string> Cells(string html, string testId) =>

@@ -45,8 +45,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         return (app, app.StartKestrel());
     }
 
-    /// <summary>A page in a fresh browser context; <paramref name="colorScheme"/> is what the page's prefers-color-scheme sees.</summary>
-    public async Task<IPage> NewPageAsync(Uri address, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
+    /// <summary>
+    /// A page in a fresh browser context; <paramref name="colorScheme"/> is what the page's prefers-color-scheme sees,
+    /// <paramref name="timeZone"/> the browser's zone (an IANA id), which the admin takes as the user's display zone.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(Uri address, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light, string timeZone = "UTC")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -54,18 +57,23 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
             ColorScheme = colorScheme,
             AcceptDownloads = true,
+            // The admin shows times in the browser's zone (DisplayTimeZone); pages read in UTC unless a test sets another.
+            // The server itself still runs in UTC+14 (far-from-utc.runsettings).
+            TimezoneId = timeZone,
         });
         return await context.NewPageAsync();
     }
 
-    public async Task<IPage> SignedInPageAsync(Uri address, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
+    public async Task<IPage> SignedInPageAsync(Uri address, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light, string timeZone = "UTC")
     {
-        var page = await NewPageAsync(address, width, height, colorScheme);
+        var page = await NewPageAsync(address, width, height, colorScheme, timeZone);
         await page.GotoAsync("/admin/login");
         await page.GetByLabel("Email").FillAsync(AdminEmail);
         await page.GetByLabel("Password").FillAsync(AdminPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        // The first page sends the browser's time zone (admin.js); tests start once it is saved.
+        await Assertions.Expect(page.Locator("[data-time-zone-unset]")).ToHaveCountAsync(0);
         return page;
     }
 

@@ -119,7 +119,7 @@ public sealed class LinkCsvTests
             foreach (var source in new[] { "ok;=1+1", "ok,+1", "fine\t=2", "-3" })
                 await CountingTests.ClickAsync(visitor, "/inj?utm_source=" + Uri.EscapeDataString(source) + "&utm_content=" + Uri.EscapeDataString("z;@x"), Agents.ChromeWindows, null);
         }
-        await app.FlushClicksAsync();
+        await app.WaitForEventsAsync();
         using var client = NewClient(app);
         await SignInAsync(client, Password);
 

@@ -55,7 +55,7 @@ public sealed partial class StatsFilterBrowserTests(BrowserFixture browser) : IC
             var rows = await page.Locator("section.breakdown", new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = title, Exact = true }) })
                 .Locator("tr").EvaluateAllAsync<string[][]>("rows => rows.map(r => [r.querySelector('.key').textContent.trim(), r.querySelector('.num').textContent.trim()])");
             var want = json.Length == 0
-                ? [["/spring", "7"]]
+                ? [["127.0.0.1/spring", "7"]]
                 : expected.GetProperty(json).EnumerateArray().Select(k => new[] { k.GetProperty("key").GetString()!, k.GetProperty("clicks").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture) }).ToArray();
             Assert.Equal(want, rows);
         }
@@ -142,6 +142,54 @@ public sealed partial class StatsFilterBrowserTests(BrowserFixture browser) : IC
         await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("2");
         await Expect(page.GetByTestId("world-map").Locator("use.country")).ToHaveCountAsync(1);
     }
+
+    [Fact]
+    public async Task The_short_domain_picker_narrows_the_dashboard_and_top_links_name_their_domain_on_a_phone_and_a_desktop()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        using (var api = app.CreateApiClient())
+            (await api.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).EnsureSuccessStatusCode();
+        await app.CreateLinkAsync(new { url = "https://example.com/default", slug = "same" });
+        await app.CreateLinkAsync(new { url = "https://brand.example.com/same", slug = "same", domain = "brand.test" });
+        using (var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address })
+        {
+            foreach (var (host, times) in new[] { ("brand.test", 3), ("127.0.0.1", 2) })
+            {
+                for (var i = 0; i < times; i++)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/same");
+                    request.Headers.Host = host;
+                    request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+                    (await visitor.SendAsync(request)).Dispose();
+                }
+            }
+        }
+        await app.WaitForEventsAsync();
+        foreach (var (width, height, name) in new[] { (1366, 900, "33-dashboard-short-domain"), (390, 844, "33-dashboard-short-domain-phone") })
+        {
+            var page = await browser.SignedInPageAsync(address, width, height);
+            var topLinks = page.Locator("section.breakdown", new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = "Top links" }) });
+            await Expect(topLinks.GetByRole(AriaRole.Link, new() { Name = "brand.test/same", Exact = true })).ToBeVisibleAsync();
+            await page.GetByTestId("short-domains").GetByRole(AriaRole.Link, new() { Name = "brand.test", Exact = true }).ClickAsync();
+            await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("3");
+            await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Remove filter Short domain brand.test" })).ToBeVisibleAsync();
+            await Expect(topLinks.Locator("tr")).ToHaveCountAsync(1);
+            Assert.Equal(width, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+            await BrowserFixture.ScreenshotAsync(page, name);
+            // The row's arrow opens that link's own page, on its domain.
+            await topLinks.GetByRole(AriaRole.Link, new() { Name = "Open brand.test/same" }).ClickAsync();
+            await Expect(page).ToHaveURLAsync(BrandLinkPage());
+            await page.GotoAsync("/admin/outbound?deviceType=desktop&shortDomain=brand.test");
+            await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Remove filter Device types desktop" })).ToBeVisibleAsync();
+            Assert.Equal(width, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+            await BrowserFixture.ScreenshotAsync(page, name.Replace("dashboard", "outbound", StringComparison.Ordinal));
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [GeneratedRegex("/admin/links/same\\?domain=brand.test&preset=30d$")]
+    private static partial Regex BrandLinkPage();
 
     private static string Number(JsonElement json, string name) =>
         json.GetProperty(name).GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture);

@@ -49,7 +49,8 @@ public sealed class RedisPauseReadTests(ITestOutputHelper output)
                     Assert.Contains("unavailable right now", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
                 Assert.True(took < ReadTimeout + Slack, $"{path} answered after {took.TotalMilliseconds} ms");
             }
-            foreach (var path in new[] { "/admin/export/days.csv?scope=global", "/admin/export/clicks.csv?scope=link&key=paused", "/admin/export/targets.csv", "/admin/export/pages.csv" })
+            // The raw-click export reads the event store, not Redis (AdminFilterScopeTests); the tables of counts read Redis.
+            foreach (var path in new[] { "/admin/export/days.csv?scope=global", "/admin/export/targets.csv", "/admin/export/pages.csv" })
             {
                 var (response, took) = await Timed.SendAsync(() => admin.GetAsync(path));
                 output.WriteLine($"{path}: {(int)response.StatusCode} in {took.TotalMilliseconds:F0} ms");

@@ -236,11 +236,11 @@ public sealed class LinkCache
         }
     }
 
-    /// <summary>Moves the recently-used clock on and drops expired unknown marks; called a few times a second.</summary>
+    /// <summary>Moves the recently-used clock on and now and then drops expired unknown marks; called every poll.</summary>
     internal void Tick()
     {
-        Interlocked.Increment(ref _clock);
-        if (Volatile.Read(ref _unknownCount) == 0)
+        // Expired marks are also dropped when met; this sweep (every 16th tick) only bounds what is never asked again.
+        if (Interlocked.Increment(ref _clock) % 16 != 0 || Volatile.Read(ref _unknownCount) == 0)
             return;
         var now = _time.GetTimestamp();
         foreach (var (key, until) in _unknown)

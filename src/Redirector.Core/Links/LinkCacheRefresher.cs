@@ -54,6 +54,7 @@ public sealed partial class LinkCacheRefresher(
     SiteCache sites,
     IOptions<LinkCacheOptions> options,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<LinkCacheRefresher> logger) : BackgroundService
 {
     // Ids come from a sequence but commit out of order under concurrent writers, so each poll looks back
@@ -82,8 +83,12 @@ public sealed partial class LinkCacheRefresher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var sweeper = Task.Run(() => SweepAsync(stoppingToken), stoppingToken);
-        var warm = Task.Run(() => WarmAsync(stoppingToken), stoppingToken);
-        _filterBuild = Task.Run(() => BuildFilterAsync(stoppingToken), stoppingToken);
+        // The warm-up and the filter read the whole catalogue: only once the server listens, so that they do not
+        // take the cores the rest of the start-up needs.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var whenStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        var warm = Task.Run(async () => { await started.Task.WaitAsync(stoppingToken); await WarmAsync(stoppingToken); }, stoppingToken);
+        _filterBuild = Task.Run(async () => { await started.Task.WaitAsync(stoppingToken); await BuildFilterAsync(stoppingToken); }, stoppingToken);
         using var timer = new PeriodicTimer(options.Value.PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

@@ -45,7 +45,9 @@ public sealed partial class LinkCacheLookup(
         Preview = l.Preview,
     };
 
-    private static readonly Func<CatalogDb, string, string, CancellationToken, Task<Link?>> Find = EF.CompileAsyncQuery(
+    // Per instance, not static: a compiled query keeps the SQL of the first provider it ran on, and one process may
+    // hold nodes on SQLite and on PostgreSQL (the tests do).
+    private readonly Func<CatalogDb, string, string, CancellationToken, Task<Link?>> _find = EF.CompileAsyncQuery(
         (CatalogDb db, string domain, string slug, CancellationToken ct) =>
             db.Links.AsNoTracking().Where(l => l.Domain == domain && l.Slug == slug).Select(RedirectColumns).FirstOrDefault());
 
@@ -89,7 +91,7 @@ public sealed partial class LinkCacheLookup(
             Interlocked.Increment(ref _queries);
             using var timeout = new CancellationTokenSource(options.Value.LookupTimeout);
             await using var db = await dbFactory.CreateDbContextAsync(timeout.Token);
-            var link = await Find(db, key.Domain, key.Slug, timeout.Token);
+            var link = await _find(db, key.Domain, key.Slug, timeout.Token);
             if (link is null)
                 cache.AddUnknown(key.Domain, key.Slug, epoch);
             // A change applied while the query ran may be newer than the row read: then the row serves this request only.

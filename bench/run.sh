@@ -3,11 +3,13 @@
 #
 #   bench/run.sh          load: bare Kestrel 302 vs counted redirect (alternating rounds), clicks counted vs requests,
 #                         Redis commands and CPU per click, Redis down, 10,000 links at random, /out when present
-#   bench/run.sh growth   1,000,000-link catalogue: seeding, startup time, throughput vs a 100-link catalogue,
-#                         memory per cached link; then 10k links x 90 days of clicks through the real pipeline
+#   bench/run.sh growth   GROWTH_LINKS-link catalogue: seeding, start-up, RSS with the link cache full, hot links vs a
+#                         100-link catalogue, random cold links, a scan of unknown slugs, memory per cached link;
+#                         then 10k links x 90 days of clicks through the real pipeline
 #   bench/run.sh all      both
 #
-# Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=30s GROWTH_LINKS=1000000 SEED_CLICKS=500000
+# Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=30s GROWTH_LINKS=1000000 GROWTH_CAPACITY=1000000
+#   SEED_CLICKS=500000 SKIP_CLICKS=1 (growth: leave out the 90 days of clicks)
 #   WEBHOOK=1 (load): a webhook receiver on loopback (bench/webhook-receiver.py) subscribed to link.clicked of /bench,
 #   WEBHOOK_BATCH=100 events per request, before the warm-up; prints events received vs clicks and the delivery lag.
 #   GEO=1 (load): one more row, the counted redirect with every click forwarded for a public address (geo.lua,
@@ -23,6 +25,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 # tier up than the baseline: 4,000 methods between 5 and 15 s, 76 between 35 and 75 s), so both sides warm up that long.
 WARMUP=${WARMUP:-30s}
 GROWTH_LINKS=${GROWTH_LINKS:-1000000}
+GROWTH_CAPACITY=${GROWTH_CAPACITY:-1000000}
 WEBHOOK=${WEBHOOK:-}
 WEBHOOK_BATCH=${WEBHOOK_BATCH:-100}
 GEO=${GEO:-}
@@ -188,6 +191,8 @@ cpu_run() {
   echo "$result $(awk -v t=$(( ($(cpu_ticks "$pid") - before) * tick_us )) -v n="${result%% *}" 'BEGIN { printf "%.1f", t / n }')"
 }
 field() { echo "$1" | cut -d' ' -f"$2"; }
+# readyz <port> <field>: a number from the catalogue check of /readyz (the link cache's state).
+readyz() { curl -sS "http://127.0.0.1:$1/readyz" | jq ".checks.catalog.data.$2"; }
 # growth_mean <file of wrk_run lines>: "rps p50 p99 errors", rps and latencies averaged over the rounds.
 growth_mean() { awk '{ r += $2; p50 += $3; p99 += $4; e += $5 } END { printf "%.0f %.3f %.3f %d", r / NR, p50 / NR, p99 / NR, e }' "$1"; }
 mean() { awk -v f="${1:-%.2f}" '{ s += $1 } END { printf f, s / NR }'; }
@@ -359,56 +364,71 @@ run_geo_row() {
 run_growth() {
   start_redis
   echo
-  echo "== Growth: $GROWTH_LINKS-link catalogue vs 100-link catalogue"
+  echo "== Growth: $GROWTH_LINKS-link catalogue vs 100-link catalogue (link cache of $GROWTH_CAPACITY)"
   tools seed-links 100 "$work/small.db" s
   tools seed-links "$GROWTH_LINKS" "$work/big.db" s
   local start_ns end_ns big_pid big_port small_pid small_port
+  # Start-up: until /healthz answers, then until a link the node has not warmed yet (the oldest) redirects.
   start_ns=$(date +%s%N)
-  start_app big "$work/big.db"
+  start_app big "$work/big.db" Catalog__Cache__Capacity="$GROWTH_CAPACITY" Catalog__Cache__WarmLinks="$GROWTH_CAPACITY"
   end_ns=$(date +%s%N)
   big_pid=$app_pid big_port=$app_port
-  echo "   startup with $GROWTH_LINKS links: $(( (end_ns - start_ns) / 1000000 )) ms from process start to /healthz answering"
-  echo "   log: $(grep -o 'Link cache loaded.*' "$work/big.log" | head -1)"
-  echo "   RSS after start: $(ps -o rss= -p "$big_pid" | awk '{ printf "%.0f MB", $1 / 1024 }')"
+  curl -fsS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$big_port/s0000000" | grep -q 302
+  echo "   startup with $GROWTH_LINKS links: $(( (end_ns - start_ns) / 1000000 )) ms from process start to /healthz," \
+    "$(( ($(date +%s%N) - start_ns) / 1000000 )) ms to the first redirect of a link not yet in memory"
+  # The warm-up fills the cache in the background; RSS is read once it is done and the filter is built.
+  until grep -q 'Link cache warmed' "$work/big.log" && grep -q 'Link filter built' "$work/big.log"; do sleep 1; done
+  echo "   log: $(grep -o 'Link cache warmed.*' "$work/big.log" | head -1); $(grep -o 'Link filter built.*' "$work/big.log" | head -1)"
+  echo "   RSS with $(readyz "$big_port" cachedLinks) links held: $(ps -o rss= -p "$big_pid" | awk '{ printf "%.0f MB", $1 / 1024 }')"
   start_app small "$work/small.db"
   small_pid=$app_pid small_port=$app_port
-  # Both catalogues are served at once and measured in alternating rounds, as in the load run. Two traffic shapes:
-  # 100 hot links (spread over the big catalogue), where only the catalogue's size differs, and every link at
-  # random, where the big catalogue's clicks also have nothing to pre-aggregate.
-  LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$big_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
+  # Both catalogues are served at once and measured in alternating rounds, as in the load run: 100 hot links spread
+  # over the big catalogue against the small one, where only the catalogue's size differs.
+  LINKS=$GROWTH_LINKS PREFIX=s HOT=100 wrk_run "http://127.0.0.1:$big_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
   LINKS=100 PREFIX=s wrk_run "http://127.0.0.1:$small_port/" "$WARMUP" "$bench/wrk/random-links.lua" >/dev/null
-  local r shape big small
-  for shape in hot all; do
-    : >"$work/growth-$shape-big" >"$work/growth-$shape-small"
-  done
+  local r big small
+  : >"$work/growth-hot-big"; : >"$work/growth-hot-small"
   for r in $(seq "$ROUNDS"); do
     LINKS=$GROWTH_LINKS PREFIX=s HOT=100 wrk_run "http://127.0.0.1:$big_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-hot-big"
     LINKS=100 PREFIX=s wrk_run "http://127.0.0.1:$small_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-hot-small"
-    LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$big_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-all-big"
   done
-  cp "$work/growth-hot-small" "$work/growth-all-small"
   kill "$small_pid"; wait "$small_pid" 2>/dev/null || true
+  # Unknown slugs: a scan of new random slugs at about 1,000/s; the catalogue queries misses made, from /readyz.
+  local before_q after_q scan
+  before_q=$(readyz "$big_port" catalogueLookups)
+  scan=$(PACE_MS=10 CONNECTIONS=10 wrk_run "http://127.0.0.1:$big_port/" "$DURATION" "$bench/wrk/unknown-slugs.lua")
+  after_q=$(readyz "$big_port" catalogueLookups)
   app_pid=$big_pid
   stop_app
-  row "" "req/s" "p50 ms" "p99 ms" "errors"
-  for shape in hot all; do
-    big=$(growth_mean "$work/growth-$shape-big") small=$(growth_mean "$work/growth-$shape-small")
-    if [ $shape = hot ]; then
-      row "100 links of 100" "$(field "$small" 1)" "$(field "$small" 2)" "$(field "$small" 3)" "$(field "$small" 4)"
-      row "100 links of $GROWTH_LINKS" "$(field "$big" 1)" "$(field "$big" 2)" "$(field "$big" 3)" "$(field "$big" 4)"
-    else
-      row "all $GROWTH_LINKS links" "$(field "$big" 1)" "$(field "$big" 2)" "$(field "$big" 3)" "$(field "$big" 4)"
-    fi
-    row "ratio" "$(ratio "$(field "$big" 1)" "$(field "$small" 1)")" "" "" ""
+  # Cold links: a node whose cache holds a tenth of the catalogue and warms none, every request a random link, at
+  # a few connections so that the latency is the read-through's rather than the queue's.
+  start_app cold "$work/big.db" Catalog__Cache__Capacity=$((GROWTH_LINKS / 10)) Catalog__Cache__WarmLinks=0
+  : >"$work/growth-cold"
+  for r in $(seq "$ROUNDS"); do
+    CONNECTIONS=4 LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-cold"
   done
-  echo "   $(tools cache-memory "$GROWTH_LINKS")"
+  local cold_queries; cold_queries=$(readyz "$app_port" catalogueLookups)
+  stop_app
+  row "" "req/s" "p50 ms" "p99 ms" "errors"
+  big=$(growth_mean "$work/growth-hot-big") small=$(growth_mean "$work/growth-hot-small")
+  row "100 links of 100" "$(field "$small" 1)" "$(field "$small" 2)" "$(field "$small" 3)" "$(field "$small" 4)"
+  row "100 links of $GROWTH_LINKS" "$(field "$big" 1)" "$(field "$big" 2)" "$(field "$big" 3)" "$(field "$big" 4)"
+  row "ratio" "$(ratio "$(field "$big" 1)" "$(field "$small" 1)")" "" "" ""
+  local cold; cold=$(growth_mean "$work/growth-cold")
+  row "random cold link, -c4" "$(field "$cold" 1)" "$(field "$cold" 2)" "$(field "$cold" 3)" "$(field "$cold" 4)"
+  echo "   (cold: cache of $((GROWTH_LINKS / 10)), $cold_queries catalogue queries in all)"
+  echo "   unknown slugs: $(field "$scan" 2) req/s of new random slugs (all 404) for $DURATION made $((after_q - before_q))" \
+    "catalogue queries ($(awk -v q=$((after_q - before_q)) -v d="${DURATION%s}" 'BEGIN { printf "%.1f", q / d }')/s)"
+  echo "   $(tools cache-memory "$GROWTH_CAPACITY")"
   echo "   $(load)"
 
-  echo
-  echo "== $SEED_CLICKS clicks over 10,000 links and 90 days through the real pipeline (extrapolated to 10,000,000)"
-  rcli FLUSHALL >/dev/null
-  tools seed-clicks "$SEED_CLICKS" "127.0.0.1:$redis_port"
-  echo "   $(load)"
+  if [ -z "${SKIP_CLICKS:-}" ]; then
+    echo
+    echo "== $SEED_CLICKS clicks over 10,000 links and 90 days through the real pipeline (extrapolated to 10,000,000)"
+    rcli FLUSHALL >/dev/null
+    tools seed-clicks "$SEED_CLICKS" "127.0.0.1:$redis_port"
+    echo "   $(load)"
+  fi
   stop_redis
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Redirector.Links;
 
 namespace Redirector.Benchmarks.Growth;
@@ -14,7 +15,8 @@ public static class CacheMemory
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var before = SettledHeap();
-        var cache = new LinkCache(new ClickAllowances(Microsoft.Extensions.Options.Options.Create(new ClickAllowanceOptions())), Microsoft.Extensions.Options.Options.Create(new RedirectorOptions()));
+        var cache = new LinkCache(new ClickAllowances(Options.Create(new ClickAllowanceOptions())), Options.Create(new RedirectorOptions()),
+            Options.Create(new LinkCacheOptions { Capacity = Math.Max(count, 10) }), TimeProvider.System);
         var now = DateTime.UtcNow;
         for (var i = 0; i < count; i++)
         {

@@ -19,7 +19,8 @@ public class HotPathBenchmarks
     private const int BatchClicks = 500;
     private const string Path = "/bench";
 
-    private readonly LinkCache _cache = new(new ClickAllowances(Options.Create(new ClickAllowanceOptions())), Options.Create(new RedirectorOptions()));
+    private readonly LinkCache _cache = new(new ClickAllowances(Options.Create(new ClickAllowanceOptions())), Options.Create(new RedirectorOptions()),
+        Options.Create(new LinkCacheOptions()), TimeProvider.System);
     private RedirectTarget _target = null!;
     private RedirectTarget _ruled = null!;
     private TargetChooser _chooser = null!;

@@ -25,7 +25,7 @@ public static class CatalogServices
         if (provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase) || provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
         {
             // Npgsql waits asynchronously, so only the wait itself needs a bound: lock_timeout, not a command
-            // timeout, which would also cut long legitimate reads such as loading a million links at start.
+            // timeout, which would also cut long legitimate reads such as building the link filter over every link.
             var postgres = new NpgsqlConnectionStringBuilder(connectionString);
             postgres.Options = $"{postgres.Options} -c lock_timeout={(long)busyTimeout.TotalMilliseconds}".Trim();
             builder.Services.AddDbContextFactory<PostgresCatalogDb>(options => options.UseNpgsql(postgres.ConnectionString));
@@ -49,6 +49,7 @@ public static class CatalogServices
 
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton<LinkCache>();
+        builder.Services.AddSingleton<LinkCacheLookup>();
         builder.Services.AddSingleton<ClickAllowances>();
         builder.Services.AddOptions<ClickAllowanceOptions>().BindConfiguration("Links:MaxClicks").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ShortUrls>();
@@ -60,11 +61,11 @@ public static class CatalogServices
         builder.Services.AddSingleton<SiteCatalog>();
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<ApiKeyUsage>();
-        builder.Services.AddOptions<LinkCacheOptions>().BindConfiguration("Catalog:Cache");
+        builder.Services.AddOptions<LinkCacheOptions>().BindConfiguration("Catalog:Cache").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration("Catalog").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("Api").ValidateDataAnnotations().ValidateOnStart();
 
-        // Order matters: the schema is migrated before the cache loads, and both before the server listens.
+        // Order matters: the schema is migrated before the domains and sites load, and both before the server listens.
         builder.Services.AddHostedService<CatalogInitializer>();
         builder.Services.AddHostedService<LinkCacheRefresher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsage>());

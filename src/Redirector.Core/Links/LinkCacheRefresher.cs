@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,6 +9,7 @@ using Redirector.Sites;
 
 namespace Redirector.Links;
 
+/// <summary>The link cache's settings (section <c>Catalog:Cache</c>; docs/links.md, "The link cache").</summary>
 public sealed class LinkCacheOptions
 {
     /// <summary>How often the change log is polled; a change on another node shows here within this time.</summary>
@@ -16,12 +17,36 @@ public sealed class LinkCacheOptions
 
     /// <summary>How long change rows are kept before any node prunes them.</summary>
     public TimeSpan ChangeRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Links a node holds in memory (about 1 KB each); past it the least recently used are evicted down to 90%, and
+    /// read back from the catalogue on their next visit.
+    /// </summary>
+    [Range(10, 500_000_000)]
+    public int Capacity { get; set; } = 1_000_000;
+
+    /// <summary>Most recent links loaded in the background after start; null for 90% of <see cref="Capacity"/>, 0 for none.</summary>
+    [Range(0, 500_000_000)]
+    public int? WarmLinks { get; set; }
+
+    /// <summary>How long a slug the catalogue did not have is answered as unknown without asking again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UnknownTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Unknown slugs remembered at most, apart from the links (about 150 bytes each).</summary>
+    [Range(0, 100_000_000)]
+    public int UnknownCapacity { get; set; } = 100_000;
+
+    /// <summary>How long a visit waits for the catalogue on a miss before it is answered 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
-/// Loads every link into the <see cref="LinkCache"/> (and every site into the <see cref="SiteCache"/>) before the
-/// server starts listening, then polls the change log so changes made on other nodes arrive within
-/// <see cref="LinkCacheOptions.PollInterval"/>.
+/// Keeps the <see cref="LinkCache"/> (and the <see cref="SiteCache"/>) in step with the catalogue. Before the server
+/// listens it loads only the domains and the sites, whatever the number of links. Then, in the background: it warms
+/// the cache with the most recent links, builds the filter of every (domain, slug), evicts past the capacity, and
+/// polls the change log so changes made on other nodes arrive within <see cref="LinkCacheOptions.PollInterval"/>.
 /// </summary>
 public sealed partial class LinkCacheRefresher(
     IDbContextFactory<CatalogDb> dbFactory,
@@ -29,6 +54,7 @@ public sealed partial class LinkCacheRefresher(
     SiteCache sites,
     IOptions<LinkCacheOptions> options,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<LinkCacheRefresher> logger) : BackgroundService
 {
     // Ids come from a sequence but commit out of order under concurrent writers, so each poll looks back
@@ -36,73 +62,37 @@ public sealed partial class LinkCacheRefresher(
     private const int Lookback = 256;
 
     private long _watermark;
+    private long _startWatermark;
     private readonly HashSet<long> _applied = [];
     private DateTime _lastPrune;
+    private Task _filterBuild = Task.CompletedTask;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await LoadAllAsync(cancellationToken);
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            _watermark = _startWatermark = await db.Changes.MaxAsync(c => (long?)c.Id, cancellationToken) ?? 0;
+            // Domains before any link: a link's domain answers (its expired URL) must be there for its first visitor.
+            await foreach (var domain in db.Domains.AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
+                cache.SetDomain(domain);
+            await sites.LoadAllAsync(db, cancellationToken);
+        }
         await base.StartAsync(cancellationToken);
-    }
-
-    internal async Task LoadAllAsync(CancellationToken ct)
-    {
-        var started = time.GetTimestamp();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        _watermark = await db.Changes.MaxAsync(c => (long?)c.Id, ct) ?? 0;
-        // Only what a redirect needs: tags (JSON), title and timestamps are left in the database, which matters
-        // when a catalogue of a million links is read before the server may listen.
-        // Domains first: a link's domain answers (its expired URL) must be there when its first visitor comes.
-        await foreach (var domain in db.Domains.AsNoTracking().AsAsyncEnumerable().WithCancellation(ct))
-            cache.SetDomain(domain);
-        // Disabled links too: a refused visit is sent to the link's or its domain's expired URL.
-        var links = db.Links.AsNoTracking().Select(l => new Link
-        {
-            Id = l.Id,
-            Slug = l.Slug,
-            Domain = l.Domain,
-            Destination = l.Destination,
-            Utm = l.Utm,
-            RedirectType = l.RedirectType,
-            Enabled = l.Enabled,
-            ExpiresAt = l.ExpiresAt,
-            ValidFrom = l.ValidFrom,
-            MaxClicks = l.MaxClicks,
-            ExpiredUrl = l.ExpiredUrl,
-            PasswordHash = l.PasswordHash,
-            Rules = l.Rules,
-            Variants = l.Variants,
-            Preview = l.Preview,
-        });
-        // Reading rows and preparing redirect targets overlap on separate cores: with a million links each half
-        // takes seconds, and the server may not listen before both are done.
-        var rows = Channel.CreateBounded<Link>(new BoundedChannelOptions(10_000) { SingleWriter = true });
-        var builders = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount - 1))
-            .Select(_ => Task.Run(async () =>
-            {
-                await foreach (var link in rows.Reader.ReadAllAsync(ct))
-                    cache.Upsert(link);
-            }, ct))
-            .ToArray();
-        try
-        {
-            await foreach (var link in links.AsAsyncEnumerable().WithCancellation(ct))
-                await rows.Writer.WriteAsync(link, ct);
-        }
-        finally
-        {
-            rows.Writer.Complete();
-        }
-        await Task.WhenAll(builders);
-        await sites.LoadAllAsync(db, ct);
-        LogLoaded(logger, cache.Count, time.GetElapsedTime(started).TotalMilliseconds);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var sweeper = Task.Run(() => SweepAsync(stoppingToken), stoppingToken);
+        // The warm-up and the filter read the whole catalogue: only once the server listens, so that they do not
+        // take the cores the rest of the start-up needs.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var whenStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        var warm = Task.Run(async () => { await started.Task.WaitAsync(stoppingToken); await WarmAsync(stoppingToken); }, stoppingToken);
+        _filterBuild = Task.Run(async () => { await started.Task.WaitAsync(stoppingToken); await BuildFilterAsync(stoppingToken); }, stoppingToken);
         using var timer = new PeriodicTimer(options.Value.PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            cache.Tick();
             try
             {
                 await ApplyChangesAsync(stoppingToken);
@@ -112,6 +102,79 @@ public sealed partial class LinkCacheRefresher(
             {
                 LogPollFailed(logger, ex);
             }
+            if (_filterBuild.IsCompleted && cache.Filter is { } filter && filter.Added > filter.Expected)
+                _filterBuild = Task.Run(() => BuildFilterAsync(stoppingToken), stoppingToken);
+        }
+        await Task.WhenAll(sweeper, warm, _filterBuild);
+    }
+
+    /// <summary>
+    /// Loads the most recent links where the cache holds nothing yet, then reloads those that changed since start: a
+    /// change the poller met while their row was on its way here found nothing to reload.
+    /// </summary>
+    internal async Task WarmAsync(CancellationToken ct)
+    {
+        var count = options.Value.WarmLinks ?? options.Value.Capacity / 10 * 9;
+        if (count == 0)
+            return;
+        try
+        {
+            var started = time.GetTimestamp();
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var links = db.Links.AsNoTracking().OrderByDescending(l => l.Id).Take(count).Select(LinkCacheLookup.RedirectColumns);
+            var warmed = 0;
+            await foreach (var link in links.AsAsyncEnumerable().WithCancellation(ct))
+            {
+                cache.Add(link, epoch: null);
+                warmed++;
+            }
+            var changed = await db.Changes.AsNoTracking().Where(c => c.Id > _startWatermark)
+                .Select(c => new { c.Domain, c.Slug }).Distinct().ToListAsync(ct);
+            await ReloadAsync(db, [.. changed.Select(c => (c.Domain, c.Slug))], ct);
+            LogWarmed(logger, warmed, time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not fatal: visits read their links through until the cache is warm by use.
+            LogWarmFailed(logger, ex);
+        }
+    }
+
+    /// <summary>Reads every (domain, slug) of the catalogue into a new filter; retried while the catalogue does not answer.</summary>
+    internal async Task BuildFilterAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var started = time.GetTimestamp();
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var count = await db.Links.LongCountAsync(ct);
+                // Room for a quarter more links before the rate of false positives rises past 1% and it is rebuilt.
+                var filter = new LinkFilter(count + count / 4 + 100_000);
+                cache.BeginFilter(filter);
+                await foreach (var key in db.Links.AsNoTracking().Select(l => new { l.Domain, l.Slug }).AsAsyncEnumerable().WithCancellation(ct))
+                    filter.Add(key.Domain, key.Slug);
+                cache.PublishFilter(filter);
+                LogFilterBuilt(logger, count, filter.Bytes / 1048576.0, time.GetElapsedTime(started).TotalMilliseconds);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFilterFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(5), time, ct);
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken ct)
+    {
+        while (await cache.WaitOverCapacityAsync(ct))
+        {
+            var started = time.GetTimestamp();
+            var evicted = cache.Sweep();
+            if (evicted > 0)
+                LogEvicted(logger, evicted, cache.Count, time.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
@@ -140,26 +203,39 @@ public sealed partial class LinkCacheRefresher(
             }
             keys.RemoveAll(k => k.Slug == DomainCatalog.ChangeKey);
         }
-        if (keys.Count > 0)
-        {
-            // Slugs are matched in SQL and (domain, slug) pairs here: one query whatever the number of domains.
-            var slugs = keys.Select(k => k.Slug).Distinct().ToList();
-            var links = (await db.Links.AsNoTracking().Where(l => slugs.Contains(l.Slug)).ToListAsync(ct))
-                .ToDictionary(l => (l.Domain, l.Slug));
-            foreach (var key in keys)
-            {
-                if (links.TryGetValue(key, out var link))
-                    cache.Upsert(link);
-                else
-                    cache.Remove(key.Domain, key.Slug);
-            }
-        }
+        await ReloadAsync(db, keys, ct);
         foreach (var change in changes)
         {
             _applied.Add(change.Id);
             _watermark = Math.Max(_watermark, change.Id);
         }
         _applied.RemoveWhere(id => id <= _watermark - Lookback);
+    }
+
+    /// <summary>
+    /// Applies changed links: every one forgets its unknown mark and enters the filter (it may be new); those held
+    /// here are read again, and the others are left to their next visit.
+    /// </summary>
+    private async Task ReloadAsync(CatalogDb db, List<(string Domain, string Slug)> keys, CancellationToken ct)
+    {
+        // Touched before the residency check, so a read-through that read the old row either sees the epoch move
+        // (and holds nothing) or has put it in the cache already, where the check below finds it.
+        foreach (var (domain, slug) in keys)
+            cache.Touch(domain, slug);
+        keys = [.. keys.Where(k => cache.Contains(k.Domain, k.Slug))];
+        if (keys.Count == 0)
+            return;
+        // Slugs are matched in SQL and (domain, slug) pairs here: one query whatever the number of domains.
+        var slugs = keys.Select(k => k.Slug).Distinct().ToList();
+        var links = (await db.Links.AsNoTracking().Where(l => slugs.Contains(l.Slug)).Select(LinkCacheLookup.RedirectColumns).ToListAsync(ct))
+            .ToDictionary(l => (l.Domain, l.Slug));
+        foreach (var key in keys)
+        {
+            if (links.TryGetValue(key, out var link))
+                cache.Upsert(link);
+            else
+                cache.Remove(key.Domain, key.Slug);
+        }
     }
 
     private async Task PruneAsync(CancellationToken ct)
@@ -173,8 +249,20 @@ public sealed partial class LinkCacheRefresher(
         await db.Changes.Where(c => c.At < cutoff).ExecuteDeleteAsync(ct);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Link cache loaded {Count} links in {Milliseconds:F0} ms")]
-    private static partial void LogLoaded(ILogger logger, int count, double milliseconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Link cache warmed with {Count} links in {Milliseconds:F0} ms")]
+    private static partial void LogWarmed(ILogger logger, int count, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warming the link cache failed; links are read as they are visited")]
+    private static partial void LogWarmFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Link filter built over {Count} links ({MiB:F1} MiB) in {Milliseconds:F0} ms")]
+    private static partial void LogFilterBuilt(ILogger logger, long count, double miB, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Building the link filter failed; retrying in 5 s (until then every miss asks the catalogue)")]
+    private static partial void LogFilterFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Link cache evicted {Evicted} least recently used links, {Count} left, in {Milliseconds:F0} ms")]
+    private static partial void LogEvicted(ILogger logger, int evicted, int count, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the catalogue for link changes failed; retrying")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);

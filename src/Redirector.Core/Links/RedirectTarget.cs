@@ -7,6 +7,10 @@ namespace Redirector.Links;
 public sealed class RedirectTarget
 {
     public required long LinkId { get; init; }
+
+    /// <summary>The <see cref="LinkCache"/> clock mark of the last hit; the sweeper evicts the oldest marks first.</summary>
+    internal int LastUsed;
+
     public required string Slug { get; init; }
     public required int StatusCode { get; init; }
     public required string Domain { get; init; }

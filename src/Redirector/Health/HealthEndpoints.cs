@@ -52,11 +52,24 @@ public static class HealthEndpoints
     }
 }
 
-internal sealed class CatalogHealthCheck(IDbContextFactory<CatalogDb> dbFactory, LinkCache cache) : IHealthCheck
+/// <summary>
+/// Whether the catalogue answers, with the link cache's state: links held (not the catalogue's size) and its capacity,
+/// unknown slugs remembered, whether the filter of existing slugs is built, evictions and the catalogue queries misses
+/// made since start (a counter: its rate is the catalogue load that redirects cause).
+/// </summary>
+internal sealed class CatalogHealthCheck(IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, LinkCacheLookup lookup) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var data = new Dictionary<string, object> { ["cachedLinks"] = cache.Count };
+        var data = new Dictionary<string, object>
+        {
+            ["cachedLinks"] = cache.Count,
+            ["cacheCapacity"] = cache.Capacity,
+            ["unknownSlugs"] = cache.UnknownCount,
+            ["filterReady"] = cache.FilterReady,
+            ["evictedLinks"] = cache.Evictions,
+            ["catalogueLookups"] = lookup.Queries,
+        };
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

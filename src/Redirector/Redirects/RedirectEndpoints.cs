@@ -11,7 +11,9 @@ namespace Redirector.Redirects;
 /// <summary>
 /// The hot path: GET and HEAD /{slug}. The request's host picks the short domain (an unregistered host is the default
 /// domain), the slug the link, both from memory; it answers the redirect and hands the click to the tracker. No
-/// database or Redis call happens here. Each domain also answers its root, unknown slugs and its well-known files.
+/// database or Redis call happens on a hit; a link the cache does not hold is read through <see cref="LinkCacheLookup"/>
+/// (one catalogue query shared by concurrent misses), and a catalogue that does not answer gets the visitor a 503.
+/// Each domain also answers its root, unknown slugs and its well-known files.
 /// </summary>
 public static class RedirectEndpoints
 {
@@ -43,6 +45,7 @@ public static class RedirectEndpoints
         var agents = app.ServiceProvider.GetRequiredService<CachedUserAgentParser>();
         var attempts = app.ServiceProvider.GetRequiredService<LinkPasswordAttempts>();
         var chooser = app.ServiceProvider.GetRequiredService<TargetChooser>();
+        var lookup = app.ServiceProvider.GetRequiredService<LinkCacheLookup>();
 
         app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], context => Root(context, cache))
             .ExcludeFromDescription()
@@ -55,26 +58,44 @@ public static class RedirectEndpoints
                 context => WellKnown(context, cache.ForHost(context.Request.Host.Value).Settings?.AssetLinks))
             .ExcludeFromDescription()
             .ShortCircuit();
-        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, tracker, time, agents, chooser))
+        app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, lookup, tracker, time, agents, chooser))
             .WithName("Redirect")
             .ExcludeFromDescription()
             .ShortCircuit();
         // Not short-circuited: the trusted-proxy rules must have run, since wrong passwords are limited per client address.
-        app.MapPost("/{slug}", context => Unlock(context, cache, tracker, time, agents, attempts, chooser))
+        app.MapPost("/{slug}", context => Unlock(context, cache, lookup, tracker, time, agents, attempts, chooser))
             .ExcludeFromDescription();
         // Anything else that no route claims gets the same small page as an unknown slug.
         app.MapFallback(NotFound).ExcludeFromDescription();
         return app;
     }
 
-    private static Task Redirect(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
-        TargetChooser chooser)
+    private static Task Redirect(HttpContext context, LinkCache cache, LinkCacheLookup lookup, ClickTracker tracker, TimeProvider time,
+        CachedUserAgentParser agents, TargetChooser chooser)
     {
         var domain = cache.ForHost(context.Request.Host.Value);
-        var slug = context.Request.RouteValues["slug"] as string;
-        if (slug is null || !domain.TryGet(slug, out var target))
+        if (context.Request.RouteValues["slug"] is not string slug)
             return UnknownSlug(context, domain);
+        return domain.TryGet(slug, out var target)
+            ? Redirect(context, domain, target, tracker, time, agents, chooser)
+            : RedirectAfterLookup(context, domain, slug, lookup, tracker, time, agents, chooser);
+    }
 
+    private static async Task RedirectAfterLookup(HttpContext context, DomainLinks domain, string slug, LinkCacheLookup lookup, ClickTracker tracker,
+        TimeProvider time, CachedUserAgentParser agents, TargetChooser chooser)
+    {
+        var found = await lookup.FindAsync(domain, slug);
+        await (found switch
+        {
+            { Unavailable: true } => CatalogUnavailable(context),
+            { Target: { } target } => Redirect(context, domain, target, tracker, time, agents, chooser),
+            _ => UnknownSlug(context, domain),
+        });
+    }
+
+    private static Task Redirect(HttpContext context, DomainLinks domain, RedirectTarget target, ClickTracker tracker, TimeProvider time,
+        CachedUserAgentParser agents, TargetChooser chooser)
+    {
         if (ClickTracker.IsPrefetch(context.Request.Headers))
             return RefusePrefetch(context);
 
@@ -110,12 +131,22 @@ public static class RedirectEndpoints
     /// which would post the password on to it) and counts the click; a wrong one answers the form again (403) and
     /// counts against the client's limit; bots get the form whatever they send.
     /// </summary>
-    private static async Task Unlock(HttpContext context, LinkCache cache, ClickTracker tracker, TimeProvider time, CachedUserAgentParser agents,
-        LinkPasswordAttempts attempts, TargetChooser chooser)
+    private static async Task Unlock(HttpContext context, LinkCache cache, LinkCacheLookup lookup, ClickTracker tracker, TimeProvider time,
+        CachedUserAgentParser agents, LinkPasswordAttempts attempts, TargetChooser chooser)
     {
         var domain = cache.ForHost(context.Request.Host.Value);
-        var slug = context.Request.RouteValues["slug"] as string;
-        if (slug is null || !domain.TryGet(slug, out var target) || target.PasswordHash is not { } hash)
+        if (context.Request.RouteValues["slug"] is not string slug)
+        {
+            await NotFound(context);
+            return;
+        }
+        var found = domain.TryGet(slug, out var held) ? new LinkLookup(held, false) : await lookup.FindAsync(domain, slug);
+        if (found.Unavailable)
+        {
+            await CatalogUnavailable(context);
+            return;
+        }
+        if (found.Target is not { PasswordHash: { } hash } target)
         {
             await NotFound(context);
             return;
@@ -222,6 +253,21 @@ public static class RedirectEndpoints
         response.Headers.Location = location;
         response.Headers.CacheControl = NoStore;
         response.Headers[RobotsHeader] = NoIndex;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The link is not in memory and the catalogue did not answer in time: 503 with Retry-After, uncounted, so the
+    /// visitor (or a crawler) tries again rather than taking the link for gone.
+    /// </summary>
+    private static Task CatalogUnavailable(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.RetryAfter = "5";
+        response.Headers.CacheControl = NoStore;
+        response.Headers[RobotsHeader] = NoIndex;
+        response.ContentLength = 0;
         return Task.CompletedTask;
     }
 

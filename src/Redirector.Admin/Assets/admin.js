@@ -98,8 +98,9 @@ if (liveParts().length > 0) {
   let first = true;
   const stream = new EventSource('/admin/live');
   stream.onmessage = () => {
-    // The first event is the count as the stream opened: this page was rendered with it.
-    if (first) { first = false; document.documentElement.dataset.live = 'listening'; return; }
+    // The first event is the count as the stream (re)opened, which clicks made since the page was rendered (or while
+    // the stream was cut) may already have moved: it refreshes too.
+    if (first) { first = false; document.documentElement.dataset.live = 'listening'; }
     if (!document.hidden) refresh();
   };
   stream.onerror = () => { first = true; };

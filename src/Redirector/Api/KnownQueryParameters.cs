@@ -1,9 +1,9 @@
 namespace Redirector.Api;
 
 /// <summary>
-/// Endpoints whose query string changes the numbers they answer (stats, raw events) refuse parameters they do not
-/// take, so that <c>?utm_source=x</c> or <c>?devicetype=mobile</c> is a 400 naming it, not unfiltered numbers that
-/// look filtered. Names are matched exactly (case included): the filters are camel case like the JSON.
+/// Endpoints whose query string changes the numbers they answer (stats, raw events) or the link they act on (links)
+/// refuse parameters they do not take, so that <c>?utm_source=x</c> or <c>?devicetype=mobile</c> is a 400 naming it,
+/// not unfiltered numbers that look filtered, and <c>?domian=</c> never edits another domain's link. Names are matched exactly (case included): the filters are camel case like the JSON.
 /// </summary>
 public static class KnownQueryParameters
 {

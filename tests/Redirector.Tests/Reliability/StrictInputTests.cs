@@ -102,6 +102,27 @@ public sealed class StrictInputTests
     }
 
     [Fact]
+    public async Task A_misspelt_domain_parameter_changes_and_deletes_no_link()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        (await api.PostAsJsonAsync("/api/domains", new { host = "a.example.org" })).EnsureSuccessStatusCode();
+        await app.CreateLinkAsync(new { url = "https://shop.example/default", slug = "promo", title = "Default" });
+        await app.CreateLinkAsync(new { url = "https://shop.example/a", slug = "promo", domain = "a.example.org", title = "A" });
+
+        using var patch = await SendAsync(api, "PATCH", "/api/links/promo?domian=a.example.org", """{"title":"Meant for A"}""");
+        Assert.True((await ProblemAsync(patch)).GetProperty("errors").TryGetProperty("domian", out _));
+        using var delete = await api.DeleteAsync("/api/links/promo?domian=a.example.org");
+        Assert.Equal(HttpStatusCode.BadRequest, delete.StatusCode);
+        using var list = await api.GetAsync("/api/links?tags=x");
+        Assert.Equal(HttpStatusCode.BadRequest, list.StatusCode);
+
+        Assert.Equal("Default", (await api.GetFromJsonAsync<JsonElement>("/api/links/promo")).GetProperty("title").GetString());
+        Assert.Equal("A", (await api.GetFromJsonAsync<JsonElement>("/api/links/promo?domain=a.example.org")).GetProperty("title").GetString());
+        Assert.Equal(1, (await api.GetFromJsonAsync<JsonElement>("/api/links?domain=a.example.org&pageSize=10")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task Domains_sites_and_webhooks_read_and_sent_back_whole_are_accepted()
     {
         await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Webhooks:AllowPrivateAddresses"] = "true" });

@@ -310,8 +310,10 @@ public sealed class LinkCache
 
     private void Remember(string domain, string slug)
     {
-        Volatile.Read(ref _filter)?.Add(domain, slug);
+        // The filter being built first: PublishFilter sets the filter before it clears this, so a slug that misses
+        // the one being built (already published) is found by the read of the published one below.
         Volatile.Read(ref _building)?.Add(domain, slug);
+        Volatile.Read(ref _filter)?.Add(domain, slug);
     }
 
     private void ForgetUnknown(string domain, string slug)

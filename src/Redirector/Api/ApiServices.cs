@@ -94,12 +94,14 @@ public static class ApiServices
 
     /// <summary>
     /// A group of API endpoints: API key required, rate limited, listed under <paramref name="tag"/> in OpenAPI; a body
-    /// with properties the endpoint does not know is refused (<see cref="StrictBodies"/>).
+    /// with properties the endpoint does not know is refused (<see cref="StrictBodies"/>), and so is a query parameter
+    /// (<see cref="KnownQueryParameters"/>).
     /// </summary>
     public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app, string prefix, string tag)
     {
         var group = app.MapGroup(prefix).WithTags(tag).RequireAuthorization(ApiPolicy).RequireRateLimiting(ApiPolicy);
         group.AddEndpointFilter(StrictBodies.RefuseUnknownAsync);
+        group.RefuseUnknownQueryParameters();
         return group;
     }
 

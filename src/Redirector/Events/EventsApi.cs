@@ -15,7 +15,7 @@ public static class EventsApi
 {
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapApiGroup("/api/events", "Events").MapGet("/", GetEvents).AcceptOnlyKnownQueryParameters(StatsSources.Parameters);
+        app.MapApiGroup("/api/events", "Events").MapGet("/", GetEvents).AcceptQueryParameters(StatsSources.Parameters);
         return app;
     }
 

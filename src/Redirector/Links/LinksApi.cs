@@ -39,14 +39,13 @@ public static class LinksApi
 {
     public static RouteGroupBuilder MapLinksApi(this IEndpointRouteBuilder app)
     {
-        // A misspelt ?domain= would otherwise name the default domain's link of that slug and change or delete it.
         var group = app.MapApiGroup("/api/links", "Links");
 
-        group.MapPost("/", CreateLink).RequireRateLimiting(ApiServices.LinkCreationPolicy).AcceptOnlyKnownQueryParameters([]);
-        group.MapGet("/", ListLinks).AcceptOnlyKnownQueryParameters([]);
-        group.MapGet("/{slug}", GetLink).AcceptOnlyKnownQueryParameters([]);
-        group.MapPatch("/{slug}", UpdateLink).AcceptOnlyKnownQueryParameters([]);
-        group.MapDelete("/{slug}", DeleteLink).AcceptOnlyKnownQueryParameters([]);
+        group.MapPost("/", CreateLink).RequireRateLimiting(ApiServices.LinkCreationPolicy);
+        group.MapGet("/", ListLinks);
+        group.MapGet("/{slug}", GetLink);
+        group.MapPatch("/{slug}", UpdateLink);
+        group.MapDelete("/{slug}", DeleteLink);
         return group;
     }
 

@@ -77,10 +77,10 @@ public static class StatsApi
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
         var links = app.MapApiGroup("/api/links", "Stats");
-        links.MapGet("/{slug}/stats", GetLinkStats).AcceptOnlyKnownQueryParameters(StatsSources.Parameters);
-        links.MapGet("/{slug}/clicks", GetRecentClicks).AcceptOnlyKnownQueryParameters([]);
+        links.MapGet("/{slug}/stats", GetLinkStats).AcceptQueryParameters(StatsSources.Parameters);
+        links.MapGet("/{slug}/clicks", GetRecentClicks);
 
-        var stats = app.MapApiGroup("/api/stats", "Stats").AcceptOnlyKnownQueryParameters(StatsSources.Parameters);
+        var stats = app.MapApiGroup("/api/stats", "Stats").AcceptQueryParameters(StatsSources.Parameters);
         stats.MapGet("/summary", GetSummary);
         stats.MapGet("/domains", GetDomains);
         stats.MapGet("/pages", GetPages);

@@ -181,6 +181,50 @@ public sealed class StrictInputTests
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
+    [Theory]
+    [InlineData("GET", "/api/links/q/qr?fromat=png", "fromat", "format")]
+    [InlineData("GET", "/api/links/q/qr?Format=svg", "Format", "format")]
+    [InlineData("GET", "/api/links/q/qr/logo?domian=a.example.org", "domian", "domain")]
+    [InlineData("DELETE", "/api/links/q/qr/logo?Domain=", "Domain", "domain")]
+    [InlineData("GET", "/api/webhooks/1/deliveries?limt=5", "limt", "limit")]
+    [InlineData("GET", "/api/webhooks?enabled=true", "enabled", null)]
+    [InlineData("DELETE", "/api/webhooks/1?force=true", "force", null)]
+    [InlineData("GET", "/api/domains?host=go.example.org", "host", null)]
+    [InlineData("DELETE", "/api/domains/go.example.org?force=true", "force", null)]
+    [InlineData("GET", "/api/sites?page=2", "page", null)]
+    [InlineData("GET", "/api/stats/summary?form=2026-11-01", "form", "from")]
+    public async Task Every_api_endpoint_refuses_unknown_or_miscased_query_parameters(string method, string path, string parameter, string? meant)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "q" });
+        using var api = app.CreateApiClient();
+
+        var problem = await ProblemAsync(await api.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)));
+        Assert.True(problem.GetProperty("errors").TryGetProperty(parameter, out _), problem.ToString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains($"'{parameter}' is not a parameter", detail);
+        if (meant is not null)
+            Assert.Contains($"did you mean '{meant}'?", detail);
+    }
+
+    [Fact]
+    public async Task Documented_qr_and_webhook_delivery_parameters_keep_working()
+    {
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Webhooks:AllowPrivateAddresses"] = "true" });
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "q" });
+        using var api = app.CreateApiClient();
+        var hook = await (await api.PostAsJsonAsync("/api/webhooks", new { url = "http://127.0.0.1:9/in", events = new[] { "link.clicked" } })).Content.ReadFromJsonAsync<JsonElement>();
+        var id = hook.GetProperty("webhook").GetProperty("id").GetInt64();
+
+        foreach (var path in new[] { "/api/links/q/qr?format=svg&size=300&margin=2&ecc=M&logo=false&domain=", $"/api/webhooks/{id}/deliveries?limit=5" })
+        {
+            using var response = await api.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        using var svg = await api.GetAsync("/api/links/q/qr?format=svg");
+        Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
+    }
+
     internal static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
     {
         using (response)

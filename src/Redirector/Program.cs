@@ -40,6 +40,7 @@ app.UseRouting();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseApiSecurityHeaders();
+app.UseApiBodyBuffering();
 app.UseAdminSecurityHeaders();
 app.UseRateLimiter();
 app.UseAuthentication();

@@ -42,6 +42,8 @@ public static class ApiServices
             // Times in and out are UTC whatever the server's zone (see UtcTime): a GET then PATCH moves nothing.
             options.SerializerOptions.Converters.Add(new UtcTime.DateTimeOffsetJsonConverter());
             options.SerializerOptions.Converters.Add(new UtcTime.DateTimeJsonConverter());
+            // {"url":"a","URL":"b"} names one property twice: refused (DuplicateProperties), never "the last wins".
+            options.SerializerOptions.AllowDuplicateProperties = false;
             var strict = new StrictBodies(new Dictionary<Type, Type>
             {
                 [typeof(UpdateLinkRequest)] = typeof(LinkResponse),
@@ -174,7 +176,8 @@ internal sealed class CatalogBusyHandler(IProblemDetailsService problems) : IExc
 /// A request whose body or parameters cannot be bound (broken JSON, a value of the wrong type, a time that is not
 /// ISO 8601, a query parameter that is not a number or a date) answers 400 problem details that name the field and
 /// say what was wrong, as every other 4xx of the API does. The field is the JSON path's last member for a body
-/// (<c>expiresAt</c> for <c>$.expiresAt</c>) or the parameter's name; no type names or stack traces are shown.
+/// (<c>expiresAt</c> for <c>$.expiresAt</c>) or the parameter's name; no type names or stack traces are shown. A body
+/// that gives a property twice is named by <see cref="DuplicateProperties"/>.
 /// </summary>
 internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -182,6 +185,12 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
     {
         if (exception is not BadHttpRequestException badRequest)
             return false;
+        if (badRequest.InnerException is System.Text.Json.JsonException
+            && await DuplicateProperties.FindAsync(httpContext.Request, cancellationToken) is { Count: > 0 } duplicates)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = DuplicateProperties.Problem(duplicates) });
+        }
         var status = badRequest.StatusCode;
         var (field, message) = Describe(badRequest);
         httpContext.Response.StatusCode = status;

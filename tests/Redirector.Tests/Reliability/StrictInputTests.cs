@@ -225,6 +225,28 @@ public sealed class StrictInputTests
         Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("POST", "/api/links", """{"url":"https://a.example/","URL":"https://b.example/","slug":"dup"}""", "URL", "'url' and 'URL'")]
+    [InlineData("POST", "/api/links", """{"url":"https://a.example/","slug":"dup","slug":"dup2"}""", "slug", "'slug' is given more than once")]
+    [InlineData("POST", "/api/links", """{"url":"https://a.example/","slug":"dup","utm":{"source":"a","Source":"b"}}""", "utm.Source", "'source' and 'Source'")]
+    [InlineData("POST", "/api/links", """{"url":"https://a.example/","slug":"dup","rules":[{"when":{"os":"iOS"},"url":"https://b.example/"},{"when":{"os":"Android"},"url":"https://c.example/","Url":"https://d.example/"}]}""", "rules[1].Url", "'url' and 'Url'")]
+    [InlineData("PATCH", "/api/links/q", """{"title":"One","Title":"Two"}""", "Title", "'title' and 'Title'")]
+    [InlineData("POST", "/api/domains", """{"host":"a.example.org","Host":"b.example.org"}""", "Host", "'host' and 'Host'")]
+    public async Task A_body_that_gives_a_property_twice_names_both_and_changes_nothing(string method, string path, string body, string field, string named)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "q", title = "Kept" });
+        using var api = app.CreateApiClient();
+
+        var problem = await ProblemAsync(await SendAsync(api, method, path, body));
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Contains(named, problem.GetProperty("detail").GetString());
+        using (var missing = await api.GetAsync("/api/links/dup"))
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("Kept", (await api.GetFromJsonAsync<JsonElement>("/api/links/q")).GetProperty("title").GetString());
+        Assert.DoesNotContain((await api.GetFromJsonAsync<JsonElement>("/api/domains")).EnumerateArray(), d => d.GetProperty("host").GetString()!.EndsWith(".example.org", StringComparison.Ordinal));
+    }
+
     internal static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
     {
         using (response)

@@ -62,7 +62,7 @@ public static class ApiServices
         services.AddSingleton<StatsSources>();
         services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync));
         services.TryAddSingleton<SharedRateLimits>();
 
         services.AddAuthentication()

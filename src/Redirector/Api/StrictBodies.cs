@@ -5,6 +5,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
 
 namespace Redirector.Api;
@@ -63,6 +65,25 @@ public sealed class StrictBodies(IReadOnlyDictionary<Type, Type> roundTrips)
         unknown.Get = static target => Unknown.TryGetValue(target, out var members) ? members : null;
         unknown.Set = static (target, members) => Unknown.AddOrUpdate(target, (Dictionary<string, JsonElement>)members!);
         info.Properties.Add(unknown);
+    }
+
+    /// <summary>
+    /// The OpenAPI schema transformer: the response's properties a round-trip body accepts and ignores are
+    /// <c>readOnly</c> in its schema (the property has no getter: see <see cref="Modify"/>), so a generated client
+    /// does not offer <c>shortUrl</c> or <c>createdAt</c> as something a PATCH changes.
+    /// </summary>
+    public static Task MarkReadOnlyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        if (context.JsonPropertyInfo is null && schema.Properties is { Count: > 0 } properties)
+        {
+            foreach (var property in context.JsonTypeInfo.Properties)
+            {
+                // The property reads any JSON (a JsonElement, a shared schema): it gets a schema of its own to say so.
+                if (property.Get is null && !property.IsExtensionData && properties.ContainsKey(property.Name))
+                    properties[property.Name] = new OpenApiSchema { ReadOnly = true, Description = "Read-only: accepted (a GET sent back) and ignored." };
+            }
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -247,6 +247,24 @@ public sealed class StrictInputTests
         Assert.DoesNotContain((await api.GetFromJsonAsync<JsonElement>("/api/domains")).EnumerateArray(), d => d.GetProperty("host").GetString()!.EndsWith(".example.org", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_openapi_document_marks_what_a_patch_accepts_but_ignores_as_read_only()
+    {
+        await using var app = new RedirectorApplication();
+        using var client = app.CreateVisitorClient();
+
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var link = schemas.GetProperty("UpdateLinkRequest").GetProperty("properties");
+        foreach (var name in new[] { "shortUrl", "createdAt", "updatedAt" })
+            Assert.True(link.TryGetProperty(name, out var property) && property.TryGetProperty("readOnly", out var readOnly) && readOnly.GetBoolean(), $"{name}: {link}");
+        foreach (var name in new[] { "url", "slug", "domain", "title", "version" })
+            Assert.False(link.GetProperty(name).TryGetProperty("readOnly", out _), $"{name}: {link.GetProperty(name)}");
+        var domain = schemas.GetProperty("UpdateDomainRequest").GetProperty("properties");
+        Assert.True(domain.GetProperty("host").GetProperty("readOnly").GetBoolean());
+        Assert.False(domain.GetProperty("rootUrl").TryGetProperty("readOnly", out _));
+    }
+
     internal static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
     {
         using (response)

@@ -81,9 +81,16 @@ public sealed partial class LinkCatalog(
             return new LinkOutcome(LinkOutcomeKind.VersionMismatch, link);
 
         var errors = new Dictionary<string, string[]>();
-        var domainBefore = link.Domain;
+        var (domainBefore, slugBefore) = (link.Domain, link.Slug);
         if (patch.HasDomain)
             await ResolveDomainAsync(link, patch.Domain, errors, ct);
+        if (patch.HasSlug && patch.Slug != link.Slug)
+        {
+            if (Slugs.Validate(patch.Slug) is { } slugError)
+                errors["slug"] = [slugError];
+            else
+                link.Slug = patch.Slug!;
+        }
         if (patch.HasUrl)
         {
             if (DestinationUrl.TryNormalize(patch.Url, out var destination, out var urlError))
@@ -127,7 +134,8 @@ public sealed partial class LinkCatalog(
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
-        var moved = link.Domain != domainBefore;
+        // A move to another domain and a rename both give the link a new key: unique, and learnt by every node.
+        var moved = link.Domain != domainBefore || link.Slug != slugBefore;
         if (moved && await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
             return new LinkOutcome(LinkOutcomeKind.SlugTaken);
         link.UpdatedAt = time.GetUtcNow().UtcDateTime;
@@ -135,7 +143,7 @@ public sealed partial class LinkCatalog(
         db.Changes.Add(ChangeOf(link));
         // A move changes two keys: every node forgets the old one and learns the new one.
         if (moved)
-            db.Changes.Add(new CatalogChange { Slug = link.Slug, Domain = domainBefore, At = link.UpdatedAt });
+            db.Changes.Add(new CatalogChange { Slug = slugBefore, Domain = domainBefore, At = link.UpdatedAt });
         LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt, urls);
         try
         {
@@ -154,7 +162,7 @@ public sealed partial class LinkCatalog(
             return new LinkOutcome(LinkOutcomeKind.SlugTaken);
         }
         if (moved)
-            cache.Remove(domainBefore, link.Slug);
+            cache.Remove(domainBefore, slugBefore);
         cache.Upsert(link);
         return new LinkOutcome(LinkOutcomeKind.Saved, link);
     }

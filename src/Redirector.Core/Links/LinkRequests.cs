@@ -40,6 +40,12 @@ public sealed class UpdateLinkRequest
     public string? Url { get => _url; set { _url = value; HasUrl = true; } }
 
     /// <summary>
+    /// Renames the link (Slugs rules; unique on its domain, after any <see cref="Domain"/> move), counts, events and
+    /// QR codes' link id kept; the old short URL stops answering. The slug the link has now moves nothing.
+    /// </summary>
+    public string? Slug { get => _slug; set { _slug = value; HasSlug = true; } }
+
+    /// <summary>
     /// Moves the link to this short domain (a registered host; empty or null for the default domain), slug, counts
     /// and QR codes' link id kept. The host the link is on now (as a GET shows it) moves nothing.
     /// </summary>
@@ -61,7 +67,14 @@ public sealed class UpdateLinkRequest
     public List<LinkVariant>? Variants { get => _variants; set { _variants = value; HasVariants = true; } }
     public LinkPreview? Preview { get => _preview; set { _preview = value; HasPreview = true; } }
 
+    /// <summary>
+    /// The version the change was made from (as a GET answers it): when it is not the stored one the change is refused
+    /// (the API answers 412, as for a stale If-Match). Null or absent checks nothing.
+    /// </summary>
+    public int? Version { get; set; }
+
     [JsonIgnore] public bool HasUrl { get; private set; }
+    [JsonIgnore] public bool HasSlug { get; private set; }
     [JsonIgnore] public bool HasDomain { get; private set; }
     [JsonIgnore] public bool HasTitle { get; private set; }
     [JsonIgnore] public bool HasTags { get; private set; }
@@ -81,6 +94,7 @@ public sealed class UpdateLinkRequest
     public void KeepDomain() => HasDomain = false;
 
     private string? _url;
+    private string? _slug;
     private string? _domain;
     private string? _title;
     private List<string>? _tags;

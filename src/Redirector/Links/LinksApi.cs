@@ -82,9 +82,10 @@ public static class LinksApi
     }
 
     /// <summary>
-    /// Changes the properties present in the body. With If-Match, a concurrent edit answers 412 instead of being
-    /// overwritten. <c>"domain"</c> moves the link to another registered domain: 400 when that is not registered, 409
-    /// when the slug is taken there; the domain the link is on (as a GET answers it) moves nothing.
+    /// Changes the properties present in the body. With If-Match or a body <c>"version"</c> (a GET sent back), a
+    /// concurrent edit answers 412 instead of being overwritten. <c>"domain"</c> moves the link to another registered
+    /// domain (400 when that is not registered) and <c>"slug"</c> renames it: 409 when the new slug is taken on the
+    /// link's domain; the domain and slug the link has now (as a GET answers them) change nothing.
     /// </summary>
     public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> UpdateLink(
         string slug, UpdateLinkRequest request, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
@@ -97,6 +98,13 @@ public static class LinksApi
             if (!TryParseETag(ifMatch, out var version))
                 return TypedResults.Problem(title: "If-Match must be an ETag returned by this API.", statusCode: StatusCodes.Status400BadRequest);
             expected = version;
+        }
+        if (request.Version is { } stated)
+        {
+            // If-Match and the body disagree: at most one of them is the stored version, so the client's view is stale.
+            if (expected is { } header && header != stated)
+                return VersionMismatch();
+            expected = stated;
         }
         var key = domains.KeyForQuery(domain);
         if (request.HasDomain && string.Equals(request.Domain?.Trim().TrimEnd('.'), shortUrls.HostOf(context.Request, key), StringComparison.OrdinalIgnoreCase))
@@ -112,18 +120,21 @@ public static class LinksApi
             case LinkOutcomeKind.Invalid:
                 return TypedResults.ValidationProblem(outcome.Errors!, title: "The change is not valid.");
             case LinkOutcomeKind.SlugTaken:
+                var field = request.HasSlug && request.Slug != slug ? "slug" : "domain";
                 return TypedResults.Problem(
                     title: "The slug is already taken on that domain.",
-                    detail: "That domain has a link with this slug: move or delete that one first, or move this one elsewhere.",
+                    detail: "That domain has a link with this slug: move, rename or delete that one first, or choose another slug or domain for this one.",
                     statusCode: StatusCodes.Status409Conflict,
-                    extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["domain"] = ["This slug is already taken on that domain."] } });
+                    extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = ["This slug is already taken on that domain."] } });
             default:
-                return TypedResults.Problem(
-                    title: "The link was changed by someone else.",
-                    detail: "Read it again and apply your change to the current version.",
-                    statusCode: StatusCodes.Status412PreconditionFailed);
+                return VersionMismatch();
         }
     }
+
+    private static ProblemHttpResult VersionMismatch() => TypedResults.Problem(
+        title: "The link was changed by someone else.",
+        detail: "Read it again and apply your change to the current version.",
+        statusCode: StatusCodes.Status412PreconditionFailed);
 
     public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLink(
         string slug, LinkCatalog catalog, DomainCatalog domains, CancellationToken ct, string? domain = null) =>

@@ -69,7 +69,7 @@ public static class ExportEndpoints
     /// </summary>
     public static async Task<Results<PushStreamHttpResult, NotFound, ProblemHttpResult>> ExportRawClicks(
         string? scope, string? key, string? from, string? to, HttpRequest request,
-        LinkCatalog catalog, AdminStats counts, FilteredStats filtered, EventStore store, SiteCache sites, IOptions<EventsOptions> options, CancellationToken ct)
+        LinkCatalog catalog, ShortUrls shortUrls, AdminStats counts, FilteredStats filtered, EventStore store, SiteCache sites, IOptions<EventsOptions> options, CancellationToken ct)
     {
         var (asked, problem) = await ParseAsync(request, scope, key, from, to, catalog, counts, ct);
         if (problem is not null)
@@ -92,7 +92,8 @@ public static class ExportEndpoints
             return TypedResults.Problem(title: "Raw clicks are unavailable right now.", detail: $"The event store is not reachable ({ex.GetType().Name}); try again shortly.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        return TypedResults.Stream(body => EventCsv.WriteCsvAsync(body, EventCsv.SitePagesOnly(store.ReadEventsAsync(query, ct), sites), ct),
+        var links = new EventLinks(catalog, shortUrls, request);
+        return TypedResults.Stream(body => EventCsv.WriteCsvAsync(body, EventCsv.SitePagesOnly(store.ReadEventsAsync(query, ct), sites), links, ct),
             "text/csv; charset=utf-8", FileName(scope ?? "global", key, "clicks", range));
     }
 

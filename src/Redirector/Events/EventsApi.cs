@@ -2,6 +2,7 @@ using Redirector.Admin.Exports;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Redirector.Api;
+using Redirector.Links;
 using Redirector.Sites;
 using Redirector.Stats;
 
@@ -20,7 +21,7 @@ public static class EventsApi
     }
 
     public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> GetEvents(
-        HttpRequest request, EventStore store, StatsSources sources, SiteCache sites, IOptions<EventsOptions> options, CancellationToken ct,
+        HttpRequest request, EventStore store, StatsSources sources, SiteCache sites, ShortUrls shortUrls, IOptions<EventsOptions> options, CancellationToken ct,
         DateOnly? from = null, DateOnly? to = null, string? format = null)
     {
         var csv = format is null or "csv";
@@ -43,9 +44,10 @@ public static class EventsApi
             throw new EventStoreUnavailableException(ex);
         }
         var name = $"events-{range.From:yyyy-MM-dd}-{range.To:yyyy-MM-dd}." + (csv ? "csv" : "ndjson");
+        var links = new EventLinks(sources.Catalog, shortUrls, request);
         return TypedResults.Stream(
-            body => csv ? EventCsv.WriteCsvAsync(body, EventCsv.SitePagesOnly(store.ReadEventsAsync(query, ct), sites), ct)
-                : EventCsv.WriteNdjsonAsync(body, EventCsv.SitePagesOnly(store.ReadEventsAsync(query, ct), sites), ct),
+            body => csv ? EventCsv.WriteCsvAsync(body, EventCsv.SitePagesOnly(store.ReadEventsAsync(query, ct), sites), links, ct)
+                : EventCsv.WriteNdjsonAsync(body, EventCsv.SitePagesOnly(store.ReadEventsAsync(query, ct), sites), links, ct),
             csv ? "text/csv; charset=utf-8" : "application/x-ndjson", name);
     }
 }

@@ -80,6 +80,9 @@ public sealed partial class AdminFilterScopeTests
         Assert.Equal(5, kinds.Count(k => k == "click"));
         Assert.Equal(2, kinds.Count(k => k == "bot"));
         Assert.All(lines[1..], line => Assert.Contains(",ads,", line, StringComparison.Ordinal));
+        // The link by name, not only by id: slug, short domain, short URL.
+        Assert.All(lines[1..], line => Assert.Equal("raw", line.Split(',')[^3]));
+        Assert.All(lines[1..], line => Assert.EndsWith("/raw", line.Split(',')[^1], StringComparison.Ordinal));
 
         var mobile = (await CsvAsync(client, "/admin/export/clicks.csv?scope=global&deviceType=mobile")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, mobile.Length - 1);

@@ -43,6 +43,46 @@ public sealed class EventsApiTests
     }
 
     [Fact]
+    public async Task Events_name_their_link_by_slug_and_short_domain_and_a_deleted_links_events_by_id_only()
+    {
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Redirector:BaseUrl"] = "https://go.example.com" });
+        using var api = app.CreateApiClient();
+        (await api.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).EnsureSuccessStatusCode();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/kept", slug = "kept", domain = "brand.test" });
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/gone", slug = "gone" });
+        using (var visitor = app.CreateVisitorClient())
+        {
+            for (var i = 0; i < 3; i++)
+                await CountingTests.ClickAsync(visitor, "http://brand.test/kept", Agents.ChromeWindows, null);
+            for (var i = 0; i < 2; i++)
+                await CountingTests.ClickAsync(visitor, "/gone", Agents.ChromeWindows, null);
+        }
+        await app.WaitForEventsAsync();
+        (await api.DeleteAsync("/api/links/gone")).EnsureSuccessStatusCode();
+
+        var rows = (await api.GetStringAsync("/api/events?format=ndjson")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(5, rows.Count);
+        var ofKept = rows.Where(r => r.GetProperty("slug").GetString() == "kept").ToList();
+        Assert.Equal(3, ofKept.Count);
+        Assert.All(ofKept, r =>
+        {
+            Assert.Equal("brand.test", r.GetProperty("shortDomain").GetString());
+            Assert.Equal("https://brand.test/kept", r.GetProperty("shortUrl").GetString());
+        });
+        // The deleted link's events keep its id; its slug is gone with it.
+        var ofGone = rows.Where(r => r.GetProperty("slug").GetString() == "").ToList();
+        Assert.Equal(2, ofGone.Count);
+        Assert.All(ofGone, r => Assert.False(string.IsNullOrEmpty(r.GetProperty("link").GetString())));
+        Assert.All(ofGone, r => Assert.Equal("", r.GetProperty("shortUrl").GetString()));
+
+        var csv = (await api.GetStringAsync("/api/events")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(",slug,shortDomain,shortUrl", csv[0], StringComparison.Ordinal);
+        Assert.Equal(3, csv.Count(line => line.EndsWith(",kept,brand.test,https://brand.test/kept", StringComparison.Ordinal)));
+        Assert.Equal(2, csv.Count(line => line.EndsWith(",,,", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Visits_refused_by_a_links_access_rules_are_kept_as_refused_events_not_clicks()
     {
         await using var app = new RedirectorApplication();

@@ -64,13 +64,11 @@ public sealed class FilteredStats(StatsReader reader, EventStore events, IOption
     /// </summary>
     public async Task<EventFilter> NarrowAsync(EventFilter filter, string? domain, IReadOnlyCollection<string?>? shortDomains, CancellationToken ct)
     {
-        filter = await ResolveSlugsAsync(filter, domain, ct);
+        // The link filter names links by slug; events hold their ids.
+        filter = await filter.MapAsync(Dimensions.Link,
+            async slug => (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
         return shortDomains is { Count: > 0 } ? await WithShortDomainsAsync(filter, shortDomains, ct) : filter;
     }
-
-    /// <summary>The <c>link</c> filter names links by slug (of the short domain <paramref name="domain"/>, the default one when null); events hold their ids.</summary>
-    private Task<EventFilter> ResolveSlugsAsync(EventFilter filter, string? domain, CancellationToken ct) =>
-        filter.MapAsync(Dimensions.Link, async slug => (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct))?.Id.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
     /// Clicks do not record the short domain, but every link has one: a short-domain filter is a filter on the ids

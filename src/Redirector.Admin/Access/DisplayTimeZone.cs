@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
@@ -32,8 +33,10 @@ public static class DisplayTimeZone
     public static bool IsSet(ClaimsPrincipal? user) => user?.FindFirst(ClaimType) is not null;
 
     /// <summary>
-    /// The zone of an IANA id the system's time zone data knows; false for anything else (a Windows id, an offset,
-    /// an unknown name, text too long), so only IANA ids are stored.
+    /// The zone of an IANA id the system's time zone data knows, under its current name when <paramref name="id"/> is
+    /// an old one the picker does not list (<see cref="Ids"/>): "Asia/Calcutta" is Asia/Kolkata, "US/Eastern"
+    /// America/New_York (Chromium's <c>Intl</c> still reports India as Asia/Calcutta). False for anything else (a
+    /// Windows id, an offset, an unknown name, text too long), so only IANA ids are stored.
     /// </summary>
     public static bool TryParse(string? id, out TimeZoneInfo zone)
     {
@@ -44,13 +47,39 @@ public static class DisplayTimeZone
             return true;
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) || !found.HasIanaId)
             return false;
-        zone = found;
+        zone = Listed.TryGetValue(found.Id, out var listed) ? listed : CurrentNames.GetOrAdd(found.Id, _ => CurrentNameOf(found));
         return true;
     }
 
-    /// <summary>Every IANA zone the system knows, for the account page's picker: UTC first, then by id.</summary>
-    public static IReadOnlyList<string> Ids { get; } =
-        ["UTC", .. TimeZoneInfo.GetSystemTimeZones().Where(z => z.HasIanaId && z.Id.Contains('/', StringComparison.Ordinal)).Select(z => z.Id).Order(StringComparer.Ordinal)];
+    /// <summary>The zones of the picker (<see cref="Ids"/>) by id: the zone.tab names of the system's time zone data.</summary>
+    private static readonly Dictionary<string, TimeZoneInfo> Listed = ReadListed();
+
+    /// <summary>Old names already resolved: finding one compares its rules with every listed zone's.</summary>
+    private static readonly ConcurrentDictionary<string, TimeZoneInfo> CurrentNames = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The listed zone an old name links to: the one with the same rules (the tz database's backward links share
+    /// their target's data) and the same Windows zone, the first by id when several do (they show the same times);
+    /// the zone itself when none does (Etc/GMT+5 and other fixed offsets, which zone.tab does not list).
+    /// .NET has no API for the tz database's links, and ICU's canonical ids are CLDR's (Asia/Calcutta again).
+    /// </summary>
+    private static TimeZoneInfo CurrentNameOf(TimeZoneInfo zone)
+    {
+        TimeZoneInfo.TryConvertIanaIdToWindowsId(zone.Id, out var windows);
+        return Listed.Values.Where(z => z.HasSameRules(zone) && (windows is null || (TimeZoneInfo.TryConvertIanaIdToWindowsId(z.Id, out var other) && other == windows)))
+            .OrderBy(z => z.Id, StringComparer.Ordinal).FirstOrDefault() ?? zone;
+    }
+
+    private static Dictionary<string, TimeZoneInfo> ReadListed()
+    {
+        // GetSystemTimeZones also returns every zone found by id since its cache was filled, so an old name looked up
+        // before (by this process's first TryParse, say) would be listed as itself; emptied first, it lists zone.tab's.
+        TimeZoneInfo.ClearCachedData();
+        return TimeZoneInfo.GetSystemTimeZones().Where(z => z.HasIanaId && z.Id.Contains('/', StringComparison.Ordinal)).ToDictionary(z => z.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>Every IANA zone the system lists (zone.tab), for the account page's picker: UTC first, then by id.</summary>
+    public static IReadOnlyList<string> Ids { get; } = ["UTC", .. Listed.Keys.Order(StringComparer.Ordinal)];
 
     /// <summary>A UTC time in the user's zone, as <paramref name="format"/>, followed by the zone's id ("2026-11-30 09:15 Europe/Paris").</summary>
     public static string Format(DateTime utc, ClaimsPrincipal? user, string format = "yyyy-MM-dd HH:mm")
@@ -81,7 +110,7 @@ public static class DisplayTimeZone
         var fromBrowser = browser == "1";
         if (!await antiforgery.IsRequestValidAsync(context))
             return TypedResults.Problem(title: "The form expired.", detail: "Reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
-        if (!TryParse(zone, out _))
+        if (!TryParse(zone, out var parsed))
             return fromBrowser
                 ? TypedResults.Problem(title: "Unknown time zone.", detail: "zone must be an IANA time zone id such as Europe/Paris.", statusCode: StatusCodes.Status400BadRequest)
                 : TypedResults.Redirect("/admin/account?zone=unknown");
@@ -92,7 +121,7 @@ public static class DisplayTimeZone
             return TypedResults.NoContent();
         if (claims.Count > 0)
             await signIn.UserManager.RemoveClaimsAsync(user, claims);
-        await signIn.UserManager.AddClaimAsync(user, new Claim(ClaimType, zone!));
+        await signIn.UserManager.AddClaimAsync(user, new Claim(ClaimType, parsed.Id));
         await signIn.RefreshSignInAsync(user);
         return fromBrowser ? TypedResults.NoContent() : TypedResults.Redirect("/admin/account?zone=saved");
     }

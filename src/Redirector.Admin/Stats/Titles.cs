@@ -21,6 +21,17 @@ public static class Titles
     public static string LabelOf(Dimension dimension, string key, IReadOnlyDictionary<string, Link> links, Func<string, string> hostOf) =>
         dimension == Dimensions.Link ? (links.TryGetValue(key, out var link) ? $"{hostOf(link.Domain)}/{link.Slug}" : "(deleted link)") : key;
 
+    /// <summary>What a breakdown with no rows says while the period has clicks: why, and what would fill it (README for the settings).</summary>
+    public static string EmptyOf(Dimension dimension) =>
+        dimension == Dimensions.City ? "Cities are counted only with a city database (Geo:DatabasePath)."
+        : dimension == Dimensions.BotKind ? "No bots in this period."
+        : dimension == Dimensions.Link ? "No short-link clicks in this period."
+        : dimension == Dimensions.Via ? "Counted for short-link clicks only: outbound clicks have none."
+        : dimension == Dimensions.Variant ? "Counted for links with an A/B split (the link's form, under A/B split)."
+        : dimension == Dimensions.SourcePage ? "No clicks on your sites' pages in this period: add a site and its script to count them."
+        : dimension.Name.StartsWith("Utm", StringComparison.Ordinal) ? $"No clicks with a {dimension.Title} in this period: give a link UTM values, or add them to the URL you share."
+        : "None in this period.";
+
     /// <summary>Drill-down keeps the range: <paramref name="rangeQuery"/> is "preset=7d" or "from=…&amp;to=…".</summary>
     public static string? HrefOf(Dimension dimension, string key, IReadOnlyDictionary<string, Link> links, string rangeQuery)
     {

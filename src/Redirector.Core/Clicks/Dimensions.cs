@@ -257,7 +257,7 @@ public static class Dimensions
     /// the service's QR codes add to the short URL they encode, see <see cref="Qr.QrMarker"/>), else <c>link</c>. Read
     /// from the query the click already carries, so the redirect captures nothing more. Outbound clicks have none.
     /// </summary>
-    public static readonly Dimension Via = new("Via", "vi", "Via", Subjects.All,
+    public static readonly Dimension Via = new("Via", "vi", "Link or QR code", Subjects.All,
         (in ClickFacts c) => c.Link is null ? null : Qr.QrMarker.IsIn(c.Raw.Query) ? "qr" : "link")
     {
         JsonName = "via", InAdmin = true, RawName = "via",

@@ -52,6 +52,33 @@ public sealed partial class AdminFilterScopeTests
     }
 
     [Fact]
+    public async Task The_campaigns_page_takes_the_short_domain_picker_and_its_counts_follow_it()
+    {
+        await using var app = await TwoDomainsAsync("?utm_campaign=spring");
+        using var client = NewClient(app);
+        await SignInAsync(client);
+
+        var all = WebUtility.HtmlDecode(await client.GetStringAsync("/admin/campaigns"));
+        Assert.Equal(["All", "localhost", "brand.test"], Regex.Matches(Section(all, "short-domains"), ">([^<>]+)</a>").Select(m => m.Groups[1].Value));
+        Assert.Equal("5", Cell(all, "campaign-clicks"));
+
+        var brand = WebUtility.HtmlDecode(await client.GetStringAsync("/admin/campaigns?preset=7d&shortDomain=brand.test"));
+        Assert.Equal("3", Cell(brand, "campaign-clicks"));
+        Assert.Contains("Short domain: <strong>brand.test</strong>", brand, StringComparison.Ordinal);
+        Assert.Equal("2", Cell(WebUtility.HtmlDecode(await client.GetStringAsync("/admin/campaigns?shortDomain=localhost")), "campaign-clicks"));
+        // The range form, the campaign's own page and the CSV keep the choice.
+        Assert.Contains("<input type=\"hidden\" name=\"shortDomain\" value=\"brand.test\" />", brand, StringComparison.Ordinal);
+        Assert.Contains("href=\"/admin/campaigns/spring?preset=7d&shortDomain=brand.test\"", brand, StringComparison.Ordinal);
+        var export = Regex.Match(brand, "href=\"(/admin/export/UtmCampaign.csv[^\"]+)\"").Groups[1].Value;
+        Assert.Contains("&shortDomain=brand.test", export, StringComparison.Ordinal);
+        Assert.Equal("key,clicks\r\nspring,3\r\n", await CsvAsync(client, export));
+        Assert.Equal("3", Cell(WebUtility.HtmlDecode(await client.GetStringAsync("/admin/campaigns/spring?shortDomain=brand.test")), "clicks-value"));
+
+        // A link lives on one short domain: its page has no picker.
+        Assert.DoesNotContain("data-testid=\"short-domains\"", await client.GetStringAsync("/admin/links/same?domain=brand.test"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_raw_click_export_streams_every_click_of_the_range_from_the_event_store_under_the_pages_filters()
     {
         await using var app = NewApp();
@@ -163,8 +190,11 @@ public sealed partial class AdminFilterScopeTests
         Assert.Equal(["4", "0"], Cells(WebUtility.HtmlDecode(await client.GetStringAsync("/admin/pages")), "views"));
     }
 
-    /// <summary>A service with the short domain brand.test, the slug "same" on it and on the default domain, 3 and 2 clicks.</summary>
-    private static async Task<RedirectorApplication> TwoDomainsAsync()
+    /// <summary>
+    /// A service with the short domain brand.test, the slug "same" on it and on the default domain, 3 and 2 clicks,
+    /// each with <paramref name="query"/> (e.g. UTM parameters).
+    /// </summary>
+    private static async Task<RedirectorApplication> TwoDomainsAsync(string query = "")
     {
         var app = NewApp();
         using (var api = app.CreateApiClient())
@@ -177,7 +207,7 @@ public sealed partial class AdminFilterScopeTests
             {
                 for (var i = 0; i < times; i++)
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, "/same");
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/same" + query);
                     request.Headers.Host = host;
                     request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
                     using var response = await visitor.SendAsync(request);

@@ -195,7 +195,8 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
     }
 
     /// <summary>What sticks out: the document wider than the window, or a control beyond the window's edges that no
-    /// scrolling box of its own (a wide table's card) can bring into view. Small tap targets on a phone, too.</summary>
+    /// scrolling box of its own (a wide table's card) can bring into view. On a phone also small tap targets, and a
+    /// table's numbers or row buttons that only scrolling its card would show.</summary>
     private static async Task<IReadOnlyList<string>> MeasureAsync(IPage page)
     {
         var json = await page.EvaluateAsync<JsonElement>("""
@@ -205,6 +206,17 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
               if (document.documentElement.scrollWidth > width)
                 found.push(`page is ${document.documentElement.scrollWidth}px wide`);
               const scrolls = el => { for (let e = el.parentElement; e; e = e.parentElement) { const o = getComputedStyle(e).overflowX; if ((o === 'auto' || o === 'scroll') && e !== document.documentElement && e !== document.body) return true; } return false; };
+              const visibleInScroller = el => {
+                const box = el.closest('.table-card');
+                if (!box) return true;
+                const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+                return r.left >= b.left - 0.5 && r.right <= b.right + 0.5;
+              };
+              for (const cell of document.querySelectorAll('.table-card td.num')) {
+                const r = cell.getBoundingClientRect();
+                if (width < 500 && r.width > 0 && !visibleInScroller(cell))
+                  found.push(`the number "${cell.textContent.trim().slice(0, 20)}" is scrolled out of its table's card`);
+              }
               for (const el of document.querySelectorAll('a, button, input, select, textarea, h1')) {
                 // A check box inside its label is tapped through the label.
                 const r = (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label') || el).getBoundingClientRect();
@@ -212,6 +224,9 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
                 const label = (el.getAttribute('aria-label') || el.textContent || el.name || el.tagName).trim().slice(0, 40);
                 if ((r.right > width + 0.5 || r.left < -0.5) && !scrolls(el))
                   found.push(`"${label}" spans ${Math.round(r.left)}..${Math.round(r.right)}px`);
+                // A table may scroll inside its card, but not its numbers or its row's buttons: a phone shows them without scrolling.
+                if (width < 500 && el.closest('td.row-actions') && !visibleInScroller(el))
+                  found.push(`"${label}" is scrolled out of its table's card`);
                 const target = el.matches('button, .button, .icon-button, .chip, .tag, input:not([type=hidden]), select, nav a');
                 if (width < 500 && target && (r.height < 24 || r.width < 24))
                   found.push(`"${label}" is a ${Math.round(r.width)}x${Math.round(r.height)}px tap target`);

@@ -317,6 +317,9 @@ run_load() {
 # run_geo_row: a Redirector of its own that believes X-Forwarded-For from loopback, and alternating rounds of it and
 # the baseline with geo.lua (both sides send the header). Needs Redis and the baseline running.
 run_geo_row() {
+  # An empty Redis: counts are keyed by link id, and the load run's catalogue has its own ids (its r0000001 is id 2,
+  # as /geo is here), so its loopback clicks, never placed, would show up as this link's (unknown) ones.
+  rcli FLUSHALL >/dev/null
   [ -f "$work/geo.db" ] || tools seed-links 1 "$work/geo.db" g
   start_app geo "$work/geo.db" Proxy__KnownProxies__0=127.0.0.1
   create_link geo "https://www.example.com/landing/spring?ref=geo"

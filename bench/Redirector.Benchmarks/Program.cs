@@ -12,6 +12,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>(St
     ["ua"] = ("user-agent parsing: startup, uncached and cached parses per second, rule agreement", UserAgentQuickBenchmark.Run),
     ["geo"] = ("geo [N] [path.mmdb]: country and hosting-network lookups per second and bytes allocated per lookup (built-in data by default)", GeoQuickBenchmark.Run),
     ["seed-links"] = ("seed-links N catalogue.db [prefix]: bulk-insert N links into a (migrated) SQLite catalogue", SeedLinks.Run),
+    ["cold-links"] = ("cold-links N catalogue.db [concurrency]: read-through of N links the cache does not hold, without HTTP: latency, CPU and bytes per lookup", ColdLinks.Run),
     ["cache-memory"] = ("cache-memory N: managed bytes per link held in LinkCache", CacheMemory.Run),
     ["pipeline"] = ("pipeline N host:port [links]: CPU per click of the click pipeline alone (enrichment to Redis)", PipelineCost.Run),
     ["events"] = ("events N [clickhouse-url]: event store ingest (events/s) and filtered 30-day stats p50/p99, one link and all links", EventStoreBench.Run),

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,7 @@ public static class CatalogServices
             postgres.Options = $"{postgres.Options} -c lock_timeout={(long)busyTimeout.TotalMilliseconds}".Trim();
             builder.Services.AddDbContextFactory<PostgresCatalogDb>(options => options.UseNpgsql(postgres.ConnectionString));
             builder.Services.AddSingleton<IDbContextFactory<CatalogDb>, CatalogDbFactory<PostgresCatalogDb>>();
+            AddLookupContexts<PostgresCatalogDb>(builder.Services);
         }
         else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
         {
@@ -40,6 +42,7 @@ public static class CatalogServices
             builder.Services.AddDbContextFactory<SqliteCatalogDb>((services, options) =>
                 options.UseSqlite(sqlite.ConnectionString).AddInterceptors(services.GetRequiredService<SqliteWriteGate>()));
             builder.Services.AddSingleton<IDbContextFactory<CatalogDb>, CatalogDbFactory<SqliteCatalogDb>>();
+            AddLookupContexts<SqliteCatalogDb>(builder.Services);
         }
         else
         {
@@ -78,6 +81,16 @@ public static class CatalogServices
             services.AddSingleton(TimeProvider.System);
         return services;
     }
+
+    /// <summary>
+    /// Pooled contexts for <see cref="LinkCacheLookup"/>, which makes one per miss: a new context builds EF's services
+    /// for itself on its first query, and that was most of a miss's CPU (bench/README.md, "Cold links"). A pool of its
+    /// own, because the lookup never changes a context's settings while other users do (the migration's timeouts),
+    /// which a shared pool would hand on to the next user.
+    /// </summary>
+    private static void AddLookupContexts<TContext>(IServiceCollection services) where TContext : CatalogDb =>
+        services.AddKeyedSingleton<IDbContextFactory<CatalogDb>>(LinkCacheLookup.ContextsKey, (sp, _) =>
+            new CatalogDbFactory<TContext>(new PooledDbContextFactory<TContext>(sp.GetRequiredService<DbContextOptions<TContext>>())));
 
     private static void EnsureSqliteDirectory(string connectionString)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Redirector.Catalog;
@@ -20,11 +21,14 @@ public readonly record struct LinkLookup(RedirectTarget? Target, bool Unavailabl
 /// cached from it.
 /// </summary>
 public sealed partial class LinkCacheLookup(
-    IDbContextFactory<CatalogDb> dbFactory,
+    [FromKeyedServices(LinkCacheLookup.ContextsKey)] IDbContextFactory<CatalogDb> dbFactory,
     LinkCache cache,
     IOptions<LinkCacheOptions> options,
     ILogger<LinkCacheLookup> logger)
 {
+    /// <summary>The service key of the pooled context factory the lookup uses (registered by <see cref="CatalogServices.AddCatalog"/>).</summary>
+    public const string ContextsKey = "link-lookup";
+
     /// <summary>The columns a redirect needs: tags (JSON), title and timestamps stay in the database.</summary>
     internal static readonly Expression<Func<Link, Link>> RedirectColumns = l => new Link
     {
@@ -81,9 +85,9 @@ public sealed partial class LinkCacheLookup(
 
     private async Task QueryAsync((string Domain, string Slug) key, TaskCompletionSource<LinkLookup> lookup)
     {
-        // Yield first: Microsoft.Data.Sqlite runs its "async" calls synchronously, and the request that missed first
-        // should not carry the query on its own thread while the others wait on the same lookup.
-        await Task.Yield();
+        // No yield: the request that missed first runs the query on its own thread (Microsoft.Data.Sqlite's "async"
+        // calls run synchronously) and finds the lookup done when it returns; a hop to another thread first cost each
+        // miss two thread-pool queues, the longest part of its latency on a busy machine.
         var epoch = cache.Epoch;
         LinkLookup result;
         try

@@ -281,9 +281,12 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         return rows;
     }
 
-    protected override string Day(string time) => $"strftime({time}, '%Y%m%d')";
+    protected override string Day(string time, string? zone) => $"strftime({InZone(time, zone)}, '%Y%m%d')";
 
-    protected override string Hour(string time) => $"CAST(hour({time}) AS VARCHAR)";
+    protected override string Hour(string time, string? zone) => $"CAST(hour({InZone(time, zone)}) AS VARCHAR)";
+
+    // Times are stored as TIMESTAMP holding UTC: read as UTC (a TIMESTAMPTZ), then as the zone's wall clock (ICU).
+    private static string InZone(string time, string? zone) => zone is null ? time : $"timezone('{zone}', timezone('UTC', {time}))";
 
     protected override string DistinctCount(string column) => $"count(DISTINCT {column})";
 

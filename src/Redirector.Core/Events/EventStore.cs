@@ -93,11 +93,12 @@ public abstract class EventStore : IAsyncDisposable
         var subject = query.LinkId is null ? Subjects.Global : Subjects.Link;
         var sql = NewStatement();
         var where = Where(query, sql);
+        var zone = ZoneName(query.TimeZone);
         var parts = new List<Part>
         {
-            new("c", Day("time"), Count, IsEvent(EventKinds.Click)),
-            new("b", Day("time"), Count, IsEvent(EventKinds.Bot)),
-            new("h", Hour("time"), Count, IsEvent(EventKinds.Click)),
+            new("c", Day("time", zone), Count, IsEvent(EventKinds.Click)),
+            new("b", Day("time", zone), Count, IsEvent(EventKinds.Bot)),
+            new("h", Hour("time", zone), Count, IsEvent(EventKinds.Click)),
             new("u", "''", DistinctCount("visitor"), IsEvent(EventKinds.Click)),
         };
         if (Dimensions.PageViews.IsAnsweredFor(subject))
@@ -144,9 +145,17 @@ public abstract class EventStore : IAsyncDisposable
     /// <summary>Runs a counting statement; each row is (code, key, count).</summary>
     protected abstract Task<List<(string Code, string Key, long Count)>> QueryCountsAsync(Statement statement, string sql, CancellationToken ct);
 
-    protected abstract string Day(string time);
+    /// <summary>The day of a UTC time as yyyyMMdd text, in a zone (an IANA name, already checked; UTC when null).</summary>
+    protected abstract string Day(string time, string? zone);
 
-    protected abstract string Hour(string time);
+    /// <summary>The hour (0-23) of a UTC time as text, in a zone (an IANA name, already checked; UTC when null).</summary>
+    protected abstract string Hour(string time, string? zone);
+
+    /// <summary>A zone's IANA name to inline in SQL: letters, digits and "/_+-" only (every IANA name is), or null for UTC.</summary>
+    private static string? ZoneName(TimeZoneInfo? zone) =>
+        EventQuery.IsUtc(zone) ? null
+        : zone!.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '+' or '-') ? zone.Id
+        : throw new ArgumentException($"Time zone {zone.Id} is not an IANA name", nameof(zone));
 
     protected abstract string DistinctCount(string column);
 
@@ -221,7 +230,8 @@ public abstract class EventStore : IAsyncDisposable
                     break;
             }
         }
-        var days = StatsReader.Days(DateOnly.FromDateTime(query.From), DateOnly.FromDateTime(query.To.AddDays(-1)));
+        var (first, last) = query.DayRange;
+        var days = StatsReader.Days(first, last);
         var byDay = days.Select(d => new DayCount($"{d[..4]}-{d[4..6]}-{d[6..]}", clicksByDay.GetValueOrDefault(d), botsByDay.GetValueOrDefault(d))).ToList();
         return new SubjectStats
         {

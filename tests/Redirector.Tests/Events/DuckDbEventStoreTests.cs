@@ -270,5 +270,34 @@ public sealed class DuckDbEventStoreTests : IDisposable
         Assert.Contains("new file", error.Message);
     }
 
+    /// <summary>Three clicks at 23:30 UTC on 22 November: the 23rd at 00:30 in Berlin, the 22nd in UTC.</summary>
+    internal static async Task DaysAndHoursFollowTheTimeZoneAsync(EventStore store)
+    {
+        var late = new ClickGroup(Core.TestShapes.Make("20261122", 23, 7, isBot: false, (Dimensions.UtmSource, "facebook")));
+        for (var i = 0; i < 3; i++)
+            late.Add(new DateTime(2026, 11, 22, 23, 30, i, DateTimeKind.Utc), (ulong)(2000 + i));
+        await store.AppendAsync(new ClickBatch("node-z", 1, [late], []), CancellationToken.None);
+        var facebook = new EventFilter([new DimensionFilter(Dimensions.UtmSource, ["facebook"], [])]);
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+
+        var inBerlin = await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 23), null, facebook, berlin), 100, CancellationToken.None);
+        Assert.Equal([("2026-11-22", 0L), ("2026-11-23", 3L)], inBerlin.ByDay.Select(d => (d.Date, d.Clicks)));
+        Assert.Equal(3, inBerlin.ByHour.Single(h => h.Hour == "00").Clicks);
+        var inUtc = await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 23), null, facebook), 100, CancellationToken.None);
+        Assert.Equal([("2026-11-22", 3L), ("2026-11-23", 0L)], inUtc.ByDay.Select(d => (d.Date, d.Clicks)));
+        Assert.Equal(3, inUtc.ByHour.Single(h => h.Hour == "23").Clicks);
+        // The 23rd alone in Berlin starts at 23:00 UTC on the 22nd, so it holds them; in UTC it does not.
+        Assert.Equal(3, (await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 23), null, facebook, berlin), 100, CancellationToken.None)).Clicks);
+        Assert.Equal(0, (await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 23), null, facebook), 100, CancellationToken.None)).Clicks);
+    }
+
+    [Fact]
+    public async Task A_click_at_23_30_UTC_counts_on_the_next_day_in_Berlin()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString);
+        await store.OpenAsync(CancellationToken.None);
+        await DaysAndHoursFollowTheTimeZoneAsync(store);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -91,6 +91,9 @@ public static class EventStoreBench
         Console.WriteLine($"ingest cost (batches of {BatchSize}, {perAppend:N0} events per append): {cpu.TotalMicroseconds / stored:F2} us CPU " +
             $"and {allocated / stored:N0} bytes allocated per event ({cpu.TotalSeconds:F1} s CPU)");
 
+        if (store is DuckDbEventStore)
+            await PrintValueCodesAsync(directory);
+
         var today = DateOnly.FromDateTime(end.AddDays(-1));
         var filter = new EventFilter([new DimensionFilter(Dimensions.UtmSource, ["facebook"], []), new DimensionFilter(Dimensions.DeviceType, ["mobile"], [])]);
         var query = EventQuery.Days(today.AddDays(-29), today, null, filter);
@@ -98,22 +101,50 @@ public static class EventStoreBench
         await store.ReadStatsAsync(query with { LinkId = 1 }, 100, CancellationToken.None);
         var perLink = new List<double>();
         long clicks = 0;
+        var queryCpu = Process.GetCurrentProcess().TotalProcessorTime;
         for (var i = 0; i < LinkQueries; i++)
         {
             var timer = Stopwatch.StartNew();
             clicks += (await store.ReadStatsAsync(query with { LinkId = 1 + random.Next(links) }, 100, CancellationToken.None)).Clicks;
             perLink.Add(timer.Elapsed.TotalMilliseconds);
         }
-        Console.WriteLine($"one link, 30 days, utmSource=facebook&deviceType=mobile, every breakdown: {Percentiles(perLink)} ({clicks / LinkQueries:N0} clicks a link on average)");
+        queryCpu = Process.GetCurrentProcess().TotalProcessorTime - queryCpu;
+        Console.WriteLine($"one link, 30 days, utmSource=facebook&deviceType=mobile, every breakdown: {Percentiles(perLink)}, " +
+            $"{queryCpu.TotalMilliseconds / LinkQueries:F1} ms CPU a query ({clicks / LinkQueries:N0} clicks a link on average)");
         var global = new List<double>();
+        queryCpu = Process.GetCurrentProcess().TotalProcessorTime;
         for (var i = 0; i < GlobalQueries; i++)
         {
             var timer = Stopwatch.StartNew();
             clicks = (await store.ReadStatsAsync(query, 100, CancellationToken.None)).Clicks;
             global.Add(timer.Elapsed.TotalMilliseconds);
         }
-        Console.WriteLine($"all links, 30 days, same filter, every breakdown: {Percentiles(global)} ({clicks:N0} clicks)");
+        queryCpu = Process.GetCurrentProcess().TotalProcessorTime - queryCpu;
+        Console.WriteLine($"all links, 30 days, same filter, every breakdown: {Percentiles(global)}, {queryCpu.TotalMilliseconds / GlobalQueries:F1} ms CPU a query ({clicks:N0} clicks)");
         return 0;
+    }
+
+    /// <summary>
+    /// The values the DuckDB store codes (event_values) and the managed memory a store holding them takes: a second
+    /// store opened on the file after full collections, which loads every value and code as a node's does at start.
+    /// </summary>
+    private static async Task PrintValueCodesAsync(string directory)
+    {
+        var connectionString = $"Data Source={Path.Combine(directory, "events.duckdb")}";
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        await using var second = new DuckDbEventStore(connectionString);
+        await second.OpenAsync(CancellationToken.None);
+        var held = GC.GetTotalMemory(forceFullCollection: true) - before;
+        await using var connection = new DuckDB.NET.Data.DuckDBConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*), coalesce(sum(strlen(value)), 0) FROM event_values";
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var values = reader.GetInt64(0);
+        Console.WriteLine($"value codes: {values:N0} distinct values ({reader.GetInt64(1):N0} bytes of UTF-8), {held / 1024.0:N0} KiB managed memory " +
+            $"for a store holding them ({(double)held / Math.Max(1, values):F0} bytes a value)");
+        GC.KeepAlive(second);
     }
 
     /// <summary>One batch as the pipeline would make it: its clicks fall in its slice of the period, grouped by shape.</summary>

@@ -153,9 +153,11 @@ public sealed class ClickHouseEventStore : EventStore
         return rows;
     }
 
-    protected override string Day(string time) => $"toString(toYYYYMMDD({time}))";
+    protected override string Day(string time, string? zone) =>
+        zone is null ? $"toString(toYYYYMMDD({time}))" : $"toString(toYYYYMMDD(toDate({time}, {Literal(zone)})))";
 
-    protected override string Hour(string time) => $"toString(toHour({time}))";
+    protected override string Hour(string time, string? zone) =>
+        zone is null ? $"toString(toHour({time}))" : $"toString(toHour({time}, {Literal(zone)}))";
 
     protected override string DistinctCount(string column) => $"uniqExact({column})";
 

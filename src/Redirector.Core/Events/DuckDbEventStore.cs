@@ -14,44 +14,88 @@ namespace Redirector.Events;
 /// stored once. The highest sequence per node is read from the events at open and then kept in memory (this
 /// process is the file's only writer), so an append runs no SQL statement: parsing, planning and committing
 /// statements (a lookup, a mark, BEGIN and COMMIT) had cost more CPU than the rows themselves.
+/// <para>
+/// Every text of an event (node, event kind, each dimension) is stored as an INTEGER code, and each code's text once
+/// in <c>event_values(code, value)</c>: DuckDB's appender spends several times more CPU on a VARCHAR value than on an
+/// integer, and most values repeat from click to click. One code space serves every column, rather than a table per
+/// dimension: a text met in several columns (a domain as destination and as referrer domain) is stored and held in
+/// memory once, a dimension added later needs no table of its own, and reading a code back is one array lookup
+/// whatever its column. The codes of new values are appended (their own transaction) before the events that use
+/// them, so a crash in between leaves values no event uses yet, never an event whose code has no value. The writer
+/// keeps every value and code in memory (<see cref="ValueCodes"/>, loaded at open), and so do queries: a filter's
+/// values become codes (a value never stored matches nothing) and groupings group codes, decoded in .NET.
+/// </para>
 /// Reads run on their own connections (DuckDB.NET shares one database instance among the
 /// connections to a file in a process), so a stats query never waits for an append, nor an append for a query.
 /// </summary>
 public sealed class DuckDbEventStore(string connectionString) : EventStore
 {
+    // A (per, value) grouping key is per's code times this plus the value's: codes are below 2^31.
+    private const long PairShift = 1L << 32;
+
     private DuckDBConnection? _writer;
     // Each table column's place among EventColumns: an older table has columns added since at its end.
     private int[] _tableOrder = [];
     // Per node, the highest batch sequence stored.
     private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
+    private readonly ValueCodes _codes = new();
+    // Values met in the append under way, with the codes they get once stored: the writer's alone.
+    private readonly Dictionary<string, int> _added = new(StringComparer.Ordinal);
+    // A failed insert of values may or may not have committed: the next append reads them from the file first.
+    private bool _codesStale;
 
     public override async Task InitializeAsync(CancellationToken ct)
     {
         var writer = new DuckDBConnection(connectionString);
         await writer.OpenAsync(ct);
         _writer = writer;
-        var columns = string.Join(", ", EventColumns.Dimensions.Select(c => $"{c.Column} VARCHAR"));
+        await using (var layout = writer.CreateCommand())
+        {
+            layout.CommandText = "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'node'";
+            if (await layout.ExecuteScalarAsync(ct) is string type && type != "INTEGER")
+                throw new InvalidOperationException(
+                    $"The event store file ({connectionString}) holds events as text, as builds before value codes wrote them; " +
+                    "this build stores codes and does not read that layout. Move the file away (or set ConnectionStrings:Events " +
+                    "to a new file) and restart: a new file is made.");
+        }
+        var columns = string.Join(", ", EventColumns.Dimensions.Select(c => $"{c.Column} INTEGER"));
         await ExecuteAsync($"""
-            CREATE TABLE IF NOT EXISTS events (time TIMESTAMP NOT NULL, node VARCHAR NOT NULL, sequence BIGINT NOT NULL,
-                idx INTEGER NOT NULL, event VARCHAR NOT NULL, is_bot BOOLEAN NOT NULL, visitor UBIGINT, {columns});
+            CREATE TABLE IF NOT EXISTS event_values (code INTEGER PRIMARY KEY, value VARCHAR NOT NULL);
+            CREATE TABLE IF NOT EXISTS events (time TIMESTAMP NOT NULL, node INTEGER NOT NULL, sequence BIGINT NOT NULL,
+                idx INTEGER NOT NULL, event INTEGER NOT NULL, is_bot BOOLEAN NOT NULL, visitor UBIGINT, {columns});
             """, ct);
+        await LoadCodesAsync(ct);
         await using (var marks = writer.CreateCommand())
         {
             marks.CommandText = "SELECT node, max(sequence) FROM events GROUP BY node";
             await using var reader = await marks.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                _applied[reader.GetString(0)] = reader.GetInt64(1);
+                _applied[_codes.Value(reader.GetInt32(0))] = reader.GetInt64(1);
         }
         var existing = await TableColumnsAsync(ct);
         foreach (var (_, column) in EventColumns.Dimensions.Where(c => !existing.Contains(c.Column)))
-            await ExecuteAsync($"ALTER TABLE events ADD COLUMN {column} VARCHAR", ct);
+            await ExecuteAsync($"ALTER TABLE events ADD COLUMN {column} INTEGER", ct);
         var order = await TableColumnsAsync(ct);
         var all = EventColumns.Fixed.Concat(EventColumns.Dimensions.Select(c => c.Column)).ToList();
         // A column of a dimension removed since stays in the table (-1 here) and is appended as null.
         _tableOrder = [.. order.Select(c => all.IndexOf(c))];
     }
 
-    public override Task AppendAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct)
+    /// <summary>Reads the values coded after those already known: all of them at open.</summary>
+    private async Task LoadCodesAsync(CancellationToken ct)
+    {
+        await using var command = _writer!.CreateCommand();
+        command.CommandText = "SELECT value, code FROM event_values WHERE code >= $1 ORDER BY code";
+        command.Parameters.Add(new DuckDBParameter(_codes.Next));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var loaded = new List<KeyValuePair<string, int>>();
+        while (await reader.ReadAsync(ct))
+            loaded.Add(new(reader.GetString(0), reader.GetInt32(1)));
+        _codes.Publish(loaded);
+        _codesStale = false;
+    }
+
+    public override async Task AppendAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct)
     {
         var writer = _writer ?? throw new InvalidOperationException("The event store is not open");
         ct.ThrowIfCancellationRequested();
@@ -67,40 +111,94 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
             highest[batch.Node] = batch.Sequence;
         }
         if (fresh.Count == 0)
-            return Task.CompletedTask;
+            return;
+        if (_codesStale)
+            await LoadCodesAsync(ct);
+        var rows = Encode(fresh);
+        if (_added.Count > 0)
+        {
+            try
+            {
+                using var values = writer.CreateAppender("event_values");
+                foreach (var (value, code) in _added)
+                    values.CreateRow().AppendValue(code).AppendValue(value).EndRow();
+            }
+            catch
+            {
+                _added.Clear();
+                _codesStale = true;
+                throw;
+            }
+            _codes.Publish(_added);
+            _added.Clear();
+        }
         // Nothing below may throw midway on purpose: disposing the appender flushes what it holds.
         using (var appender = writer.CreateAppender("events"))
         {
-            foreach (var batch in fresh)
-                AppendRows(appender, batch);
+            foreach (var row in rows)
+                AppendRow(appender, row);
         }
         foreach (var (node, sequence) in highest)
             _applied[node] = sequence;
-        return Task.CompletedTask;
     }
 
-    private void AppendRows(DuckDBAppender appender, ClickBatch batch)
+    /// <summary>An event with the codes of its node, its kind and its dimension values (0: none).</summary>
+    private readonly record struct CodedRow(EventRow Row, int Node, int Event, int[] Values);
+
+    /// <summary>The events of the batches with their codes; values never stored get new codes in <see cref="_added"/>.</summary>
+    private List<CodedRow> Encode(List<ClickBatch> batches)
     {
-        foreach (var row in EventRow.Of(batch))
+        var rows = new List<CodedRow>();
+        // The events of one group share one values array: it is coded once.
+        string?[]? lastValues = null;
+        int[] lastCodes = [];
+        foreach (var batch in batches)
         {
-            var line = appender.CreateRow();
-            foreach (var column in _tableOrder)
+            var node = Code(batch.Node);
+            foreach (var row in EventRow.Of(batch))
             {
-                line = column switch
+                if (!ReferenceEquals(row.Values, lastValues))
                 {
-                    0 => line.AppendValue(row.Time),
-                    1 => line.AppendValue(row.Node),
-                    2 => line.AppendValue(row.Sequence),
-                    3 => line.AppendValue(row.Index),
-                    4 => line.AppendValue(row.Event),
-                    5 => line.AppendValue(row.IsBot),
-                    6 => line.AppendValue(row.Visitor),
-                    >= 7 => line.AppendValue(row.Values[column - 7]),
-                    _ => line.AppendNullValue(),
-                };
+                    lastValues = row.Values;
+                    lastCodes = new int[row.Values.Length];
+                    for (var i = 0; i < lastCodes.Length; i++)
+                        lastCodes[i] = row.Values[i] is { } value ? Code(value) : 0;
+                }
+                rows.Add(new CodedRow(row, node, Code(row.Event), lastCodes));
             }
-            line.EndRow();
         }
+        return rows;
+    }
+
+    private int Code(string value)
+    {
+        if (_codes.TryGetCode(value, out var code))
+            return code;
+        if (!_added.TryGetValue(value, out code))
+            _added.Add(value, code = _codes.Next + _added.Count);
+        return code;
+    }
+
+    private void AppendRow(DuckDBAppender appender, CodedRow coded)
+    {
+        var (row, node, kind, values) = coded;
+        var line = appender.CreateRow();
+        foreach (var column in _tableOrder)
+        {
+            line = column switch
+            {
+                0 => line.AppendValue(row.Time),
+                1 => line.AppendValue(node),
+                2 => line.AppendValue(row.Sequence),
+                3 => line.AppendValue(row.Index),
+                4 => line.AppendValue(kind),
+                5 => line.AppendValue(row.IsBot),
+                6 => line.AppendValue(row.Visitor),
+                >= 7 when values[column - 7] != 0 => line.AppendValue(values[column - 7]),
+                _ => line.AppendNullValue(),
+            };
+        }
+        line.EndRow();
     }
 
     public override async Task DeleteBeforeAsync(DateTime before, CancellationToken ct)
@@ -135,18 +233,39 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         {
             var values = new string?[count];
             for (var i = 0; i < count; i++)
-                values[i] = reader.IsDBNull(7 + i) ? null : reader.GetString(7 + i);
-            yield return new EventRow(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc), reader.GetString(1), reader.GetInt64(2),
-                reader.GetInt32(3), reader.GetString(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<ulong>(6), values);
+                values[i] = reader.IsDBNull(7 + i) ? null : _codes.Value(reader.GetInt32(7 + i));
+            yield return new EventRow(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc), _codes.Value(reader.GetInt32(1)), reader.GetInt64(2),
+                reader.GetInt32(3), _codes.Value(reader.GetInt32(4)), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<ulong>(6), values);
         }
     }
 
     protected override Statement NewStatement() => new Parameters(null);
 
     protected override string Compose(string where, IReadOnlyList<Part> parts) =>
-        // Filtered once into a materialized set that every grouping then reads: one scan of the table.
+        // Filtered once into a materialized set that every grouping then reads: one scan of the table. Groupings
+        // group the keys as they are (codes), and only their results become text.
         $"WITH f AS MATERIALIZED (SELECT * FROM events WHERE {where})\n" +
-        string.Join("\nUNION ALL ", parts.Select(p => $"SELECT '{p.Code}' AS d, {p.Key} AS k, {p.Aggregate} AS n FROM f WHERE {p.Condition} GROUP BY ALL"));
+        string.Join("\nUNION ALL ", parts.Select(p =>
+            $"SELECT '{p.Code}' AS d, CAST(k AS VARCHAR) AS k, n FROM (SELECT {p.Key} AS k, {p.Aggregate} AS n FROM f WHERE {p.Condition} GROUP BY ALL)"));
+
+    protected override string ValueKey(string column) => column;
+
+    protected override string ValueKey(string perColumn, string column) => $"CAST({perColumn} AS BIGINT) * {PairShift} + {column}";
+
+    protected override string ValueText(string key)
+    {
+        var codes = long.Parse(key, System.Globalization.CultureInfo.InvariantCulture);
+        return codes < PairShift
+            ? _codes.Value((int)codes)
+            : _codes.Value((int)(codes / PairShift)) + "\n" + _codes.Value((int)(codes % PairShift));
+    }
+
+    // Codes are numbers this store made: inlined, they let DuckDB skip row groups by their min/max as with constants.
+    protected override string ValueOf(string value, Statement sql) => CodeOf(value);
+
+    protected override string IsEvent(string kind) => $"event = {CodeOf(kind)}";
+
+    private string CodeOf(string value) => _codes.CodeOrNone(value).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     protected override async Task<List<(string Code, string Key, long Count)>> QueryCountsAsync(Statement statement, string sql, CancellationToken ct)
     {
@@ -162,9 +281,12 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         return rows;
     }
 
-    protected override string Day(string time) => $"strftime({time}, '%Y%m%d')";
+    protected override string Day(string time, string? zone) => $"strftime({InZone(time, zone)}, '%Y%m%d')";
 
-    protected override string Hour(string time) => $"CAST(hour({time}) AS VARCHAR)";
+    protected override string Hour(string time, string? zone) => $"CAST(hour({InZone(time, zone)}) AS VARCHAR)";
+
+    // Times are stored as TIMESTAMP holding UTC: read as UTC (a TIMESTAMPTZ), then as the zone's wall clock (ICU).
+    private static string InZone(string time, string? zone) => zone is null ? time : $"timezone('{zone}', timezone('UTC', {time}))";
 
     protected override string DistinctCount(string column) => $"count(DISTINCT {column})";
 

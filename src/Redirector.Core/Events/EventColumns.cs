@@ -16,7 +16,8 @@ public static class EventKinds
 }
 
 /// <summary>
-/// The event table's columns. Fixed ones identify and time the event; then one text column per row of
+/// The event table's columns (text on ClickHouse; on DuckDB the text ones hold codes, see <see cref="DuckDbEventStore"/>).
+/// Fixed ones identify and time the event; then one text column per row of
 /// <see cref="Dimensions"/> that clicks carry (<see cref="Dimensions.OfClicks"/>), named after the row in snake
 /// case ("UtmSource" is utm_source), so a dimension added to the table becomes a column the next time a store
 /// opens (it adds the missing ones with ALTER TABLE ... ADD COLUMN; events stored before have none there).

@@ -96,11 +96,39 @@ public sealed class EventFilter
 
 /// <summary>
 /// What to read from the event store: events from <see cref="From"/> (inclusive) to <see cref="To"/> (exclusive),
-/// UTC, of one link when <see cref="LinkId"/> is set, under a filter.
+/// UTC, of one link when <see cref="LinkId"/> is set, under a filter. Stats group days and hours in
+/// <see cref="TimeZone"/> (an IANA zone; UTC when null).
 /// </summary>
-public sealed record EventQuery(DateTime From, DateTime To, long? LinkId, EventFilter Filter)
+public sealed record EventQuery(DateTime From, DateTime To, long? LinkId, EventFilter Filter, TimeZoneInfo? TimeZone = null)
 {
-    /// <summary>The days of a stats range: from its first day's start to the end of its last.</summary>
-    public static EventQuery Days(DateOnly from, DateOnly to, long? linkId, EventFilter filter) =>
-        new(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), linkId, filter);
+    /// <summary>
+    /// The days of a stats range in a time zone (UTC when null): from the start of its first day there to the end of
+    /// its last, as UTC times.
+    /// </summary>
+    public static EventQuery Days(DateOnly from, DateOnly to, long? linkId, EventFilter filter, TimeZoneInfo? zone = null)
+    {
+        zone = IsUtc(zone) ? null : zone;
+        return new(StartOf(from, zone), StartOf(to.AddDays(1), zone), linkId, filter, zone);
+    }
+
+    /// <summary>The first and last day of the range in its zone.</summary>
+    public (DateOnly First, DateOnly Last) DayRange =>
+        (DateOnly.FromDateTime(Local(From)), DateOnly.FromDateTime(Local(To.AddTicks(-1))));
+
+    /// <summary>Whether a zone's days are UTC's (no zone, UTC itself, or a zone at +00:00 without daylight saving time).</summary>
+    public static bool IsUtc(TimeZoneInfo? zone) =>
+        zone is null || zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
+
+    private DateTime Local(DateTime utc) => TimeZone is null ? utc : TimeZoneInfo.ConvertTimeFromUtc(utc, TimeZone);
+
+    private static DateTime StartOf(DateOnly day, TimeZoneInfo? zone)
+    {
+        var midnight = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        if (zone is null)
+            return DateTime.SpecifyKind(midnight, DateTimeKind.Utc);
+        // A zone whose clocks jump over midnight (a few do) starts that day at the first minute that exists.
+        while (zone.IsInvalidTime(midnight))
+            midnight = midnight.AddMinutes(15);
+        return TimeZoneInfo.ConvertTimeToUtc(midnight, zone);
+    }
 }

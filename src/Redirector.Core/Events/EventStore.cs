@@ -93,31 +93,38 @@ public abstract class EventStore : IAsyncDisposable
         var subject = query.LinkId is null ? Subjects.Global : Subjects.Link;
         var sql = NewStatement();
         var where = Where(query, sql);
+        var zone = ZoneName(query.TimeZone);
         var parts = new List<Part>
         {
-            new("c", Day("time"), Count, $"event = '{EventKinds.Click}'"),
-            new("b", Day("time"), Count, $"event = '{EventKinds.Bot}'"),
-            new("h", Hour("time"), Count, $"event = '{EventKinds.Click}'"),
-            new("u", "''", DistinctCount("visitor"), $"event = '{EventKinds.Click}'"),
+            new("c", Day("time", zone), Count, IsEvent(EventKinds.Click)),
+            new("b", Day("time", zone), Count, IsEvent(EventKinds.Bot)),
+            new("h", Hour("time", zone), Count, IsEvent(EventKinds.Click)),
+            new("u", "''", DistinctCount("visitor"), IsEvent(EventKinds.Click)),
         };
         if (Dimensions.PageViews.IsAnsweredFor(subject))
-            parts.Add(new(Dimensions.PageViews.Prefix, Text(EventColumns.Of(Dimensions.SourcePage)!), Count, $"event = '{EventKinds.View}'"));
+            parts.Add(new(Dimensions.PageViews.Prefix, ValueKey(EventColumns.Of(Dimensions.SourcePage)!), Count, IsEvent(EventKinds.View)));
         foreach (var (dimension, column) in EventColumns.Dimensions)
         {
             if (!dimension.IsAnsweredFor(subject))
                 continue;
             // Bots are reported once, by kind; every other breakdown, device types included, counts people (docs/events.md).
-            var counted = dimension.OnlyBots ? $"event = '{EventKinds.Bot}'" : $"event = '{EventKinds.Click}'";
-            var key = Text(column);
+            var counted = IsEvent(dimension.OnlyBots ? EventKinds.Bot : EventKinds.Click);
+            var key = ValueKey(column);
             var condition = $"{counted} AND {column} IS NOT NULL";
             if (dimension.Per is { } per && EventColumns.Of(per) is { } perColumn)
             {
-                key = Concat(Text(perColumn), "'\n'", Text(column));
+                key = ValueKey(perColumn, column);
                 condition += $" AND {perColumn} IS NOT NULL";
             }
             parts.Add(new(dimension.Prefix, key, Count, condition));
         }
         var rows = await QueryCountsAsync(sql, Compose(where, parts), ct);
+        // The day, hour and visitor parts have keys of their own; every other part is keyed by stored values.
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Code is not ("c" or "b" or "h" or "u"))
+                rows[i] = rows[i] with { Key = ValueText(rows[i].Key) };
+        }
         return Assemble(rows, query, subject, top);
     }
 
@@ -138,9 +145,17 @@ public abstract class EventStore : IAsyncDisposable
     /// <summary>Runs a counting statement; each row is (code, key, count).</summary>
     protected abstract Task<List<(string Code, string Key, long Count)>> QueryCountsAsync(Statement statement, string sql, CancellationToken ct);
 
-    protected abstract string Day(string time);
+    /// <summary>The day of a UTC time as yyyyMMdd text, in a zone (an IANA name, already checked; UTC when null).</summary>
+    protected abstract string Day(string time, string? zone);
 
-    protected abstract string Hour(string time);
+    /// <summary>The hour (0-23) of a UTC time as text, in a zone (an IANA name, already checked; UTC when null).</summary>
+    protected abstract string Hour(string time, string? zone);
+
+    /// <summary>A zone's IANA name to inline in SQL: letters, digits and "/_+-" only (every IANA name is), or null for UTC.</summary>
+    private static string? ZoneName(TimeZoneInfo? zone) =>
+        EventQuery.IsUtc(zone) ? null
+        : zone!.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '+' or '-') ? zone.Id
+        : throw new ArgumentException($"Time zone {zone.Id} is not an IANA name", nameof(zone));
 
     protected abstract string DistinctCount(string column);
 
@@ -151,19 +166,34 @@ public abstract class EventStore : IAsyncDisposable
 
     protected virtual string Concat(params string[] parts) => string.Join(" || ", parts);
 
+    /// <summary>The grouping key of a dimension column (its rows are those with a value): the text itself here.</summary>
+    protected virtual string ValueKey(string column) => Text(column);
+
+    /// <summary>The grouping key of a dimension counted per value of another: "per value\nvalue" here.</summary>
+    protected virtual string ValueKey(string perColumn, string column) => Concat(Text(perColumn), "'\n'", Text(column));
+
+    /// <summary>A key made by <see cref="ValueKey(string)"/> or its overload, as it was read, turned into the answer's text.</summary>
+    protected virtual string ValueText(string key) => key;
+
+    /// <summary>The SQL of a stored value compared with its dimension column (or node or event): a placeholder or literal here.</summary>
+    protected virtual string ValueOf(string value, Statement sql) => sql.Value(value);
+
+    /// <summary>The condition that picks events of one kind (<see cref="EventKinds"/>).</summary>
+    protected virtual string IsEvent(string kind) => $"event = '{kind}'";
+
     /// <summary>The WHERE clause of a query: its time range, its link and every filter.</summary>
-    protected static string Where(EventQuery query, Statement sql)
+    protected string Where(EventQuery query, Statement sql)
     {
         var conditions = new List<string> { $"time >= {sql.Value(query.From)}", $"time < {sql.Value(query.To)}" };
         if (query.LinkId is { } link)
-            conditions.Add($"{EventColumns.Of(Dimensions.Link)} = {sql.Value(link.ToString(CultureInfo.InvariantCulture))}");
+            conditions.Add($"{EventColumns.Of(Dimensions.Link)} = {ValueOf(link.ToString(CultureInfo.InvariantCulture), sql)}");
         foreach (var filter in query.Filter.Dimensions)
         {
             var column = EventColumns.Of(filter.Dimension)!;
             if (filter.Include.Count > 0)
-                conditions.Add($"{column} IN ({string.Join(", ", filter.Include.Select(v => sql.Value(v)))})");
+                conditions.Add($"{column} IN ({string.Join(", ", filter.Include.Select(v => ValueOf(v, sql)))})");
             if (filter.Exclude.Count > 0)
-                conditions.Add($"({column} IS NULL OR {column} NOT IN ({string.Join(", ", filter.Exclude.Select(v => sql.Value(v)))}))");
+                conditions.Add($"({column} IS NULL OR {column} NOT IN ({string.Join(", ", filter.Exclude.Select(v => ValueOf(v, sql)))}))");
         }
         return string.Join(" AND ", conditions);
     }
@@ -200,7 +230,8 @@ public abstract class EventStore : IAsyncDisposable
                     break;
             }
         }
-        var days = StatsReader.Days(DateOnly.FromDateTime(query.From), DateOnly.FromDateTime(query.To.AddDays(-1)));
+        var (first, last) = query.DayRange;
+        var days = StatsReader.Days(first, last);
         var byDay = days.Select(d => new DayCount($"{d[..4]}-{d[4..6]}-{d[6..]}", clicksByDay.GetValueOrDefault(d), botsByDay.GetValueOrDefault(d))).ToList();
         return new SubjectStats
         {

@@ -39,22 +39,24 @@ public sealed class FilteredStats(StatsReader reader, EventStore events, IOption
     /// <summary>
     /// Counts of a scope over a range under a filter, <paramref name="top"/> entries per breakdown. The filter's
     /// <c>link</c> slugs are those of the short domain <paramref name="domain"/> (the default one when null);
-    /// <paramref name="shortDomains"/> (hosts) narrows to the links of those short domains. Throws
+    /// <paramref name="shortDomains"/> (hosts) narrows to the links of those short domains. Days and hours are those
+    /// of <paramref name="timeZone"/> (UTC when null); in another zone the event store answers, filtered or not. Throws
     /// <see cref="StatsUnavailableException"/> (Redis away) or <see cref="EventStoreUnavailableException"/> (filtered
     /// while the event store is away or turned off).
     /// </summary>
     public async Task<SubjectStats> ReadAsync(StatsScope scope, DateRange range, EventFilter filter, int top, CancellationToken ct,
-        string? domain = null, IReadOnlyCollection<string?>? shortDomains = null)
+        string? domain = null, IReadOnlyCollection<string?>? shortDomains = null, TimeZoneInfo? timeZone = null)
     {
         var hosts = shortDomains ?? [];
-        if (filter.IsEmpty && hosts.Count == 0 && scope.Subject is { } subject)
+        // Redis counts per UTC day: days in another zone come from the event store.
+        if (filter.IsEmpty && hosts.Count == 0 && EventQuery.IsUtc(timeZone) && scope.Subject is { } subject)
             return (await reader.ReadAsync(subject, range.From, range.To, top)).WithSitePagesOnly(sites);
         if (!eventOptions.Value.Enabled)
             throw new EventStoreUnavailableException();
         filter = await NarrowAsync(filter, domain, hosts, ct);
         if (scope.Within is { } within)
             filter = new EventFilter([.. filter.Dimensions, within]);
-        return (await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, scope.LinkId, filter), top, ct)).WithSitePagesOnly(sites);
+        return (await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, scope.LinkId, filter, timeZone), top, ct)).WithSitePagesOnly(sites);
     }
 
     /// <summary>

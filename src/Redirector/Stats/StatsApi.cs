@@ -77,10 +77,10 @@ public static class StatsApi
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
         var links = app.MapApiGroup("/api/links", "Stats");
-        links.MapGet("/{slug}/stats", GetLinkStats).AcceptQueryParameters(StatsSources.Parameters);
+        links.MapGet("/{slug}/stats", GetLinkStats).AcceptQueryParameters([.. StatsSources.Parameters, StatsSources.TimeZoneParameter]);
         links.MapGet("/{slug}/clicks", GetRecentClicks);
 
-        var stats = app.MapApiGroup("/api/stats", "Stats").AcceptQueryParameters(StatsSources.Parameters);
+        var stats = app.MapApiGroup("/api/stats", "Stats").AcceptQueryParameters([.. StatsSources.Parameters, StatsSources.TimeZoneParameter]);
         stats.MapGet("/summary", GetSummary);
         stats.MapGet("/domains", GetDomains);
         stats.MapGet("/pages", GetPages);
@@ -164,6 +164,12 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
     public const string DomainParameter = "domain";
 
     /// <summary>
+    /// The query parameter of the stats endpoints naming the IANA time zone (e.g. Europe/Berlin) whose days and hours
+    /// the answer counts in; UTC without it. The event store answers in any other zone (Redis counts UTC days).
+    /// </summary>
+    public const string TimeZoneParameter = "timeZone";
+
+    /// <summary>
     /// The query parameters every stats endpoint takes beside its own (from, to...): the filters,
     /// <see cref="ShortDomainParameter"/> and <see cref="DomainParameter"/>.
     /// </summary>
@@ -176,16 +182,30 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
     public TimeProvider Time => time;
 
     /// <summary>
-    /// The stats of the global subject (or one link's) over a range under the request's filters; a problem (400)
-    /// when a filter is malformed. Throws <see cref="StatsUnavailableException"/> or
+    /// The stats of the global subject (or one link's) over a range under the request's filters, days and hours in
+    /// its <see cref="TimeZoneParameter"/>; a problem (400) when a filter is malformed or the zone unknown. Throws <see cref="StatsUnavailableException"/> or
     /// <see cref="EventStoreUnavailableException"/> (503) when the store that would answer is away.
     /// </summary>
     public async Task<(SubjectStats? Stats, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, long? linkId, DateRange range, int top, CancellationToken ct)
     {
         if (!EventFilter.TryParse(request.Query, out var filter, out var error))
             return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
+        TimeZoneInfo? zone = null;
+        if (request.Query[TimeZoneParameter] is { Count: > 0 } zoneName && !TryFindZone(zoneName.ToString(), out zone))
+        {
+            return (null, TypedResults.Problem(title: "The time zone is not known.", statusCode: StatusCodes.Status400BadRequest,
+                detail: $"'{TimeZoneParameter}' takes one IANA time zone name such as Europe/Berlin or America/New_York."));
+        }
         return (await stats.ReadAsync(linkId is { } id ? StatsScope.Link(id) : StatsScope.Global, range, filter, top, ct,
-            request.Query[DomainParameter], request.Query[ShortDomainParameter]), null);
+            request.Query[DomainParameter], request.Query[ShortDomainParameter], zone), null);
+    }
+
+    /// <summary>An IANA zone by name (Windows names and offsets are not taken: the store's SQL knows IANA names only).</summary>
+    private static bool TryFindZone(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TimeZoneInfo? zone)
+    {
+        zone = null;
+        return name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '+' or '-')
+            && TimeZoneInfo.TryFindSystemTimeZoneById(name, out zone) && zone.HasIanaId;
     }
 
     /// <summary>

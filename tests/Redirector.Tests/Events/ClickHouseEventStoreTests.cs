@@ -39,6 +39,15 @@ public sealed class ClickHouseEventStoreTests
         Assert.Equal(0, (await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 22), null, odd), 100, CancellationToken.None)).Clicks);
     }
 
+    [Fact]
+    public async Task A_click_at_23_30_UTC_counts_on_the_next_day_in_Berlin()
+    {
+        using var server = new ClickHouseServer();
+        await using var store = new ClickHouseEventStore(new Uri(server.Address), new EventsOptions());
+        await store.OpenAsync(CancellationToken.None);
+        await DuckDbEventStoreTests.DaysAndHoursFollowTheTimeZoneAsync(store);
+    }
+
     private static Dictionary<string, string?> On(ClickHouseServer server) => new()
     {
         ["Events:Provider"] = "ClickHouse",

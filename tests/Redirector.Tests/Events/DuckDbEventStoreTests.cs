@@ -153,5 +153,151 @@ public sealed class DuckDbEventStoreTests : IDisposable
         static int Column(Dimension dimension) => EventColumns.Dimensions.Select(c => c.Dimension).ToList().IndexOf(dimension);
     }
 
+    private static readonly EventQuery November = new(new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), null, EventFilter.None);
+
+    private static readonly EventQuery Day22 = EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 22), null, EventFilter.None);
+
+    private static ClickBatch WithSource(long sequence, string source)
+    {
+        var batch = Batch(sequence, bots: 0, views: 0);
+        batch.Groups[0].Shape.Values[Dimensions.UtmSource.Index] = source;
+        return batch;
+    }
+
+    private static async Task<List<EventRow>> ReadAllAsync(EventStore store)
+    {
+        var rows = new List<EventRow>();
+        await foreach (var row in store.ReadEventsAsync(November, CancellationToken.None))
+            rows.Add(row);
+        return rows;
+    }
+
+    private static string? Source(EventRow row) => row.Values[EventColumns.Dimensions.ToList().FindIndex(c => c.Dimension == Dimensions.UtmSource)];
+
+    private T Run<T>(string sql, Func<DuckDBCommand, T> run)
+    {
+        using var connection = new DuckDBConnection(ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return run(command);
+    }
+
+    private T Scalar<T>(string sql) => Run(sql, c => (T)Convert.ChangeType(c.ExecuteScalar()!, typeof(T), System.Globalization.CultureInfo.InvariantCulture));
+
+    private void Execute(string sql) => Run(sql, c => c.ExecuteNonQuery());
+
+    /// <summary>A process that stores one batch per UTM source (sequences 1, 2...) and stops.</summary>
+    private async Task AppendThenCloseAsync(params string[] sources)
+    {
+        await using var store = new DuckDbEventStore(ConnectionString);
+        await store.OpenAsync(CancellationToken.None);
+        for (var i = 0; i < sources.Length; i++)
+            await store.AppendAsync(WithSource(i + 1, sources[i]), CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Values_are_stored_once_as_codes_and_one_first_seen_after_a_restart_gets_a_new_code()
+    {
+        await AppendThenCloseAsync("facebook", "facebook");
+        var column = EventColumns.Of(Dimensions.UtmSource)!;
+        Assert.Equal("INTEGER", Scalar<string>($"SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = '{column}'"));
+        Assert.Equal(1, Scalar<long>("SELECT count(*) FROM event_values WHERE value = 'facebook'"));
+        var before = Scalar<long>("SELECT max(code) FROM event_values");
+
+        await using var reopened = new DuckDbEventStore(ConnectionString);
+        await reopened.OpenAsync(CancellationToken.None);
+        await reopened.AppendAsync(WithSource(3, "newsletter"), CancellationToken.None);
+        await reopened.AppendAsync(WithSource(4, "facebook"), CancellationToken.None);
+        Assert.True(Scalar<long>("SELECT code FROM event_values WHERE value = 'newsletter'") > before);
+        Assert.Equal(0, Scalar<long>("SELECT count(*) - count(DISTINCT value) FROM event_values"));
+
+        var rows = await ReadAllAsync(reopened);
+        Assert.Equal([("facebook", 9), ("newsletter", 3)], rows.GroupBy(Source).Select(g => (g.Key, g.Count())).OrderBy(g => g.Key));
+        Assert.All(rows, r => Assert.Equal(("node-a", EventKinds.Click), (r.Node, r.Event)));
+        Assert.Equal([3L], rows.Where(r => Source(r) == "newsletter").Select(r => r.Sequence).Distinct());
+        var stats = await reopened.ReadStatsAsync(Day22 with { Filter = new([new DimensionFilter(Dimensions.DeviceType, ["mobile"], [])]) }, 100, CancellationToken.None);
+        Assert.Equal([("facebook", 9L), ("newsletter", 3L)], stats[Dimensions.UtmSource].Select(k => (k.Key, k.Clicks)));
+    }
+
+    [Fact]
+    public async Task A_filter_on_a_value_never_stored_matches_nothing_and_excluding_it_keeps_everything()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString);
+        await store.OpenAsync(CancellationToken.None);
+        await store.AppendAsync(WithSource(1, "facebook"), CancellationToken.None);
+        var never = new DimensionFilter(Dimensions.UtmSource, ["never-seen"], []);
+        Assert.Equal(0, (await store.ReadStatsAsync(Day22 with { Filter = new([never]) }, 100, CancellationToken.None)).Clicks);
+        // An OR with a stored value keeps that value's clicks; an exclusion of the unknown one removes none.
+        var either = new DimensionFilter(Dimensions.UtmSource, ["never-seen", "facebook"], []);
+        Assert.Equal(3, (await store.ReadStatsAsync(Day22 with { Filter = new([either]) }, 100, CancellationToken.None)).Clicks);
+        var notIt = new DimensionFilter(Dimensions.UtmSource, [], ["never-seen"]);
+        Assert.Equal(3, (await store.ReadStatsAsync(Day22 with { Filter = new([notIt]) }, 100, CancellationToken.None)).Clicks);
+        var rows = new List<EventRow>();
+        await foreach (var row in store.ReadEventsAsync(Day22 with { Filter = new([never]) }, CancellationToken.None))
+            rows.Add(row);
+        Assert.Empty(rows);
+        // A link never clicked, or a kind of event never stored (no bots yet), counts nothing either.
+        var unclicked = await store.ReadStatsAsync(Day22 with { LinkId = 999_999 }, 100, CancellationToken.None);
+        Assert.Equal((0L, 0L), (unclicked.Clicks, unclicked.Bots));
+    }
+
+    [Fact]
+    public async Task Values_stored_by_an_append_whose_events_were_lost_are_reused_when_the_batch_comes_again()
+    {
+        await AppendThenCloseAsync("facebook", "newsletter");
+        // The state a crash leaves between the two transactions of an append: the new value's row, no events of it.
+        Execute("DELETE FROM events WHERE sequence = 2");
+        await using var reopened = new DuckDbEventStore(ConnectionString);
+        await reopened.OpenAsync(CancellationToken.None);
+        Assert.Equal(3, await reopened.CountAsync(CancellationToken.None));
+        await reopened.AppendAsync(WithSource(2, "newsletter"), CancellationToken.None);
+        await reopened.AppendAsync(WithSource(3, "google"), CancellationToken.None);
+        Assert.Equal(0, Scalar<long>("SELECT count(*) - count(DISTINCT value) FROM event_values"));
+        Assert.Equal(0, Scalar<long>("SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_values v WHERE v.code = e.utm_source)"));
+        var rows = await ReadAllAsync(reopened);
+        Assert.Equal([(1L, "facebook"), (2L, "newsletter"), (3L, "google")], rows.Select(r => (r.Sequence, Source(r))).Distinct());
+        Assert.Equal(9, rows.Count);
+    }
+
+    [Fact]
+    public async Task A_file_with_the_events_as_text_is_refused_with_a_clear_error()
+    {
+        Execute("CREATE TABLE events (time TIMESTAMP NOT NULL, node VARCHAR NOT NULL, sequence BIGINT NOT NULL, idx INTEGER NOT NULL, event VARCHAR NOT NULL, is_bot BOOLEAN NOT NULL, visitor UBIGINT, utm_source VARCHAR)");
+        await using var store = new DuckDbEventStore(ConnectionString);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.OpenAsync(CancellationToken.None));
+        Assert.Contains("as text", error.Message);
+        Assert.Contains("new file", error.Message);
+    }
+
+    /// <summary>Three clicks at 23:30 UTC on 22 November: the 23rd at 00:30 in Berlin, the 22nd in UTC.</summary>
+    internal static async Task DaysAndHoursFollowTheTimeZoneAsync(EventStore store)
+    {
+        var late = new ClickGroup(Core.TestShapes.Make("20261122", 23, 7, isBot: false, (Dimensions.UtmSource, "facebook")));
+        for (var i = 0; i < 3; i++)
+            late.Add(new DateTime(2026, 11, 22, 23, 30, i, DateTimeKind.Utc), (ulong)(2000 + i));
+        await store.AppendAsync(new ClickBatch("node-z", 1, [late], []), CancellationToken.None);
+        var facebook = new EventFilter([new DimensionFilter(Dimensions.UtmSource, ["facebook"], [])]);
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+
+        var inBerlin = await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 23), null, facebook, berlin), 100, CancellationToken.None);
+        Assert.Equal([("2026-11-22", 0L), ("2026-11-23", 3L)], inBerlin.ByDay.Select(d => (d.Date, d.Clicks)));
+        Assert.Equal(3, inBerlin.ByHour.Single(h => h.Hour == "00").Clicks);
+        var inUtc = await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 23), null, facebook), 100, CancellationToken.None);
+        Assert.Equal([("2026-11-22", 3L), ("2026-11-23", 0L)], inUtc.ByDay.Select(d => (d.Date, d.Clicks)));
+        Assert.Equal(3, inUtc.ByHour.Single(h => h.Hour == "23").Clicks);
+        // The 23rd alone in Berlin starts at 23:00 UTC on the 22nd, so it holds them; in UTC it does not.
+        Assert.Equal(3, (await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 23), null, facebook, berlin), 100, CancellationToken.None)).Clicks);
+        Assert.Equal(0, (await store.ReadStatsAsync(EventQuery.Days(new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 23), null, facebook), 100, CancellationToken.None)).Clicks);
+    }
+
+    [Fact]
+    public async Task A_click_at_23_30_UTC_counts_on_the_next_day_in_Berlin()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString);
+        await store.OpenAsync(CancellationToken.None);
+        await DaysAndHoursFollowTheTimeZoneAsync(store);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

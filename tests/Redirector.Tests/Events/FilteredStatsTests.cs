@@ -84,6 +84,30 @@ public sealed class FilteredStatsTests
         Assert.Equal(HttpStatusCode.OK, unfiltered.StatusCode);
     }
 
+    [Fact]
+    public async Task A_time_zone_is_answered_by_the_event_store_and_an_unknown_one_is_a_problem()
+    {
+        await using var app = new RedirectorApplication();
+        await SendTwelveAsync(app);
+        using var api = app.CreateApiClient();
+        foreach (var zone in new[] { "Mars/Olympus", "CET%2C+UTC", "" })
+        {
+            using var unknown = await api.GetAsync($"/api/links/sale/stats?timeZone={zone}");
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+            Assert.Contains("timeZone", await unknown.Content.ReadAsStringAsync());
+        }
+        // Without filters too: Redis counts UTC days only. The twelve clicks fall on today or yesterday in Honolulu (UTC-10).
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var honolulu = (await api.GetFromJsonAsync<StatsResponse>($"/api/stats/summary?timeZone=Pacific/Honolulu&from={today.AddDays(-1):yyyy-MM-dd}&to={today:yyyy-MM-dd}"))!;
+        Assert.Equal(12, honolulu.Clicks);
+        var localToday = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Pacific/Honolulu")));
+        Assert.Equal(12, honolulu.ByDay.Single(d => d.Date == $"{localToday:yyyy-MM-dd}").Clicks);
+        using var misspelt = await api.GetAsync("/api/stats/summary?timezone=Europe/Berlin");
+        Assert.Equal(HttpStatusCode.BadRequest, misspelt.StatusCode);
+        using var notOnEvents = await api.GetAsync("/api/events?timeZone=Europe/Berlin");
+        Assert.Equal(HttpStatusCode.BadRequest, notOnEvents.StatusCode);
+    }
+
     /// <summary>
     /// A mixed run (two links, UTM tags, referrers, languages, phones, desktops and bots) read both ways: every
     /// breakdown of the Redis answer equals the event store's under a filter that keeps every event.

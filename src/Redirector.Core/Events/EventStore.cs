@@ -96,29 +96,36 @@ public abstract class EventStore : IAsyncDisposable
         var zone = ZoneName(query.TimeZone);
         var parts = new List<Part>
         {
-            new("c", Day("time", zone), Count, IsEvent(EventKinds.Click)),
-            new("b", Day("time", zone), Count, IsEvent(EventKinds.Bot)),
-            new("h", Hour("time", zone), Count, IsEvent(EventKinds.Click)),
-            new("u", "''", DistinctCount("visitor"), IsEvent(EventKinds.Click)),
+            new("c", Day("time", zone), Count, IsEvent(EventKinds.Click), new(GroupedBy.Day, EventKinds.Click)),
+            new("b", Day("time", zone), Count, IsEvent(EventKinds.Bot), new(GroupedBy.Day, EventKinds.Bot)),
+            new("h", Hour("time", zone), Count, IsEvent(EventKinds.Click), new(GroupedBy.Hour, EventKinds.Click)),
+            new("u", "''", DistinctCount("visitor"), IsEvent(EventKinds.Click), new(GroupedBy.Visitors, EventKinds.Click)),
         };
+        var columns = EventColumns.Dimensions.Select(c => c.Column).ToList();
         if (Dimensions.PageViews.IsAnsweredFor(subject))
-            parts.Add(new(Dimensions.PageViews.Prefix, ValueKey(EventColumns.Of(Dimensions.SourcePage)!), Count, IsEvent(EventKinds.View)));
+        {
+            var sourcePage = EventColumns.Of(Dimensions.SourcePage)!;
+            parts.Add(new(Dimensions.PageViews.Prefix, ValueKey(sourcePage), Count, IsEvent(EventKinds.View),
+                new(GroupedBy.Value, EventKinds.View, columns.IndexOf(sourcePage))));
+        }
         foreach (var (dimension, column) in EventColumns.Dimensions)
         {
             if (!dimension.IsAnsweredFor(subject))
                 continue;
             // Bots are reported once, by kind; every other breakdown, device types included, counts people (docs/events.md).
-            var counted = IsEvent(dimension.OnlyBots ? EventKinds.Bot : EventKinds.Click);
+            var kind = dimension.OnlyBots ? EventKinds.Bot : EventKinds.Click;
             var key = ValueKey(column);
-            var condition = $"{counted} AND {column} IS NOT NULL";
+            var condition = $"{IsEvent(kind)} AND {column} IS NOT NULL";
+            var grouping = new Grouping(GroupedBy.Value, kind, columns.IndexOf(column));
             if (dimension.Per is { } per && EventColumns.Of(per) is { } perColumn)
             {
                 key = ValueKey(perColumn, column);
                 condition += $" AND {perColumn} IS NOT NULL";
+                grouping = grouping with { PerColumn = columns.IndexOf(perColumn) };
             }
-            parts.Add(new(dimension.Prefix, key, Count, condition));
+            parts.Add(new(dimension.Prefix, key, Count, condition, grouping));
         }
-        var rows = await QueryCountsAsync(sql, Compose(where, parts), ct);
+        var rows = await CountAsync(sql, where, parts, query.TimeZone, ct);
         // The day, hour and visitor parts have keys of their own; every other part is keyed by stored values.
         for (var i = 0; i < rows.Count; i++)
         {
@@ -128,8 +135,33 @@ public abstract class EventStore : IAsyncDisposable
         return Assemble(rows, query, subject, top);
     }
 
-    /// <summary>One grouped count of a stats query: its code, its key expression, its aggregate and which events it counts.</summary>
-    protected sealed record Part(string Code, string Key, string Aggregate, string Condition);
+    /// <summary>
+    /// One grouped count of a stats query: its code, its key expression, its aggregate and which events it counts, in
+    /// SQL; and the same as data (<paramref name="Grouping"/>) for a store that counts a few events itself.
+    /// </summary>
+    protected sealed record Part(string Code, string Key, string Aggregate, string Condition, Grouping Grouping);
+
+    /// <summary>What a part groups by.</summary>
+    protected enum GroupedBy
+    {
+        /// <summary>The day in the query's zone (yyyyMMdd); count of events.</summary>
+        Day,
+        /// <summary>The hour (0-23) in the query's zone; count of events.</summary>
+        Hour,
+        /// <summary>No key (''); count of distinct visitor hashes.</summary>
+        Visitors,
+        /// <summary>A dimension column's value (or a pair with <see cref="Grouping.PerColumn"/>); count of events where both are set.</summary>
+        Value,
+    }
+
+    /// <param name="Column">Index in <see cref="EventColumns.Dimensions"/>; -1 unless <see cref="GroupedBy.Value"/>.</param>
+    /// <param name="PerColumn">Index of the dimension counted per value of, or -1.</param>
+    protected sealed record Grouping(GroupedBy By, string EventKind, int Column = -1, int PerColumn = -1);
+
+    /// <summary>Counts the parts of a stats query: (code, key, count) rows with keys as <see cref="ValueKey(string)"/> gives them.</summary>
+    protected virtual Task<List<(string Code, string Key, long Count)>> CountAsync(
+        Statement statement, string where, IReadOnlyList<Part> parts, TimeZoneInfo? zone, CancellationToken ct) =>
+        QueryCountsAsync(statement, Compose(where, parts), ct);
 
     /// <summary>Parameters of one statement: a placeholder for each value (DuckDB) or the value inlined as a literal (ClickHouse).</summary>
     protected abstract class Statement

@@ -299,5 +299,65 @@ public sealed class DuckDbEventStoreTests : IDisposable
         await DaysAndHoursFollowTheTimeZoneAsync(store);
     }
 
+    [Fact]
+    public async Task Counting_a_few_events_in_process_answers_exactly_what_the_sql_groupings_answer()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString);
+        await store.OpenAsync(CancellationToken.None);
+        var random = new Random(20261130);
+        string? Pick(params string?[] values) => values[random.Next(values.Length)];
+        var start = new DateTime(2026, 11, 20, 0, 0, 0, DateTimeKind.Utc);
+        for (var sequence = 1; sequence <= 20; sequence++)
+        {
+            var groups = new List<ClickGroup>();
+            for (var g = 0; g < 12; g++)
+            {
+                var isBot = random.Next(5) == 0;
+                var target = Pick("https://shop.example.com/a", "https://shop.example.com/b", null);
+                var shape = Core.TestShapes.Make("20261120", 0, 7 + random.Next(3), isBot,
+                    (Dimensions.UtmSource, Pick("facebook", "google", null)), (Dimensions.DeviceType, isBot ? "bot" : Pick("mobile", "desktop")),
+                    (Dimensions.Country, Pick("DE", "US", "(unknown)")), (Dimensions.BotKind, isBot ? Pick("crawler", "scanner") : null),
+                    (Dimensions.TargetUrl, target), (Dimensions.LinkText, target is null ? null : Pick("Buy", "More")),
+                    (Dimensions.SourcePage, Pick("https://blog.example.org/", null)));
+                var group = new ClickGroup(shape);
+                for (var i = random.Next(1, 6); i > 0; i--)
+                    group.Add(start.AddMinutes(random.Next(5 * 24 * 60)), isBot ? null : (ulong)random.Next(40));
+                groups.Add(group);
+            }
+            await store.AppendAsync(new ClickBatch("node-a", sequence, groups, [new PageViewCount("20261121", Pick("https://blog.example.org/", "https://blog.example.org/x")!, random.Next(1, 4))]),
+                CancellationToken.None);
+        }
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        var losAngeles = TimeZoneInfo.FindSystemTimeZoneById("America/Los_Angeles");
+        var facebook = new EventFilter([new DimensionFilter(Dimensions.UtmSource, ["facebook"], [])]);
+        var notUs = new EventFilter([new DimensionFilter(Dimensions.Country, [], ["US"])]);
+        EventQuery[] queries =
+        [
+            November, November with { LinkId = 8 }, November with { Filter = facebook }, November with { LinkId = 7, Filter = notUs },
+            EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 22), null, EventFilter.None, berlin),
+            EventQuery.Days(new DateOnly(2026, 11, 21), new DateOnly(2026, 11, 23), 9, facebook, losAngeles),
+        ];
+        foreach (var query in queries)
+        {
+            store.CountInProcessUpTo = 10_000;
+            var inProcess = await store.ReadStatsAsync(query, 100, CancellationToken.None);
+            store.CountInProcessUpTo = 0;
+            var grouped = await store.ReadStatsAsync(query, 100, CancellationToken.None);
+            // Above the bound the store falls back to the groupings.
+            store.CountInProcessUpTo = 5;
+            var fallenBack = await store.ReadStatsAsync(query, 100, CancellationToken.None);
+            Assert.True(inProcess.Clicks > 0, $"a query of nothing proves nothing: {query}");
+            foreach (var other in new[] { grouped, fallenBack })
+            {
+                Assert.Equal((other.Clicks, other.Bots, other.UniqueVisitors), (inProcess.Clicks, inProcess.Bots, inProcess.UniqueVisitors));
+                Assert.Equal(other.ByDay, inProcess.ByDay);
+                Assert.Equal(other.ByHour, inProcess.ByHour);
+                Assert.Equal(other.Breakdowns.Keys.Select(d => d.Name).Order(), inProcess.Breakdowns.Keys.Select(d => d.Name).Order());
+                foreach (var (dimension, counts) in other.Breakdowns)
+                    Assert.Equal(counts, inProcess.Breakdowns[dimension]);
+            }
+        }
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

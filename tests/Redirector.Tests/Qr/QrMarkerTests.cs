@@ -96,7 +96,7 @@ public sealed class QrMarkerTests
         using var admin = AdminHttp.NewClient(app);
         await AdminHttp.SignInAsync(admin);
         var page = await admin.GetStringAsync("/admin/links/poster");
-        Assert.Contains(">Via<", page, StringComparison.Ordinal);
+        Assert.Contains(">Link or QR code<", page, StringComparison.Ordinal);
         var csv = await admin.GetStringAsync("/admin/export/Via.csv?scope=link&key=poster");
         Assert.Equal($"key,clicks\r\nqr,{scans}\r\nlink,{plain}\r\n", csv.TrimStart('\uFEFF'));
     }

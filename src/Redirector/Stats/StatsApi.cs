@@ -1,3 +1,4 @@
+using Redirector.Admin.Exports;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using System.Text.Json;
@@ -8,6 +9,7 @@ using Redirector.Api;
 using Redirector.Links;
 using Redirector.Domains;
 using Redirector.Events;
+using Redirector.Sites;
 using Microsoft.Extensions.Options;
 using System.Globalization;
 
@@ -65,6 +67,57 @@ public sealed class StatsResponse
 }
 
 /// <summary>
+/// One of a link's recent clicks (GET /api/links/{slug}/clicks), under the names GET /api/events gives the same facts:
+/// <c>time</c> (UTC), <c>event</c> (<c>click</c>, or <c>bot</c> for a bot request), <c>isBot</c>, the link's <c>slug</c>,
+/// <c>shortDomain</c> and <c>shortUrl</c> as the catalogue has them now, then each dimension the raw log keeps, under
+/// its filter parameter's name (<c>destinationDomain</c>, <c>deviceType</c>, <c>utmSource</c>, <c>referrer</c>...), only
+/// when the click has a value. No visitor hash or address.
+/// </summary>
+public sealed class RecentClickResponse
+{
+    /// <summary>The raw log's name of each dimension it keeps, with the name events and filters give it.</summary>
+    private static readonly (Dimension Dimension, string Raw, string Name)[] Names =
+        [.. Dimensions.OfClicks.Where(d => d.RawName is not null).Select(d => (d, d.RawName!, EventColumns.ParameterOf(d)))];
+
+    public DateTime Time { get; init; }
+    public required string Event { get; init; }
+    public bool IsBot { get; init; }
+    public required string Slug { get; init; }
+    public required string ShortDomain { get; init; }
+    public required string ShortUrl { get; init; }
+
+    /// <summary>The dimensions, by their event names; written as properties of the click itself.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, object> Values { get; init; } = [];
+
+    /// <summary>
+    /// A raw-log click (<see cref="RawClickFields.Expand"/>) of the link <paramref name="link"/> names. Its
+    /// <c>sourcePage</c> follows the stats' and events' rule (<see cref="EventCsv.SitePagesOnly"/>): given only when
+    /// it is a page of a registered site, since the raw log keeps the referrer's page of every click.
+    /// </summary>
+    public static RecentClickResponse From(JsonElement click, EventLinks.Name link, SiteCache sites)
+    {
+        var isBot = RecentClicks.IsBot(click);
+        var response = new RecentClickResponse
+        {
+            Time = click.GetProperty(RawClickFields.Time).GetDateTime(),
+            Event = isBot ? EventKinds.Bot : EventKinds.Click,
+            IsBot = isBot,
+            Slug = link.Slug,
+            ShortDomain = link.ShortDomain,
+            ShortUrl = link.ShortUrl,
+        };
+        foreach (var (dimension, raw, name) in Names)
+        {
+            if (click.TryGetProperty(raw, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { } text
+                && (dimension != Dimensions.SourcePage || sites.OwnsPage(text)))
+                response.Values[name] = text;
+        }
+        return response;
+    }
+}
+
+/// <summary>
 /// Counts: per link, and across links per destination domain, source page, target URL and UTM campaign. Every
 /// endpoint takes filters named after the dimensions (<c>?utmSource=facebook&amp;deviceType=mobile</c>; see
 /// <see cref="EventFilter"/> and docs/events.md): without any, the Redis counters answer; with some, the event
@@ -78,7 +131,10 @@ public static class StatsApi
     {
         var links = app.MapApiGroup("/api/links", "Stats");
         links.MapGet("/{slug}/stats", GetLinkStats).AcceptQueryParameters([.. StatsSources.Parameters, StatsSources.TimeZoneParameter]);
-        links.MapGet("/{slug}/clicks", GetRecentClicks);
+        links.MapGet("/{slug}/clicks", GetRecentClicks).WithDescription(
+            "The link's newest clicks, newest first, named as GET /api/events names the same facts: time, event, isBot, slug, " +
+            "shortDomain, shortUrl, then each dimension the click has a value for under its filter parameter's name " +
+            "(destinationDomain, referrer, utmSource, deviceType, os, browser, country, language, via...).");
 
         var stats = app.MapApiGroup("/api/stats", "Stats").AcceptQueryParameters([.. StatsSources.Parameters, StatsSources.TimeZoneParameter]);
         stats.MapGet("/summary", GetSummary);
@@ -100,15 +156,20 @@ public static class StatsApi
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
-    /// <summary>The link's newest clicks from the raw log; bot requests only with <c>bots=true</c> (each carries <c>"bot": true</c>).</summary>
-    public static async Task<Results<Ok<IReadOnlyList<System.Text.Json.JsonElement>>, NotFound<ProblemDetails>>> GetRecentClicks(
-        string slug, LinkCatalog catalog, DomainCatalog domains, StatsReader reader, CancellationToken ct, int limit = 100, string? domain = null, bool bots = false)
+    /// <summary>
+    /// The link's newest clicks from the raw log, newest first, at most <paramref name="limit"/> (1 to 1000), named as
+    /// GET /api/events names them (<see cref="RecentClickResponse"/>); bot requests only with <c>bots=true</c>.
+    /// </summary>
+    public static async Task<Results<Ok<IReadOnlyList<RecentClickResponse>>, NotFound<ProblemDetails>>> GetRecentClicks(
+        string slug, LinkCatalog catalog, DomainCatalog domains, StatsReader reader, ShortUrls shortUrls, SiteCache sites, HttpRequest request, CancellationToken ct,
+        int limit = 100, string? domain = null, bool bots = false)
     {
         var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
         var clicks = await reader.ReadRecentAsync(Math.Clamp(limit, 1, 1000), RecentClicks.OfLink(link.Id, bots));
-        return TypedResults.Ok(clicks);
+        var name = new EventLinks.Name(link.Slug, shortUrls.HostOf(request, link.Domain), shortUrls.For(request, link.Slug, link.Domain));
+        return TypedResults.Ok<IReadOnlyList<RecentClickResponse>>([.. clicks.Select(c => RecentClickResponse.From(c, name, sites))]);
     }
 
     public static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetSummary(

@@ -63,7 +63,7 @@ public sealed class OneMeaningTests
         Assert.Equal(7, recent.GetArrayLength());
         var withBots = await api.GetFromJsonAsync<JsonElement>("/api/links/sale/clicks?bots=true");
         Assert.Equal(10, withBots.GetArrayLength());
-        Assert.Equal(3, withBots.EnumerateArray().Count(c => c.TryGetProperty("bot", out var bot) && bot.GetBoolean()));
+        Assert.Equal(3, withBots.EnumerateArray().Count(c => c.GetProperty("isBot").GetBoolean()));
     }
 
     private static int Int(JsonElement json, string name) => json.GetProperty(name).GetInt32();

@@ -93,6 +93,9 @@ public sealed class DomainCatalog(IDbContextFactory<CatalogDb> dbFactory, LinkCa
             domain.AssetLinks = DomainRules.NormalizeDocument(DomainRules.DocumentText(patch.AssetLinks), "assetLinks", JsonValueKind.Array, errors);
         if (errors.Count > 0)
             return new DomainOutcome(DomainOutcomeKind.Invalid, Errors: errors);
+        // Values equal to the stored ones are no change: updatedAt stays and no change-log entry makes nodes reload it.
+        if (!db.ChangeTracker.HasChanges())
+            return new DomainOutcome(DomainOutcomeKind.Saved, domain);
         domain.UpdatedAt = time.GetUtcNow().UtcDateTime;
         db.Changes.Add(new CatalogChange { Slug = ChangeKey, Domain = normalized, At = domain.UpdatedAt });
         await db.SaveChangesAsync(ct);

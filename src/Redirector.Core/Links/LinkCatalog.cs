@@ -70,6 +70,10 @@ public sealed partial class LinkCatalog(
         return new LinkOutcome(LinkOutcomeKind.SlugTaken);
     }
 
+    /// <summary>
+    /// Applies the properties present in <paramref name="patch"/>. Saved with the link as stored when every value equals
+    /// the stored one (version, updatedAt, change log and webhooks untouched); else the version goes up by one.
+    /// </summary>
     /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
     public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, CancellationToken ct)
     {
@@ -128,7 +132,8 @@ public sealed partial class LinkCatalog(
             link.Variants = LinkRules.NormalizeVariants(patch.Variants, errors);
         if (patch.HasPreview)
             link.Preview = LinkRules.NormalizePreview(patch.Preview, errors);
-        if (patch.HasPassword)
+        // Each hash has its own salt: the password the link has now keeps its hash, so that sending it again changes nothing.
+        if (patch.HasPassword && !(link.PasswordHash is { } stored && LinkPasswords.Verify(stored, patch.Password)))
             link.PasswordHash = LinkPasswords.HashOf(patch.Password, null, errors);
         LinkRules.ValidateAccess(link, errors);
         if (errors.Count > 0)
@@ -138,6 +143,10 @@ public sealed partial class LinkCatalog(
         var moved = link.Domain != domainBefore || link.Slug != slugBefore;
         if (moved && await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
             return new LinkOutcome(LinkOutcomeKind.SlugTaken);
+        // Values equal to the stored ones (a GET sent back, a form saved as it was) are no change: the version and
+        // updatedAt stay, so a client's If-Match still holds, and no change-log entry or link.updated event is made.
+        if (!db.ChangeTracker.HasChanges())
+            return new LinkOutcome(LinkOutcomeKind.Saved, link);
         link.UpdatedAt = time.GetUtcNow().UtcDateTime;
         link.Version++;
         db.Changes.Add(ChangeOf(link));

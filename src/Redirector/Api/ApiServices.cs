@@ -97,11 +97,14 @@ public static class ApiServices
     /// <summary>
     /// A group of API endpoints: API key required, rate limited, listed under <paramref name="tag"/> in OpenAPI; a body
     /// with properties the endpoint does not know is refused (<see cref="StrictBodies"/>), and so is a query parameter
-    /// (<see cref="KnownQueryParameters"/>).
+    /// (<see cref="KnownQueryParameters"/>). Every error its endpoints answer goes through the problem-details service
+    /// (<see cref="ApiProblems"/>).
     /// </summary>
     public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app, string prefix, string tag)
     {
         var group = app.MapGroup(prefix).WithTags(tag).RequireAuthorization(ApiPolicy).RequireRateLimiting(ApiPolicy);
+        // First added, so outermost: it also sees the refusals of the filters below.
+        group.AddEndpointFilter(ApiProblems.ThroughServiceAsync);
         group.AddEndpointFilter(StrictBodies.RefuseUnknownAsync);
         group.RefuseUnknownQueryParameters();
         return group;
@@ -210,10 +213,13 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
         if (exception.InnerException is System.Text.Json.JsonException json)
         {
             var path = json.Path;
+            // The reader's own exception inside: the text is not JSON at all (cut short, a missing comma or quote).
+            if (json.InnerException is System.Text.Json.JsonException)
+                return (null, $"The body is not valid JSON: it breaks at {PositionOf(json)}. Check for a body cut short or a missing quote, comma or bracket.");
             if (string.IsNullOrEmpty(path) || path == "$")
-                return (null, "The body is not valid JSON of the expected shape.");
+                return (null, $"The body is not JSON of the expected shape (at {PositionOf(json)}).");
             var field = path[(path.LastIndexOfAny(['.', '[']) + 1)..].TrimEnd(']').Trim('\'', '"');
-            return (field, $"The value of '{field}' ({path}) is not valid: check its type and format (times are ISO 8601).");
+            return (field, $"The value of '{field}' ({path}, {LineAndByteOf(json)}) is not valid: check its type and format (times are ISO 8601).");
         }
         // Messages of parameter binding read 'Failed to bind parameter "DateOnly from" from "garbage".'
         var message = exception.Message;
@@ -228,4 +234,16 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
             return (null, "The request needs a JSON body of the expected shape.");
         return (null, "The request could not be read.");
     }
+
+    /// <summary>
+    /// Where the body broke, as an editor shows it: "line 1, byte 8 of the line" (both counted from 1; the reader
+    /// counts from 0 and in bytes, not characters), then the JSON path when it is inside a property.
+    /// </summary>
+    private static string PositionOf(System.Text.Json.JsonException json) =>
+        json.Path is { Length: > 1 } path ? $"{LineAndByteOf(json)} ({path})" : LineAndByteOf(json);
+
+    private static string LineAndByteOf(System.Text.Json.JsonException json) =>
+        json.LineNumber is { } line && json.BytePositionInLine is { } bytes
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line + 1}, byte {bytes + 1} of the line")
+            : "an unknown position";
 }

@@ -107,7 +107,10 @@ public static class AdminServices
         return builder;
     }
 
-    /// <summary>Pages of the admin area are documents: lock them to this origin and out of frames.</summary>
+    /// <summary>What admin answers say to caches: store nothing (no-store), and what antiforgery writes (no-cache) too.</summary>
+    private static readonly Microsoft.Extensions.Primitives.StringValues NoStore = "no-cache, no-store";
+
+    /// <summary>Pages of the admin area are documents: lock them to this origin and out of frames, and out of caches.</summary>
     public static IApplicationBuilder UseAdminSecurityHeaders(this IApplicationBuilder app)
     {
         if (!IsEnabled(app.ApplicationServices.GetRequiredService<IConfiguration>()))
@@ -122,7 +125,9 @@ public static class AdminServices
                     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "same-origin";
-                headers.CacheControl = "no-store";
+                // Signed-in pages are never stored. Antiforgery, on every page with a form, sets "no-cache, no-store"
+                // and logs a warning when it finds a value without no-cache: this is its value, so it finds it already.
+                headers.CacheControl = NoStore;
             }
             return next(context);
         });

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,9 +30,9 @@ public sealed class WebhookLoggingTests
         await app.FlushClicksAsync();
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (logs.Attempts().Count < 2 && DateTime.UtcNow < deadline)
+        while (Attempts(logs).Count < 2 && DateTime.UtcNow < deadline)
             await Task.Delay(50);
-        var attempts = logs.Attempts();
+        var attempts = Attempts(logs);
         Assert.True(attempts.Count >= 2, $"{attempts.Count} failed attempts logged");
         Assert.All(attempts, a =>
         {
@@ -46,29 +45,6 @@ public sealed class WebhookLoggingTests
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning && e.Exception is not null);
     }
 
-    private sealed record Entry(string Category, LogLevel Level, string Message, Exception? Exception);
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<Entry> Entries { get; } = new();
-
-        public List<Entry> Attempts() =>
-            [.. Entries.Where(e => e.Category == typeof(WebhookDispatcher).FullName && e.Message.StartsWith("Webhook delivery to endpoint", StringComparison.Ordinal))];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<Entry> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                entries.Enqueue(new Entry(category, logLevel, formatter(state, exception), exception));
-        }
-    }
+    private static List<CapturingLoggerProvider.Entry> Attempts(CapturingLoggerProvider logs) =>
+        [.. logs.Entries.Where(e => e.Category == typeof(WebhookDispatcher).FullName && e.Message.StartsWith("Webhook delivery to endpoint", StringComparison.Ordinal))];
 }

@@ -72,6 +72,10 @@ public sealed class DomainCatalog(IDbContextFactory<CatalogDb> dbFactory, LinkCa
         return await db.Domains.AsNoTracking().FirstOrDefaultAsync(d => d.Host == normalized, ct);
     }
 
+    /// <summary>
+    /// Applies the properties present in <paramref name="patch"/> (null clears one). Saved with the domain as stored
+    /// when every value equals the stored one (updatedAt and the change log untouched); NotFound for an unknown host.
+    /// </summary>
     public async Task<DomainOutcome> UpdateAsync(string host, UpdateDomainRequest patch, CancellationToken ct)
     {
         if (!DomainRules.TryNormalizeHost(host, out var normalized, out _))

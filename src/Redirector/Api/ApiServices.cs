@@ -180,7 +180,8 @@ internal sealed class CatalogBusyHandler(IProblemDetailsService problems) : IExc
 /// ISO 8601, a query parameter that is not a number or a date) answers 400 problem details that name the field and
 /// say what was wrong, as every other 4xx of the API does. The field is the JSON path's last member for a body
 /// (<c>expiresAt</c> for <c>$.expiresAt</c>) or the parameter's name; no type names or stack traces are shown. A body
-/// that gives a property twice is named by <see cref="DuplicateProperties"/>.
+/// that is not JSON at all (cut short, a missing comma) is told where it breaks: line and byte in the line, both
+/// counted from 1, and the JSON path. A body that gives a property twice is named by <see cref="DuplicateProperties"/>.
 /// </summary>
 internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
 {

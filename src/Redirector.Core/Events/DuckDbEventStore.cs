@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using Redirector.Clicks;
 
 namespace Redirector.Events;
@@ -114,7 +115,7 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
             return;
         if (_codesStale)
             await LoadCodesAsync(ct);
-        var rows = Encode(fresh);
+        var count = Encode(fresh);
         if (_added.Count > 0)
         {
             try
@@ -132,42 +133,53 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
             _codes.Publish(_added);
             _added.Clear();
         }
-        // Nothing below may throw midway on purpose: disposing the appender flushes what it holds.
-        using (var appender = writer.CreateAppender("events"))
-        {
-            foreach (var row in rows)
-                AppendRow(appender, row);
-        }
+        WriteEvents(writer, count);
         foreach (var (node, sequence) in highest)
             _applied[node] = sequence;
     }
 
-    /// <summary>An event with the codes of its node, its kind and its dimension values (0: none).</summary>
-    private readonly record struct CodedRow(EventRow Row, int Node, int Event, int[] Values);
+    /// <summary>
+    /// An event as its columns hold it: time in microseconds since 1970 (UTC), the codes of its node and kind, and
+    /// where its dimensions' codes start in <see cref="_valueCodes"/>. No references, so the garbage collector has
+    /// nothing to trace in an append's rows.
+    /// </summary>
+    private readonly record struct CodedRow(long Micros, long Sequence, int Index, int Node, int Event, bool IsBot, bool HasVisitor, ulong Visitor, int Values);
 
-    /// <summary>The events of the batches with their codes; values never stored get new codes in <see cref="_added"/>.</summary>
-    private List<CodedRow> Encode(List<ClickBatch> batches)
+    // The append under way, kept between appends so that an append allocates nothing per event: its events, and the
+    // codes of their dimension values (0: none), one run of EventColumns.Dimensions.Count per click group.
+    private CodedRow[] _rows = new CodedRow[1024];
+    private int[] _valueCodes = new int[4096];
+
+    /// <summary>Codes the events of the batches into <see cref="_rows"/>; values never stored get new codes in <see cref="_added"/>. Returns the events' count.</summary>
+    private int Encode(List<ClickBatch> batches)
     {
-        var rows = new List<CodedRow>();
-        // The events of one group share one values array: it is coded once.
-        string?[]? lastValues = null;
-        int[] lastCodes = [];
+        var count = 0;
+        var used = 0;
+        var width = EventColumns.Dimensions.Count;
         foreach (var batch in batches)
         {
             var node = Code(batch.Node);
-            foreach (var row in EventRow.Of(batch))
+            var index = 0;
+            // The events of a run (a click group) share their values: coded once.
+            foreach (var run in EventRun.Of(batch))
             {
-                if (!ReferenceEquals(row.Values, lastValues))
+                if (used + width > _valueCodes.Length)
+                    Array.Resize(ref _valueCodes, Math.Max(_valueCodes.Length * 2, used + width));
+                for (var c = 0; c < width; c++)
+                    _valueCodes[used + c] = run.Value(c) is { } value ? Code(value) : 0;
+                var kind = Code(run.Event);
+                if (count + run.Count > _rows.Length)
+                    Array.Resize(ref _rows, Math.Max(_rows.Length * 2, count + run.Count));
+                for (var i = 0; i < run.Count; i++)
                 {
-                    lastValues = row.Values;
-                    lastCodes = new int[row.Values.Length];
-                    for (var i = 0; i < lastCodes.Length; i++)
-                        lastCodes[i] = row.Values[i] is { } value ? Code(value) : 0;
+                    var visitor = run.VisitorOf(i);
+                    _rows[count++] = new CodedRow((run.TimeOf(i).Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond,
+                        batch.Sequence, index++, node, kind, run.IsBot, visitor.HasValue, visitor.GetValueOrDefault(), used);
                 }
-                rows.Add(new CodedRow(row, node, Code(row.Event), lastCodes));
+                used += width;
             }
         }
-        return rows;
+        return count;
     }
 
     private int Code(string value)
@@ -179,26 +191,138 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         return code;
     }
 
-    private void AppendRow(DuckDBAppender appender, CodedRow coded)
+    /// <summary>
+    /// Writes the first <paramref name="count"/> of <see cref="_rows"/> into the events table as DuckDB data chunks
+    /// filled column by column through DuckDB's C API, then flushes them: one transaction, all rows or none (on an
+    /// error the appender is cleared before it is destroyed, since destroying flushes what it holds). DuckDB.NET's
+    /// row appender cost several times more CPU per event in .NET than DuckDB spent storing it (an object per row and a
+    /// generic virtual dispatch per value; bench/README.md, "DuckDB ingest, session 9").
+    /// </summary>
+    private unsafe void WriteEvents(DuckDBConnection writer, int count)
     {
-        var (row, node, kind, values) = coded;
-        var line = appender.CreateRow();
-        foreach (var column in _tableOrder)
+        if (NativeMethods.Appender.DuckDBAppenderCreate(writer.NativeConnection, null, "events", out var appender) != DuckDBState.Success)
+            throw AppenderError(appender, "opening an appender on events");
+        using (appender)
         {
-            line = column switch
+            var columns = (int)NativeMethods.Appender.DuckDBAppenderColumnCount(appender);
+            if (columns != _tableOrder.Length)
+                throw new InvalidOperationException($"The events table has {columns} columns where the store expects {_tableOrder.Length}");
+            var types = new DuckDBLogicalType[columns];
+            try
             {
-                0 => line.AppendValue(row.Time),
-                1 => line.AppendValue(node),
-                2 => line.AppendValue(row.Sequence),
-                3 => line.AppendValue(row.Index),
-                4 => line.AppendValue(kind),
-                5 => line.AppendValue(row.IsBot),
-                6 => line.AppendValue(row.Visitor),
-                >= 7 when values[column - 7] != 0 => line.AppendValue(values[column - 7]),
-                _ => line.AppendNullValue(),
-            };
+                var handles = new IntPtr[columns];
+                for (var c = 0; c < columns; c++)
+                {
+                    types[c] = NativeMethods.Appender.DuckDBAppenderColumnType(appender, (ulong)c);
+                    var type = NativeMethods.LogicalType.DuckDBGetTypeId(types[c]);
+                    // The vectors are written as raw memory of the type below: a column of another type is refused, never overrun.
+                    if (type != ColumnType(_tableOrder[c]))
+                        throw new InvalidOperationException($"The events table's column {c + 1} is {type} where the store writes {ColumnType(_tableOrder[c])}");
+                    handles[c] = types[c].DangerousGetHandle();
+                }
+                using var chunk = NativeMethods.DataChunks.DuckDBCreateDataChunk(handles, (ulong)columns);
+                var size = (int)NativeMethods.Helpers.DuckDBVectorSize();
+                try
+                {
+                    for (var start = 0; start < count; start += size)
+                    {
+                        var rows = Math.Min(size, count - start);
+                        for (var c = 0; c < columns; c++)
+                            FillVector(NativeMethods.DataChunks.DuckDBDataChunkGetVector(chunk, c), _tableOrder[c], start, rows);
+                        NativeMethods.DataChunks.DuckDBDataChunkSetSize(chunk, (ulong)rows);
+                        if (NativeMethods.Appender.DuckDBAppendDataChunk(appender, chunk) != DuckDBState.Success)
+                            throw AppenderError(appender, "appending events");
+                        NativeMethods.DataChunks.DuckDBDataChunkReset(chunk);
+                    }
+                    if (NativeMethods.Appender.DuckDBAppenderFlush(appender) != DuckDBState.Success)
+                        throw AppenderError(appender, "storing events");
+                }
+                catch
+                {
+                    NativeMethods.Appender.DuckDBAppenderClear(appender);
+                    throw;
+                }
+            }
+            finally
+            {
+                foreach (var type in types)
+                    type?.Dispose();
+            }
         }
-        line.EndRow();
+    }
+
+    /// <summary>The DuckDB type of a column by its place among EventColumns (-1: a removed dimension's, left null).</summary>
+    private static DuckDBType ColumnType(int column) => column switch
+    {
+        0 => DuckDBType.Timestamp,
+        2 => DuckDBType.BigInt,
+        5 => DuckDBType.Boolean,
+        6 => DuckDBType.UnsignedBigInt,
+        _ => DuckDBType.Integer,
+    };
+
+    /// <summary>Writes one column of rows start to start + count - 1 of <see cref="_rows"/> into a chunk's vector.</summary>
+    private unsafe void FillVector(IntPtr vector, int column, int start, int count)
+    {
+        var data = NativeMethods.Vectors.DuckDBVectorGetData(vector);
+        ulong* validity = null;
+        var rows = _rows.AsSpan(start, count);
+        switch (column)
+        {
+            case 0 or 2:
+                for (var i = 0; i < rows.Length; i++)
+                    ((long*)data)[i] = column == 0 ? rows[i].Micros : rows[i].Sequence;
+                break;
+            case 1 or 3 or 4:
+                for (var i = 0; i < rows.Length; i++)
+                    ((int*)data)[i] = column == 1 ? rows[i].Node : column == 3 ? rows[i].Index : rows[i].Event;
+                break;
+            case 5:
+                for (var i = 0; i < rows.Length; i++)
+                    ((byte*)data)[i] = rows[i].IsBot ? (byte)1 : (byte)0;
+                break;
+            case 6:
+                for (var i = 0; i < rows.Length; i++)
+                {
+                    if (rows[i].HasVisitor)
+                        ((ulong*)data)[i] = rows[i].Visitor;
+                    else
+                        SetNull(vector, ref validity, i);
+                }
+                break;
+            case < 0:
+                for (var i = 0; i < rows.Length; i++)
+                    SetNull(vector, ref validity, i);
+                break;
+            default:
+                var dimension = column - EventColumns.Fixed.Count;
+                for (var i = 0; i < rows.Length; i++)
+                {
+                    var code = _valueCodes[rows[i].Values + dimension];
+                    if (code != 0)
+                        ((int*)data)[i] = code;
+                    else
+                        SetNull(vector, ref validity, i);
+                }
+                break;
+        }
+    }
+
+    /// <summary>Marks a row of a vector null: its bit in the validity mask (1 valid, 0 null; 64 rows a word), made writable at the first null.</summary>
+    private static unsafe void SetNull(IntPtr vector, ref ulong* validity, int row)
+    {
+        if (validity == null)
+        {
+            NativeMethods.Vectors.DuckDBVectorEnsureValidityWritable(vector);
+            validity = NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
+        }
+        validity[row >> 6] &= ~(1UL << (row & 63));
+    }
+
+    private static InvalidOperationException AppenderError(DuckDB.NET.Native.DuckDBAppender appender, string what)
+    {
+        using var error = NativeMethods.Appender.DuckDBAppenderErrorData(appender);
+        return new InvalidOperationException($"DuckDB event store, {what}: {error.Message}");
     }
 
     public override async Task DeleteBeforeAsync(DateTime before, CancellationToken ct)

@@ -64,31 +64,68 @@ public sealed record EventRow(DateTime Time, string Node, long Sequence, int Ind
     /// </summary>
     public static IEnumerable<EventRow> Of(ClickBatch batch)
     {
-        var columns = EventColumns.Dimensions;
         var index = 0;
-        foreach (var group in batch.Groups)
+        foreach (var run in EventRun.Of(batch))
         {
-            var shape = group.Shape;
-            var values = new string?[columns.Count];
-            for (var c = 0; c < columns.Count; c++)
-                values[c] = shape[columns[c].Dimension];
-            // People have a visitor per click; a group whose counts disagree (none known) keeps none rather than misplace them.
-            var kind = Clicks.Dimensions.IsRefused(shape) ? EventKinds.Refused : shape.IsBot ? EventKinds.Bot : EventKinds.Click;
-            var visitors = !shape.IsBot && group.Visitors.Count == group.Times.Count ? group.Visitors : null;
-            for (var i = 0; i < group.Times.Count; i++)
-                yield return new EventRow(group.Times[i], batch.Node, batch.Sequence, index++, kind,
-                    shape.IsBot, visitors?[i], values);
-        }
-        var sourcePage = IndexOf(Clicks.Dimensions.SourcePage);
-        foreach (var view in batch.PageViews)
-        {
-            var values = new string?[columns.Count];
-            values[sourcePage] = view.Page;
-            var day = DateTime.SpecifyKind(DateTime.ParseExact(view.Day, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc);
-            for (var i = 0; i < view.Views; i++)
-                yield return new EventRow(day, batch.Node, batch.Sequence, index++, EventKinds.View, false, null, values);
+            var values = new string?[EventColumns.Dimensions.Count];
+            run.CopyValues(values);
+            for (var i = 0; i < run.Count; i++)
+                yield return new EventRow(run.TimeOf(i), batch.Node, batch.Sequence, index++, run.Event, run.IsBot, run.VisitorOf(i), values);
         }
     }
+}
+
+/// <summary>
+/// Events of a batch that share their kind and every dimension value, in the order <see cref="EventRow.Of"/> gives
+/// them: the clicks of one group, or one page's views of one day. A store that codes values once per run (DuckDB)
+/// reads these rather than an <see cref="EventRow"/> per event.
+/// </summary>
+internal readonly struct EventRun(string kind, bool isBot, int count, ClickShape? shape, string? page, List<DateTime>? times, DateTime day, List<ulong>? visitors)
+{
+    private static readonly int SourcePage = IndexOf(Clicks.Dimensions.SourcePage);
+
+    /// <summary>The events' kind (<see cref="EventKinds"/>).</summary>
+    public string Event => kind;
+
+    public bool IsBot => isBot;
+
+    /// <summary>How many events the run holds.</summary>
+    public int Count => count;
+
+    /// <summary>The runs of a batch: its click groups, then its page views.</summary>
+    public static IEnumerable<EventRun> Of(ClickBatch batch)
+    {
+        foreach (var group in batch.Groups)
+        {
+            var groupShape = group.Shape;
+            var groupKind = Clicks.Dimensions.IsRefused(groupShape) ? EventKinds.Refused : groupShape.IsBot ? EventKinds.Bot : EventKinds.Click;
+            // People have a visitor per click; a group whose counts disagree (none known) keeps none rather than misplace them.
+            var people = !groupShape.IsBot && group.Visitors.Count == group.Times.Count ? group.Visitors : null;
+            yield return new EventRun(groupKind, groupShape.IsBot, group.Times.Count, groupShape, null, group.Times, default, people);
+        }
+        foreach (var view in batch.PageViews)
+        {
+            var viewDay = DateTime.SpecifyKind(DateTime.ParseExact(view.Day, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc);
+            yield return new EventRun(EventKinds.View, false, view.Views, null, view.Page, null, viewDay, null);
+        }
+    }
+
+    /// <summary>The value of a dimension column (its place in <see cref="EventColumns.Dimensions"/>); null when none.</summary>
+    public string? Value(int column) =>
+        shape is { } clicks ? clicks[EventColumns.Dimensions[column].Dimension] : column == SourcePage ? page : null;
+
+    /// <summary>Every dimension column's value, in column order.</summary>
+    public void CopyValues(Span<string?> values)
+    {
+        for (var c = 0; c < values.Length; c++)
+            values[c] = Value(c);
+    }
+
+    /// <summary>The time of the run's i-th event: a click's own, a page view's day.</summary>
+    public DateTime TimeOf(int i) => times is { } clicks ? clicks[i] : day;
+
+    /// <summary>The visitor of the run's i-th event: people's clicks only.</summary>
+    public ulong? VisitorOf(int i) => visitors is { } people ? people[i] : null;
 
     private static int IndexOf(Dimension dimension)
     {

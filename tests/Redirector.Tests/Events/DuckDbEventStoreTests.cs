@@ -153,6 +153,63 @@ public sealed class DuckDbEventStoreTests : IDisposable
         static int Column(Dimension dimension) => EventColumns.Dimensions.Select(c => c.Dimension).ToList().IndexOf(dimension);
     }
 
+    [Fact]
+    public async Task An_append_larger_than_one_data_chunk_reads_back_event_by_event()
+    {
+        // 5,200 events: DuckDB takes them in data chunks of 2,048 rows, so values, nulls and visitors cross chunk borders.
+        await using var store = new DuckDbEventStore(ConnectionString);
+        await store.OpenAsync(CancellationToken.None);
+        await store.AppendAsync([Batch(1, people: 3000, bots: 1500, views: 700)], CancellationToken.None);
+        var rows = (await ReadAllAsync(store)).OrderBy(r => r.Index).ToList();
+        Assert.Equal(Enumerable.Range(0, 5200), rows.Select(r => r.Index));
+        var at = new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc);
+        var device = EventColumns.Dimensions.ToList().FindIndex(c => c.Dimension == Dimensions.DeviceType);
+        var page = EventColumns.Dimensions.ToList().FindIndex(c => c.Dimension == Dimensions.SourcePage);
+        Assert.All(rows.Take(3000), r =>
+        {
+            Assert.Equal((EventKinds.Click, false, (ulong?)(1000UL + (ulong)r.Index), at.AddSeconds(r.Index)), (r.Event, r.IsBot, r.Visitor, r.Time));
+            Assert.Equal(("facebook", "mobile", (string?)null), (Source(r), r.Values[device], r.Values[page]));
+        });
+        Assert.All(rows.Skip(3000).Take(1500), r =>
+        {
+            Assert.Equal((EventKinds.Bot, true, (ulong?)null, at.AddSeconds(r.Index - 3000)), (r.Event, r.IsBot, r.Visitor, r.Time));
+            Assert.Equal(((string?)null, "bot"), (Source(r), r.Values[device]));
+        });
+        Assert.All(rows.Skip(4500), r =>
+        {
+            Assert.Equal((EventKinds.View, (ulong?)null, at.Date), (r.Event, r.Visitor, r.Time));
+            Assert.Equal(((string?)null, (string?)null, "https://blog.example.org/"), (Source(r), r.Values[device], r.Values[page]));
+        });
+    }
+
+    [Fact]
+    public async Task A_column_of_a_dimension_removed_since_is_left_null_and_one_of_another_type_is_refused_without_storing_anything()
+    {
+        await using (var store = new DuckDbEventStore(ConnectionString))
+        {
+            await store.OpenAsync(CancellationToken.None);
+            await store.AppendAsync(Batch(1), CancellationToken.None);
+        }
+        Execute("ALTER TABLE events ADD COLUMN removed_since INTEGER");
+        await using (var reopened = new DuckDbEventStore(ConnectionString))
+        {
+            await reopened.OpenAsync(CancellationToken.None);
+            await reopened.AppendAsync(Batch(2), CancellationToken.None);
+        }
+        Assert.Equal(18L, Scalar<long>("SELECT count(*) FROM events"));
+        Assert.Equal(0L, Scalar<long>("SELECT count(removed_since) FROM events"));
+
+        // The store writes each column's memory as the type it made it: another type is refused, never written.
+        Execute("ALTER TABLE events ADD COLUMN wider BIGINT");
+        await using (var reopened = new DuckDbEventStore(ConnectionString))
+        {
+            await reopened.OpenAsync(CancellationToken.None);
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.AppendAsync(Batch(3), CancellationToken.None));
+            Assert.Contains("BigInt", error.Message);
+            Assert.Equal(18L, await reopened.CountAsync(CancellationToken.None));
+        }
+    }
+
     private static readonly EventQuery November = new(new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), null, EventFilter.None);
 
     private static readonly EventQuery Day22 = EventQuery.Days(new DateOnly(2026, 11, 22), new DateOnly(2026, 11, 22), null, EventFilter.None);

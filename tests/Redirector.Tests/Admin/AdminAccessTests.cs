@@ -8,7 +8,7 @@ using static Redirector.Tests.Admin.AdminHttp;
 namespace Redirector.Tests.Admin;
 
 /// <summary>The admin area over plain HTTP: who gets in, how sign-in is protected, exports and the all-or-nothing import.</summary>
-public sealed class AdminAccessTests
+public sealed class AdminAccessTests(SharedAdminApplication shared) : IClassFixture<SharedAdminApplication>
 {
     [Theory]
     [InlineData("/admin")]
@@ -32,8 +32,7 @@ public sealed class AdminAccessTests
     [InlineData("/admin/utm-preview?url=https%3A%2F%2Fexample.com")]
     public async Task Anonymous_requests_are_sent_to_sign_in(string path)
     {
-        await using var app = NewApp();
-        using var client = NewClient(app);
+        using var client = NewClient(shared.App);
 
         using var response = await client.GetAsync(path);
 

@@ -5,6 +5,12 @@ using Redirector.Tests.Infrastructure;
 
 namespace Redirector.Tests.Admin;
 
+/// <summary>A node with the first administrator and no practical limit on sign-in attempts, shared by a theory's cases.</summary>
+public sealed class SharedAdminApplication : SharedApplication
+{
+    protected override RedirectorApplication Start() => AdminHttp.NewApp(new() { ["Admin:LoginAttemptsPerMinute"] = "1000" });
+}
+
 /// <summary>The admin area as a browser without script sees it: a service with a first administrator, a cookie client, forms.</summary>
 internal static partial class AdminHttp
 {

@@ -14,7 +14,7 @@ using static Redirector.Tests.Admin.AdminHttp;
 namespace Redirector.Tests.Admin;
 
 /// <summary>What the service's pages carry whatever the data: only http(s) or local links, and nosniff on every kind of page.</summary>
-public sealed partial class AdminPageSafetyTests
+public sealed partial class AdminPageSafetyTests(SharedAdminApplication shared) : IClassFixture<SharedAdminApplication>
 {
     private static readonly string[] Hostile =
     [
@@ -44,8 +44,7 @@ public sealed partial class AdminPageSafetyTests
     [MemberData(nameof(HostileUrls))]
     public async Task A_source_page_with_a_hostile_url_renders_no_link_to_it(string url)
     {
-        await using var app = NewApp();
-        using var client = NewClient(app);
+        using var client = NewClient(shared.App);
         await SignInAsync(client);
 
         using var response = await client.GetAsync("/admin/pages?url=" + Uri.EscapeDataString(url));

@@ -1,15 +1,19 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using Redirector.Tests.Infrastructure;
+using Redirector.Tracking;
 using static Redirector.Tests.Outbound.OutboundTestHelpers;
 
 namespace Redirector.Tests.Outbound;
 
 /// <summary>
 /// The payload families of the OWASP unvalidated-redirects guidance, through /out and through short links: none
-/// may redirect to a host the rules do not allow, and none may fail with a 5xx.
+/// may redirect to a host the rules do not allow, and none may fail with a 5xx. The cases share one node (its own
+/// Redis, catalogue and site): each payload creates its own link, so no case sees another's.
 /// </summary>
-public sealed class OpenRedirectTests
+public sealed class OpenRedirectTests(OpenRedirectTests.Node node) : IClassFixture<OpenRedirectTests.Node>
 {
     private const string Evil = "evil.example";
 
@@ -33,8 +37,8 @@ public sealed class OpenRedirectTests
     [MemberData(nameof(Payloads))]
     public async Task Out_never_redirects_a_stranger_to_a_disallowed_host(string payload)
     {
-        await using var app = new RedirectorApplication();
-        var site = await app.CreateSiteAsync("Blog", false, "blog.example.com");
+        var app = node.App;
+        var site = await node.SiteAsync();
         using var visitor = app.CreateVisitorClient();
 
         // As a link on a foreign page, as one without a Referer, and as a crafted confirm link.
@@ -61,12 +65,13 @@ public sealed class OpenRedirectTests
     [MemberData(nameof(Payloads))]
     public async Task Short_links_refuse_the_payload_or_redirect_only_to_what_was_validated(string payload)
     {
-        await using var app = new RedirectorApplication();
+        var app = node.App;
         using var api = app.CreateApiClient();
-        using var created = await api.PostAsJsonAsync("/api/links", new { url = payload, slug = "x" });
+        var slug = "p" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(payload)))[..12];
+        using var created = await api.PostAsJsonAsync("/api/links", new { url = payload, slug });
         Assert.True((int)created.StatusCode < 500);
         using var visitor = app.CreateVisitorClient();
-        foreach (var path in new[] { "/x", "/x?" + payload, "/x?u=" + Uri.EscapeDataString(payload), "/" + Uri.EscapeDataString(payload) })
+        foreach (var path in new[] { "/" + slug, $"/{slug}?" + payload, $"/{slug}?u=" + Uri.EscapeDataString(payload), "/" + Uri.EscapeDataString(payload) })
         {
             using var response = await GetAsync(visitor, path, null);
             Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode} for {path}");
@@ -86,5 +91,14 @@ public sealed class OpenRedirectTests
         Assert.DoesNotContain('\\', location.OriginalString);
         Assert.DoesNotContain(location.OriginalString, c => char.IsControl(c) || c > 127);
         Assert.Equal(location.IdnHost, location.Host);
+    }
+
+    /// <summary>The node the cases share, with the site whose pages may send visitors out.</summary>
+    public sealed class Node : SharedApplication
+    {
+        private Task<SiteResponse>? _site;
+
+        /// <summary>The site "Blog" on blog.example.com, created by the first case that needs it.</summary>
+        public Task<SiteResponse> SiteAsync() => _site ??= App.CreateSiteAsync("Blog", false, "blog.example.com");
     }
 }

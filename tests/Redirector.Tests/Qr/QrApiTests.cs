@@ -16,7 +16,7 @@ namespace Redirector.Tests.Qr;
 /// GET /api/links/{slug}/qr and the logo API through real HTTP: codes are read back with zbarimg (PNG) and with
 /// Chromium rendering the SVG, as a phone would scan them.
 /// </summary>
-public sealed class QrApiTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+public sealed class QrApiTests(BrowserFixture browser, QrApiTests.PosterNode poster) : IClassFixture<BrowserFixture>, IClassFixture<QrApiTests.PosterNode>
 {
     private const string Poster = "http://localhost/poster?qr=1";
 
@@ -87,9 +87,7 @@ public sealed class QrApiTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [InlineData("logo=maybe", "logo")]
     public async Task Bad_options_get_a_problem_naming_the_parameter(string query, string field)
     {
-        await using var app = new RedirectorApplication();
-        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "poster" });
-        using var api = app.CreateApiClient();
+        using var api = await poster.ApiAsync();
 
         using var response = await api.GetAsync("/api/links/poster/qr?" + query);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -208,9 +206,7 @@ public sealed class QrApiTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [MemberData(nameof(BadLogos))]
     public async Task A_bad_or_unsafe_logo_is_refused_and_the_previous_one_kept(string what, byte[] file)
     {
-        await using var app = new RedirectorApplication();
-        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "poster" });
-        using var api = app.CreateApiClient();
+        using var api = await poster.ApiAsync();
         using (var first = await api.PutAsync("/api/links/poster/qr/logo", Png(RedSquare(32))))
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
 
@@ -295,4 +291,17 @@ public sealed class QrApiTests(BrowserFixture browser) : IClassFixture<BrowserFi
 
     private static byte[] Svg(string inner) =>
         Encoding.UTF8.GetBytes($"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">{inner}</svg>""");
+
+    /// <summary>A node with the link "poster", shared by the cases of the bad-input theories (each sets its own first logo).</summary>
+    public sealed class PosterNode : SharedApplication
+    {
+        private Task? _link;
+
+        /// <summary>An API client of the node, once the link exists.</summary>
+        public async Task<HttpClient> ApiAsync()
+        {
+            await (_link ??= App.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "poster" }));
+            return App.CreateApiClient();
+        }
+    }
 }

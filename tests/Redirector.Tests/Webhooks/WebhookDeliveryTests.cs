@@ -116,7 +116,7 @@ public sealed class WebhookDeliveryTests
     [Fact]
     public async Task A_receiver_answering_500_for_five_seconds_loses_nothing()
     {
-        await using var receiver = new WebhookReceiver { FailUntil = DateTime.UtcNow.AddSeconds(5) };
+        await using var receiver = new WebhookReceiver { FailFirst = TimeSpan.FromSeconds(5) };
         await using var app = new RedirectorApplication(settings: FastSettings());
         using var api = app.CreateApiClient();
         var id = await WebhookReceiver.CreateEndpointAsync(api, receiver, new { events = new[] { WebhookEventTypes.LinkClicked } });

@@ -41,6 +41,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Answer 500 to every request until then.</summary>
     public DateTime FailUntil { get; set; }
 
+    /// <summary>
+    /// Answer 500 for this long from the first request on: a receiver that is down when the first events come,
+    /// however long the node took to send them (on a loaded machine, longer than a fixed deadline).
+    /// </summary>
+    public TimeSpan FailFirst { get; set; }
+
     /// <summary>Take this long before answering (a slow receiver).</summary>
     public TimeSpan Delay { get; set; }
 
@@ -84,7 +90,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        Interlocked.Increment(ref _requests);
+        if (Interlocked.Increment(ref _requests) == 1 && FailFirst > TimeSpan.Zero)
+            FailUntil = DateTime.UtcNow + FailFirst;
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);
         if (Delay > TimeSpan.Zero)

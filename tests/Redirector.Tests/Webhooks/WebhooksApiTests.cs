@@ -7,7 +7,7 @@ using Redirector.Webhooks;
 namespace Redirector.Tests.Webhooks;
 
 /// <summary>/api/webhooks through the real pipeline: the secret shown once, edits, rotation, deletion and clear errors.</summary>
-public sealed class WebhooksApiTests
+public sealed class WebhooksApiTests(SharedApplication shared) : IClassFixture<SharedApplication>
 {
     [Fact]
     public async Task An_endpoint_is_created_with_its_secret_once_then_listed_edited_rotated_and_deleted()
@@ -69,8 +69,7 @@ public sealed class WebhooksApiTests
     [InlineData("""{"url":"http://169.254.169.254/latest/meta-data","events":["link.clicked"]}""", "url")]
     public async Task Bad_input_gets_a_problem_naming_the_field(string json, string field)
     {
-        await using var app = new RedirectorApplication();
-        using var api = app.CreateApiClient();
+        using var api = shared.App.CreateApiClient();
         using var response = await api.PostAsync("/api/webhooks", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

@@ -5,8 +5,9 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# No runtime identifier: Directory.Build.targets then keeps only this platform's libduckdb (68 MB, not 315 MB).
-RUN dotnet publish src/Redirector -c Release -o /app --nologo
+# For this platform's runtime identifier: ReadyToRun (Redirector.csproj) needs one, and the output then holds only this
+# platform's libduckdb (68 MB, not 315 MB). Framework-dependent: the runtime image brings .NET.
+RUN dotnet publish src/Redirector -c Release --use-current-runtime --self-contained false -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

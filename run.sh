@@ -20,13 +20,16 @@ if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
     --logfile "$root/data/redis/redis.log"
   echo "Started redis-server on port $port (data in data/redis; it keeps running after the service: redis-cli -p $port shutdown stops it)"
 fi
-# dotnet run starts the app in the project's folder; keep the data beside this script instead.
 export ConnectionStrings__Catalog=${ConnectionStrings__Catalog:-Data Source=$root/data/redirector.db}
 export Analytics__DataDirectory=${Analytics__DataDirectory:-$root/data}
-# dotnet run builds first and prints nothing while it does; say so, or a first start looks hung for minutes.
-if [ -f src/Redirector/bin/Release/net10.0/Redirector.dll ]; then
-  echo "Building changes if any (seconds), then starting Redirector on ${URLS:-http://0.0.0.0:8080}..."
+# Published, not `dotnet run`: the published build is precompiled (ReadyToRun), which starts in about two thirds of the
+# CPU. It starts in its own folder (appsettings.json); the data stays beside this script (the paths above).
+out=$root/src/Redirector/bin/Release/run
+if [ -f "$out/Redirector.dll" ]; then
+  echo "Building changes if any (seconds to a minute), then starting Redirector on ${URLS:-http://0.0.0.0:8080}..."
 else
   echo "First start: restoring NuGet and npm packages and building Redirector in Release (a few minutes; nothing is printed meanwhile). Later starts reuse the build."
 fi
-exec dotnet run --project src/Redirector -c Release --no-launch-profile -- --urls "${URLS:-http://0.0.0.0:8080}"
+dotnet publish src/Redirector -c Release --use-current-runtime --self-contained false -o "$out" --nologo -v quiet
+cd "$out"
+exec dotnet Redirector.dll --urls "${URLS:-http://0.0.0.0:8080}"

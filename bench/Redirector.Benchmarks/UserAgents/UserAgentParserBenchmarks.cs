@@ -19,6 +19,7 @@ public class UserAgentParserBenchmarks
         var corpus = UserAgentCorpus.Load();
         _agents = [.. Enumerable.Range(0, SampleSize).Select(i => corpus[i * corpus.Length / SampleSize])];
         _parser = UserAgentParser.Default;
+        _parser.CompileRules();
         _cached = new CachedUserAgentParser(_parser, capacity: SampleSize * 2);
         foreach (var agent in _agents)
             _cached.Parse(agent);

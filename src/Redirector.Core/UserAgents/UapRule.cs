@@ -11,20 +11,35 @@ internal abstract class UapRule<TResult>
     // for a few hundred milliseconds, and misclassifying it then would be a wrong count, not a slow one.
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
 
-    // Compiled roughly halves the mean parse (measured with bench `ua`) for ~100 ms more at load; the
-    // pre-filter already keeps most patterns from ever running, so the remaining ones are worth compiling.
-    private const RegexOptions BaseOptions = RegexOptions.CultureInvariant | RegexOptions.Compiled;
+    // Compiled roughly halves the mean parse (measured with bench `ua`), but building ~1,200 compiled regexes (IL
+    // emission, then a full JIT of each at its first match) is most of the rules' cold load. So a rule starts
+    // interpreted, which the node can serve with at once, and CompileRules swaps the compiled one in once the
+    // node serves (bench/README.md, "Start-up, session 9").
+    private const RegexOptions BaseOptions = RegexOptions.CultureInvariant;
 
-    private readonly Regex _regex;
+    private readonly string _pattern;
+    private readonly RegexOptions _options;
+    // Written once by Compile on another thread; a visit reads whichever regex is there, both give the same match.
+    private volatile Regex _regex;
     private readonly int[]? _requiredLiteralIds;
 
     protected UapRule(string pattern, bool ignoreCase, LiteralTable literals)
     {
-        var options = BaseOptions | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
-        _regex = new Regex(pattern, options, MatchTimeout);
+        _pattern = pattern;
+        _options = BaseOptions | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
+        _regex = new Regex(pattern, _options, MatchTimeout);
         _requiredLiteralIds = RequiredLiterals.Find(pattern)
             ?.Select(l => literals.Add(l with { IgnoreCase = l.IgnoreCase || ignoreCase }))
             .ToArray();
+    }
+
+    public bool IsCompiled => (_regex.Options & RegexOptions.Compiled) != 0;
+
+    /// <summary>Replaces the interpreted regex with a compiled one (same pattern, options and timeout).</summary>
+    public void Compile()
+    {
+        if (!IsCompiled)
+            _regex = new Regex(_pattern, _options | RegexOptions.Compiled, MatchTimeout);
     }
 
     public TResult? TryParse(in LiteralScan scan)
@@ -61,6 +76,18 @@ internal sealed class UapRuleList<TResult>(IReadOnlyList<UapRule<TResult>> rules
     where TResult : class
 {
     public int Count => rules.Count;
+
+    public int CompiledCount => rules.Count(r => r.IsCompiled);
+
+    /// <summary>Compiles every rule's regex in place; see <see cref="UapRule{TResult}.Compile"/>.</summary>
+    public void Compile(CancellationToken ct)
+    {
+        foreach (var rule in rules)
+        {
+            ct.ThrowIfCancellationRequested();
+            rule.Compile();
+        }
+    }
 
     public TResult? FirstMatch(in LiteralScan scan)
     {

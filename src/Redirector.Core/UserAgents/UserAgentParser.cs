@@ -30,6 +30,9 @@ public sealed class UserAgentParser
 
     internal int RuleCount => _rules.Browsers.Count + _rules.OperatingSystems.Count + _rules.Devices.Count;
 
+    internal int CompiledRuleCount =>
+        _rules.Browsers.CompiledCount + _rules.OperatingSystems.CompiledCount + _rules.Devices.CompiledCount;
+
     public static UserAgentParser FromYaml(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
@@ -47,6 +50,18 @@ public sealed class UserAgentParser
     {
         using var reader = File.OpenText(path);
         return FromYaml(reader);
+    }
+
+    /// <summary>
+    /// Swaps every rule's interpreted regex for a compiled one, browsers first: about twice as fast a parse, for some
+    /// hundreds of milliseconds of CPU here and a JIT of each regex at its first match. Parses may run meanwhile.
+    /// Hosts call it once they serve (<see cref="UserAgentRulesCompiler"/>).
+    /// </summary>
+    public void CompileRules(CancellationToken ct = default)
+    {
+        _rules.Browsers.Compile(ct);
+        _rules.OperatingSystems.Compile(ct);
+        _rules.Devices.Compile(ct);
     }
 
     public UserAgentInfo Parse(string? userAgent)

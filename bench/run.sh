@@ -461,6 +461,23 @@ run_growth() {
   before_q=$(readyz "$big_port" catalogueLookups)
   scan=$(PACE_MS=10 CONNECTIONS=10 wrk_run "http://127.0.0.1:$big_port/" "$DURATION" "$bench/wrk/unknown-slugs.lua")
   after_q=$(readyz "$big_port" catalogueLookups)
+  # Changes of held links: the change-log poll of every node holding one reads it back (here the writer's own), a
+  # query per poll. What 5 changes, a second apart, cost the node and the catalogue over 12 s (PostgreSQL reports a
+  # backend's table scans within 10 s of its last query).
+  local change_cpu change_pg= change_scans= i
+  change_cpu=$(cpu_ticks "$big_pid")
+  if [ "$GROWTH_DB" = postgres ]; then
+    change_pg=$(pg_cpu_ms)
+    change_scans=$(pg_sql "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'Links'" big)
+  fi
+  for i in 1 2 3 4 5; do
+    api -o /dev/null -X PATCH "http://127.0.0.1:$big_port/api/links/s$(printf %07d $((i * GROWTH_LINKS / 100)))" \
+      -d "{\"url\":\"https://www.example.com/changed/$i\"}"
+    sleep 1
+  done
+  sleep 7
+  local changes="node $(( ($(cpu_ticks "$big_pid") - change_cpu) * tick_us / 1000 )) ms of CPU"
+  [ -z "$change_pg" ] || changes="$changes, PostgreSQL $(( $(pg_cpu_ms) - change_pg )) ms of CPU and $(( $(pg_sql "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'Links'" big) - change_scans )) sequential scans of Links"
   app_pid=$big_pid
   stop_app
   # Cold links: a node whose cache holds a tenth of the catalogue and warms none, every request a random link, at
@@ -496,6 +513,7 @@ run_growth() {
     "$cold_requests requests: $cold_cpu; $cold_load)"
   echo "   unknown slugs: $(field "$scan" 2) req/s of new random slugs (all 404) for $DURATION made $((after_q - before_q))" \
     "catalogue queries ($(awk -v q=$((after_q - before_q)) -v d="${DURATION%s}" 'BEGIN { printf "%.1f", q / d }')/s); $(load)"
+  echo "   5 changes of held links, a second apart, over 12 s: $changes; $(load)"
   echo "   $(tools cache-memory "$GROWTH_CAPACITY")"
   echo "   $(load)"
 

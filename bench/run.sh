@@ -421,6 +421,9 @@ run_growth() {
   seed_ns=$(date +%s%N); [ "$GROWTH_DB" != postgres ] || seed_cpu=$(pg_cpu_ms)
   tools seed-links "$GROWTH_LINKS" "$big_db" s
   if [ "$GROWTH_DB" = postgres ]; then
+    # The seeding backend's CPU reaches the postmaster's cutime only once it has exited.
+    until [ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'big'")" = 0 ]; do sleep 0.2; done
+    sleep 1
     echo "   seeding $GROWTH_LINKS links: $(( ($(date +%s%N) - seed_ns) / 1000000 )) ms, $(( $(pg_cpu_ms) - seed_cpu )) ms of PostgreSQL CPU;" \
       "Links $(pg_sql "SELECT pg_size_pretty(pg_table_size('\"Links\"')) || ' + indexes ' || pg_size_pretty(pg_indexes_size('\"Links\"'))" big); $(load)"
   fi

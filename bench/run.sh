@@ -10,6 +10,8 @@
 #
 # Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=30s GROWTH_LINKS=1000000 GROWTH_CAPACITY=1000000
 #   SEED_CLICKS=500000 SKIP_CLICKS=1 (growth: leave out the 90 days of clicks)
+#   GROWTH_DB=postgres (growth): both catalogues in a PostgreSQL 15 cluster of the run's own (initdb into a temp dir
+#   under /tmp, run as the postgres user when this runs as root, removed at exit), seeded server-side; default sqlite.
 #   WEBHOOK=1 (load): a webhook receiver on loopback (bench/webhook-receiver.py) subscribed to link.clicked of /bench,
 #   WEBHOOK_BATCH=100 events per request, before the warm-up; prints events received vs clicks and the delivery lag.
 #   GEO=1 (load): one more row, the counted redirect with every click forwarded for a public address (geo.lua,
@@ -30,15 +32,18 @@ WEBHOOK=${WEBHOOK:-}
 WEBHOOK_BATCH=${WEBHOOK_BATCH:-100}
 GEO=${GEO:-}
 SEED_CLICKS=${SEED_CLICKS:-500000}
+GROWTH_DB=${GROWTH_DB:-sqlite}
 API_KEY=bench-api-key-0123456789
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=$root/bench
 work=$(mktemp -d /tmp/redirector-bench.XXXXXX)
 pids=()
+pg_dir=
 
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [ -z "$pg_dir" ] || { stop_postgres; rm -rf "$pg_dir"; }
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -77,15 +82,18 @@ rcli() { redis-cli -p "$redis_port" "$@"; }
 
 app_pid=
 app_port=
-# start_app <name> <catalogue.db> [extra env...]: starts Redirector on a fresh port, waits for /healthz.
+# start_app <name> <catalogue> [extra env...]: starts Redirector on a fresh port, waits for /healthz. The catalogue is a
+# SQLite file, or a PostgreSQL connection string (Host=...; see start_postgres).
 # Bots__BurstLinks=0: wrk is one address opening thousands of links a second in the 10,000-links row, which the
 # burst rule would count as a scanner (3 clicks counted for 190,274 requests); the bench measures counting, not that rule.
 start_app() {
   local name=$1 catalogue=$2; shift 2
   app_port=$(free_port)
   mkdir -p "$work/$name"
+  local provider=Sqlite
+  case $catalogue in Host=*) provider=PostgreSQL ;; *) catalogue="Data Source=$catalogue" ;; esac
   env ConnectionStrings__Redis="127.0.0.1:$redis_port,abortConnect=false" \
-    ConnectionStrings__Catalog="Data Source=$catalogue" \
+    ConnectionStrings__Catalog="$catalogue" Catalog__Provider=$provider \
     Analytics__DataDirectory="$work/$name" \
     Api__InitialKey=$API_KEY \
     RateLimits__ApiPerMinute=1000000 RateLimits__LinkCreationsPerMinute=1000000 \
@@ -363,17 +371,66 @@ run_geo_row() {
   stop_app
 }
 
+# ---------------------------------------------------------------- PostgreSQL (GROWTH_DB=postgres)
+# A cluster of the run's own, as tests/Redirector.Tests/Infrastructure/PostgresServer.cs starts one: initdb refuses
+# root, so the postgres user owns it then. Its directory is outside $work, which mktemp makes private to root.
+pg_bin=
+pg_port=
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+start_postgres() {
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL not found (apt-get install postgresql)" >&2; exit 1; }
+  pg_dir=$(mktemp -d /tmp/redirector-bench-pg.XXXXXX)
+  [ "$(id -u)" != 0 ] || chown postgres "$pg_dir"
+  pg_port=$(free_port)
+  as_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres --no-sync >/dev/null
+  # fsync off: the bench measures serving, not durability; shared_buffers large enough for the (domain, slug) index.
+  as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -l "$pg_dir/log" \
+    -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=1GB -c max_connections=200" start >/dev/null
+  echo "-- PostgreSQL $("$pg_bin/postgres" --version | awk '{ print $3 }') on 127.0.0.1:$pg_port ($pg_dir), fsync=off, shared_buffers=1GB"
+}
+stop_postgres() { as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; }
+pg_sql() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d "${2:-postgres}" -Atc "$1"; }
+pg_catalogue() { # <database>: creates it and prints the connection string start_app and seed-links take
+  pg_sql "CREATE DATABASE $1" >/dev/null
+  echo "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$1"
+}
+# CPU (ms) the whole cluster has used: the postmaster, its live backends, and the backends that have exited (which
+# the postmaster has reaped into its cutime and cstime).
+pg_cpu_ms() {
+  local postmaster; postmaster=$(head -1 "$pg_dir/data/postmaster.pid")
+  local ticks; ticks=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat")
+  for child in $(pgrep -P "$postmaster"); do
+    ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
+  done
+  echo $((ticks * tick_us / 1000))
+}
+
 # ---------------------------------------------------------------- growth
 run_growth() {
   start_redis
   echo
-  echo "== Growth: $GROWTH_LINKS-link catalogue vs 100-link catalogue (link cache of $GROWTH_CAPACITY)"
-  tools seed-links 100 "$work/small.db" s
-  tools seed-links "$GROWTH_LINKS" "$work/big.db" s
+  echo "== Growth: $GROWTH_LINKS-link catalogue vs 100-link catalogue (link cache of $GROWTH_CAPACITY), $GROWTH_DB"
+  local small_db=$work/small.db big_db=$work/big.db
+  if [ "$GROWTH_DB" = postgres ]; then
+    start_postgres
+    small_db=$(pg_catalogue small) big_db=$(pg_catalogue big)
+  fi
+  tools seed-links 100 "$small_db" s
+  local seed_ns seed_cpu
+  seed_ns=$(date +%s%N); [ "$GROWTH_DB" != postgres ] || seed_cpu=$(pg_cpu_ms)
+  tools seed-links "$GROWTH_LINKS" "$big_db" s
+  if [ "$GROWTH_DB" = postgres ]; then
+    # The seeding backend's CPU reaches the postmaster's cutime only once it has exited.
+    until [ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'big'")" = 0 ]; do sleep 0.2; done
+    sleep 1
+    echo "   seeding $GROWTH_LINKS links: $(( ($(date +%s%N) - seed_ns) / 1000000 )) ms, $(( $(pg_cpu_ms) - seed_cpu )) ms of PostgreSQL CPU;" \
+      "Links $(pg_sql "SELECT pg_size_pretty(pg_table_size('\"Links\"')) || ' + indexes ' || pg_size_pretty(pg_indexes_size('\"Links\"'))" big); $(load)"
+  fi
   local start_ns end_ns big_pid big_port small_pid small_port
   # Start-up: until /healthz answers, then until a link the node has not warmed yet (the oldest) redirects.
   start_ns=$(date +%s%N)
-  start_app big "$work/big.db" Catalog__Cache__Capacity="$GROWTH_CAPACITY" Catalog__Cache__WarmLinks="$GROWTH_CAPACITY"
+  start_app big "$big_db" Catalog__Cache__Capacity="$GROWTH_CAPACITY" Catalog__Cache__WarmLinks="$GROWTH_CAPACITY"
   end_ns=$(date +%s%N)
   big_pid=$app_pid big_port=$app_port
   curl -fsS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$big_port/s0000000" | grep -q 302
@@ -386,7 +443,7 @@ run_growth() {
   echo "   log: $(grep -o 'Link cache warmed.*' "$work/big.log" | head -1); $(grep -o 'Link filter built.*' "$work/big.log" | head -1)"
   echo "   RSS with $(readyz "$big_port" cachedLinks) links held: $(ps -o rss= -p "$big_pid" | awk '{ printf "%.0f MB", $1 / 1024 }'); $(load)"
   start_ns=$(date +%s%N)
-  start_app small "$work/small.db"
+  start_app small "$small_db"
   small_pid=$app_pid small_port=$app_port
   curl -fsS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$small_port/s0000000" | grep -q 302
   echo "   startup with 100 links (the same node's own start): $(( ($(date +%s%N) - start_ns) / 1000000 )) ms to the first redirect," \
@@ -407,20 +464,42 @@ run_growth() {
   before_q=$(readyz "$big_port" catalogueLookups)
   scan=$(PACE_MS=10 CONNECTIONS=10 wrk_run "http://127.0.0.1:$big_port/" "$DURATION" "$bench/wrk/unknown-slugs.lua")
   after_q=$(readyz "$big_port" catalogueLookups)
+  # Changes of held links: the change-log poll of every node holding one reads it back (here the writer's own), a
+  # query per poll. What 5 changes, a second apart, cost the node and the catalogue over 12 s (PostgreSQL reports a
+  # backend's table scans within 10 s of its last query).
+  local change_cpu change_pg= change_scans= i
+  change_cpu=$(cpu_ticks "$big_pid")
+  if [ "$GROWTH_DB" = postgres ]; then
+    change_pg=$(pg_cpu_ms)
+    change_scans=$(pg_sql "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'Links'" big)
+  fi
+  for i in 1 2 3 4 5; do
+    api -o /dev/null -X PATCH "http://127.0.0.1:$big_port/api/links/s$(printf %07d $((i * GROWTH_LINKS / 100)))" \
+      -d "{\"url\":\"https://www.example.com/changed/$i\"}"
+    sleep 1
+  done
+  sleep 7
+  local changes="node $(( ($(cpu_ticks "$big_pid") - change_cpu) * tick_us / 1000 )) ms of CPU"
+  [ -z "$change_pg" ] || changes="$changes, PostgreSQL $(( $(pg_cpu_ms) - change_pg )) ms of CPU and $(( $(pg_sql "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'Links'" big) - change_scans )) sequential scans of Links"
   app_pid=$big_pid
   stop_app
   # Cold links: a node whose cache holds a tenth of the catalogue and warms none, every request a random link, at
   # a few connections so that the latency is the read-through's rather than the queue's.
-  start_app cold "$work/big.db" Catalog__Cache__Capacity=$((GROWTH_LINKS / 10)) Catalog__Cache__WarmLinks=0
+  start_app cold "$big_db" Catalog__Cache__Capacity=$((GROWTH_LINKS / 10)) Catalog__Cache__WarmLinks=0
   # Not while the filter is built: reading every slug takes a core for many seconds of the rounds otherwise.
   until grep -q 'Link filter built' "$work/cold.log"; do sleep 1; done
   : >"$work/growth-cold"; : >"$work/growth-cold1"
+  local cold_cpu_app cold_cpu_pg=
+  cold_cpu_app=$(cpu_ticks "$app_pid"); [ "$GROWTH_DB" != postgres ] || cold_cpu_pg=$(pg_cpu_ms)
   for r in $(seq "$ROUNDS"); do
     CONNECTIONS=4 LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-cold"
     # One connection: each request's latency is one miss's own, with no other request queued beside it.
     CONNECTIONS=1 LINKS=$GROWTH_LINKS PREFIX=s wrk_run "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua" >>"$work/growth-cold1"
   done
   local cold_load; cold_load=$(load)
+  local cold_cpu
+  cold_cpu="node $(( ($(cpu_ticks "$app_pid") - cold_cpu_app) * tick_us / 1000 )) ms"
+  [ -z "$cold_cpu_pg" ] || cold_cpu="$cold_cpu, PostgreSQL $(( $(pg_cpu_ms) - cold_cpu_pg )) ms"
   local cold_queries; cold_queries=$(readyz "$app_port" catalogueLookups)
   stop_app
   row "" "req/s" "p50 ms" "p99 ms" "errors"
@@ -432,9 +511,12 @@ run_growth() {
   row "random cold link, -c4" "$(field "$cold" 1)" "$(field "$cold" 2)" "$(field "$cold" 3)" "$(field "$cold" 4)"
   cold=$(growth_mean "$work/growth-cold1")
   row "random cold link, -c1" "$(field "$cold" 1)" "$(field "$cold" 2)" "$(field "$cold" 3)" "$(field "$cold" 4)"
-  echo "   (cold: cache of $((GROWTH_LINKS / 10)), $cold_queries catalogue queries in all; $cold_load)"
+  local cold_requests; cold_requests=$(cat "$work/growth-cold" "$work/growth-cold1" | awk '{ n += $1 } END { print n }')
+  echo "   (cold: cache of $((GROWTH_LINKS / 10)), $cold_queries catalogue queries in all; CPU over the cold rounds'" \
+    "$cold_requests requests: $cold_cpu; $cold_load)"
   echo "   unknown slugs: $(field "$scan" 2) req/s of new random slugs (all 404) for $DURATION made $((after_q - before_q))" \
     "catalogue queries ($(awk -v q=$((after_q - before_q)) -v d="${DURATION%s}" 'BEGIN { printf "%.1f", q / d }')/s); $(load)"
+  echo "   5 changes of held links, a second apart, over 12 s: $changes; $(load)"
   echo "   $(tools cache-memory "$GROWTH_CAPACITY")"
   echo "   $(load)"
 
@@ -446,6 +528,7 @@ run_growth() {
     echo "   $(load)"
   fi
   stop_redis
+  [ "$GROWTH_DB" != postgres ] || { stop_postgres; rm -rf "$pg_dir"; pg_dir=; }
 }
 
 case $mode in

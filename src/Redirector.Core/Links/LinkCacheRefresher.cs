@@ -235,19 +235,9 @@ public sealed partial class LinkCacheRefresher(
         }
     }
 
-    /// <summary>
-    /// The rows of <paramref name="keys"/>, with the columns a redirect needs, in one query whatever the number of
-    /// domains: domains and slugs are each matched in SQL and the pairs by the caller (a row of one key's domain and
-    /// another's slug may come back too). Matched on both, so that the catalogue finds them through its unique
-    /// (domain, slug) index; on slugs alone PostgreSQL read the whole table for every change of a held link
-    /// (bench/README.md, "Growth on PostgreSQL, 20,000,000 links").
-    /// </summary>
-    internal static IQueryable<Link> HeldLinks(CatalogDb db, IReadOnlyCollection<(string Domain, string Slug)> keys)
-    {
-        var domains = keys.Select(k => k.Domain).Distinct().ToList();
-        var slugs = keys.Select(k => k.Slug).Distinct().ToList();
-        return db.Links.AsNoTracking().Where(l => domains.Contains(l.Domain) && slugs.Contains(l.Slug)).Select(LinkCacheLookup.RedirectColumns);
-    }
+    /// <summary>The rows of <paramref name="keys"/>, with the columns a redirect needs (see <see cref="LinkKeyQueries.AmongKeys"/>).</summary>
+    internal static IQueryable<Link> HeldLinks(CatalogDb db, IReadOnlyCollection<(string Domain, string Slug)> keys) =>
+        db.Links.AsNoTracking().AmongKeys(keys).Select(LinkCacheLookup.RedirectColumns);
 
     private async Task PruneAsync(CancellationToken ct)
     {

@@ -260,9 +260,8 @@ public sealed partial class LinkCatalog(
                 rowErrors[i] = errors;
             links.Add(link);
         }
-        var custom = links.Where(l => l.Slug.Length > 0).Select(l => l.Slug).Distinct().ToList();
-        // Slugs are matched in SQL, domains here: one query whatever the number of domains in the file.
-        var taken = (await db.Links.Where(l => custom.Contains(l.Slug)).Select(l => new { l.Domain, l.Slug }).ToListAsync(ct))
+        var custom = links.Where(l => l.Slug.Length > 0).Select(l => (l.Domain, l.Slug)).ToList();
+        var taken = (await db.Links.AmongKeys(custom).Select(l => new { l.Domain, l.Slug }).ToListAsync(ct))
             .Select(l => (l.Domain, l.Slug)).ToHashSet();
         for (var i = 0; i < links.Count; i++)
         {

@@ -175,6 +175,15 @@ public sealed class LinkCsvTests
         Assert.Equal("https://example.com/plain", redirect.Headers.Location!.OriginalString);
         using var onBrand = await visitor.GetAsync("http://brand.test/same");
         Assert.Equal("https://example.com/brand", onBrand.Headers.Location!.OriginalString);
+
+        // A slug is taken on its own domain only: "plain" exists on the default domain, not on brand.test.
+        var again = await import.ImportAsync("slug,url,domain\nplain,https://example.com/again,\n", CancellationToken.None);
+        Assert.False(again.Succeeded);
+        Assert.Contains(again.Problems, p => p.Field == "slug");
+        var elsewhere = await import.ImportAsync("slug,url,domain\nplain,https://example.com/brand-plain,brand.test\n", CancellationToken.None);
+        Assert.True(elsewhere.Succeeded, string.Join("; ", elsewhere.Problems));
+        using var brandPlain = await visitor.GetAsync("http://brand.test/plain");
+        Assert.Equal("https://example.com/brand-plain", brandPlain.Headers.Location!.OriginalString);
     }
 
     // How a spreadsheet set to this separator reads the file: CsvHelper in its default (RFC 4180) mode.

@@ -4,30 +4,43 @@
 # own redis-server up, and prints per start: wall ms from process start to the first 200 from /healthz and to the
 # first redirect of a link, and the process CPU (user+sys, /proc/PID/stat) spent by each. Figures are printed only.
 #
-#   bench/startup.sh                          the Release build of src/Redirector against bare Kestrel (bench/Baseline)
-#   bench/startup.sh old=/tmp/a/Redirector.dll new=src/Redirector/bin/Release/net10.0/Redirector.dll
+#   bench/startup.sh                          the build run.sh starts (published ReadyToRun to src/Redirector/bin/Release/run)
+#                                             against bare Kestrel (bench/Baseline)
+#   bench/startup.sh old=/tmp/a/Redirector.dll new=src/Redirector/bin/Release/run/Redirector.dll
 #   bench/startup.sh r2r=out/Redirector.dll nopgo=out/Redirector.dll,DOTNET_TieredPGO=0   (settings after commas)
 #
-# Settings (environment): RUNS=5, BUILD=0 to skip building, SEED=path/to/Redirector.dll that seeds the catalogue
-# (default: the first Redirector build given), any other variable is passed to every start (e.g. DOTNET_TieredPGO=0).
+# Paths may be relative to the current folder. Settings (environment): RUNS=5, BUILD=0 to skip publishing and
+# building (BUILD only acts when no build is named), SEED=path/to/Redirector.dll that seeds the catalogue (default:
+# the first Redirector build given), any other variable is passed to every start (e.g. DOTNET_TieredPGO=0).
 set -euo pipefail
 RUNS=${RUNS:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
-release=$root/src/Redirector/bin/Release/net10.0/Redirector.dll
+published=$root/src/Redirector/bin/Release/run
 baseline=$root/bench/Baseline/bin/Release/net10.0/Baseline.dll
-apps=("$@")
-[ ${#apps[@]} -gt 0 ] || apps=("redirector=$release" "kestrel=$baseline")
+# name=path[,settings]: the path made absolute, since each build starts in its own folder.
+apps=()
+for app in "$@"; do
+  name=${app%%=*} rest=${app#*=}
+  dll=${rest%%,*} settings=${rest#"$dll"}
+  apps+=("$name=$(realpath -m "$dll")$settings")
+done
+[ ${#apps[@]} -gt 0 ] || apps=("redirector=$published/Redirector.dll" "kestrel=$baseline")
+[ -z "${SEED:-}" ] || SEED=$(realpath -m "$SEED")
 work=$(mktemp -d /tmp/redirector-startup.XXXXXX)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-if [ "${BUILD:-1}" = 1 ]; then
-  echo "-- building (Release)"
-  dotnet build -c Release "$root/src/Redirector/Redirector.csproj" -nologo -v q -clp:ErrorsOnly >/dev/null
-  [ ${#@} -gt 0 ] || dotnet build -c Release "$root/bench/Baseline/Baseline.csproj" -nologo -v q -clp:ErrorsOnly >/dev/null
+if [ "${BUILD:-1}" = 1 ] && [ $# -eq 0 ]; then
+  echo "-- publishing Redirector as run.sh does, building bench/Baseline (Release)"
+  dotnet publish "$root/src/Redirector" -c Release --use-current-runtime --self-contained false -o "$published" -nologo -v q -clp:ErrorsOnly >/dev/null
+  dotnet build -c Release "$root/bench/Baseline/Baseline.csproj" -nologo -v q -clp:ErrorsOnly >/dev/null
 fi
+for app in "${apps[@]}"; do
+  dll=${app#*=} dll=${dll%%,*}
+  [ -f "$dll" ] || { echo "no build at $dll (publish or build it, or drop BUILD=0)" >&2; exit 1; }
+done
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/redis.log" &
@@ -47,7 +60,10 @@ ConnectionStrings__Redis="127.0.0.1:$redis_port" ConnectionStrings__Catalog="Dat
   Logging__LogLevel__Default=Warning dotnet "$seed_dll" >"$work/seed.log" 2>&1 &
 seed_pid=$!
 pids+=("$seed_pid")
-until curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; do sleep 0.1; done
+until curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; do
+  kill -0 "$seed_pid" 2>/dev/null || { echo "the seeding start of $seed_dll exited:" >&2; tail -20 "$work/seed.log" >&2; exit 1; }
+  sleep 0.1
+done
 for i in $(seq 1 100); do
   curl -fsS -o /dev/null -H "X-Api-Key: $key" -H 'Content-Type: application/json' -X POST \
     "http://127.0.0.1:$port/api/links" -d "{\"url\":\"https://www.example.com/page/$i\",\"slug\":\"s$i\"}"
@@ -89,7 +105,8 @@ def status(path):
 def until(path, ok):
     while True:
         if proc.poll() is not None:
-            sys.exit(f"process exited with {proc.returncode}, see {log}")
+            # The work folder goes when the script ends: show the log's end here.
+            sys.exit(f"process exited with {proc.returncode}:\n" + open(log, errors="replace").read()[-2000:])
         if status(path) in ok:
             return (time.monotonic() - start) * 1000, cpu()
         time.sleep(0.005)

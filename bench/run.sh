@@ -82,6 +82,8 @@ rcli() { redis-cli -p "$redis_port" "$@"; }
 
 app_pid=
 app_port=
+# The build start_app starts: the plain Release build, or (growth) the ReadyToRun publish that run.sh starts.
+app_dll=$root/src/Redirector/bin/Release/net10.0/Redirector.dll
 # start_app <name> <catalogue> [extra env...]: starts Redirector on a fresh port, waits for /healthz. The catalogue is a
 # SQLite file, or a PostgreSQL connection string (Host=...; see start_postgres).
 # Bots__BurstLinks=0: wrk is one address opening thousands of links a second in the 10,000-links row, which the
@@ -101,7 +103,7 @@ start_app() {
     Logging__LogLevel__Redirector.Links.LinkCacheRefresher=Information \
     Bots__BurstLinks=0 \
     "$@" \
-    dotnet "$root/src/Redirector/bin/Release/net10.0/Redirector.dll" --urls "http://127.0.0.1:$app_port" \
+    dotnet "$app_dll" --urls "http://127.0.0.1:$app_port" \
     >"$work/$name.log" 2>&1 &
   app_pid=$!
   pids+=("$app_pid")
@@ -408,6 +410,11 @@ pg_cpu_ms() {
 
 # ---------------------------------------------------------------- growth
 run_growth() {
+  # Start-up is measured on what a user starts: run.sh's published, precompiled (ReadyToRun) build.
+  echo "-- publishing Redirector as run.sh does"
+  dotnet publish "$root/src/Redirector" -c Release --use-current-runtime --self-contained false -o "$root/src/Redirector/bin/Release/run" \
+    -nologo -v q -clp:ErrorsOnly >/dev/null
+  app_dll=$root/src/Redirector/bin/Release/run/Redirector.dll
   start_redis
   echo
   echo "== Growth: $GROWTH_LINKS-link catalogue vs 100-link catalogue (link cache of $GROWTH_CAPACITY), $GROWTH_DB"

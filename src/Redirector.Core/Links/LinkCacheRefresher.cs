@@ -29,6 +29,15 @@ public sealed class LinkCacheOptions
     [Range(0, 500_000_000)]
     public int? WarmLinks { get; set; }
 
+    /// <summary>
+    /// How long after the server starts listening the warm-up and the build of the slug filter begin. Both read the
+    /// whole catalogue and, at a million links, take both cores of a small node for ~20 s; waiting leaves the first
+    /// seconds (JIT, first visits) to serving, so a node answers within 3 s of start whatever the catalogue's size
+    /// (issue 19). Visits in the meantime read their links through the catalogue.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan WarmDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a slug the catalogue did not have is answered as unknown without asking again.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan UnknownTtl { get; set; } = TimeSpan.FromSeconds(30);
@@ -83,12 +92,17 @@ public sealed partial class LinkCacheRefresher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var sweeper = Task.Run(() => SweepAsync(stoppingToken), stoppingToken);
-        // The warm-up and the filter read the whole catalogue: only once the server listens, so that they do not
-        // take the cores the rest of the start-up needs.
+        // The warm-up and the filter read the whole catalogue: only once the server has listened for WarmDelay, so
+        // that they do not take the cores the rest of the start-up and the first visits need.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var whenStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        var warm = Task.Run(async () => { await started.Task.WaitAsync(stoppingToken); await WarmAsync(stoppingToken); }, stoppingToken);
-        _filterBuild = Task.Run(async () => { await started.Task.WaitAsync(stoppingToken); await BuildFilterAsync(stoppingToken); }, stoppingToken);
+        var serving = Task.Run(async () =>
+        {
+            await started.Task.WaitAsync(stoppingToken);
+            await Task.Delay(options.Value.WarmDelay, time, stoppingToken);
+        }, stoppingToken);
+        var warm = Task.Run(async () => { await serving; await WarmAsync(stoppingToken); }, stoppingToken);
+        _filterBuild = Task.Run(async () => { await serving; await BuildFilterAsync(stoppingToken); }, stoppingToken);
         using var timer = new PeriodicTimer(options.Value.PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

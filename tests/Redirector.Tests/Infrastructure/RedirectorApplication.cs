@@ -32,6 +32,9 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
             ["Api:InitialKey"] = ApiKey,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
+            // Tests wait for the warmed cache and the slug filter; the delay that spares a real node's first seconds
+            // has its own test (LinkCacheTests).
+            ["Catalog:Cache:WarmDelay"] = "00:00:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             _settings[key] = value;

@@ -155,6 +155,24 @@ public sealed class LinkCacheTests
     }
 
     [Fact]
+    public async Task The_warm_up_and_the_filter_wait_for_the_first_seconds_of_serving()
+    {
+        await using var first = new RedirectorApplication();
+        for (var i = 0; i < 20; i++)
+            await first.CreateLinkAsync(new { slug = $"early-{i}", url = $"https://example.com/{i}" });
+
+        await using var second = SecondNode(first, ("Catalog:Cache:WarmDelay", "00:10:00"));
+        var cache = second.Services.GetRequiredService<LinkCache>();
+        using var visitor = second.CreateVisitorClient();
+        Assert.Equal("https://example.com/3", (await Visit(visitor, "/early-3")).Headers.Location?.ToString());
+        // Without the delay the 20 links are warmed within milliseconds of the start.
+        await Task.Delay(1000);
+        Assert.Equal(1, cache.Count);
+        Assert.False(cache.FilterReady);
+        Assert.Equal(HttpStatusCode.NotFound, (await Visit(visitor, "/nowhere")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_miss_while_the_catalogue_is_unreadable_answers_503_at_once_and_caches_nothing()
     {
         await using var first = new RedirectorApplication();

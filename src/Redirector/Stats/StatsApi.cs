@@ -92,7 +92,7 @@ public sealed class RecentClickResponse
 
     /// <summary>
     /// A raw-log click (<see cref="RawClickFields.Expand"/>) of the link <paramref name="link"/> names. Its
-    /// <c>sourcePage</c> follows the stats' and events' rule (<see cref="EventCsv.SitePagesOnly"/>): given only when
+    /// <c>sourcePage</c> follows the stats' and events' rule (<see cref="SiteCache.ShownValue"/>): given only when
     /// it is a page of a registered site, since the raw log keeps the referrer's page of every click.
     /// </summary>
     public static RecentClickResponse From(JsonElement click, EventLinks.Name link, SiteCache sites)
@@ -109,8 +109,7 @@ public sealed class RecentClickResponse
         };
         foreach (var (dimension, raw, name) in Names)
         {
-            if (click.TryGetProperty(raw, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { } text
-                && (dimension != Dimensions.SourcePage || sites.OwnsPage(text)))
+            if (click.TryGetProperty(raw, out var value) && value.ValueKind == JsonValueKind.String && sites.ShownValue(dimension, value.GetString()) is { } text)
                 response.Values[name] = text;
         }
         return response;

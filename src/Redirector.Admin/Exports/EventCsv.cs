@@ -134,27 +134,27 @@ public static class EventCsv
     internal static long? LinkIdOf(EventRow row) =>
         long.TryParse(row.Values[LinkColumn], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
-    private static readonly int SourcePageColumn = EventColumns.Dimensions.Select(c => c.Dimension).ToList().IndexOf(Dimensions.SourcePage);
-
     /// <summary>
-    /// Events with the stats' meaning of a source page (<see cref="Stats.SubjectStats.WithSitePagesOnly"/>): a page of a
-    /// registered site, else none. The store keeps the page every click came from, as the counters do, so a site
-    /// registered later gets its history; a short link clicked from google.com shows that page as its referrer only.
+    /// Events with each value as every reader shows it (<see cref="SiteCache.ShownValue"/>): a source page only when it
+    /// is a page of a registered site, else none. The store keeps the page every click came from, as the counters do,
+    /// so a site registered later gets its history; a short link clicked from google.com shows that page as its
+    /// referrer only.
     /// </summary>
     public static async IAsyncEnumerable<EventRow> SitePagesOnly(IAsyncEnumerable<EventRow> rows, SiteCache sites)
     {
+        var columns = EventColumns.Dimensions;
         await foreach (var row in rows)
         {
-            if (row.Values[SourcePageColumn] is { } page && !sites.OwnsPage(page))
+            string?[]? shown = null;
+            for (var i = 0; i < columns.Count; i++)
             {
-                var values = (string?[])row.Values.Clone();
-                values[SourcePageColumn] = null;
-                yield return row with { Values = values };
+                if (row.Values[i] is { } value && sites.ShownValue(columns[i].Dimension, value) is null)
+                {
+                    shown ??= (string?[])row.Values.Clone();
+                    shown[i] = null;
+                }
             }
-            else
-            {
-                yield return row;
-            }
+            yield return shown is null ? row : row with { Values = shown };
         }
     }
 }

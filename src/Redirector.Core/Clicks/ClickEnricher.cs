@@ -111,7 +111,7 @@ public sealed class ClickEnricher(
         if (_referrers.TryGetValue(raw, out var known))
             return known;
         var url = WebUrl(raw, keepQuery: true);
-        var clean = new CleanReferrer(url, WebUrl(raw, keepQuery: false), url is null ? Direct : DestinationUrl.DomainOf(url));
+        var clean = new CleanReferrer(url, WebUrl(raw, keepQuery: false), ReferrerDomainOf(url));
         if (raw.Length <= MaxCachedReferrerLength)
         {
             if (_referrers.Count >= ReferrerCacheCapacity)
@@ -120,6 +120,12 @@ public sealed class ClickEnricher(
         }
         return clean;
     }
+
+    /// <summary>
+    /// The referrer domain of a cleaned referrer URL (<see cref="WebUrl"/> with its query, as counted and kept): its
+    /// host without "www." (<see cref="DestinationUrl.DomainOf"/>), or <see cref="Direct"/> for a click without one.
+    /// </summary>
+    public static string ReferrerDomainOf(string? referrer) => referrer is null ? Direct : DestinationUrl.DomainOf(referrer);
 
     /// <summary>A referrer as it is counted: the cleaned URL, the page (no query) and the domain.</summary>
     private sealed record CleanReferrer(string? Url, string? Page, string Domain);

@@ -3,6 +3,7 @@ using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
 using Redirector.Catalog;
+using Redirector.Clicks;
 
 namespace Redirector.Sites;
 
@@ -72,7 +73,7 @@ public sealed class SiteCache
     public void Remove(string key) => _sites.TryRemove(key, out _);
 
     /// <summary>Whether a URL is a page of any registered site: what a source page must be to be listed as one.</summary>
-    public bool OwnsPage(string url)
+    private bool OwnsPage(string url)
     {
         foreach (var site in _sites.Values)
         {
@@ -81,6 +82,17 @@ public sealed class SiteCache
         }
         return false;
     }
+
+    /// <summary>
+    /// A dimension's value as every reader shows it: a page (<see cref="Dimensions.SourcePage"/>, or
+    /// <see cref="Dimensions.PageViews"/>) only when it is a page of a registered site (<see cref="OwnsPage"/>), else
+    /// null; any other dimension's value as given. The rule is README.md's "Source page" and docs/events.md's "What the
+    /// numbers mean": a short link clicked from google.com has that page as its referrer, not as a source page. The
+    /// counters, the event store, the raw log and the spool keep every page (sites come and go), so the stats, the
+    /// event exports, a link's recent clicks and webhooks all apply it here, when they read.
+    /// </summary>
+    public string? ShownValue(Dimension dimension, string? value) =>
+        value is not null && (dimension == Dimensions.SourcePage || dimension == Dimensions.PageViews) && !OwnsPage(value) ? null : value;
 
     public static string ChangeOf(string key) => ChangePrefix + key;
 

@@ -40,22 +40,16 @@ public sealed class SubjectStats
     public long OutboundClicks => Clicks - ShortLinkClicks;
 
     /// <summary>
-    /// The device type "bot": the write path counts it (the Redis field "dt:bot"), but bots are reported once, as
-    /// <see cref="Bots"/> and by kind (<see cref="Dimensions.BotKind"/>), so no reader lists it among device types.
-    /// </summary>
-    /// <summary>
-    /// These counts with only the source pages that are pages of registered sites (<see cref="Sites.SiteCache.OwnsPage"/>):
-    /// a short link clicked from google.com has that page as its referrer, not as a source page. The counters keep
-    /// every page (sites come and go); the rule is applied when they are read, so a site added later gets its history.
+    /// These counts with only the source pages and viewed pages that are pages of registered sites
+    /// (<see cref="Sites.SiteCache.ShownValue"/>): a short link clicked from google.com has that page as its referrer,
+    /// not as a source page. The counters keep every page (sites come and go); the rule is applied when they are read,
+    /// so a site added later gets its history.
     /// </summary>
     public SubjectStats WithSitePagesOnly(Sites.SiteCache sites)
     {
-        var breakdowns = new Dictionary<Dimension, IReadOnlyList<KeyCount>>(Breakdowns);
-        foreach (var dimension in (ReadOnlySpan<Dimension>)[Dimensions.SourcePage, Dimensions.PageViews])
-        {
-            if (breakdowns.TryGetValue(dimension, out var pages))
-                breakdowns[dimension] = [.. pages.Where(p => sites.OwnsPage(p.Key))];
-        }
+        var breakdowns = new Dictionary<Dimension, IReadOnlyList<KeyCount>>(Breakdowns.Count);
+        foreach (var (dimension, counts) in Breakdowns)
+            breakdowns[dimension] = [.. counts.Where(k => sites.ShownValue(dimension, k.Key) is not null)];
         return new SubjectStats
         {
             Clicks = Clicks, Bots = Bots, UniqueVisitors = UniqueVisitors, PageViews = PageViews,
@@ -63,6 +57,10 @@ public sealed class SubjectStats
         };
     }
 
+    /// <summary>
+    /// The device type "bot": the write path counts it (the Redis field "dt:bot"), but bots are reported once, as
+    /// <see cref="Bots"/> and by kind (<see cref="Dimensions.BotKind"/>), so no reader lists it among device types.
+    /// </summary>
     public static bool IsBotDevice(Dimension dimension, string key) =>
         dimension == Dimensions.DeviceType && key == DeviceType.Bot.ToKey();
 }

@@ -124,8 +124,8 @@ public sealed class WebhookClickConsumer(
 
     /// <summary>
     /// The JSON of a click payload that every click of a group shares: its link object, its destination and its
-    /// dimensions. The source page follows the stats' rule (<see cref="Stats.SubjectStats.WithSitePagesOnly"/>): only a
-    /// page of a registered site is one; a short link clicked from google.com has that page as its referrer alone.
+    /// dimensions as every reader shows them (<see cref="Sites.SiteCache.ShownValue"/>): only a page of a registered site is
+    /// a source page; a short link clicked from google.com has that page as its referrer alone.
     /// </summary>
     private sealed record GroupParts(byte[] LinkJson, string? Domain, string? Destination, bool IsBot, byte[] DimensionsJson)
     {
@@ -159,7 +159,7 @@ public sealed class WebhookClickConsumer(
                 json.WriteStartObject();
                 foreach (var dimension in Dimensions.OfClicks)
                 {
-                    if (shape[dimension] is { } value && (dimension != Dimensions.SourcePage || sites.OwnsPage(value)))
+                    if (sites.ShownValue(dimension, shape[dimension]) is { } value)
                         json.WriteString(DimensionNames[dimension.Index], value);
                 }
                 json.WriteEndObject();

@@ -71,13 +71,17 @@ public sealed class StatsResponse
 /// <c>time</c> (UTC), <c>event</c> (<c>click</c>, or <c>bot</c> for a bot request), <c>isBot</c>, the link's <c>slug</c>,
 /// <c>shortDomain</c> and <c>shortUrl</c> as the catalogue has them now, then each dimension the raw log keeps, under
 /// its filter parameter's name (<c>destinationDomain</c>, <c>deviceType</c>, <c>utmSource</c>, <c>referrer</c>...), only
-/// when the click has a value. No visitor hash or address.
+/// when the click has a value, and <c>referrerDomain</c> (the referrer's host without "www.", <c>(direct)</c> without a
+/// referrer). No visitor hash or address.
 /// </summary>
 public sealed class RecentClickResponse
 {
-    /// <summary>The raw log's name of each dimension it keeps, with the name events and filters give it.</summary>
-    private static readonly (Dimension Dimension, string Raw, string Name)[] Names =
-        [.. Dimensions.OfClicks.Where(d => d.RawName is not null).Select(d => (d, d.RawName!, EventColumns.ParameterOf(d)))];
+    /// <summary>
+    /// Each dimension the raw log keeps, and the referrer domain it derives from the referrer, with the name events and
+    /// filters give it, in the order of the event columns.
+    /// </summary>
+    private static readonly (Dimension Dimension, string Name)[] Names =
+        [.. Dimensions.OfClicks.Where(d => d.RawName is not null || d == Dimensions.ReferrerDomain).Select(d => (d, EventColumns.ParameterOf(d)))];
 
     public DateTime Time { get; init; }
     public required string Event { get; init; }
@@ -92,7 +96,7 @@ public sealed class RecentClickResponse
 
     /// <summary>
     /// A raw-log click (<see cref="RawClickFields.Expand"/>) of the link <paramref name="link"/> names. Its
-    /// <c>sourcePage</c> follows the stats' and events' rule (<see cref="EventCsv.SitePagesOnly"/>): given only when
+    /// <c>sourcePage</c> follows the stats' and events' rule (<see cref="SiteCache.ShownValue"/>): given only when
     /// it is a page of a registered site, since the raw log keeps the referrer's page of every click.
     /// </summary>
     public static RecentClickResponse From(JsonElement click, EventLinks.Name link, SiteCache sites)
@@ -107,14 +111,20 @@ public sealed class RecentClickResponse
             ShortDomain = link.ShortDomain,
             ShortUrl = link.ShortUrl,
         };
-        foreach (var (dimension, raw, name) in Names)
+        foreach (var (dimension, name) in Names)
         {
-            if (click.TryGetProperty(raw, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { } text
-                && (dimension != Dimensions.SourcePage || sites.OwnsPage(text)))
+            // The raw log keeps the referrer alone: its domain is derived as the enricher derived the counted one.
+            var text = dimension == Dimensions.ReferrerDomain
+                ? ClickEnricher.ReferrerDomainOf(RawValue(click, Dimensions.Referrer))
+                : sites.ShownValue(dimension, RawValue(click, dimension));
+            if (text is not null)
                 response.Values[name] = text;
         }
         return response;
     }
+
+    private static string? RawValue(JsonElement click, Dimension dimension) =>
+        dimension.RawName is { } raw && click.TryGetProperty(raw, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
 
 /// <summary>
@@ -134,7 +144,8 @@ public static class StatsApi
         links.MapGet("/{slug}/clicks", GetRecentClicks).WithDescription(
             "The link's newest clicks, newest first, named as GET /api/events names the same facts: time, event, isBot, slug, " +
             "shortDomain, shortUrl, then each dimension the click has a value for under its filter parameter's name " +
-            "(destinationDomain, referrer, utmSource, deviceType, os, browser, country, language, via...).");
+            "(destinationDomain, referrerDomain, referrer, utmSource, deviceType, os, browser, country, language, via...); " +
+            "referrerDomain is (direct) for a click without a referrer.");
 
         var stats = app.MapApiGroup("/api/stats", "Stats").AcceptQueryParameters([.. StatsSources.Parameters, StatsSources.TimeZoneParameter]);
         stats.MapGet("/summary", GetSummary);

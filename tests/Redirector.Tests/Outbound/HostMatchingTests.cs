@@ -1,3 +1,4 @@
+using Redirector.Clicks;
 using Redirector.Sites;
 
 namespace Redirector.Tests.Outbound;
@@ -49,6 +50,27 @@ public sealed class HostMatchingTests
         Assert.False(site.OwnsUrl("https://bucher.example/"));
         var latin = Site(false, "paypal.com");
         Assert.False(latin.OwnsUrl("https://pаypal.com/"));
+    }
+
+    [Fact]
+    public void A_page_is_shown_only_while_it_is_a_page_of_a_registered_site_and_other_values_as_given()
+    {
+        var errors = new Dictionary<string, string[]>();
+        var site = new Site { Key = SiteRules.NewKey(), Name = "t", Hosts = SiteRules.NormalizeHosts(["example.com"], errors), AllowSubdomains = true };
+        var sites = new SiteCache();
+        sites.Upsert(site);
+
+        Assert.Equal("https://blog.example.com/a", sites.ShownValue(Dimensions.SourcePage, "https://blog.example.com/a"));
+        Assert.Equal("http://example.com/", sites.ShownValue(Dimensions.PageViews, "http://example.com/"));
+        Assert.Null(sites.ShownValue(Dimensions.SourcePage, "https://www.google.com/search"));
+        Assert.Null(sites.ShownValue(Dimensions.PageViews, "https://evilexample.com/"));
+        Assert.Null(sites.ShownValue(Dimensions.SourcePage, ""));
+        Assert.Null(sites.ShownValue(Dimensions.SourcePage, null));
+        Assert.Equal("https://www.google.com/search", sites.ShownValue(Dimensions.Referrer, "https://www.google.com/search"));
+        Assert.Equal("", sites.ShownValue(Dimensions.UtmSource, ""));
+
+        sites.Remove(site.Key);
+        Assert.Null(sites.ShownValue(Dimensions.SourcePage, "https://blog.example.com/a"));
     }
 
     [Theory]

@@ -46,6 +46,10 @@ public sealed class RecentClicksApiTests
         foreach (var rawName in new[] { "domain", "link", "device", "bot" })
             Assert.False(person.TryGetProperty(rawName, out _), $"'{rawName}' in {person}");
         Assert.Equal("bot", clicks.Single(c => c.GetProperty("isBot").GetBoolean()).GetProperty("event").GetString());
+        // The referrer domain, which the raw log does not keep, is the counted one: its host without "www.".
+        Assert.Equal("blog.example.org", person.GetProperty("referrerDomain").GetString());
+        Assert.Equal("google.com", fromGoogle.GetProperty("referrerDomain").GetString());
+        Assert.Equal("(direct)", clicks.Single(c => c.GetProperty("isBot").GetBoolean()).GetProperty("referrerDomain").GetString());
 
         // Every name the list gives is an event column holding the same value (times aside: the same instant).
         var events = (await api.GetStringAsync("/api/events?format=ndjson&link=sale&domain=brand.test")).Split('\n', StringSplitOptions.RemoveEmptyEntries)

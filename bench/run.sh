@@ -14,6 +14,7 @@
 #   under /tmp, run as the postgres user when this runs as root, removed at exit), seeded server-side; default sqlite.
 #   WEBHOOK=1 (load): a webhook receiver on loopback (bench/webhook-receiver.py) subscribed to link.clicked of /bench,
 #   WEBHOOK_BATCH=100 events per request, before the warm-up; prints events received vs clicks and the delivery lag.
+#   LINK_BREAKDOWNS=Events (load): the node counts links' breakdowns in the event store only (Analytics:LinkBreakdowns).
 #   GEO=1 (load): one more row, the counted redirect with every click forwarded for a public address (geo.lua,
 #   Proxy__KnownProxies__0=127.0.0.1) so that each is placed by the country lookup; checks they are counted under
 #   countries. `bench/run.sh geo` runs that row alone.
@@ -214,7 +215,7 @@ run_load() {
   start_redis
   echo "-- seeding 10,000 links (r0000000..r0009999) for the random-link run"
   tools seed-links 10000 "$work/load.db" r
-  start_app load "$work/load.db" ${WEBHOOK:+Webhooks__AllowPrivateAddresses=true}
+  start_app load "$work/load.db" ${WEBHOOK:+Webhooks__AllowPrivateAddresses=true} ${LINK_BREAKDOWNS:+Analytics__LinkBreakdowns=$LINK_BREAKDOWNS}
   create_link bench "https://www.example.com/landing/spring?ref=bench"
   [ -z "$WEBHOOK" ] || start_webhook_receiver
   create_rule_link rules
@@ -294,16 +295,19 @@ run_load() {
 
   echo
   echo "== 10,000 distinct links at random, $DURATION each, alternating"
-  local before_random rb ra
+  local before_random rb ra redis_before
   before_random=$(total_clicks)
   rb=$(cpu_run "$base_pid" "http://127.0.0.1:$base_port/" "$DURATION" "$bench/wrk/random-links.lua")
+  redis_before=$(cpu_ticks "$redis_pid")
   ra=$(cpu_run "$app_pid" "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
   local after_random; after_random=$(drain $((before_random + $(field "$ra" 1))))
+  local redis_us=$(( ($(cpu_ticks "$redis_pid") - redis_before) * tick_us ))
   row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
   row "bare Kestrel 302" "$(field "$rb" 2)" "$(field "$rb" 3)" "$(field "$rb" 4)" "$(field "$rb" 6)"
   row "Redirector, 10k links" "$(field "$ra" 2)" "$(field "$ra" 3)" "$(field "$ra" 4)" "$(field "$ra" 6)"
   row "ratio" "$(ratio "$(field "$ra" 2)" "$(field "$rb" 2)")" "$(ratio "$(field "$ra" 3)" "$(field "$rb" 3)")" "$(ratio "$(field "$ra" 4)" "$(field "$rb" 4)")" "$(ratio "$(field "$ra" 6)" "$(field "$rb" 6)")"
-  echo "   clicks counted $((after_random - before_random)) for $(field "$ra" 1) requests completed; $(rcli DBSIZE) keys in Redis"
+  echo "   clicks counted $((after_random - before_random)) for $(field "$ra" 1) requests completed; $(rcli DBSIZE) keys in Redis;" \
+    "Redis CPU $(awk -v t="$redis_us" -v n="$((after_random - before_random))" 'BEGIN { printf "%.1f", t / n }') us per click (link breakdowns: ${LINK_BREAKDOWNS:-Counters})"
   echo "   $(load)"
 
   echo

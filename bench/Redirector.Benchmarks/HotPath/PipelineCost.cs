@@ -47,7 +47,11 @@ public static class PipelineCost
             using var redis = await StandaloneParts.ConnectAsync("pipeline", redisAddress);
             if (redis is null)
                 return 1;
-            var options = Options.Create(new AnalyticsOptions { DataDirectory = directory.FullName, QueueCapacity = 10_000_000 });
+            var options = Options.Create(new AnalyticsOptions
+            {
+                DataDirectory = directory.FullName, QueueCapacity = 10_000_000,
+                LinkBreakdowns = Enum.TryParse<LinkBreakdowns>(Environment.GetEnvironmentVariable("LINK_BREAKDOWNS"), out var where) ? where : LinkBreakdowns.Counters,
+            });
             var keys = new StatsKeys(Options.Create(new RedisOptions()));
             var visitors = StandaloneParts.Visitors();
             var queue = new ClickQueue(options);

@@ -50,6 +50,26 @@ public sealed class AnalyticsOptions
 
     /// <summary>A header set by a trusted proxy that carries the visitor's country (e.g. CF-IPCountry); off when empty.</summary>
     public string? CountryHeader { get; set; }
+
+    /// <summary>
+    /// Where a link's breakdowns (referrers, UTM, devices, countries...), hours and unique visitors are counted: in its
+    /// Redis counters (the default) or only in the event store, which answers them when the link's stats are read.
+    /// Redis then keeps per link its clicks and bots, per day and in all. Traffic spread over many links writes each
+    /// link's fields for one click, so this is where its Redis work goes (issue 19; bench/README.md, "Link breakdowns
+    /// in the event store"). Needs the event store (<c>Events:Enabled</c>); a link's details then follow its clicks by
+    /// the store's gather time (<c>Events:GatherTime</c>).
+    /// </summary>
+    public LinkBreakdowns LinkBreakdowns { get; set; } = LinkBreakdowns.Counters;
+}
+
+/// <summary>Where a link's breakdowns are counted (<see cref="AnalyticsOptions.LinkBreakdowns"/>).</summary>
+public enum LinkBreakdowns
+{
+    /// <summary>In the link's Redis counters, as every other subject's.</summary>
+    Counters,
+
+    /// <summary>In the event store only; the link's Redis counters hold its clicks and bots.</summary>
+    Events,
 }
 
 /// <summary>Settings of the Redis connection (section "Redis"); the address is ConnectionStrings:Redis.</summary>

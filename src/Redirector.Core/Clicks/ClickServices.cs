@@ -14,7 +14,10 @@ public static class ClickServices
     public static IHostApplicationBuilder AddClickTracking(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AnalyticsOptions>().BindConfiguration("Analytics").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AnalyticsOptions>().BindConfiguration("Analytics").ValidateDataAnnotations()
+            .Validate<IOptions<Events.EventsOptions>>((analytics, events) => analytics.LinkBreakdowns == LinkBreakdowns.Counters || events.Value.Enabled,
+                "Analytics:LinkBreakdowns=Events counts links' breakdowns in the event store only, which Events:Enabled=false turns off.")
+            .ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration("Redis").ValidateDataAnnotations().ValidateOnStart();
         services.TryAddTimeProvider();
 

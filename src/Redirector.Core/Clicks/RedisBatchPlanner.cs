@@ -89,20 +89,25 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                 var day = call.IndexOf(subjectKeys.Day);
                 if (SendsExpiry(subjectKeys.DayExpiry, now))
                     call.Expire(day, expiry);
+                // With LinkBreakdowns.Events a link's day holds its clicks and bots only; the event store has the rest.
+                var countsDetails = kind != Subjects.Link || options.LinkBreakdowns == LinkBreakdowns.Counters;
                 if (!refused)
                 {
                     var total = shape.IsBot ? "b" : "c";
                     call.Increment(day, total, group.Count);
                     call.Increment(call.IndexOf(subjectKeys.Totals), total, group.Count);
-                    if (!shape.IsBot)
+                    if (!shape.IsBot && countsDetails)
                         call.Increment(day, HourFields[shape.Hour], group.Count);
                 }
-                foreach (var (dimension, field) in _shapeFields)
+                if (countsDetails)
                 {
-                    if (dimension.IsCountedFor(kind))
-                        call.Increment(day, field, group.Count);
+                    foreach (var (dimension, field) in _shapeFields)
+                    {
+                        if (dimension.IsCountedFor(kind))
+                            call.Increment(day, field, group.Count);
+                    }
                 }
-                if (group.Visitors.Count > 0)
+                if (group.Visitors.Count > 0 && countsDetails)
                 {
                     call.AddVisitors(subjectKeys.Visitors, group.Visitors);
                     if (SendsExpiry(subjectKeys.VisitorsExpiry, now))

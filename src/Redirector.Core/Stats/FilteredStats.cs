@@ -34,7 +34,8 @@ public sealed record StatsScope(StatsSubject? Subject, long? LinkId, DimensionFi
 /// answer; with filters (<see cref="EventFilter"/>) the event store answers in the same shape. Either way source
 /// pages are only those of registered sites (<see cref="SubjectStats.WithSitePagesOnly"/>).
 /// </summary>
-public sealed class FilteredStats(StatsReader reader, EventStore events, IOptions<EventsOptions> eventOptions, LinkCatalog catalog, DomainCatalog domains, SiteCache sites)
+public sealed class FilteredStats(
+    StatsReader reader, EventStore events, IOptions<EventsOptions> eventOptions, IOptions<AnalyticsOptions> analytics, LinkCatalog catalog, DomainCatalog domains, SiteCache sites)
 {
     /// <summary>
     /// Counts of a scope over a range under a filter, <paramref name="top"/> entries per breakdown. The filter's
@@ -50,7 +51,12 @@ public sealed class FilteredStats(StatsReader reader, EventStore events, IOption
         var hosts = shortDomains ?? [];
         // Redis counts per UTC day: days in another zone come from the event store.
         if (filter.IsEmpty && hosts.Count == 0 && EventQuery.IsUtc(timeZone) && scope.Subject is { } subject)
-            return (await reader.ReadAsync(subject, range.From, range.To, top)).WithSitePagesOnly(sites);
+        {
+            var counts = await reader.ReadAsync(subject, range.From, range.To, top);
+            if (scope.LinkId is { } linkId && analytics.Value.LinkBreakdowns == LinkBreakdowns.Events)
+                counts = counts.WithDetailsOf(await events.ReadFilteredAsync(EventQuery.Days(range.From, range.To, linkId, EventFilter.None), top, ct));
+            return counts.WithSitePagesOnly(sites);
+        }
         if (!eventOptions.Value.Enabled)
             throw new EventStoreUnavailableException();
         filter = await NarrowAsync(filter, domain, hosts, ct);

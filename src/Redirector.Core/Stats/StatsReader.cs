@@ -58,6 +58,16 @@ public sealed class SubjectStats
     }
 
     /// <summary>
+    /// These counts (clicks and bots, in all and per day) with the unique visitors, hours and breakdowns of
+    /// <paramref name="events"/>: a link's stats when its Redis counters hold only the first (<see cref="Clicks.LinkBreakdowns.Events"/>).
+    /// </summary>
+    public SubjectStats WithDetailsOf(SubjectStats events) => new()
+    {
+        Clicks = Clicks, Bots = Bots, UniqueVisitors = events.UniqueVisitors, PageViews = PageViews,
+        ByDay = ByDay, ByHour = events.ByHour, Breakdowns = events.Breakdowns,
+    };
+
+    /// <summary>
     /// The device type "bot": the write path counts it (the Redis field "dt:bot"), but bots are reported once, as
     /// <see cref="Bots"/> and by kind (<see cref="Dimensions.BotKind"/>), so no reader lists it among device types.
     /// </summary>

@@ -1,19 +1,24 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Redirector.Clicks;
+using Redirector.Links;
 using Redirector.Stats;
 using Redirector.Tests.Infrastructure;
 using Redirector.Tests.Outbound;
+using StackExchange.Redis;
 
 namespace Redirector.Tests.Core;
 
 /// <summary>Clicks go through the real pipeline into a real Redis and are read back through the API.</summary>
 public sealed class CountingTests
 {
-    [Fact]
-    public async Task Every_click_is_counted_once_with_its_breakdowns()
+    [Theory]
+    [InlineData(LinkBreakdowns.Counters)]
+    [InlineData(LinkBreakdowns.Events)]
+    public async Task Every_click_is_counted_once_with_its_breakdowns(LinkBreakdowns linkBreakdowns)
     {
-        await using var app = new RedirectorApplication();
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Analytics:LinkBreakdowns"] = linkBreakdowns.ToString() });
         await app.CreateLinkAsync(new { url = "https://shop.example.com/sale", slug = "sale", utm = new { source = "newsletter", medium = "email" } });
         // The blog is a registered site, google.com is not: a click from google.com has a referrer but no source page.
         await app.CreateSiteAsync("Blog", false, "blog.example.org");
@@ -29,11 +34,18 @@ public sealed class CountingTests
         for (var i = 0; i < 7; i++)
             await ClickAsync(visitor, "/sale", Agents.Slackbot, null);
         await app.FlushClicksAsync();
+        if (linkBreakdowns == LinkBreakdowns.Events)
+            await app.WaitForEventsAsync();
 
         var stats = await GetStatsAsync(app, "sale");
         Assert.Equal(desktopClicks + phoneClicks + facebookClicks, stats.Clicks);
         Assert.Equal(7, stats.Bots);
         Assert.Equal(stats.Clicks, stats.ByDay.Sum(d => d.Clicks));
+        using (var hours = app.CreateApiClient())
+        {
+            var twoDays = await hours.GetFromJsonAsync<StatsResponse>($"/api/links/sale/stats?from={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTime.UtcNow:yyyy-MM-dd}");
+            Assert.Equal(stats.Clicks, twoDays!.ByHour!.Sum(h => h.Clicks));
+        }
         Assert.Equal(
             [("newsletter", desktopClicks), ("facebook", phoneClicks + facebookClicks)],
             stats[Dimensions.UtmSource].Select(k => (k.Key, (int)k.Clicks)));
@@ -61,6 +73,28 @@ public sealed class CountingTests
         Assert.Equal([("shop.example.com", desktopClicks + phoneClicks + facebookClicks)], domains!.Select(k => (k.Key, (int)k.Clicks)));
         var pages = await api.GetFromJsonAsync<List<Redirector.Stats.KeyCount>>("/api/stats/pages");
         Assert.Equal([("https://blog.example.org/post/1", phoneClicks)], pages!.Select(p => (p.Key, (int)p.Clicks)));
+
+        // With the link's details in the event store, its Redis day holds clicks and bots only.
+        using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
+        var link = (await app.Services.GetRequiredService<LinkCatalog>().FindAsync("", "sale", CancellationToken.None))!;
+        var dayKey = redis.GetServer(redis.GetEndPoints()[0]).Keys(pattern: $"rd:{{l:{link.Id}}}:d:*").Single();
+        var fields = (await redis.GetDatabase().HashKeysAsync(dayKey)).Select(f => (string)f!).ToList();
+        if (linkBreakdowns == LinkBreakdowns.Events)
+            Assert.Equal(["b", "c"], fields.Order());
+        else
+            Assert.Contains("us:newsletter", fields);
+    }
+
+    [Fact]
+    public async Task Link_breakdowns_in_the_event_store_need_the_event_store()
+    {
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?>
+        {
+            ["Analytics:LinkBreakdowns"] = "Events",
+            ["Events:Enabled"] = "false",
+        });
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => app.Services);
+        Assert.Contains("Events:Enabled", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,11 +25,23 @@ export Analytics__DataDirectory=${Analytics__DataDirectory:-$root/data}
 # Published, not `dotnet run`: the published build is precompiled (ReadyToRun), which starts in about two thirds of the
 # CPU. It starts in its own folder (appsettings.json); the data stays beside this script (the paths above).
 out=$root/src/Redirector/bin/Release/run
-if [ -f "$out/Redirector.dll" ]; then
-  echo "Building changes if any (seconds to a minute), then starting Redirector on ${URLS:-http://0.0.0.0:8080}..."
-else
+stamp=$out/.published
+# A publish with nothing to build still spends 10-15 s on restore and up-to-date checks, most of a restart: it is
+# skipped when no source or build setting is newer than the last publish.
+changed() {
+  [ ! -f "$stamp" ] || [ -n "$(find src Directory.Build.props Directory.Build.targets Directory.Packages.props global.json \
+    \( -name bin -o -name obj -o -name node_modules \) -prune -o -type f -newer "$stamp" -print -quit)" ]
+}
+if [ ! -f "$out/Redirector.dll" ]; then
   echo "First start: restoring NuGet and npm packages and building Redirector in Release (a few minutes; nothing is printed meanwhile). Later starts reuse the build."
+elif changed; then
+  echo "Building what changed (seconds to a minute), then starting Redirector on ${URLS:-http://0.0.0.0:8080}..."
+else
+  echo "Starting Redirector on ${URLS:-http://0.0.0.0:8080} (the build is up to date)..."
 fi
-dotnet publish src/Redirector -c Release --use-current-runtime --self-contained false -o "$out" --nologo -v quiet
+if changed; then
+  dotnet publish src/Redirector -c Release --use-current-runtime --self-contained false -o "$out" --nologo -v quiet
+  touch "$stamp"
+fi
 cd "$out"
 exec dotnet Redirector.dll --urls "${URLS:-http://0.0.0.0:8080}"

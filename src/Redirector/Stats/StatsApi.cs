@@ -163,7 +163,7 @@ public static class StatsApi
         var link = await sources.Catalog.FindAsync(sources.Domains.KeyForQuery(domain), slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
-        var (stats, problem) = await sources.ReadAsync(request, link.Id, Range(from, to, sources.Time), StatsReader.DefaultTop, ct);
+        var (stats, problem) = await sources.ReadAsync(request, link.Id, Range(from, to, sources.Time, request), StatsReader.DefaultTop, ct);
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
@@ -186,14 +186,14 @@ public static class StatsApi
     public static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetSummary(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), StatsReader.DefaultTop, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), StatsReader.DefaultTop, ct);
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<KeyCount>>, ProblemHttpResult>> GetDomains(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), 1000, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), 1000, ct);
         return stats is null ? problem! : TypedResults.Ok(stats[Dimensions.DestinationDomain]);
     }
 
@@ -201,7 +201,7 @@ public static class StatsApi
     public static async Task<Results<Ok<IReadOnlyList<KeyCount>>, ProblemHttpResult>> GetCampaigns(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), 1000, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), 1000, ct);
         return stats is null ? problem! : TypedResults.Ok(stats[Dimensions.UtmCampaign]);
     }
 
@@ -209,7 +209,7 @@ public static class StatsApi
     public static async Task<Results<Ok<IReadOnlyList<PageCount>>, ProblemHttpResult>> GetPages(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), 1000, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), 1000, ct);
         return stats is null ? problem! : TypedResults.Ok(OutboundCounts.PagesOf(stats));
     }
 
@@ -217,13 +217,23 @@ public static class StatsApi
     public static async Task<Results<Ok<IReadOnlyList<TargetCount>>, ProblemHttpResult>> GetTargets(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time), 1000, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), 1000, ct);
         return stats is null ? problem! : TypedResults.Ok(OutboundCounts.TargetsOf(stats));
     }
 
-    /// <summary>Defaults to the last 30 days, today included; see <see cref="DateRange"/> for how any dates sent are kept readable.</summary>
-    public static DateRange Range(DateOnly? from, DateOnly? to, TimeProvider time) =>
-        DateRange.Of(from, to, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), DefaultRangeDays);
+    /// <summary>
+    /// Defaults to the last 30 days, today included; see <see cref="DateRange"/> for how any dates sent are kept
+    /// readable. Today is the request's <c>timeZone</c>'s (UTC without one, or with one that is not a zone, which
+    /// <see cref="StatsSources.ReadAsync"/> answers 400): in a zone ahead of UTC, today's clicks fall on a day UTC has not reached.
+    /// </summary>
+    public static DateRange Range(DateOnly? from, DateOnly? to, TimeProvider time, HttpRequest request)
+    {
+        var now = time.GetUtcNow();
+        var today = StatsSources.TryZoneOf(request, out var zone) && zone is not null
+            ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime)
+            : DateOnly.FromDateTime(now.UtcDateTime);
+        return DateRange.Of(from, to, today, DefaultRangeDays);
+    }
 }
 
 /// <summary>The stats API's side of <see cref="FilteredStats"/>: filters from the query string, problems for bad ones.</summary>
@@ -262,14 +272,20 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
     {
         if (!EventFilter.TryParse(request.Query, out var filter, out var error))
             return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
-        TimeZoneInfo? zone = null;
-        if (request.Query[TimeZoneParameter] is { Count: > 0 } zoneName && !TryFindZone(zoneName.ToString(), out zone))
+        if (!TryZoneOf(request, out var zone))
         {
             return (null, TypedResults.Problem(title: "The time zone is not known.", statusCode: StatusCodes.Status400BadRequest,
                 detail: $"'{TimeZoneParameter}' takes one IANA time zone name such as Europe/Berlin or America/New_York."));
         }
         return (await stats.ReadAsync(linkId is { } id ? StatsScope.Link(id) : StatsScope.Global, range, filter, top, ct,
             request.Query[DomainParameter], request.Query[ShortDomainParameter], zone), null);
+    }
+
+    /// <summary>The request's <see cref="TimeZoneParameter"/>: false when it names no IANA zone; true with null when it is absent.</summary>
+    internal static bool TryZoneOf(HttpRequest request, out TimeZoneInfo? zone)
+    {
+        zone = null;
+        return request.Query[TimeZoneParameter] is not { Count: > 0 } zoneName || TryFindZone(zoneName.ToString(), out zone);
     }
 
     /// <summary>An IANA zone by name (Windows names and offsets are not taken: the store's SQL knows IANA names only).</summary>

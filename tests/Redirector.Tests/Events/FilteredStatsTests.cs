@@ -102,6 +102,11 @@ public sealed class FilteredStatsTests
         Assert.Equal(12, honolulu.Clicks);
         var localToday = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Pacific/Honolulu")));
         Assert.Equal(12, honolulu.ByDay.Single(d => d.Date == $"{localToday:yyyy-MM-dd}").Clicks);
+        // UTC+14 is a day ahead of UTC: the default range ends on its today, where the twelve clicks are.
+        var kiritimati = (await api.GetFromJsonAsync<StatsResponse>("/api/stats/summary?timeZone=Pacific/Kiritimati"))!;
+        var kiritimatiToday = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Pacific/Kiritimati")));
+        Assert.Equal(12, kiritimati.Clicks);
+        Assert.Equal($"{kiritimatiToday:yyyy-MM-dd}", kiritimati.ByDay[^1].Date);
         using var misspelt = await api.GetAsync("/api/stats/summary?timezone=Europe/Berlin");
         Assert.Equal(HttpStatusCode.BadRequest, misspelt.StatusCode);
         using var notOnEvents = await api.GetAsync("/api/events?timeZone=Europe/Berlin");

@@ -20,9 +20,10 @@ public static class AcceptLanguage
         Known.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
-    /// The lowercase primary subtag (RFC 5646: 1 to 8 letters) of the range with the highest quality in an
-    /// Accept-Language header (RFC 9110, section 12.5.4), the first one on a tie: "de" for
-    /// "de-DE,de;q=0.9,en;q=0.8". <see cref="None"/> when the header is absent, "*", or holds no valid tag. Never throws.
+    /// The lowercase primary subtag (RFC 5646, section 2.2.1: 2 to 8 letters) of the range with the highest quality in
+    /// an Accept-Language header (RFC 9110, section 12.5.4), the first one on a tie: "de" for "de-DE,de;q=0.9,en;q=0.8".
+    /// <see cref="None"/> when the header is absent, "*", or its preferred range is no language: a malformed tag, or one
+    /// that opens with a singleton ("x-" private use, "i-" grandfathered), which names none. Never throws.
     /// </summary>
     public static string PrimaryOf(string? header)
     {
@@ -45,7 +46,7 @@ public static class AcceptLanguage
         }
         var end = best.IndexOfAny('-', '_');
         var primary = end < 0 ? best : best[..end];
-        if (primary.Length is 0 or > 8 || primary.ContainsAnyExcept(Letters))
+        if (primary.Length is < 2 or > 8 || primary.ContainsAnyExcept(Letters))
             return None;
         if (KnownBySpan.TryGetValue(primary, out var known))
             return known;

@@ -22,7 +22,9 @@ public sealed class LanguageTests
     [InlineData("", AcceptLanguage.None)]
     [InlineData(null, AcceptLanguage.None)]
     [InlineData(";;;,,,q=", AcceptLanguage.None)]
-    [InlineData("x-klingon-but-much-too-long-primary", "x")]
+    [InlineData("x-klingon-but-much-too-long-primary", AcceptLanguage.None)]
+    [InlineData("x-klingon, nl;q=0.5", AcceptLanguage.None)]
+    [InlineData("i-klingon", AcceptLanguage.None)]
     [InlineData("abcdefghi-DE", AcceptLanguage.None)]
     public void The_primary_subtag_of_the_preferred_language_is_taken(string? header, string expected) =>
         Assert.Equal(expected, AcceptLanguage.PrimaryOf(header));

@@ -63,6 +63,12 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
     private int _next = 1;
     // A failed insert of values may or may not have committed: the next append reads the highest code again first.
     private bool _codesStale;
+    // Inserts of new values so far (they may have committed even when they failed), read by queries without a lock.
+    private int _valueInserts;
+    // Values queries named that event_values did not hold (an event kind not stored yet, a filter's typo), with
+    // _valueInserts then: still absent while it is unchanged. Under _decoded's lock; cleared when it reaches the bound.
+    private readonly Dictionary<string, int> _absent = new(StringComparer.Ordinal);
+    private const int AbsentValuesHeld = 1024;
 
     /// <summary>Value codes held in memory by the writer and by the queries: for tests, each at most the capacity.</summary>
     internal (int Writer, int Queries) CodesInMemory
@@ -242,6 +248,10 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
             {
                 _codesStale = true;
                 throw;
+            }
+            finally
+            {
+                Interlocked.Increment(ref _valueInserts);
             }
         }
         foreach (var (value, place) in _missing)
@@ -558,20 +568,32 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
     /// </summary>
     private int CodeOrNone(string value)
     {
+        // Read before the lookup: a value inserted after it changes the count, so its absence is not trusted then.
+        var inserts = Volatile.Read(ref _valueInserts);
         lock (_decoded)
         {
             if (_decoded.TryGetCode(value, out var code))
                 return code;
+            if (_absent.TryGetValue(value, out var then) && then == inserts)
+                return 0;
         }
         using var connection = Reader();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT code FROM event_values WHERE value = $1";
         command.Parameters.Add(new DuckDBParameter(value));
-        if (command.ExecuteScalar() is not int found)
-            return 0;
+        var found = command.ExecuteScalar() as int?;
         lock (_decoded)
-            _decoded.Add(value, found);
-        return found;
+        {
+            if (found is { } stored)
+            {
+                _decoded.Add(value, stored);
+                return stored;
+            }
+            if (_absent.Count >= AbsentValuesHeld)
+                _absent.Clear();
+            _absent[value] = inserts;
+            return 0;
+        }
     }
 
     /// <summary>

@@ -536,6 +536,21 @@ public sealed class DuckDbEventStoreTests : IDisposable
         Assert.Equal(0L, Scalar<long>("SELECT count(*) - count(DISTINCT value) FROM event_values"));
     }
 
+    [Fact]
+    public async Task A_value_a_query_found_never_stored_is_found_once_an_append_stores_it()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString, SmallCapacity);
+        await store.OpenAsync(CancellationToken.None);
+        await store.AppendAsync(WithSource(1, "facebook"), CancellationToken.None);
+        var newsletter = Day22 with { Filter = new([new DimensionFilter(Dimensions.UtmSource, ["newsletter"], [])]) };
+        // Asked for before it exists (no bots either): the queries remember the absence only until values are added.
+        Assert.Equal((0L, 0L), ((await store.ReadStatsAsync(newsletter, 100, CancellationToken.None)).Clicks, (await store.ReadStatsAsync(Day22, 100, CancellationToken.None)).Bots));
+        await store.AppendAsync(WithSource(2, "newsletter"), CancellationToken.None);
+        await store.AppendAsync(Batch(3), CancellationToken.None);
+        Assert.Equal(3, (await store.ReadStatsAsync(newsletter, 100, CancellationToken.None)).Clicks);
+        Assert.Equal(2, (await store.ReadStatsAsync(Day22, 100, CancellationToken.None)).Bots);
+    }
+
     private static void AssertBounded(DuckDbEventStore store)
     {
         var (writer, queries) = store.CodesInMemory;

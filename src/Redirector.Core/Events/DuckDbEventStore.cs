@@ -278,15 +278,21 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
 
     /// <summary>
     /// The SQL of a set of values (strings or codes) to compare a column with: a list of placeholders, which DuckDB
-    /// answers from the column's index, or above <see cref="IndexLookupsUpTo"/> one list parameter unnested, which it
-    /// joins in one scan.
+    /// answers from the column's index, or above <see cref="IndexLookupsUpTo"/> one parameter unnested, which it joins
+    /// in one scan: codes as one comma-separated text (DuckDB.NET spends about 2 us on each element of a list
+    /// parameter, half the cost of a page's decoding), values as a list (no separator is safe in any text).
     /// </summary>
     private static string InList<T>(DbCommand command, IReadOnlyList<T> values) where T : notnull
     {
         if (values.Count > IndexLookupsUpTo)
         {
+            if (values is IReadOnlyList<int> codes)
+            {
+                command.Parameters.Add(new DuckDBParameter(string.Join(',', codes)));
+                return "SELECT unnest(string_split($1, ','))::INTEGER";
+            }
             command.Parameters.Add(new DuckDBParameter(values.ToList()));
-            return $"SELECT unnest($1::{(typeof(T) == typeof(int) ? "INTEGER" : "VARCHAR")}[])";
+            return "SELECT unnest($1::VARCHAR[])";
         }
         var places = new string[values.Count];
         for (var i = 0; i < values.Count; i++)
@@ -493,7 +499,7 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
     }
 
     // Events an export reads before it decodes their codes together: one statement on event_values a page.
-    private const int ExportPage = 2048;
+    private const int ExportPage = 16_384;
 
     /// <summary>An exported event as the table holds it: codes, 0 where a dimension has none.</summary>
     private readonly record struct ExportedEvent(DateTime Time, int Node, long Sequence, int Index, int Event, bool IsBot, ulong? Visitor, int[] Values);

@@ -45,7 +45,7 @@ public sealed class EventsOptions
     /// Most value codes (a distinct text of an event and its integer code, docs/events.md "Value codes") the DuckDB
     /// store holds in memory: the writer this many of the recently used ones, and the queries as many again. The
     /// rest are read from the file when met, so memory stays bounded however many distinct referrers, pages and URLs
-    /// come (an 80-character value held costs about 260 bytes). Values beyond it that keep coming cost a lookup in
+    /// come (an 80-character value held costs about 200 bytes). Values beyond it that keep coming cost a lookup in
     /// the file per append (bench/README.md, "Bounded value codes, session 10").
     /// </summary>
     [Range(10, 10_000_000)] public int CachedValueCodes { get; set; } = DefaultCachedValueCodes;

@@ -554,6 +554,14 @@ public sealed class DuckDbEventStoreTests : IDisposable
         Assert.Equal(2, (await store.ReadStatsAsync(Day22, 100, CancellationToken.None)).Bots);
     }
 
+    [Fact]
+    public async Task A_value_map_capacity_below_the_minimum_stops_start_up_naming_the_setting()
+    {
+        await using var app = new Infrastructure.RedirectorApplication(settings: new Dictionary<string, string?> { ["Events:CachedValueCodes"] = "5" });
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => app.Services);
+        Assert.Contains(nameof(EventsOptions.CachedValueCodes), error.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertBounded(DuckDbEventStore store)
     {
         var (writer, queries) = store.CodesInMemory;

@@ -20,7 +20,7 @@ namespace Redirector.Events;
 /// in <c>event_values(code, value)</c>: DuckDB's appender spends several times more CPU on a VARCHAR value than on an
 /// integer, and most values repeat from click to click. One code space serves every column, rather than a table per
 /// dimension: a text met in several columns (a domain as destination and as referrer domain) is stored and held in
-/// memory once, a dimension added later needs no table of its own, and reading a code back is one array lookup
+/// memory once, a dimension added later needs no table of its own, and reading a code back is the same lookup
 /// whatever its column. The codes of new values are appended (their own transaction) before the events that use
 /// them, so a crash in between leaves values no event uses yet, never an event whose code has no value.
 /// </para>

@@ -11,7 +11,9 @@ namespace Redirector.Benchmarks.Events;
 /// ingest rate in events per second, then the latency (p50/p99 of repeated queries) of a filtered 30-day stats
 /// answer (every breakdown, utmSource=facebook AND deviceType=mobile) for one link, and across all links. On DuckDB
 /// the ingest CPU includes a final CHECKPOINT, and the environment variable BENCH_DUCKDB is appended to the
-/// connection string to try DuckDB settings (e.g. ";wal_autocheckpoint=256MB").
+/// connection string to try DuckDB settings (e.g. ";wal_autocheckpoint=256MB"). With "distinct-referrers" every
+/// click has a referrer of 80 characters never seen before (the unbounded case of value codes), and the managed memory
+/// the store holds after the ingest is printed.
 /// </summary>
 public static class EventStoreBench
 {
@@ -20,6 +22,7 @@ public static class EventStoreBench
     private const int LinkQueries = 100;
     private const int GlobalQueries = 20;
     private const int ChunkBatches = 100;
+    private const string DistinctReferrers = "distinct-referrers";
 
     private static readonly string[] Sources = ["facebook", "google", "newsletter", "twitter", "linkedin"];
     private static readonly string[] Devices = ["mobile", "desktop", "tablet"];
@@ -31,11 +34,12 @@ public static class EventStoreBench
     {
         var perAppend = BatchSize;
         var url = args.Skip(1).FirstOrDefault(a => a.StartsWith("http", StringComparison.Ordinal));
+        var distinct = args.Skip(1).Contains(DistinctReferrers);
         if (args.Length < 1 || !long.TryParse(args[0], CultureInfo.InvariantCulture, out var total) || total < BatchSize ||
-            args.Skip(1).Any(a => a != url && !int.TryParse(a, CultureInfo.InvariantCulture, out perAppend)) ||
+            args.Skip(1).Any(a => a != url && a != DistinctReferrers && !int.TryParse(a, CultureInfo.InvariantCulture, out perAppend)) ||
             perAppend is < BatchSize or > EventStore.MaxEventsPerAppend)
         {
-            Console.Error.WriteLine($"usage: events N [events-per-append] [http://clickhouse:8123]   (N >= {BatchSize}; {BatchSize} to {EventStore.MaxEventsPerAppend:N0} events per append, {BatchSize} by default)");
+            Console.Error.WriteLine($"usage: events N [events-per-append] [{DistinctReferrers}] [http://clickhouse:8123]   (N >= {BatchSize}; {BatchSize} to {EventStore.MaxEventsPerAppend:N0} events per append, {BatchSize} by default)");
             return 1;
         }
         var directory = Directory.CreateTempSubdirectory("events-bench-").FullName;
@@ -44,7 +48,7 @@ public static class EventStoreBench
             EventStore store = url is not null
                 ? new ClickHouseEventStore(new Uri(url), new EventsOptions { ClickHouseDatabase = "bench" + DateTime.UtcNow.Ticks, Timeout = TimeSpan.FromMinutes(5) })
                 : new DuckDbEventStore($"Data Source={Path.Combine(directory, "events.duckdb")}" + Environment.GetEnvironmentVariable("BENCH_DUCKDB"));
-            return RunAsync(store, total, perAppend, directory).GetAwaiter().GetResult();
+            return RunAsync(store, total, perAppend, distinct, directory).GetAwaiter().GetResult();
         }
         finally
         {
@@ -52,8 +56,9 @@ public static class EventStoreBench
         }
     }
 
-    private static async Task<int> RunAsync(EventStore store, long total, int perAppend, string directory)
+    private static async Task<int> RunAsync(EventStore store, long total, int perAppend, bool distinct, string directory)
     {
+        var heldBefore = GC.GetTotalMemory(forceFullCollection: true);
         await using var _ = store;
         await store.OpenAsync(CancellationToken.None);
         var links = (int)Math.Max(1, total / 1000);
@@ -74,7 +79,7 @@ public static class EventStoreBench
         {
             chunk.Clear();
             for (; chunk.Count < chunkBatches && b < batches; b++)
-                chunk.Add(MakeBatch(b, batches, start, end, links, random));
+                chunk.Add(MakeBatch(b, batches, start, end, links, random, distinct));
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var allocatedBefore = GC.GetTotalAllocatedBytes();
             clock.Start();
@@ -104,7 +109,25 @@ public static class EventStoreBench
             $"and {allocated / stored:N0} bytes allocated per event ({cpu.TotalSeconds:F1} s CPU{(store is DuckDbEventStore ? ", a final checkpoint included" : "")})");
 
         if (store is DuckDbEventStore)
-            await PrintValueCodesAsync(directory);
+        {
+            chunk.Clear();
+            var held = GC.GetTotalMemory(forceFullCollection: true) - heldBefore;
+            await PrintValueCodesAsync(directory, held);
+        }
+        if (distinct)
+        {
+            // Every event read back, every code decoded: what /api/events does for an export of everything.
+            var exportCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var exportClock = Stopwatch.StartNew();
+            var exported = 0L;
+            var referrer = EventColumns.Dimensions.Select(c => c.Dimension).ToList().IndexOf(Dimensions.Referrer);
+            await foreach (var row in store.ReadEventsAsync(new EventQuery(start, end, null, EventFilter.None), CancellationToken.None))
+                exported += row.Values[referrer] is null ? 0 : 1;
+            exportCpu = Process.GetCurrentProcess().TotalProcessorTime - exportCpu;
+            Console.WriteLine($"export of every event: {exported:N0} with a referrer in {exportClock.Elapsed.TotalSeconds:F1} s, {exportCpu.TotalMicroseconds / stored:F2} us CPU per event; " +
+                $"{(GC.GetTotalMemory(forceFullCollection: true) - heldBefore) / 1024.0:N0} KiB managed memory held by the store after it");
+            return 0;
+        }
 
         var today = DateOnly.FromDateTime(end.AddDays(-1));
         var filter = new EventFilter([new DimensionFilter(Dimensions.UtmSource, ["facebook"], []), new DimensionFilter(Dimensions.DeviceType, ["mobile"], [])]);
@@ -160,16 +183,12 @@ public static class EventStoreBench
     }
 
     /// <summary>
-    /// The values the DuckDB store codes (event_values) and the managed memory a store holding them takes: a second
-    /// store opened on the file after full collections, which loads every value and code as a node's does at start.
+    /// The values the DuckDB store codes (event_values) and the managed memory the store holds after the ingest (all
+    /// the process holds after full collections, less what it held before the store was made).
     /// </summary>
-    private static async Task PrintValueCodesAsync(string directory)
+    private static async Task PrintValueCodesAsync(string directory, long held)
     {
         var connectionString = $"Data Source={Path.Combine(directory, "events.duckdb")}";
-        var before = GC.GetTotalMemory(forceFullCollection: true);
-        await using var second = new DuckDbEventStore(connectionString);
-        await second.OpenAsync(CancellationToken.None);
-        var held = GC.GetTotalMemory(forceFullCollection: true) - before;
         await using var connection = new DuckDB.NET.Data.DuckDBConnection(connectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -178,12 +197,11 @@ public static class EventStoreBench
         await reader.ReadAsync();
         var values = reader.GetInt64(0);
         Console.WriteLine($"value codes: {values:N0} distinct values ({reader.GetInt64(1):N0} bytes of UTF-8), {held / 1024.0:N0} KiB managed memory " +
-            $"for a store holding them ({(double)held / Math.Max(1, values):F0} bytes a value)");
-        GC.KeepAlive(second);
+            $"held by the store after the ingest ({(double)held / Math.Max(1, values):F0} bytes a value)");
     }
 
     /// <summary>One batch as the pipeline would make it: its clicks fall in its slice of the period, grouped by shape.</summary>
-    internal static ClickBatch MakeBatch(int index, int batches, DateTime start, DateTime end, int links, Random random)
+    internal static ClickBatch MakeBatch(int index, int batches, DateTime start, DateTime end, int links, Random random, bool distinct = false)
     {
         var slice = (end - start).Ticks / batches;
         var from = start.AddTicks(slice * index);
@@ -192,7 +210,9 @@ public static class EventStoreBench
         {
             var key = (random.Next(links), random.Next(Sources.Length), random.Next(Devices.Length), random.Next(Countries.Length), random.Next(Browsers.Length), random.Next(Referrers.Length));
             var time = from.AddTicks((long)(random.NextDouble() * slice));
-            if (!groups.TryGetValue(key, out var group))
+            // Each click its own group then: its referrer is one no other click has.
+            var groupKey = distinct ? (~i, 0, 0, 0, 0, 0) : key;
+            if (!groups.TryGetValue(groupKey, out var group))
             {
                 var values = new string?[Dimensions.Count];
                 var link = key.Item1 + 1;
@@ -205,8 +225,13 @@ public static class EventStoreBench
                 values[Dimensions.Referrer.Index] = Referrers[key.Item6];
                 values[Dimensions.ReferrerDomain.Index] = Referrers[key.Item6] is { } referrer ? new Uri(referrer).Host : "(direct)";
                 values[Dimensions.Language.Index] = "en";
+                if (distinct)
+                {
+                    values[Dimensions.Referrer.Index] = $"https://news.example.org/{index:D8}/{i:D4}/".PadRight(80, 'x');
+                    values[Dimensions.ReferrerDomain.Index] = "news.example.org";
+                }
                 var shape = new ClickShape(time.ToString("yyyyMMdd", CultureInfo.InvariantCulture), time.Hour, link, false, values);
-                groups[key] = group = new ClickGroup(shape);
+                groups[groupKey] = group = new ClickGroup(shape);
             }
             group.Add(time, (ulong)random.NextInt64());
         }

@@ -20,17 +20,30 @@ namespace Redirector.Events;
 /// in <c>event_values(code, value)</c>: DuckDB's appender spends several times more CPU on a VARCHAR value than on an
 /// integer, and most values repeat from click to click. One code space serves every column, rather than a table per
 /// dimension: a text met in several columns (a domain as destination and as referrer domain) is stored and held in
-/// memory once, a dimension added later needs no table of its own, and reading a code back is one array lookup
+/// memory once, a dimension added later needs no table of its own, and reading a code back is the same lookup
 /// whatever its column. The codes of new values are appended (their own transaction) before the events that use
-/// them, so a crash in between leaves values no event uses yet, never an event whose code has no value. The writer
-/// keeps every value and code in memory (<see cref="ValueCodes"/>, loaded at open), and so do queries: a filter's
-/// values become codes (a value never stored matches nothing) and groupings group codes, decoded in .NET.
+/// them, so a crash in between leaves values no event uses yet, never an event whose code has no value.
+/// </para>
+/// <para>
+/// Values are unbounded where they are URLs or free text, so neither the writer nor the queries hold every code: each
+/// holds at most <c>Events:CachedValueCodes</c> recently used pairs (<see cref="ValueCodes"/>) and asks
+/// <c>event_values</c> (indexed by value and by code) for the rest, one statement for all of an append's (or a
+/// query's result's, or an export page's) missing ones. A new code is the highest in the file plus one, so codes stay
+/// unique across restarts. A filter's values become codes (a value never stored matches nothing) and groupings group
+/// codes, decoded in .NET.
 /// </para>
 /// Reads run on their own connections (DuckDB.NET shares one database instance among the
 /// connections to a file in a process), so a stats query never waits for an append, nor an append for a query.
 /// </summary>
-public sealed class DuckDbEventStore(string connectionString) : EventStore
+/// <param name="connectionString">DuckDB's, e.g. "Data Source=data/events.duckdb".</param>
+/// <param name="cachedValueCodes">Most value codes held in memory by the writer, and again by the queries (<see cref="EventsOptions.CachedValueCodes"/>).</param>
+public sealed class DuckDbEventStore(string connectionString, int cachedValueCodes = EventsOptions.DefaultCachedValueCodes) : EventStore
 {
+    // Up to this many values (or codes) are looked up as a list of constants, which DuckDB answers from the index on
+    // the column (about 40 us of CPU a value); more are joined with the table in one scan (about 70-90 ms of CPU at
+    // a million values, whatever their number): bench/README.md, "Bounded value codes, session 10".
+    private const int IndexLookupsUpTo = 256;
+
     // A (per, value) grouping key is per's code times this plus the value's: codes are below 2^31.
     private const long PairShift = 1L << 32;
 
@@ -39,11 +52,33 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
     private int[] _tableOrder = [];
     // Per node, the highest batch sequence stored.
     private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
-    private readonly ValueCodes _codes = new();
-    // Values met in the append under way, with the codes they get once stored: the writer's alone.
-    private readonly Dictionary<string, int> _added = new(StringComparer.Ordinal);
-    // A failed insert of values may or may not have committed: the next append reads them from the file first.
+    // The writer's recently used values and their codes.
+    private readonly ValueCodes _codes = new(cachedValueCodes, decodes: false);
+    // The queries' recently used values and codes, both ways; shared by every query under its own lock.
+    private readonly ValueCodes _decoded = new(cachedValueCodes, decodes: true);
+    // Values of the append under way that the writer's map did not hold, in the order met: the event rows hold
+    // -(place + 1) for them until their codes are known.
+    private readonly Dictionary<string, int> _missing = new(StringComparer.Ordinal);
+    // The code the next new value gets: one above the highest in event_values.
+    private int _next = 1;
+    // A failed insert of values may or may not have committed: the next append reads the highest code again first.
     private bool _codesStale;
+    // Inserts of new values so far (they may have committed even when they failed), read by queries without a lock.
+    private int _valueInserts;
+    // Values queries named that event_values did not hold (an event kind not stored yet, a filter's typo), with
+    // _valueInserts then: still absent while it is unchanged. Under _decoded's lock; cleared when it reaches the bound.
+    private readonly Dictionary<string, int> _absent = new(StringComparer.Ordinal);
+    private const int AbsentValuesHeld = 1024;
+
+    /// <summary>Value codes held in memory by the writer and by the queries: for tests, each at most the capacity.</summary>
+    internal (int Writer, int Queries) CodesInMemory
+    {
+        get
+        {
+            lock (_decoded)
+                return (_codes.Count, _decoded.Count);
+        }
+    }
 
     public override async Task InitializeAsync(CancellationToken ct)
     {
@@ -62,16 +97,20 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         var columns = string.Join(", ", EventColumns.Dimensions.Select(c => $"{c.Column} INTEGER"));
         await ExecuteAsync($"""
             CREATE TABLE IF NOT EXISTS event_values (code INTEGER PRIMARY KEY, value VARCHAR NOT NULL);
+            CREATE INDEX IF NOT EXISTS event_values_value ON event_values (value);
             CREATE TABLE IF NOT EXISTS events (time TIMESTAMP NOT NULL, node INTEGER NOT NULL, sequence BIGINT NOT NULL,
                 idx INTEGER NOT NULL, event INTEGER NOT NULL, is_bot BOOLEAN NOT NULL, visitor UBIGINT, {columns});
             """, ct);
-        await LoadCodesAsync(ct);
+        await ReadNextCodeAsync(ct);
         await using (var marks = writer.CreateCommand())
         {
-            marks.CommandText = "SELECT node, max(sequence) FROM events GROUP BY node";
+            marks.CommandText = """
+                SELECT v.value, m.sequence FROM (SELECT node, max(sequence) AS sequence FROM events GROUP BY node) m
+                JOIN event_values v ON v.code = m.node
+                """;
             await using var reader = await marks.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                _applied[_codes.Value(reader.GetInt32(0))] = reader.GetInt64(1);
+                _applied[reader.GetString(0)] = reader.GetInt64(1);
         }
         var existing = await TableColumnsAsync(ct);
         foreach (var (_, column) in EventColumns.Dimensions.Where(c => !existing.Contains(c.Column)))
@@ -82,17 +121,12 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         _tableOrder = [.. order.Select(c => all.IndexOf(c))];
     }
 
-    /// <summary>Reads the values coded after those already known: all of them at open.</summary>
-    private async Task LoadCodesAsync(CancellationToken ct)
+    /// <summary>Reads the highest code in the file: new values are coded above it.</summary>
+    private async Task ReadNextCodeAsync(CancellationToken ct)
     {
         await using var command = _writer!.CreateCommand();
-        command.CommandText = "SELECT value, code FROM event_values WHERE code >= $1 ORDER BY code";
-        command.Parameters.Add(new DuckDBParameter(_codes.Next));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var loaded = new List<KeyValuePair<string, int>>();
-        while (await reader.ReadAsync(ct))
-            loaded.Add(new(reader.GetString(0), reader.GetInt32(1)));
-        _codes.Publish(loaded);
+        command.CommandText = "SELECT coalesce(max(code), 0) + 1 FROM event_values";
+        _next = Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         _codesStale = false;
     }
 
@@ -114,25 +148,11 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         if (fresh.Count == 0)
             return;
         if (_codesStale)
-            await LoadCodesAsync(ct);
-        var count = Encode(fresh);
-        if (_added.Count > 0)
-        {
-            try
-            {
-                using var values = writer.CreateAppender("event_values");
-                foreach (var (value, code) in _added)
-                    values.CreateRow().AppendValue(code).AppendValue(value).EndRow();
-            }
-            catch
-            {
-                _added.Clear();
-                _codesStale = true;
-                throw;
-            }
-            _codes.Publish(_added);
-            _added.Clear();
-        }
+            await ReadNextCodeAsync(ct);
+        _missing.Clear();
+        var count = Encode(fresh, out var used);
+        if (_missing.Count > 0)
+            ResolveMissing(await CodeMissingAsync(writer, ct), count, used);
         WriteEvents(writer, count);
         foreach (var (node, sequence) in highest)
             _applied[node] = sequence;
@@ -150,11 +170,15 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
     private CodedRow[] _rows = new CodedRow[1024];
     private int[] _valueCodes = new int[4096];
 
-    /// <summary>Codes the events of the batches into <see cref="_rows"/>; values never stored get new codes in <see cref="_added"/>. Returns the events' count.</summary>
-    private int Encode(List<ClickBatch> batches)
+    /// <summary>
+    /// Codes the events of the batches into <see cref="_rows"/>: values the writer's map does not hold go to
+    /// <see cref="_missing"/> and stand as -(place + 1) until <see cref="ResolveMissing"/>. Returns the events' count
+    /// and the codes used in <see cref="_valueCodes"/>.
+    /// </summary>
+    private int Encode(List<ClickBatch> batches, out int used)
     {
         var count = 0;
-        var used = 0;
+        used = 0;
         var width = EventColumns.Dimensions.Count;
         foreach (var batch in batches)
         {
@@ -186,9 +210,97 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
     {
         if (_codes.TryGetCode(value, out var code))
             return code;
-        if (!_added.TryGetValue(value, out code))
-            _added.Add(value, code = _codes.Next + _added.Count);
-        return code;
+        if (!_missing.TryGetValue(value, out var place))
+            _missing.Add(value, place = _missing.Count);
+        return -(place + 1);
+    }
+
+    /// <summary>
+    /// The codes of <see cref="_missing"/> in its order: those <c>event_values</c> holds, found by one statement, and
+    /// new ones for the rest, whose rows are appended in one transaction before any event uses them. The writer's map
+    /// takes a pair only once its row is known to be in the file.
+    /// </summary>
+    private async Task<int[]> CodeMissingAsync(DuckDBConnection writer, CancellationToken ct)
+    {
+        var codes = new int[_missing.Count];
+        await using (var command = writer.CreateCommand())
+        {
+            command.CommandText = $"SELECT value, code FROM event_values WHERE value IN ({InList(command, [.. _missing.Keys])})";
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                codes[_missing[reader.GetString(0)]] = reader.GetInt32(1);
+        }
+        var added = new List<(string Value, int Code)>();
+        foreach (var (value, place) in _missing)
+        {
+            if (codes[place] == 0)
+                added.Add((value, codes[place] = _next++));
+        }
+        if (added.Count > 0)
+        {
+            try
+            {
+                using var values = writer.CreateAppender("event_values");
+                foreach (var (value, code) in added)
+                    values.CreateRow().AppendValue(code).AppendValue(value).EndRow();
+            }
+            catch
+            {
+                _codesStale = true;
+                throw;
+            }
+            finally
+            {
+                Interlocked.Increment(ref _valueInserts);
+            }
+        }
+        foreach (var (value, place) in _missing)
+            _codes.Add(value, codes[place]);
+        return codes;
+    }
+
+    /// <summary>Puts the codes of the values that stood as -(place + 1) into the append's rows.</summary>
+    private void ResolveMissing(int[] codes, int count, int used)
+    {
+        var values = _valueCodes.AsSpan(0, used);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] < 0)
+                values[i] = codes[-values[i] - 1];
+        }
+        var rows = _rows.AsSpan(0, count);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (rows[i].Node < 0 || rows[i].Event < 0)
+                rows[i] = rows[i] with { Node = rows[i].Node < 0 ? codes[-rows[i].Node - 1] : rows[i].Node, Event = rows[i].Event < 0 ? codes[-rows[i].Event - 1] : rows[i].Event };
+        }
+    }
+
+    /// <summary>
+    /// The SQL of a set of values (strings or codes) to compare a column with: a list of placeholders, which DuckDB
+    /// answers from the column's index, or above <see cref="IndexLookupsUpTo"/> one parameter unnested, which it joins
+    /// in one scan: codes as one comma-separated text (DuckDB.NET spends about 2 us on each element of a list
+    /// parameter, half the cost of a page's decoding), values as a list (no separator is safe in any text).
+    /// </summary>
+    private static string InList<T>(DbCommand command, IReadOnlyList<T> values) where T : notnull
+    {
+        if (values.Count > IndexLookupsUpTo)
+        {
+            if (values is IReadOnlyList<int> codes)
+            {
+                command.Parameters.Add(new DuckDBParameter(string.Join(',', codes)));
+                return "SELECT unnest(string_split($1, ','))::INTEGER";
+            }
+            command.Parameters.Add(new DuckDBParameter(values.ToList()));
+            return "SELECT unnest($1::VARCHAR[])";
+        }
+        var places = new string[values.Count];
+        for (var i = 0; i < values.Count; i++)
+        {
+            command.Parameters.Add(new DuckDBParameter(values[i]));
+            places[i] = "$" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return string.Join(", ", places);
     }
 
     /// <summary>
@@ -352,15 +464,88 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         // Rows come chunk by chunk as the client reads them, rather than the whole result first.
         command.UseStreamingMode = true;
         await using var reader = await command.ExecuteReaderAsync(ct);
+        // The streaming result holds its connection: codes are decoded on another.
+        await using var lookup = Reader();
         var count = EventColumns.Dimensions.Count;
-        while (await reader.ReadAsync(ct))
+        var page = new List<ExportedEvent>(ExportPage);
+        var codes = new HashSet<int>();
+        while (true)
         {
-            var values = new string?[count];
-            for (var i = 0; i < count; i++)
-                values[i] = reader.IsDBNull(7 + i) ? null : _codes.Value(reader.GetInt32(7 + i));
-            yield return new EventRow(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc), _codes.Value(reader.GetInt32(1)), reader.GetInt64(2),
-                reader.GetInt32(3), _codes.Value(reader.GetInt32(4)), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<ulong>(6), values);
+            page.Clear();
+            codes.Clear();
+            while (page.Count < ExportPage && await reader.ReadAsync(ct))
+            {
+                var values = new int[count];
+                for (var i = 0; i < count; i++)
+                    codes.Add(values[i] = reader.IsDBNull(7 + i) ? 0 : reader.GetInt32(7 + i));
+                var row = new ExportedEvent(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc), reader.GetInt32(1), reader.GetInt64(2),
+                    reader.GetInt32(3), reader.GetInt32(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<ulong>(6), values);
+                codes.Add(row.Node);
+                codes.Add(row.Event);
+                page.Add(row);
+            }
+            if (page.Count == 0)
+                yield break;
+            codes.Remove(0);
+            var decoded = await DecodeAsync(lookup, codes, ct);
+            foreach (var row in page)
+            {
+                var values = new string?[count];
+                for (var i = 0; i < count; i++)
+                    values[i] = row.Values[i] == 0 ? null : decoded[row.Values[i]];
+                yield return new EventRow(row.Time, decoded[row.Node], row.Sequence, row.Index, decoded[row.Event], row.IsBot, row.Visitor, values);
+            }
         }
+    }
+
+    // Events an export reads before it decodes their codes together: one statement on event_values a page.
+    private const int ExportPage = 16_384;
+
+    /// <summary>An exported event as the table holds it: codes, 0 where a dimension has none.</summary>
+    private readonly record struct ExportedEvent(DateTime Time, int Node, long Sequence, int Index, int Event, bool IsBot, ulong? Visitor, int[] Values);
+
+    /// <summary>
+    /// The values of codes read from events (none 0): from the queries' map, and the codes it lacks from one statement
+    /// on <c>event_values</c>. Throws when a code has no value (a file written otherwise).
+    /// </summary>
+    private async Task<Dictionary<int, string>> DecodeAsync(DuckDBConnection connection, IReadOnlyCollection<int> codes, CancellationToken ct)
+    {
+        var decoded = new Dictionary<int, string>(codes.Count);
+        var missing = new List<int>();
+        lock (_decoded)
+        {
+            foreach (var code in codes)
+            {
+                if (_decoded.TryGetValue(code, out var value))
+                    decoded[code] = value;
+                else
+                    missing.Add(code);
+            }
+        }
+        if (missing.Count == 0)
+            return decoded;
+        var found = new List<(string Value, int Code)>(missing.Count);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT value, code FROM event_values WHERE code IN ({InList(command, missing)})";
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                found.Add((reader.GetString(0), reader.GetInt32(1)));
+        }
+        lock (_decoded)
+        {
+            foreach (var (value, code) in found)
+            {
+                decoded[code] = value;
+                _decoded.Add(value, code);
+            }
+        }
+        foreach (var code in missing)
+        {
+            if (!decoded.ContainsKey(code))
+                throw new InvalidOperationException($"The event store's code {code} has no row in event_values");
+        }
+        return decoded;
     }
 
     protected override Statement NewStatement() => new Parameters(null);
@@ -376,20 +561,46 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
 
     protected override string ValueKey(string perColumn, string column) => $"CAST({perColumn} AS BIGINT) * {PairShift} + {column}";
 
-    protected override string ValueText(string key)
-    {
-        var codes = long.Parse(key, System.Globalization.CultureInfo.InvariantCulture);
-        return codes < PairShift
-            ? _codes.Value((int)codes)
-            : _codes.Value((int)(codes / PairShift)) + "\n" + _codes.Value((int)(codes % PairShift));
-    }
-
     // Codes are numbers this store made: inlined, they let DuckDB skip row groups by their min/max as with constants.
     protected override string ValueOf(string value, Statement sql) => CodeOf(value);
 
     protected override string IsEvent(string kind) => $"event = {CodeOf(kind)}";
 
-    private string CodeOf(string value) => _codes.CodeOrNone(value).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private string CodeOf(string value) => CodeOrNone(value).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The code of a value a query names (a filter's, a link's, an event kind), or 0 (matches nothing) when it was
+    /// never stored: from the queries' map, else from <c>event_values</c> by its index on value.
+    /// </summary>
+    private int CodeOrNone(string value)
+    {
+        // Read before the lookup: a value inserted after it changes the count, so its absence is not trusted then.
+        var inserts = Volatile.Read(ref _valueInserts);
+        lock (_decoded)
+        {
+            if (_decoded.TryGetCode(value, out var code))
+                return code;
+            if (_absent.TryGetValue(value, out var then) && then == inserts)
+                return 0;
+        }
+        using var connection = Reader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT code FROM event_values WHERE value = $1";
+        command.Parameters.Add(new DuckDBParameter(value));
+        var found = command.ExecuteScalar() as int?;
+        lock (_decoded)
+        {
+            if (found is { } stored)
+            {
+                _decoded.Add(value, stored);
+                return stored;
+            }
+            if (_absent.Count >= AbsentValuesHeld)
+                _absent.Clear();
+            _absent[value] = inserts;
+            return 0;
+        }
+    }
 
     /// <summary>
     /// Queries that match at most this many events (one link's month, a narrow filter) are counted here from one
@@ -402,9 +613,41 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
     protected override async Task<List<(string Code, string Key, long Count)>> CountAsync(
         Statement statement, string where, IReadOnlyList<Part> parts, TimeZoneInfo? zone, CancellationToken ct)
     {
-        if (CountInProcessUpTo > 0 && await ReadFewAsync((Parameters)statement, where, ct) is { } events)
-            return CountInProcess(events, parts, zone);
-        return await base.CountAsync(statement, where, parts, zone, ct);
+        var rows = CountInProcessUpTo > 0 && await ReadFewAsync((Parameters)statement, where, ct) is { } events
+            ? CountInProcess(events, parts, zone)
+            : await base.CountAsync(statement, where, parts, zone, ct);
+        // Value parts' keys are a code or a pair of codes (ValueKey): their texts, decoded together.
+        var codes = new HashSet<int>();
+        foreach (var (code, key, _) in rows)
+        {
+            if (!IsValuePart(code))
+                continue;
+            var (per, value) = ParseKey(key);
+            codes.Add(value);
+            if (per != 0)
+                codes.Add(per);
+        }
+        if (codes.Count == 0)
+            return rows;
+        await using var connection = Reader();
+        var decoded = await DecodeAsync(connection, codes, ct);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (!IsValuePart(rows[i].Code))
+                continue;
+            var (per, value) = ParseKey(rows[i].Key);
+            rows[i] = rows[i] with { Key = per == 0 ? decoded[value] : decoded[per] + "\n" + decoded[value] };
+        }
+        return rows;
+
+        // As the base class tells them apart: the day, hour and visitor parts have keys of their own.
+        static bool IsValuePart(string code) => code is not ("c" or "b" or "h" or "u");
+
+        static (int Per, int Value) ParseKey(string key)
+        {
+            var codes = long.Parse(key, System.Globalization.CultureInfo.InvariantCulture);
+            return ((int)(codes / PairShift), (int)(codes % PairShift));
+        }
     }
 
     /// <summary>A matched event as codes: 0 where a dimension has no value (codes start at 1).</summary>
@@ -446,7 +689,7 @@ public sealed class DuckDbEventStore(string connectionString) : EventStore
         foreach (var part in parts)
         {
             var (by, kind, column, perColumn) = part.Grouping;
-            var kindCode = _codes.CodeOrNone(kind);
+            var kindCode = CodeOrNone(kind);
             var matched = false;
             counts.Clear();
             visitors.Clear();

@@ -28,7 +28,7 @@ public static class EventServices
                         : throw new OptionsValidationException("ConnectionStrings:Events", typeof(EventsOptions),
                             ["ConnectionStrings:Events must be ClickHouse's HTTP address (http://host:8123) when Events:Provider is ClickHouse"]),
                     options),
-                _ => new DuckDbEventStore(address ?? $"Data Source={Path.Combine(sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value.DataDirectory, "events.duckdb")}"),
+                _ => new DuckDbEventStore(address ?? $"Data Source={Path.Combine(sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value.DataDirectory, "events.duckdb")}", options.CachedValueCodes),
             };
         });
         if (builder.Configuration.GetValue("Events:Enabled", true))

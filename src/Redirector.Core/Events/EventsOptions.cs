@@ -38,6 +38,18 @@ public sealed class EventsOptions
     /// <summary>Most events one append takes (a backlog is written in appends of this size; the last batch may pass it).</summary>
     [Range(1, EventStore.MaxEventsPerAppend)] public int EventsPerAppend { get; set; } = 5_000;
 
+    /// <summary>Default of <see cref="CachedValueCodes"/>.</summary>
+    public const int DefaultCachedValueCodes = 100_000;
+
+    /// <summary>
+    /// Most value codes (a distinct text of an event and its integer code, docs/events.md "Value codes") the DuckDB
+    /// store holds in memory: the writer this many of the recently used ones, and the queries as many again. The
+    /// rest are read from the file when met, so memory stays bounded however many distinct referrers, pages and URLs
+    /// come (an 80-character value held costs about 200 bytes). Values beyond it that keep coming cost a lookup in
+    /// the file per append (bench/README.md, "Bounded value codes, session 10").
+    /// </summary>
+    [Range(10, 10_000_000)] public int CachedValueCodes { get; set; } = DefaultCachedValueCodes;
+
     /// <summary>How long one query (a filtered stats view) or one insert may take before it fails.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }

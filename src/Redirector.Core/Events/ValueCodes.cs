@@ -1,59 +1,70 @@
-using System.Collections.Concurrent;
-
 namespace Redirector.Events;
 
 /// <summary>
-/// The value of each integer code of the DuckDB event store (<see cref="DuckDbEventStore"/>), and back: codes count
-/// up from 1 (0 is never a code, so it matches nothing). One writer adds (<see cref="Publish"/>), after the codes'
-/// rows are in the file; any number of readers look up at the same time without a lock: a code is published with its
-/// value before any event that uses it is appended, so a reader that found a code in an event finds its value here.
+/// A bounded map of values to the integer codes of the DuckDB event store (<see cref="DuckDbEventStore"/>), and,
+/// when <paramref name="decodes"/>, of codes back to values: at most <paramref name="capacity"/> pairs, the recently
+/// used ones. Not thread-safe. Every pair in it is one <c>event_values</c> holds (the store adds a new code only after
+/// its row is committed), so a miss is answered from the file, never by guessing.
+/// <para>
+/// Two generations of half the capacity each rather than a linked most-recently-used list: a hit in the recent one is
+/// a single dictionary lookup, as cheap as the unbounded map it replaces (the writer looks up every value of every
+/// click group). A hit in the older one moves the pair to the recent one; when the recent one is full it becomes the
+/// older one and the older one is dropped, so a pair used at least once per half-capacity of other pairs stays.
+/// </para>
 /// </summary>
-internal sealed class ValueCodes
+internal sealed class ValueCodes(int capacity, bool decodes)
 {
-    private readonly ConcurrentDictionary<string, int> _codes = new(StringComparer.Ordinal);
-    // Index = code. Replaced by a larger copy when full; a reader holding the older one still finds every code it knew.
-    private string[] _values = new string[1024];
-    private int _next = 1;
+    private readonly int _half = Math.Max(1, capacity / 2);
+    private Dictionary<string, int> _recent = new(StringComparer.Ordinal);
+    private Dictionary<string, int> _older = new(StringComparer.Ordinal);
+    private Dictionary<int, string> _recentValues = [];
+    private Dictionary<int, string> _olderValues = [];
 
-    /// <summary>The code the next new value gets.</summary>
-    public int Next => Volatile.Read(ref _next);
+    /// <summary>Pairs held: never above the capacity.</summary>
+    public int Count => _recent.Count + _older.Count;
 
-    /// <summary>Values coded so far.</summary>
-    public int Count => Next - 1;
-
-    public bool TryGetCode(string value, out int code) => _codes.TryGetValue(value, out code);
-
-    /// <summary>The code of a value, or 0 (no event holds it) when it was never stored.</summary>
-    public int CodeOrNone(string value) => _codes.TryGetValue(value, out var code) ? code : 0;
-
-    /// <summary>The value of a code read from the events table; throws when the code has none (a file written otherwise).</summary>
-    public string Value(int code)
+    public bool TryGetCode(string value, out int code)
     {
-        var values = Volatile.Read(ref _values);
-        return (uint)code < (uint)values.Length && values[code] is { } value
-            ? value
-            : throw new InvalidOperationException($"The event store's code {code} has no row in event_values");
+        if (_recent.TryGetValue(value, out code))
+            return true;
+        if (!_older.Remove(value, out code))
+            return false;
+        if (decodes)
+            _olderValues.Remove(code);
+        Add(value, code);
+        return true;
     }
 
-    /// <summary>Makes values and their codes known to readers: codes from <see cref="Next"/> on, each once. Writer only.</summary>
-    public void Publish(IEnumerable<KeyValuePair<string, int>> added)
+    /// <summary>The value of a code; only for a map made with decodes.</summary>
+    public bool TryGetValue(int code, out string value)
     {
-        var values = _values;
-        var next = _next;
-        foreach (var (value, code) in added)
+        if (_recentValues.TryGetValue(code, out value!))
+            return true;
+        if (!_olderValues.Remove(code, out value!))
+            return false;
+        _older.Remove(value);
+        Add(value, code);
+        return true;
+    }
+
+    /// <summary>Holds a pair read from or committed to <c>event_values</c>.</summary>
+    public void Add(string value, int code)
+    {
+        // Two readers may both have missed the same pair and both add it: it is held once.
+        if (_older.Remove(value, out var older) && decodes)
+            _olderValues.Remove(older);
+        if (_recent.Count >= _half && !_recent.ContainsKey(value))
         {
-            if (code >= values.Length)
+            (_older, _recent) = (_recent, _older);
+            _recent.Clear();
+            if (decodes)
             {
-                var larger = new string[Math.Max(values.Length * 2, code + 1)];
-                Array.Copy(values, larger, values.Length);
-                values = larger;
+                (_olderValues, _recentValues) = (_recentValues, _olderValues);
+                _recentValues.Clear();
             }
-            values[code] = value;
-            next = Math.Max(next, code + 1);
         }
-        Volatile.Write(ref _values, values);
-        foreach (var (value, code) in added)
-            _codes[value] = code;
-        Volatile.Write(ref _next, next);
+        _recent[value] = code;
+        if (decodes)
+            _recentValues[code] = value;
     }
 }

@@ -149,8 +149,6 @@ public sealed class DuckDbEventStoreTests : IDisposable
             Assert.Equal(EventKinds.Click, row.Event);
             Assert.Equal("node-a", row.Node);
         });
-
-        static int Column(Dimension dimension) => EventColumns.Dimensions.Select(c => c.Dimension).ToList().IndexOf(dimension);
     }
 
     [Fact]
@@ -415,6 +413,163 @@ public sealed class DuckDbEventStoreTests : IDisposable
             }
         }
     }
+
+    private const int SmallCapacity = 50;
+
+    private static string ReferrerOf(int n) => $"https://news.example.org/{n}/story";
+
+    private static string PageOf(int n) => $"https://blog.example.org/post-{n / 2}";
+
+    /// <summary>One click per n in [from, from + count): referrer n, source page n / 2 (each twice), link n % 7 + 1.</summary>
+    private static ClickBatch DistinctValues(long sequence, int from, int count)
+    {
+        var at = new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc);
+        var groups = new List<ClickGroup>();
+        for (var n = from; n < from + count; n++)
+        {
+            var group = new ClickGroup(Core.TestShapes.Make("20261122", 10, n % 7 + 1, isBot: false,
+                (Dimensions.Referrer, ReferrerOf(n)), (Dimensions.SourcePage, PageOf(n)), (Dimensions.UtmSource, "facebook")));
+            group.Add(at.AddMilliseconds(n), (ulong)n);
+            groups.Add(group);
+        }
+        return new ClickBatch("node-a", sequence, groups, []);
+    }
+
+    [Fact]
+    public async Task Thousands_of_distinct_values_through_a_small_value_map_read_back_exactly_across_a_restart()
+    {
+        // Each click of an append is (sequence, index) -> its n; 4 appends of 1,000 new referrers, then after a
+        // restart 2 appends of 1,000 each: the first half of them values stored before the restart, the rest new.
+        var expected = new Dictionary<(long, int), int>();
+        var appends = new (long Sequence, int From)[] { (1, 0), (2, 1000), (3, 2000), (4, 3000), (5, 2500), (6, 3500) };
+        await using (var store = new DuckDbEventStore(ConnectionString, SmallCapacity))
+        {
+            await store.OpenAsync(CancellationToken.None);
+            foreach (var (sequence, from) in appends.Take(4))
+                await AppendDistinctAsync(store, sequence, from);
+        }
+        // As a file made before the index on value: the store makes it when it opens.
+        Execute("DROP INDEX event_values_value");
+        await using var reopened = new DuckDbEventStore(ConnectionString, SmallCapacity);
+        await reopened.OpenAsync(CancellationToken.None);
+        foreach (var (sequence, from) in appends.Skip(4))
+            await AppendDistinctAsync(reopened, sequence, from);
+        Assert.Equal(1L, Scalar<long>("SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'event_values_value' AND table_name = 'event_values'"));
+
+        var rows = await ReadAllAsync(reopened);
+        AssertBounded(reopened);
+        Assert.Equal(6000, rows.Count);
+        var referrer = Column(Dimensions.Referrer);
+        var page = Column(Dimensions.SourcePage);
+        var link = Column(Dimensions.Link);
+        Assert.All(rows, r =>
+        {
+            var n = expected[(r.Sequence, r.Index)];
+            Assert.Equal((ReferrerOf(n), PageOf(n), (n % 7 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "facebook"),
+                (r.Values[referrer], r.Values[page], r.Values[link], Source(r)));
+            Assert.Equal(("node-a", EventKinds.Click, (ulong?)(ulong)n), (r.Node, r.Event, r.Visitor));
+        });
+        Assert.Equal(6000, rows.Select(r => (r.Sequence, r.Index)).Distinct().Count());
+
+        // Referrers 2500-3999 came before and after the restart: twice each; 0-2499 and 4000-4499 once. Pages pair them up.
+        var referrerCounts = expected.Values.GroupBy(ReferrerOf).ToDictionary(g => g.Key, g => (long)g.Count());
+        var pageCounts = expected.Values.GroupBy(PageOf).ToDictionary(g => g.Key, g => (long)g.Count());
+        Assert.Equal(4500, referrerCounts.Count);
+        foreach (var inProcess in new[] { 10_000, 0 })
+        {
+            reopened.CountInProcessUpTo = inProcess;
+            var stats = await reopened.ReadStatsAsync(Day22, 100_000, CancellationToken.None);
+            Assert.Equal(6000, stats.Clicks);
+            Assert.Equal(referrerCounts.OrderBy(c => c.Key, StringComparer.Ordinal), stats[Dimensions.Referrer].Select(k => KeyValuePair.Create(k.Key, k.Clicks)).OrderBy(c => c.Key, StringComparer.Ordinal));
+            Assert.Equal(pageCounts.OrderBy(c => c.Key, StringComparer.Ordinal), stats[Dimensions.SourcePage].Select(k => KeyValuePair.Create(k.Key, k.Clicks)).OrderBy(c => c.Key, StringComparer.Ordinal));
+            // By a value stored only before the restart, one stored on both sides of it, and one new after it.
+            foreach (var (n, clicks) in new[] { (10, 1L), (3100, 2L), (4400, 1L) })
+            {
+                var byReferrer = new EventFilter([new DimensionFilter(Dimensions.Referrer, [ReferrerOf(n)], [])]);
+                var one = await reopened.ReadStatsAsync(Day22 with { Filter = byReferrer }, 100, CancellationToken.None);
+                Assert.Equal(clicks, one.Clicks);
+                Assert.Equal([(PageOf(n), clicks)], one[Dimensions.SourcePage].Select(k => (k.Key, k.Clicks)));
+                var exported = new List<EventRow>();
+                await foreach (var row in reopened.ReadEventsAsync(November with { Filter = byReferrer }, CancellationToken.None))
+                    exported.Add(row);
+                Assert.Equal(Enumerable.Repeat(ReferrerOf(n), (int)clicks), exported.Select(r => r.Values[referrer]));
+            }
+            var byPage = new EventFilter([new DimensionFilter(Dimensions.SourcePage, [PageOf(4400)], [])]);
+            Assert.Equal(2, (await reopened.ReadStatsAsync(Day22 with { Filter = byPage }, 100, CancellationToken.None)).Clicks);
+            AssertBounded(reopened);
+        }
+
+        // Every value once, every code once, and every event's codes have their value.
+        Assert.Equal(0L, Scalar<long>("SELECT count(*) - count(DISTINCT value) FROM event_values"));
+        Assert.Equal(0L, Scalar<long>("SELECT count(*) - count(DISTINCT code) FROM event_values"));
+        Assert.Equal(4500L, Scalar<long>("SELECT count(*) FROM event_values WHERE value LIKE 'https://news.example.org/%'"));
+        Assert.Equal(0L, Scalar<long>($"SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_values v WHERE v.code = e.{EventColumns.Of(Dimensions.Referrer)})"));
+
+        async Task AppendDistinctAsync(DuckDbEventStore store, long sequence, int from)
+        {
+            // In two batches of one append each: values met twice within an append, across appends, across the restart.
+            await store.AppendAsync([DistinctValues(sequence * 2 - 1, from, 500), DistinctValues(sequence * 2, from + 500, 500)], CancellationToken.None);
+            for (var i = 0; i < 500; i++)
+            {
+                expected[(sequence * 2 - 1, i)] = from + i;
+                expected[(sequence * 2, i)] = from + 500 + i;
+            }
+            AssertBounded(store);
+        }
+    }
+
+    [Fact]
+    public async Task An_append_whose_new_values_fail_to_store_stores_nothing_and_its_retry_codes_them_anew()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString, SmallCapacity);
+        await store.OpenAsync(CancellationToken.None);
+        await store.AppendAsync(WithSource(1, "facebook"), CancellationToken.None);
+        // Another writer took the code the store gives next: its insert of the new value fails.
+        Execute("INSERT INTO event_values SELECT max(code) + 1, 'taken' FROM event_values");
+        await Assert.ThrowsAnyAsync<Exception>(() => store.AppendAsync(WithSource(2, "newsletter"), CancellationToken.None));
+        Assert.Equal(3, await store.CountAsync(CancellationToken.None));
+        Assert.Equal(0L, Scalar<long>("SELECT count(*) FROM event_values WHERE value = 'newsletter'"));
+
+        // The map holds no code the file lacks: the retry gives the value a code of its own.
+        await store.AppendAsync(WithSource(2, "newsletter"), CancellationToken.None);
+        await store.AppendAsync(WithSource(3, "newsletter"), CancellationToken.None);
+        var rows = await ReadAllAsync(store);
+        Assert.Equal([(1L, "facebook"), (2L, "newsletter"), (3L, "newsletter")], rows.Select(r => (r.Sequence, Source(r))).Distinct());
+        Assert.Equal(9, rows.Count);
+        Assert.Equal(0L, Scalar<long>("SELECT count(*) - count(DISTINCT value) FROM event_values"));
+    }
+
+    [Fact]
+    public async Task A_value_a_query_found_never_stored_is_found_once_an_append_stores_it()
+    {
+        await using var store = new DuckDbEventStore(ConnectionString, SmallCapacity);
+        await store.OpenAsync(CancellationToken.None);
+        await store.AppendAsync(WithSource(1, "facebook"), CancellationToken.None);
+        var newsletter = Day22 with { Filter = new([new DimensionFilter(Dimensions.UtmSource, ["newsletter"], [])]) };
+        // Asked for before it exists (no bots either): the queries remember the absence only until values are added.
+        Assert.Equal((0L, 0L), ((await store.ReadStatsAsync(newsletter, 100, CancellationToken.None)).Clicks, (await store.ReadStatsAsync(Day22, 100, CancellationToken.None)).Bots));
+        await store.AppendAsync(WithSource(2, "newsletter"), CancellationToken.None);
+        await store.AppendAsync(Batch(3), CancellationToken.None);
+        Assert.Equal(3, (await store.ReadStatsAsync(newsletter, 100, CancellationToken.None)).Clicks);
+        Assert.Equal(2, (await store.ReadStatsAsync(Day22, 100, CancellationToken.None)).Bots);
+    }
+
+    [Fact]
+    public async Task A_value_map_capacity_below_the_minimum_stops_start_up_naming_the_setting()
+    {
+        await using var app = new Infrastructure.RedirectorApplication(settings: new Dictionary<string, string?> { ["Events:CachedValueCodes"] = "5" });
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => app.Services);
+        Assert.Contains(nameof(EventsOptions.CachedValueCodes), error.Message, StringComparison.Ordinal);
+    }
+
+    private static void AssertBounded(DuckDbEventStore store)
+    {
+        var (writer, queries) = store.CodesInMemory;
+        Assert.InRange(writer, 1, SmallCapacity);
+        Assert.InRange(queries, 0, SmallCapacity);
+    }
+
+    private static int Column(Dimension dimension) => EventColumns.Dimensions.Select(c => c.Dimension).ToList().IndexOf(dimension);
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -30,6 +30,9 @@ public sealed record BulkOutcome(IReadOnlyList<Link> Saved, IReadOnlyDictionary<
 public sealed partial class LinkCatalog(
     IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, DomainCatalog domains, ShortUrls urls, TimeProvider time, ILogger<LinkCatalog> logger)
 {
+    /// <summary>Links a page of <see cref="ListAsync"/> holds at most.</summary>
+    public const int MaxPageSize = 500;
+
     private const int GeneratedSlugAttempts = 8;
 
     public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, CancellationToken ct)
@@ -208,7 +211,7 @@ public sealed partial class LinkCatalog(
             "oldest" => links.OrderBy(l => l.Id),
             _ => links.OrderByDescending(l => l.Id),
         };
-        var pageSize = Math.Clamp(query.PageSize, 1, 500);
+        var pageSize = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(1, query.Page);
         var total = await links.CountAsync(ct);
         // In long arithmetic: (page - 1) * pageSize overflows int for a page like 2147483647, and a negative Skip

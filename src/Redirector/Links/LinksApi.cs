@@ -61,10 +61,12 @@ public static class LinksApi
         };
     }
 
-    public static async Task<Ok<LinkListResponse>> ListLinks(
+    public static async Task<Results<Ok<LinkListResponse>, ValidationProblem>> ListLinks(
         LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
         string? search = null, string[]? tag = null, string? sort = null, int page = 1, int pageSize = 50, string? domain = null)
     {
+        if ((QueryRanges.Outside("page", page, 1, int.MaxValue) ?? QueryRanges.Outside("pageSize", pageSize, 1, LinkCatalog.MaxPageSize)) is { } outside)
+            return outside;
         var query = new LinkQuery(search, tag, sort ?? "created", page, pageSize, domain is null ? null : domains.KeyForQuery(domain));
         var result = await catalog.ListAsync(query, ct);
         return TypedResults.Ok(new LinkListResponse(

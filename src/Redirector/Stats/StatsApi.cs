@@ -171,14 +171,16 @@ public static class StatsApi
     /// The link's newest clicks from the raw log, newest first, at most <paramref name="limit"/> (1 to 1000), named as
     /// GET /api/events names them (<see cref="RecentClickResponse"/>); bot requests only with <c>bots=true</c>.
     /// </summary>
-    public static async Task<Results<Ok<IReadOnlyList<RecentClickResponse>>, NotFound<ProblemDetails>>> GetRecentClicks(
+    public static async Task<Results<Ok<IReadOnlyList<RecentClickResponse>>, NotFound<ProblemDetails>, ValidationProblem>> GetRecentClicks(
         string slug, LinkCatalog catalog, DomainCatalog domains, StatsReader reader, ShortUrls shortUrls, SiteCache sites, HttpRequest request, CancellationToken ct,
         int limit = 100, string? domain = null, bool bots = false)
     {
+        if (QueryRanges.Outside("limit", limit, 1, 1000) is { } outside)
+            return outside;
         var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
-        var clicks = await reader.ReadRecentAsync(Math.Clamp(limit, 1, 1000), RecentClicks.OfLink(link.Id, bots));
+        var clicks = await reader.ReadRecentAsync(limit, RecentClicks.OfLink(link.Id, bots));
         var name = new EventLinks.Name(link.Slug, shortUrls.HostOf(request, link.Domain), shortUrls.For(request, link.Slug, link.Domain));
         return TypedResults.Ok<IReadOnlyList<RecentClickResponse>>([.. clicks.Select(c => RecentClickResponse.From(c, name, sites))]);
     }

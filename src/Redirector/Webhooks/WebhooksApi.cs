@@ -75,12 +75,14 @@ public static class WebhooksApi
     }
 
     /// <summary>The endpoint's latest events (newest first, 1 to 200; default 50) with their attempts, status and last error.</summary>
-    public static async Task<Results<Ok<WebhookDeliveriesResponse>, NotFound<ProblemDetails>>> ListDeliveries(
+    public static async Task<Results<Ok<WebhookDeliveriesResponse>, NotFound<ProblemDetails>, ValidationProblem>> ListDeliveries(
         long id, WebhookCatalog catalog, WebhookQueue queue, CancellationToken ct, int limit = 50)
     {
+        if (QueryRanges.Outside("limit", limit, 1, 200) is { } outside)
+            return outside;
         if (await catalog.FindAsync(id, ct) is null)
             return TypedResults.NotFound(Unknown(id));
-        return TypedResults.Ok(new WebhookDeliveriesResponse(queue.Pending(id), queue.Recent(id, Math.Clamp(limit, 1, 200))));
+        return TypedResults.Ok(new WebhookDeliveriesResponse(queue.Pending(id), queue.Recent(id, limit)));
     }
 
     public static WebhookResponse ToResponse(WebhookEndpoint e) => new(

@@ -163,8 +163,27 @@ public sealed class StrictInputTests
     }
 
     [Theory]
+    [InlineData("/api/links/q/clicks?limit=0", "limit", "1 to 1000")]
+    [InlineData("/api/links/q/clicks?limit=1001", "limit", "1 to 1000")]
+    [InlineData("/api/links?pageSize=-1", "pageSize", "1 to 500")]
+    [InlineData("/api/links?pageSize=100000", "pageSize", "1 to 500")]
+    [InlineData("/api/links?page=0", "page", "1 to ")]
+    [InlineData("/api/webhooks/1/deliveries?limit=201", "limit", "1 to 200")]
+    public async Task A_number_outside_its_documented_range_is_refused_not_clamped(string path, string parameter, string range)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "q" });
+        using var api = app.CreateApiClient();
+
+        var problem = await ProblemAsync(await api.GetAsync(path));
+        Assert.Contains(range, problem.GetProperty("errors").GetProperty(parameter)[0].GetString());
+    }
+
+    [Theory]
     [InlineData("/api/links/q/stats?from=2026-11-01&to=2026-11-30&domain=&utmSource=facebook&deviceType=!desktop")]
     [InlineData("/api/links/q/clicks?limit=5&bots=true&domain=")]
+    [InlineData("/api/links/q/clicks?limit=1000")]
+    [InlineData("/api/links?page=2&pageSize=500")]
     [InlineData("/api/stats/summary?from=2026-11-01&to=2026-11-30&shortDomain=localhost&utmCampaign=spring&utmCampaign=autumn")]
     [InlineData("/api/stats/domains?to=2026-11-30&destinationDomain=shop.example")]
     [InlineData("/api/stats/pages?sourcePage=https://blog.example/")]

@@ -29,17 +29,18 @@ stamp=$out/.published
 # A publish with nothing to build still spends 10-15 s on restore and up-to-date checks, most of a restart: it is
 # skipped when no source or build setting is newer than the last publish.
 changed() {
-  [ ! -f "$stamp" ] || [ -n "$(find src Directory.Build.props Directory.Build.targets Directory.Packages.props global.json \
+  [ ! -f "$stamp" ] || [ ! -f "$out/Redirector.dll" ] || [ -n "$(find src Directory.Build.props Directory.Build.targets Directory.Packages.props global.json \
     \( -name bin -o -name obj -o -name node_modules \) -prune -o -type f -newer "$stamp" -print -quit)" ]
 }
+stale=0; changed && stale=1
 if [ ! -f "$out/Redirector.dll" ]; then
   echo "First start: restoring NuGet and npm packages and building Redirector in Release (a few minutes; nothing is printed meanwhile). Later starts reuse the build."
-elif changed; then
+elif [ $stale = 1 ]; then
   echo "Building what changed (seconds to a minute), then starting Redirector on ${URLS:-http://0.0.0.0:8080}..."
 else
   echo "Starting Redirector on ${URLS:-http://0.0.0.0:8080} (the build is up to date)..."
 fi
-if changed; then
+if [ $stale = 1 ]; then
   dotnet publish src/Redirector -c Release --use-current-runtime --self-contained false -o "$out" --nologo -v quiet
   touch "$stamp"
 fi

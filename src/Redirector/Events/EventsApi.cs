@@ -32,7 +32,7 @@ public static class EventsApi
         if (!options.Value.Enabled)
             throw new EventStoreUnavailableException();
         filter = await sources.NarrowAsync(filter, request, ct);
-        var range = StatsApi.Range(from, to, sources.Time, request);
+        var range = StatsApi.Range(from, to, sources.Time);
         var query = EventQuery.Days(range.From, range.To, null, filter);
         // Opened before the answer starts, so a store that is away is a 503, not a cut-off body.
         try

@@ -163,7 +163,7 @@ public static class StatsApi
         var link = await sources.Catalog.FindAsync(sources.Domains.KeyForQuery(domain), slug, ct);
         if (link is null)
             return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
-        var (stats, problem) = await sources.ReadAsync(request, link.Id, Range(from, to, sources.Time, request), StatsReader.DefaultTop, ct);
+        var (stats, problem) = await sources.ReadAsync(request, link.Id, from, to, StatsReader.DefaultTop, ct);
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
@@ -188,14 +188,14 @@ public static class StatsApi
     public static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetSummary(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), StatsReader.DefaultTop, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, from, to, StatsReader.DefaultTop, ct);
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<KeyCount>>, ProblemHttpResult>> GetDomains(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), 1000, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, from, to, 1000, ct);
         return stats is null ? problem! : TypedResults.Ok(stats[Dimensions.DestinationDomain]);
     }
 
@@ -203,7 +203,7 @@ public static class StatsApi
     public static async Task<Results<Ok<IReadOnlyList<KeyCount>>, ProblemHttpResult>> GetCampaigns(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), 1000, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, from, to, 1000, ct);
         return stats is null ? problem! : TypedResults.Ok(stats[Dimensions.UtmCampaign]);
     }
 
@@ -211,7 +211,7 @@ public static class StatsApi
     public static async Task<Results<Ok<IReadOnlyList<PageCount>>, ProblemHttpResult>> GetPages(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), 1000, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, from, to, 1000, ct);
         return stats is null ? problem! : TypedResults.Ok(OutboundCounts.PagesOf(stats));
     }
 
@@ -219,21 +219,19 @@ public static class StatsApi
     public static async Task<Results<Ok<IReadOnlyList<TargetCount>>, ProblemHttpResult>> GetTargets(
         HttpRequest request, StatsSources sources, CancellationToken ct, DateOnly? from = null, DateOnly? to = null)
     {
-        var (stats, problem) = await sources.ReadAsync(request, null, Range(from, to, sources.Time, request), 1000, ct);
+        var (stats, problem) = await sources.ReadAsync(request, null, from, to, 1000, ct);
         return stats is null ? problem! : TypedResults.Ok(OutboundCounts.TargetsOf(stats));
     }
 
     /// <summary>
     /// Defaults to the last 30 days, today included; see <see cref="DateRange"/> for how any dates sent are kept
-    /// readable. Today is the request's <c>timeZone</c>'s (UTC without one, or with one that is not a zone, which
-    /// <see cref="StatsSources.ReadAsync"/> answers 400): in a zone ahead of UTC, today's clicks fall on a day UTC has not reached.
+    /// readable. Today is <paramref name="zone"/>'s (UTC when null): in a zone ahead of UTC, today's clicks fall on a day
+    /// UTC has not reached.
     /// </summary>
-    public static DateRange Range(DateOnly? from, DateOnly? to, TimeProvider time, HttpRequest request)
+    public static DateRange Range(DateOnly? from, DateOnly? to, TimeProvider time, TimeZoneInfo? zone = null)
     {
         var now = time.GetUtcNow();
-        var today = StatsSources.TryZoneOf(request, out var zone) && zone is not null
-            ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime)
-            : DateOnly.FromDateTime(now.UtcDateTime);
+        var today = DateOnly.FromDateTime(zone is null ? now.UtcDateTime : TimeZoneInfo.ConvertTime(now, zone).DateTime);
         return DateRange.Of(from, to, today, DefaultRangeDays);
     }
 }
@@ -266,11 +264,13 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
     public TimeProvider Time => time;
 
     /// <summary>
-    /// The stats of the global subject (or one link's) over a range under the request's filters, days and hours in
+    /// The stats of the global subject (or one link's) from <paramref name="from"/> to <paramref name="to"/>
+    /// (<see cref="StatsApi.Range"/>, ending on the zone's today) under the request's filters, days and hours in
     /// its <see cref="TimeZoneParameter"/>; a problem (400) when a filter is malformed or the zone unknown. Throws <see cref="StatsUnavailableException"/> or
     /// <see cref="EventStoreUnavailableException"/> (503) when the store that would answer is away.
     /// </summary>
-    public async Task<(SubjectStats? Stats, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, long? linkId, DateRange range, int top, CancellationToken ct)
+    public async Task<(SubjectStats? Stats, ProblemHttpResult? Problem)> ReadAsync(
+        HttpRequest request, long? linkId, DateOnly? from, DateOnly? to, int top, CancellationToken ct)
     {
         if (!EventFilter.TryParse(request.Query, out var filter, out var error))
             return (null, TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest));
@@ -279,12 +279,13 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
             return (null, TypedResults.Problem(title: "The time zone is not known.", statusCode: StatusCodes.Status400BadRequest,
                 detail: $"'{TimeZoneParameter}' takes one IANA time zone name such as Europe/Berlin or America/New_York."));
         }
+        var range = StatsApi.Range(from, to, time, zone);
         return (await stats.ReadAsync(linkId is { } id ? StatsScope.Link(id) : StatsScope.Global, range, filter, top, ct,
             request.Query[DomainParameter], request.Query[ShortDomainParameter], zone), null);
     }
 
     /// <summary>The request's <see cref="TimeZoneParameter"/>: false when it names no IANA zone; true with null when it is absent.</summary>
-    internal static bool TryZoneOf(HttpRequest request, out TimeZoneInfo? zone)
+    private static bool TryZoneOf(HttpRequest request, out TimeZoneInfo? zone)
     {
         zone = null;
         return request.Query[TimeZoneParameter] is not { Count: > 0 } zoneName || TryFindZone(zoneName.ToString(), out zone);

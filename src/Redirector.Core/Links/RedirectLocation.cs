@@ -18,23 +18,30 @@ public static class RedirectLocation
     private static readonly SearchValues<char> QuerySafe = SearchValues.Create(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*+,;:@/?");
 
-    public sealed record Prepared(string Location, string PathPart, IReadOnlyList<QueryPair> Query, string Fragment, UtmTags Utm);
+    /// <summary>A destination made ready to redirect to: its Location with the link's UTM tags, and the UTM values a click without its own carries.</summary>
+    public sealed record Prepared(string Location, UtmTags Utm);
+
+    /// <summary>
+    /// A Location taken apart for <see cref="Build"/>: the part before the query, the query's pairs (encoded, as they
+    /// are in the Location) and the fragment with its '#'. Parsed from the Location itself, which
+    /// <see cref="Prepare"/> wrote with every pair sanitised, so no raw '#', '&amp;' or '=' is inside a pair.
+    /// </summary>
+    public sealed record Parts(string PathPart, IReadOnlyList<QueryPair> Query, string Fragment);
 
     public static Prepared Prepare(string destination, UtmTags linkUtm)
     {
-        var hashIndex = destination.IndexOf('#', StringComparison.Ordinal);
-        var fragment = hashIndex >= 0 ? destination[hashIndex..] : "";
-        var withoutFragment = hashIndex >= 0 ? destination[..hashIndex] : destination;
-        var queryIndex = withoutFragment.IndexOf('?', StringComparison.Ordinal);
-        var pathPart = queryIndex >= 0 ? withoutFragment[..queryIndex] : withoutFragment;
-        var pairs = queryIndex >= 0 ? Parse(withoutFragment.AsSpan(queryIndex + 1)) : [];
+        var (pathPart, pairs, fragment) = Split(destination);
 
         var effective = new string?[UtmTags.ParameterNames.Count];
+        var fromDestination = false;
         foreach (var pair in pairs)
         {
             var index = UtmTags.IndexOf(pair.Name);
             if (index >= 0 && effective[index] is null)
+            {
                 effective[index] = Decode(pair.EncodedValue);
+                fromDestination = true;
+            }
         }
         for (var i = 0; i < effective.Length; i++)
         {
@@ -46,11 +53,29 @@ public static class RedirectLocation
                 pairs.Add(new QueryPair(name, name, Encode(value), true));
             }
         }
-        var utm = new UtmTags
-        {
-            Source = effective[0], Medium = effective[1], Campaign = effective[2], Term = effective[3], Content = effective[4],
-        };
-        return new Prepared(Join(pathPart, pairs, fragment), pathPart, pairs, fragment, utm);
+        // The link's own tags when the destination sets none: one object fewer per cached link.
+        var utm = fromDestination
+            ? new UtmTags { Source = effective[0], Medium = effective[1], Campaign = effective[2], Term = effective[3], Content = effective[4] }
+            : linkUtm;
+        return new Prepared(Join(pathPart, pairs, fragment), utm);
+    }
+
+    /// <summary>The parts of a Location <see cref="Prepare"/> made (see <see cref="Parts"/>).</summary>
+    public static Parts PartsOf(string location)
+    {
+        var (pathPart, pairs, fragment) = Split(location);
+        return new Parts(pathPart, pairs, fragment);
+    }
+
+    private static (string PathPart, List<QueryPair> Pairs, string Fragment) Split(string url)
+    {
+        var hashIndex = url.IndexOf('#', StringComparison.Ordinal);
+        var fragment = hashIndex >= 0 ? url[hashIndex..] : "";
+        var withoutFragment = hashIndex >= 0 ? url.AsSpan(0, hashIndex) : url.AsSpan();
+        var queryIndex = withoutFragment.IndexOf('?');
+        var pathPart = queryIndex >= 0 ? withoutFragment[..queryIndex].ToString() : withoutFragment.Length == url.Length ? url : withoutFragment.ToString();
+        var pairs = queryIndex >= 0 ? Parse(withoutFragment[(queryIndex + 1)..]) : [];
+        return (pathPart, pairs, fragment);
     }
 
     /// <summary>The Location for one request; <paramref name="incomingQuery"/> is the raw query, with or without '?'.</summary>
@@ -62,9 +87,10 @@ public static class RedirectLocation
         if (incomingQuery.IsEmpty || incomingQuery.SequenceEqual(QrMarker.Pair))
             return target.Location;
 
+        var parts = target.LocationParts;
         var incoming = Parse(incomingQuery);
-        var result = new List<QueryPair>(target.Query.Count + incoming.Count);
-        foreach (var pair in target.Query)
+        var result = new List<QueryPair>(parts.Query.Count + incoming.Count);
+        foreach (var pair in parts.Query)
         {
             if (!IsUtm(pair.Name) || !Contains(incoming, pair.Name))
                 result.Add(pair);
@@ -78,7 +104,7 @@ public static class RedirectLocation
                 continue;
             result.Add(pair);
         }
-        return Join(target.PathPart, result, target.Fragment);
+        return Join(parts.PathPart, result, parts.Fragment);
     }
 
     /// <summary>The UTM values a click is counted with: the request's utm_* where present, else the link's.</summary>

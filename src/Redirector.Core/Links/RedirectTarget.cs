@@ -47,14 +47,14 @@ public sealed class RedirectTarget
     /// <summary>The Location for a request without a query string.</summary>
     public required string Location { get; init; }
 
-    /// <summary>The destination up to (not including) its query string and fragment.</summary>
-    public required string PathPart { get; init; }
+    /// <summary>
+    /// <see cref="Location"/> taken apart, for a request with a query string of its own to merge; parsed on the first
+    /// such request and then kept, so that a link only ever asked for without a query holds no more than its Location.
+    /// </summary>
+    public RedirectLocation.Parts LocationParts => _locationParts ??= RedirectLocation.PartsOf(Location);
 
-    /// <summary>The destination's query pairs (already encoded) followed by the link's UTM pairs it lacked.</summary>
-    public required IReadOnlyList<QueryPair> Query { get; init; }
-
-    /// <summary>The fragment including '#', or empty.</summary>
-    public required string Fragment { get; init; }
+    // Two first requests may both parse it: equal results, either one kept.
+    private RedirectLocation.Parts? _locationParts;
 
     /// <summary>The UTM values a click carries unless its request overrides them.</summary>
     public required UtmTags Utm { get; init; }
@@ -95,7 +95,7 @@ public sealed class RedirectTarget
             LinkId = link.Id,
             Slug = link.Slug,
             StatusCode = link.RedirectType,
-            Domain = DestinationUrl.DomainOf(destination),
+            Domain = SharedValues.Of(DestinationUrl.DomainOf(destination)),
             VariantKey = variantKey,
             ExpiresAt = withAccessRules ? link.ExpiresAt : null,
             ValidFrom = withAccessRules ? link.ValidFrom : null,
@@ -107,10 +107,7 @@ public sealed class RedirectTarget
             Rules = rules,
             Variants = variants,
             Location = location.Location,
-            PathPart = location.PathPart,
-            Query = location.Query,
-            Fragment = location.Fragment,
-            Utm = location.Utm,
+            Utm = SharedValues.Of(location.Utm),
         };
     }
 }

@@ -18,6 +18,32 @@ public sealed class RedirectLocationTests
         Assert.Equal("fall sale", target.Utm.Campaign);
     }
 
+    [Theory]
+    [InlineData("https://example.com/p", "https://example.com/p?utm_source=mail&z=1")]
+    [InlineData("https://example.com/p#top", "https://example.com/p?utm_source=mail&z=1#top")]
+    [InlineData("https://example.com/p?a=%zz&b&c=&d=%C3%A9#frag?x=1#y", "https://example.com/p?a=%25zz&b&c=&d=%C3%A9&utm_source=mail&z=1#frag?x=1#y")]
+    [InlineData("https://example.com/p?q=a%26b%3Dc&utm_source=site#", "https://example.com/p?q=a%26b%3Dc&utm_source=site&z=1#")]
+    public void A_request_query_is_added_to_the_destination_query_the_cached_link_keeps_only_as_its_location(string destination, string expected)
+    {
+        // The cached link holds its Location alone and takes it apart again for a request with a query of its own.
+        var target = Target(destination, new UtmTags { Source = "mail" });
+        Assert.Equal(expected, RedirectLocation.Build(target, "?z=1"));
+        Assert.Equal(expected, RedirectLocation.Build(target, "z=1"));
+    }
+
+    [Fact]
+    public void Links_with_equal_utm_tags_and_destination_domains_share_them_in_the_cache()
+    {
+        var first = Target("https://www.shop.example/a", new UtmTags { Source = new string("mail".AsSpan()), Campaign = new string("fall".AsSpan()) });
+        var second = Target("https://shop.example/b", new UtmTags { Source = new string("mail".AsSpan()), Campaign = new string("fall".AsSpan()) });
+        Assert.Same(first.Utm, second.Utm);
+        Assert.Same(first.Domain, second.Domain);
+        var other = Target("https://shop.example/c", new UtmTags { Source = "mail", Campaign = "winter" });
+        Assert.NotSame(first.Utm, other.Utm);
+        Assert.Same(first.Utm.Source, other.Utm.Source);
+        Assert.Equal("winter", other.Utm.Campaign);
+    }
+
     [Fact]
     public void Request_utm_parameters_override_and_others_are_forwarded_in_order()
     {

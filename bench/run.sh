@@ -2,19 +2,23 @@
 # Redirector's load benchmarks (issue 7, and issue 6's Redis-up/Redis-down latency). Figures are printed, never asserted.
 #
 #   bench/run.sh          load: bare Kestrel 302 vs counted redirect (alternating rounds), clicks counted vs requests,
-#                         Redis commands and CPU per click, Redis down, 10,000 links at random, /out when present
+#                         Redis commands and CPU per click, Redis down; clicks spread over many links, each row against
+#                         its own baseline rounds with Redis CPU per click: 10,000 links at random and Zipf(1.0) over
+#                         100,000 (the load node's catalogue), uniform over 1,000,000 (a second node of its own); /out
 #   bench/run.sh growth   GROWTH_LINKS-link catalogue: seeding, start-up, RSS with the link cache full, hot links vs a
 #                         100-link catalogue, random cold links, a scan of unknown slugs, memory per cached link;
 #                         then 10k links x 90 days of clicks through the real pipeline
 #   bench/run.sh all      both
 #
 # Settings (environment): DURATION=10s ROUNDS=3 CONNECTIONS=32 WARMUP=30s GROWTH_LINKS=1000000 GROWTH_CAPACITY=1000000
+#   SPREAD_ROUNDS=2 (load: rounds per side of the links-spread rows)
 #   SEED_CLICKS=500000 SKIP_CLICKS=1 (growth: leave out the 90 days of clicks)
 #   GROWTH_DB=postgres (growth): both catalogues in a PostgreSQL 15 cluster of the run's own (initdb into a temp dir
 #   under /tmp, run as the postgres user when this runs as root, removed at exit), seeded server-side; default sqlite.
 #   WEBHOOK=1 (load): a webhook receiver on loopback (bench/webhook-receiver.py) subscribed to link.clicked of /bench,
 #   WEBHOOK_BATCH=100 events per request, before the warm-up; prints events received vs clicks and the delivery lag.
-#   LINK_BREAKDOWNS=Events (load): the node counts links' breakdowns in the event store only (Analytics:LinkBreakdowns).
+#   LINK_BREAKDOWNS=Events (load): the nodes count links' breakdowns in the event store only (Analytics:LinkBreakdowns),
+#   which lowers the links-spread rows' Redis CPU per click.
 #   GEO=1 (load): one more row, the counted redirect with every click forwarded for a public address (geo.lua,
 #   Proxy__KnownProxies__0=127.0.0.1) so that each is placed by the country lookup; checks they are counted under
 #   countries. `bench/run.sh geo` runs that row alone.
@@ -32,6 +36,8 @@ GROWTH_CAPACITY=${GROWTH_CAPACITY:-1000000}
 WEBHOOK=${WEBHOOK:-}
 WEBHOOK_BATCH=${WEBHOOK_BATCH:-100}
 GEO=${GEO:-}
+# Rounds of the links-spread rows (10,000 at random, Zipf over 100,000, uniform over 1,000,000) on each side.
+SPREAD_ROUNDS=${SPREAD_ROUNDS:-2}
 SEED_CLICKS=${SEED_CLICKS:-500000}
 GROWTH_DB=${GROWTH_DB:-sqlite}
 API_KEY=bench-api-key-0123456789
@@ -204,21 +210,84 @@ cpu_run() {
 field() { echo "$1" | cut -d' ' -f"$2"; }
 # readyz <port> <field>: a number from the catalogue check of /readyz (the link cache's state).
 readyz() { curl -sS "http://127.0.0.1:$1/readyz" | jq ".checks.catalog.data.$2"; }
-# growth_mean <file of wrk_run lines>: "rps p50 p99 errors", rps and latencies averaged over the rounds.
-growth_mean() { awk '{ r += $2; p50 += $3; p99 += $4; e += $5 } END { printf "%.0f %.3f %.3f %d", r / NR, p50 / NR, p99 / NR, e }' "$1"; }
+# rounds_mean <file of wrk_run or cpu_run lines>: "rps p50 p99 errors cpu": rps, latencies and CPU per request (0
+# for wrk_run lines) averaged over the rounds, errors summed.
+rounds_mean() { awk '{ r += $2; p50 += $3; p99 += $4; e += $5; c += $6 } END { printf "%.0f %.3f %.3f %d %.1f", r / NR, p50 / NR, p99 / NR, e, c / NR }' "$1"; }
 mean() { awk -v f="${1:-%.2f}" '{ s += $1 } END { printf f, s / NR }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 row() { printf '   %-26s %10s %9s %9s %10s\n' "$@"; }
 
+# ---------------------------------------------------------------- links spread (load)
+# spread_row <title> <label> <node pid> <node port> <wrk script> [warm-up]: one row of clicks spread over many links.
+# An optional warm-up round on the node, then SPREAD_ROUNDS alternating rounds of the baseline and the node with the
+# script (its settings, LINKS, PREFIX, ..., come from the caller's environment). Prints req/s, latency and CPU per
+# request beside the baseline's, clicks counted against requests completed (checked), the catalogue lookups the
+# node made for links it did not hold, and Redis's CPU per click (from /proc, over the node's rounds and the drain
+# after the last: the figure LINK_BREAKDOWNS changes). Appends a line to $work/spread.summary.
+spread_row() {
+  local title=$1 label=$2 pid=$3 port=$4 script=$5 warmup=${6:-} started=$SECONDS
+  local target="http://127.0.0.1:$port/" yardstick="http://127.0.0.1:$base_port/"
+  echo
+  echo "== $title, $SPREAD_ROUNDS alternating rounds of $DURATION"
+  local before; before=$(total_clicks)
+  if [ -n "$warmup" ]; then
+    echo "-- warm-up on the node ($warmup), $(load)"
+    local warm; warm=$(wrk_run "$target" "$warmup" "$script")
+    before=$(drain $((before + $(field "$warm" 1))))
+  fi
+  local lookups_before; lookups_before=$(readyz "$port" catalogueLookups)
+  : >"$work/spread-base.rows"; : >"$work/spread-app.rows"
+  local round b a redis_ticks completed=0 redis_us=0 after
+  for round in $(seq 1 "$SPREAD_ROUNDS"); do
+    b=$(cpu_run "$base_pid" "$yardstick" "$DURATION" "$script"); echo "$b" >>"$work/spread-base.rows"
+    redis_ticks=$(cpu_ticks "$redis_pid")
+    a=$(cpu_run "$pid" "$target" "$DURATION" "$script"); echo "$a" >>"$work/spread-app.rows"
+    completed=$((completed + $(field "$a" 1)))
+    [ "$round" -lt "$SPREAD_ROUNDS" ] || after=$(drain $((before + completed)))
+    redis_us=$((redis_us + ($(cpu_ticks "$redis_pid") - redis_ticks) * tick_us))
+    echo "   round $round: baseline $(field "$b" 2) req/s $(field "$b" 6) us CPU/req | Redirector $(field "$a" 2) req/s $(field "$a" 6) us CPU/req | $(load)"
+  done
+  local lookups=$(($(readyz "$port" catalogueLookups) - lookups_before)) counted=$((after - before))
+  local base app redis_per_click
+  base=$(rounds_mean "$work/spread-base.rows") app=$(rounds_mean "$work/spread-app.rows")
+  redis_per_click=$(awk -v t="$redis_us" -v n="$counted" 'BEGIN { printf "%.1f", t / n }')
+  row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
+  row "bare Kestrel 302" "$(field "$base" 1)" "$(field "$base" 2)" "$(field "$base" 3)" "$(field "$base" 5)"
+  row "$label" "$(field "$app" 1)" "$(field "$app" 2)" "$(field "$app" 3)" "$(field "$app" 5)"
+  row "ratio" "$(ratio "$(field "$app" 1)" "$(field "$base" 1)")" "$(ratio "$(field "$app" 2)" "$(field "$base" 2)")" \
+    "$(ratio "$(field "$app" 3)" "$(field "$base" 3)")" "$(ratio "$(field "$app" 5)" "$(field "$base" 5)")"
+  echo "   clicks counted $counted for $completed requests completed; socket errors / bad statuses: baseline $(field "$base" 4), Redirector $(field "$app" 4)"
+  echo "   Redis CPU $redis_per_click us per click (link breakdowns: ${LINK_BREAKDOWNS:-Counters}); $(rcli DBSIZE) keys in Redis," \
+    "$(rcli INFO memory | awk -F: '/^used_memory_human:/ { sub(/\r/, "", $2); print $2 }') used"
+  echo "   link cache: $lookups catalogue lookups for links not held during the rounds ($(ratio "$lookups" "$completed") a request), $(readyz "$port" cachedLinks) links held after"
+  # wrk does not count the requests in flight when a round ends, which were answered and counted.
+  local check=ok
+  if [ "$counted" -lt "$completed" ] || [ "$counted" -gt $((completed + CONNECTIONS * SPREAD_ROUNDS)) ] || [ "$(field "$app" 4)" -ne 0 ]; then
+    check=FAILED
+  fi
+  echo "   check: every request counted once: $check; $(load); $((SECONDS - started)) s"
+  printf '   %-26s %9s %9s %7s %11s %7s %12s  %s\n' "$label" "$(field "$app" 1)" "$(field "$base" 1)" "$(ratio "$(field "$app" 1)" "$(field "$base" 1)")" \
+    "$(field "$app" 5)" "$(ratio "$(field "$app" 5)" "$(field "$base" 5)")x" "$redis_per_click" "$counted / $completed $check" >>"$work/spread.summary"
+}
+
 # ---------------------------------------------------------------- load
 run_load() {
   start_redis
-  echo "-- seeding 10,000 links (r0000000..r0009999) for the random-link run"
+  echo "-- seeding the catalogues of the links-spread rows: 10,000 links (r0000000..) and 100,000 (z0000000..) for the"
+  echo "   load node, 1,000,000 (u0000000..) for a second node"
   tools seed-links 10000 "$work/load.db" r
+  tools seed-links 100000 "$work/load.db" z
+  tools seed-links 1000000 "$work/spread.db" u
   start_app load "$work/load.db" ${WEBHOOK:+Webhooks__AllowPrivateAddresses=true} ${LINK_BREAKDOWNS:+Analytics__LinkBreakdowns=$LINK_BREAKDOWNS}
+  local load_pid=$app_pid load_port=$app_port
   create_link bench "https://www.example.com/landing/spring?ref=bench"
   [ -z "$WEBHOOK" ] || start_webhook_receiver
   create_rule_link rules
+  # The node of the uniform row, started now so that its link cache's warm-up (900,000 links, ~15 s of both cores
+  # from 5 s after it listens) runs during the warm-up rounds rather than the measured ones; idle until its row.
+  start_app spread "$work/spread.db" ${LINK_BREAKDOWNS:+Analytics__LinkBreakdowns=$LINK_BREAKDOWNS}
+  local spread_pid=$app_pid spread_port=$app_port
+  app_pid=$load_pid app_port=$load_port
   start_baseline
 
   local target="http://127.0.0.1:$app_port/bench" yardstick="http://127.0.0.1:$base_port/bench" ruled="http://127.0.0.1:$app_port/rules"
@@ -227,6 +296,9 @@ run_load() {
   local warm; warm=$(wrk_run "$target" "$WARMUP")
   local warm_rules; warm_rules=$(wrk_run "$ruled" "$WARMUP")
   warm=$(drain "$(( $(field "$warm" 1) + $(field "$warm_rules" 1) ))")
+  until grep -q 'Link cache warmed' "$work/spread.log" && grep -q 'Link filter built' "$work/spread.log"; do sleep 1; done
+  echo "   second node: $(grep -o 'Link cache warmed.*' "$work/spread.log" | head -1); $(grep -o 'Link filter built.*' "$work/spread.log" | head -1)"
+  local spread_idle; spread_idle=$(cpu_ticks "$spread_pid")
 
   local cmds_before cpu_before
   rcli CONFIG RESETSTAT >/dev/null
@@ -293,22 +365,19 @@ run_load() {
   echo "   Redis restarted empty: $replayed clicks replayed from the spool for $(field "$down" 1) requests wrk completed while it was down"
   echo "   $(load)"
 
+  : >"$work/spread.summary"
+  LINKS=10000 PREFIX=r spread_row "10,000 links at random" "Redirector, 10k links" "$app_pid" "$app_port" "$bench/wrk/random-links.lua"
+  LINKS=100000 PREFIX=z spread_row "Zipf(1.0) over 100,000 links" "Redirector, Zipf 100k" "$app_pid" "$app_port" "$bench/wrk/zipf-links.lua"
   echo
-  echo "== 10,000 distinct links at random, $DURATION each, alternating"
-  local before_random rb ra redis_before
-  before_random=$(total_clicks)
-  rb=$(cpu_run "$base_pid" "http://127.0.0.1:$base_port/" "$DURATION" "$bench/wrk/random-links.lua")
-  redis_before=$(cpu_ticks "$redis_pid")
-  ra=$(cpu_run "$app_pid" "http://127.0.0.1:$app_port/" "$DURATION" "$bench/wrk/random-links.lua")
-  local after_random; after_random=$(drain $((before_random + $(field "$ra" 1))))
-  local redis_us=$(( ($(cpu_ticks "$redis_pid") - redis_before) * tick_us ))
-  row "" "req/s" "p50 ms" "p99 ms" "CPU us/req"
-  row "bare Kestrel 302" "$(field "$rb" 2)" "$(field "$rb" 3)" "$(field "$rb" 4)" "$(field "$rb" 6)"
-  row "Redirector, 10k links" "$(field "$ra" 2)" "$(field "$ra" 3)" "$(field "$ra" 4)" "$(field "$ra" 6)"
-  row "ratio" "$(ratio "$(field "$ra" 2)" "$(field "$rb" 2)")" "$(ratio "$(field "$ra" 3)" "$(field "$rb" 3)")" "$(ratio "$(field "$ra" 4)" "$(field "$rb" 4)")" "$(ratio "$(field "$ra" 6)" "$(field "$rb" 6)")"
-  echo "   clicks counted $((after_random - before_random)) for $(field "$ra" 1) requests completed; $(rcli DBSIZE) keys in Redis;" \
-    "Redis CPU $(awk -v t="$redis_us" -v n="$((after_random - before_random))" 'BEGIN { printf "%.1f", t / n }') us per click (link breakdowns: ${LINK_BREAKDOWNS:-Counters})"
-  echo "   $(load)"
+  echo "-- second node, 1,000,000 links; CPU it used while idle through the rows above: $(( ($(cpu_ticks "$spread_pid") - spread_idle) * tick_us / 1000 )) ms"
+  # Counts are keyed by link id and the second catalogue's ids are the first's: without this a tenth of its links
+  # would find the day keys the rows above made.
+  rcli FLUSHALL >/dev/null
+  LINKS=1000000 PREFIX=u spread_row "1,000,000 links at random (uniform), on the second node" "Redirector, uniform 1M" \
+    "$spread_pid" "$spread_port" "$bench/wrk/random-links.lua" "$WARMUP"
+  app_pid=$spread_pid
+  stop_app
+  app_pid=$load_pid
 
   echo
   echo "== Tracker /out"
@@ -323,6 +392,10 @@ run_load() {
   echo "   clicks counted $((after_out - before_out)) for $(field "$out" 1) requests completed"
   echo "   $(load)"
   stop_app
+  echo
+  echo "== Links spread: counted redirects vs bare Kestrel ($SPREAD_ROUNDS alternating rounds of $DURATION each)"
+  printf '   %-26s %9s %9s %7s %11s %7s %12s  %s\n' "" "req/s" "baseline" "ratio" "CPU us/req" "(x)" "Redis us/clk" "counted / completed"
+  cat "$work/spread.summary"
   [ -z "$GEO" ] || run_geo_row
   stop_redis
 }
@@ -514,13 +587,13 @@ run_growth() {
   local cold_queries; cold_queries=$(readyz "$app_port" catalogueLookups)
   stop_app
   row "" "req/s" "p50 ms" "p99 ms" "errors"
-  big=$(growth_mean "$work/growth-hot-big") small=$(growth_mean "$work/growth-hot-small")
+  big=$(rounds_mean "$work/growth-hot-big") small=$(rounds_mean "$work/growth-hot-small")
   row "100 links of 100" "$(field "$small" 1)" "$(field "$small" 2)" "$(field "$small" 3)" "$(field "$small" 4)"
   row "100 links of $GROWTH_LINKS" "$(field "$big" 1)" "$(field "$big" 2)" "$(field "$big" 3)" "$(field "$big" 4)"
   row "ratio" "$(ratio "$(field "$big" 1)" "$(field "$small" 1)")" "" "" ""
-  local cold; cold=$(growth_mean "$work/growth-cold")
+  local cold; cold=$(rounds_mean "$work/growth-cold")
   row "random cold link, -c4" "$(field "$cold" 1)" "$(field "$cold" 2)" "$(field "$cold" 3)" "$(field "$cold" 4)"
-  cold=$(growth_mean "$work/growth-cold1")
+  cold=$(rounds_mean "$work/growth-cold1")
   row "random cold link, -c1" "$(field "$cold" 1)" "$(field "$cold" 2)" "$(field "$cold" 3)" "$(field "$cold" 4)"
   local cold_requests; cold_requests=$(cat "$work/growth-cold" "$work/growth-cold1" | awk '{ n += $1 } END { print n }')
   echo "   (cold: cache of $((GROWTH_LINKS / 10)), $cold_queries catalogue queries in all; CPU over the cold rounds'" \

@@ -19,6 +19,8 @@
 #   WEBHOOK_BATCH=100 events per request, before the warm-up; prints events received vs clicks and the delivery lag.
 #   LINK_BREAKDOWNS=Events (load): the nodes count links' breakdowns in the event store only (Analytics:LinkBreakdowns),
 #   which lowers the links-spread rows' Redis CPU per click.
+#   EVENTS=0 (load): the nodes run without the event store (Events:Enabled=false), to show what keeping every click
+#   costs a redirect beside the same run's other rows; not with LINK_BREAKDOWNS=Events, which needs the store.
 #   GEO=1 (load): one more row, the counted redirect with every click forwarded for a public address (geo.lua,
 #   Proxy__KnownProxies__0=127.0.0.1) so that each is placed by the country lookup; checks they are counted under
 #   countries. `bench/run.sh geo` runs that row alone.
@@ -36,6 +38,11 @@ GROWTH_CAPACITY=${GROWTH_CAPACITY:-1000000}
 WEBHOOK=${WEBHOOK:-}
 WEBHOOK_BATCH=${WEBHOOK_BATCH:-100}
 GEO=${GEO:-}
+EVENTS=${EVENTS:-1}
+# The settings every Redirector node of the load run starts with (the geo row's too).
+node_settings=()
+[ "$EVENTS" != 0 ] || node_settings+=(Events__Enabled=false)
+[ -z "${LINK_BREAKDOWNS:-}" ] || node_settings+=("Analytics__LinkBreakdowns=$LINK_BREAKDOWNS")
 # Rounds of the links-spread rows (10,000 at random, Zipf over 100,000, uniform over 1,000,000) on each side.
 SPREAD_ROUNDS=${SPREAD_ROUNDS:-2}
 SEED_CLICKS=${SEED_CLICKS:-500000}
@@ -158,6 +165,21 @@ drain() {
   echo "$now"
 }
 
+# report_event_store <slug>: every click counted in Redis is also an event in the event store. A filter that every
+# bench click matches (they come from one desktop browser) makes the link's stats come from the store; its consumer
+# gathers for a second before each append, so this waits until the store's count stops moving (at most a minute).
+report_event_store() {
+  local redis_clicks stored last=-1 waited=0
+  redis_clicks=$(api_clicks "$1")
+  stored=$(api "http://127.0.0.1:$app_port/api/links/$1/stats?deviceType=desktop" | jq .clicks)
+  while [ "$stored" != "$redis_clicks" ] && [ "$stored" != "$last" ] && [ $waited -lt 60 ]; do
+    sleep 2; waited=$((waited + 2)); last=$stored
+    stored=$(api "http://127.0.0.1:$app_port/api/links/$1/stats?deviceType=desktop" | jq .clicks)
+  done
+  echo "   event store: $stored events of /$1 stored for $redis_clicks clicks counted in Redis (incl. warm-up):" \
+    "$([ "$stored" = "$redis_clicks" ] && echo ok || echo FAILED)"
+}
+
 # ---------------------------------------------------------------- webhooks (WEBHOOK=1)
 hook_port=$(free_port)
 # Subscribes a receiver on loopback to the clicks of /bench (batches of WEBHOOK_BATCH), so that the measured rounds pay
@@ -278,14 +300,14 @@ run_load() {
   tools seed-links 10000 "$work/load.db" r
   tools seed-links 100000 "$work/load.db" z
   tools seed-links 1000000 "$work/spread.db" u
-  start_app load "$work/load.db" ${WEBHOOK:+Webhooks__AllowPrivateAddresses=true} ${LINK_BREAKDOWNS:+Analytics__LinkBreakdowns=$LINK_BREAKDOWNS}
+  start_app load "$work/load.db" ${WEBHOOK:+Webhooks__AllowPrivateAddresses=true} "${node_settings[@]}"
   local load_pid=$app_pid load_port=$app_port
   create_link bench "https://www.example.com/landing/spring?ref=bench"
   [ -z "$WEBHOOK" ] || start_webhook_receiver
   create_rule_link rules
   # The node of the uniform row, started now so that its link cache's warm-up (900,000 links, ~15 s of both cores
   # from 5 s after it listens) runs during the warm-up rounds rather than the measured ones; idle until its row.
-  start_app spread "$work/spread.db" ${LINK_BREAKDOWNS:+Analytics__LinkBreakdowns=$LINK_BREAKDOWNS}
+  start_app spread "$work/spread.db" "${node_settings[@]}"
   local spread_pid=$app_pid spread_port=$app_port
   app_pid=$load_pid app_port=$load_port
   start_baseline
@@ -342,6 +364,7 @@ run_load() {
   echo "   socket errors / bad statuses: baseline $(cut -d' ' -f5 "$work/base.rows" | paste -sd+ | bc), Redirector $(cut -d' ' -f5 "$work/app.rows" | paste -sd+ | bc), rule link $(cut -d' ' -f5 "$work/rules.rows" | paste -sd+ | bc)"
   echo "   clicks counted (API stats, after drain): $(api_clicks bench) on /bench and $(api_clicks rules) on /rules incl. warm-up; in the measured rounds $clicks"
   echo "   requests wrk completed in the measured rounds: $completed (difference $((completed - clicks)))"
+  [ "$EVENTS" = 0 ] || report_event_store bench
   echo "   Redis: $(ratio $((cmds_after - cmds_before)) "$clicks") commands per click" \
     "($((cmds_after - cmds_before)) commands incl. those run inside scripts and this script's polling; ${evalsha:-0} EVALSHA calls" \
     "= $(ratio "${evalsha:-0}" "$clicks") round trips per click)"
@@ -408,7 +431,7 @@ run_geo_row() {
   # as /geo is here), so its loopback clicks, never placed, would show up as this link's (unknown) ones.
   rcli FLUSHALL >/dev/null
   [ -f "$work/geo.db" ] || tools seed-links 1 "$work/geo.db" g
-  start_app geo "$work/geo.db" Proxy__KnownProxies__0=127.0.0.1
+  start_app geo "$work/geo.db" Proxy__KnownProxies__0=127.0.0.1 "${node_settings[@]}"
   create_link geo "https://www.example.com/landing/spring?ref=geo"
   local target="http://127.0.0.1:$app_port/geo" yardstick="http://127.0.0.1:$base_port/geo" script=$bench/wrk/geo.lua
   echo

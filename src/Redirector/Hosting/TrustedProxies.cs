@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Redirector.Settings;
 
 namespace Redirector.Hosting;
 
@@ -25,7 +26,7 @@ public static class TrustedProxies
     /// </summary>
     public static IHostApplicationBuilder AddTrustedProxies(this IHostApplicationBuilder builder)
     {
-        var proxy = builder.Configuration.GetSection("Proxy").Get<ProxyOptions>() ?? new ProxyOptions();
+        var proxy = builder.Configuration.GetSettings<ProxyOptions>("Proxy");
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             var anyTrusted = proxy.KnownProxies.Count > 0 || proxy.KnownNetworks.Count > 0;

@@ -63,7 +63,7 @@ public static class ApiServices
         services.AddSingleton<StatsSources>();
         services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
-        services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync));
+        services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync).AddSchemaTransformer(DimensionSchemas.AddDimensionsAsync));
         services.TryAddSingleton<SharedRateLimits>();
 
         services.AddAuthentication()

@@ -24,6 +24,7 @@ public sealed class SettingsStartupTests : IDisposable
     [InlineData("Catalog:BusyTimeout", "soon", "Catalog:BusyTimeout: 'soon' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
     [InlineData("Webhooks:Timeout", "10s", "Webhooks:Timeout: '10s' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
     [InlineData("UserAgents:CacheCapacity", "1e4", "UserAgents:CacheCapacity: '1e4' is not a whole number from -2147483648 to 2147483647")]
+    [InlineData("Proxy:KnownProxies:0", "10.0.0.x", "Proxy:KnownProxies:0: '10.0.0.x' is not an IP address (e.g. 10.0.0.5)")]
     public async Task An_unparsable_setting_stops_start_up_with_one_line_naming_the_setting_and_the_value(string key, string value, string expected)
     {
         var (exitCode, output) = await StartAsync(new() { [key] = value });

@@ -16,6 +16,7 @@ using Redirector.Admin.Import;
 using Redirector.Admin.LinkList;
 using Redirector.Catalog;
 using Redirector.Security;
+using Redirector.Settings;
 
 namespace Redirector.Admin;
 
@@ -62,7 +63,7 @@ public static class AdminServices
     public static IHostApplicationBuilder AddAdmin(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AdminOptions>().BindConfiguration("Admin").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindSettings("Admin").ValidateDataAnnotations().ValidateOnStart();
         if (!IsEnabled(builder.Configuration))
             return builder;
 
@@ -87,7 +88,7 @@ public static class AdminServices
             .AddPolicy(EditorPolicy, policy => policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.Editors))
             .AddPolicy(AdministratorPolicy, policy => policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.Administrator));
 
-        var attempts = builder.Configuration.GetSection("Admin").Get<AdminOptions>()?.LoginAttemptsPerMinute ?? new AdminOptions().LoginAttemptsPerMinute;
+        var attempts = builder.Configuration.GetSettings<AdminOptions>("Admin").LoginAttemptsPerMinute;
         // Composes with the API's AddRateLimiter call: both configure the same RateLimiterOptions.
         // Counted by all nodes together, so a client behind a balancer gets the limit once.
         services.TryAddSingleton<SharedRateLimits>();
@@ -173,5 +174,5 @@ public static class AdminServices
         };
     }
 
-    private static bool IsEnabled(IConfiguration configuration) => configuration.GetValue("Admin:Enabled", true);
+    private static bool IsEnabled(IConfiguration configuration) => configuration.GetSettings<AdminOptions>("Admin").Enabled;
 }

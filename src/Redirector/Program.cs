@@ -14,6 +14,8 @@ using Redirector.Stats;
 using Redirector.Tracking;
 using Redirector.Webhooks;
 
+SettingsFailures.ReportWithoutStackTrace();
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddLenientRequestParsing();
@@ -31,6 +33,7 @@ builder.AddPersistedDataProtection();
 builder.AddAdmin();
 
 var app = builder.Build();
+app.ValidateSettings();
 
 // These come before routing: short-circuited endpoints (the redirect) skip later middleware.
 app.UseNoSniff();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Redirector.Settings;
 
 namespace Redirector.Bots;
 
@@ -12,7 +13,7 @@ public static class BotServices
     /// </summary>
     public static IServiceCollection AddBotDetection(this IServiceCollection services)
     {
-        services.AddOptions<BotOptions>().BindConfiguration("Bots").ValidateDataAnnotations()
+        services.AddOptions<BotOptions>().BindSettings("Bots").ValidateDataAnnotations()
             .Validate(o => o.BurstWindow > TimeSpan.Zero && o.BurstWindow <= TimeSpan.FromMinutes(1), "Bots:BurstWindow must be more than 0 and at most 1 minute.")
             .ValidateOnStart();
         services.TryAddSingleton(_ => HostingNetworks.Default);

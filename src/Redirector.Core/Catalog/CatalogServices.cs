@@ -9,6 +9,7 @@ using Redirector.ApiKeys;
 using Redirector.Domains;
 using Redirector.Links;
 using Redirector.Qr;
+using Redirector.Settings;
 using Redirector.Sites;
 
 namespace Redirector.Catalog;
@@ -22,7 +23,7 @@ public static class CatalogServices
     {
         var connectionString = builder.Configuration.GetConnectionString("Catalog") ?? DefaultConnectionString;
         var provider = builder.Configuration["Catalog:Provider"] ?? "Sqlite";
-        var busyTimeout = builder.Configuration.GetSection("Catalog").Get<CatalogOptions>()?.BusyTimeout ?? new CatalogOptions().BusyTimeout;
+        var busyTimeout = builder.Configuration.GetSettings<CatalogOptions>("Catalog").BusyTimeout;
         if (provider.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase) || provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
         {
             // Npgsql waits asynchronously, so only the wait itself needs a bound: lock_timeout, not a command
@@ -54,7 +55,7 @@ public static class CatalogServices
         builder.Services.AddSingleton<LinkCache>();
         builder.Services.AddSingleton<LinkCacheLookup>();
         builder.Services.AddSingleton<ClickAllowances>();
-        builder.Services.AddOptions<ClickAllowanceOptions>().BindConfiguration("Links:MaxClicks").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ClickAllowanceOptions>().BindSettings("Links:MaxClicks").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ShortUrls>();
         builder.Services.AddSingleton<LinkCatalog>();
         builder.Services.AddSingleton<DomainCatalog>();
@@ -64,9 +65,9 @@ public static class CatalogServices
         builder.Services.AddSingleton<SiteCatalog>();
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<ApiKeyUsage>();
-        builder.Services.AddOptions<LinkCacheOptions>().BindConfiguration("Catalog:Cache").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<CatalogOptions>().BindConfiguration("Catalog").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("Api").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<LinkCacheOptions>().BindSettings("Catalog:Cache").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<CatalogOptions>().BindSettings("Catalog").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ApiKeyOptions>().BindSettings("Api").ValidateDataAnnotations().ValidateOnStart();
 
         // Order matters: the schema is migrated before the domains and sites load, and both before the server listens.
         builder.Services.AddHostedService<CatalogInitializer>();

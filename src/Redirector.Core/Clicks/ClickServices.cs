@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Redirector.Bots;
 using Redirector.Catalog;
 using Redirector.Geo;
+using Redirector.Settings;
 using Redirector.UserAgents;
 
 namespace Redirector.Clicks;
@@ -14,11 +15,11 @@ public static class ClickServices
     public static IHostApplicationBuilder AddClickTracking(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AnalyticsOptions>().BindConfiguration("Analytics").ValidateDataAnnotations()
+        services.AddOptions<AnalyticsOptions>().BindSettings("Analytics").ValidateDataAnnotations()
             .Validate<IOptions<Events.EventsOptions>>((analytics, events) => analytics.LinkBreakdowns == LinkBreakdowns.Counters || events.Value.Enabled,
                 "Analytics:LinkBreakdowns=Events counts links' breakdowns in the event store only, which Events:Enabled=false turns off.")
             .ValidateOnStart();
-        services.AddOptions<RedisOptions>().BindConfiguration("Redis").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindSettings("Redis").ValidateDataAnnotations().ValidateOnStart();
         services.TryAddTimeProvider();
 
         services.AddSingleton<RedisConnection>();

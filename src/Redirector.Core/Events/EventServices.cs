@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Redirector.Clicks;
+using Redirector.Settings;
 
 namespace Redirector.Events;
 
@@ -15,7 +16,7 @@ public static class EventServices
     public static IHostApplicationBuilder AddEventStore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<EventsOptions>().BindConfiguration("Events").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EventsOptions>().BindSettings("Events").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EventStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EventsOptions>>().Value;
@@ -31,7 +32,7 @@ public static class EventServices
                 _ => new DuckDbEventStore(address ?? $"Data Source={Path.Combine(sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value.DataDirectory, "events.duckdb")}", options.CachedValueCodes),
             };
         });
-        if (builder.Configuration.GetValue("Events:Enabled", true))
+        if (builder.Configuration.GetSettings<EventsOptions>("Events").Enabled)
             services.AddSpoolConsumer<EventStoreConsumer>(EventStoreConsumer.ConsumerName);
         return builder;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Redirector.Settings;
 
 namespace Redirector.Geo;
 
@@ -13,7 +14,7 @@ public static class GeoServices
     /// </summary>
     public static IServiceCollection AddGeoLookup(this IServiceCollection services)
     {
-        services.AddOptions<GeoOptions>().BindConfiguration("Geo").ValidateOnStart();
+        services.AddOptions<GeoOptions>().BindSettings("Geo").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GeoOptions>, GeoOptionsValidator>());
         services.TryAddSingleton(provider => GeoLookup.Open(DatabasePathOf(provider.GetRequiredService<IOptions<GeoOptions>>().Value)));
         return services;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Redirector.Settings;
 
 namespace Redirector.UserAgents;
 
@@ -28,7 +29,7 @@ public static class UserAgentParsingExtensions
             : UserAgentParser.Default);
         services.TryAddSingleton(provider => new CachedUserAgentParser(
             provider.GetRequiredService<UserAgentParser>(),
-            configuration.GetValue(CacheCapacityKey, 10_000)));
+            configuration.GetSetting(CacheCapacityKey, 10_000)));
         services.AddHostedService<UserAgentRulesCompiler>();
         return services;
     }

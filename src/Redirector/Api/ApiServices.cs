@@ -8,6 +8,7 @@ using Redirector.Clicks;
 using Redirector.Stats;
 using Redirector.Links;
 using Redirector.Security;
+using Redirector.Settings;
 using Redirector.Times;
 
 namespace Redirector.Api;
@@ -31,8 +32,8 @@ public static class ApiServices
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RedirectorOptions>().BindConfiguration("Redirector").ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedirectorOptions>().BindSettings("Redirector").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().BindSettings("RateLimits").ValidateDataAnnotations().ValidateOnStart();
         services.AddProblemDetails();
         // Counts carry visitor-supplied text (referrers, UTM values); escaping markup in JSON keeps a careless
         // consumer that pastes it into a page from running it.
@@ -62,7 +63,7 @@ public static class ApiServices
         services.AddSingleton<StatsSources>();
         services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
-        services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync));
+        services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync).AddSchemaTransformer(DimensionSchemas.AddDimensionsAsync));
         services.TryAddSingleton<SharedRateLimits>();
 
         services.AddAuthentication()
@@ -74,7 +75,7 @@ public static class ApiServices
             .AddPolicy(ApiAdministratorPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
                 .RequireRole(Roles.Administrator));
 
-        var limits = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        var limits = builder.Configuration.GetSettings<RateLimitOptions>("RateLimits");
         services.AddRateLimiter(options =>
         {
             // ASP.NET answers 503 by default; a client that is over its limit should see 429 and back off.

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Redirector.Settings;
 
 namespace Redirector.Hosting;
 
@@ -25,22 +27,41 @@ public static class TrustedProxies
     /// </summary>
     public static IHostApplicationBuilder AddTrustedProxies(this IHostApplicationBuilder builder)
     {
-        var proxy = builder.Configuration.GetSection("Proxy").Get<ProxyOptions>() ?? new ProxyOptions();
+        var proxy = builder.Configuration.GetSettings<ProxyOptions>("Proxy");
+        var failures = new List<string>();
+        var addresses = Parse<IPAddress>(proxy.KnownProxies, "Proxy:KnownProxies", "an IP address (e.g. 10.0.0.5)", failures);
+        var networks = Parse<System.Net.IPNetwork>(proxy.KnownNetworks, "Proxy:KnownNetworks", "a network in CIDR form (e.g. 10.0.0.0/8)", failures);
+        if (failures.Count > 0)
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Proxy", typeof(ProxyOptions), failures);
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
-            var anyTrusted = proxy.KnownProxies.Count > 0 || proxy.KnownNetworks.Count > 0;
+            var anyTrusted = addresses.Count > 0 || networks.Count > 0;
             options.ForwardedHeaders = anyTrusted
                 ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost
                 : ForwardedHeaders.None;
             options.ForwardLimit = proxy.ForwardLimit;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
-            foreach (var address in proxy.KnownProxies)
-                options.KnownProxies.Add(IPAddress.Parse(address));
-            foreach (var network in proxy.KnownNetworks)
-                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            foreach (var address in addresses)
+                options.KnownProxies.Add(address);
+            foreach (var network in networks)
+                options.KnownIPNetworks.Add(network);
         });
         return builder;
+    }
+
+    /// <summary>The parsed <paramref name="texts"/>; each that does not parse adds a failure naming its key ("Proxy:KnownProxies:0") to <paramref name="failures"/>.</summary>
+    private static List<T> Parse<T>(List<string> texts, string key, string expected, List<string> failures) where T : IParsable<T>
+    {
+        var parsed = new List<T>(texts.Count);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (T.TryParse(texts[i], CultureInfo.InvariantCulture, out var value))
+                parsed.Add(value);
+            else
+                failures.Add($"{key}:{i}: '{texts[i]}' is not {expected}");
+        }
+        return parsed;
     }
 
     /// <summary>Reads forwarded headers only when a proxy is configured: without one there is nothing to read, and the redirect path is spared the middleware.</summary>

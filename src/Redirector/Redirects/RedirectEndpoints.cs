@@ -4,6 +4,7 @@ using Microsoft.Extensions.Primitives;
 using Redirector.Clicks;
 using Redirector.Domains;
 using Redirector.Links;
+using Redirector.Settings;
 using Redirector.UserAgents;
 
 namespace Redirector.Redirects;
@@ -32,7 +33,7 @@ public static class RedirectEndpoints
     /// <summary>The services of the redirect path besides the link cache and the click tracker: password attempts.</summary>
     public static IHostApplicationBuilder AddRedirects(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<LinkPasswordOptions>().BindConfiguration("Links:Passwords").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<LinkPasswordOptions>().BindSettings("Links:Passwords").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LinkPasswordAttempts>();
         return builder;
     }

@@ -80,7 +80,7 @@ public sealed class RecentClickResponse
     /// Each dimension the raw log keeps, and the referrer domain it derives from the referrer, with the name events and
     /// filters give it, in the order of the event columns.
     /// </summary>
-    private static readonly (Dimension Dimension, string Name)[] Names =
+    public static readonly IReadOnlyList<(Dimension Dimension, string Name)> Fields =
         [.. Dimensions.OfClicks.Where(d => d.RawName is not null || d == Dimensions.ReferrerDomain).Select(d => (d, EventColumns.ParameterOf(d)))];
 
     public DateTime Time { get; init; }
@@ -111,7 +111,7 @@ public sealed class RecentClickResponse
             ShortDomain = link.ShortDomain,
             ShortUrl = link.ShortUrl,
         };
-        foreach (var (dimension, name) in Names)
+        foreach (var (dimension, name) in Fields)
         {
             // The raw log keeps the referrer alone: its domain is derived as the enricher derived the counted one.
             var text = dimension == Dimensions.ReferrerDomain

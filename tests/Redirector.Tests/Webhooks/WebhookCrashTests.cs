@@ -92,21 +92,7 @@ public sealed class WebhookCrashTests : IDisposable
 
     private async Task StartNodeAsync(HttpClient api)
     {
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Redirector.dll"), "--urls", $"http://127.0.0.1:{_port}"])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["ConnectionStrings__Catalog"] = $"Data Source={Path.Combine(_directory, "catalog.db")}";
-        info.Environment["ConnectionStrings__Redis"] = _redis.ConnectionString;
-        info.Environment["Analytics__DataDirectory"] = Path.Combine(_directory, "data");
-        info.Environment["Api__InitialKey"] = RedirectorApplication.ApiKey;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        foreach (var (key, value) in WebhookDeliveryTests.FastSettings())
-            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        var info = NodeProcess.StartInfo(_directory, _redis, _port, WebhookDeliveryTests.FastSettings());
         _node = Process.Start(info)!;
         _node.OutputDataReceived += (_, e) => Log(e.Data);
         _node.ErrorDataReceived += (_, e) => Log(e.Data);

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Redirector.Hosting;
+using Redirector.Tests.Infrastructure;
+
+namespace Redirector.Tests.Core;
+
+/// <summary>
+/// A bad setting stops the real process (the built Redirector.dll, as an operator starts it) with one line per bad
+/// value on its output, naming the setting, the value and what it expects, the EX_CONFIG exit code and no stack trace,
+/// whether the value is unparsable or out of range, and whether it is read while services are registered, when a
+/// service is resolved or by ValidateOnStart.
+/// </summary>
+public sealed class SettingsStartupTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("redirector-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("Catalog:Cache:WarmDelay", "abc", "Catalog:Cache:WarmDelay: 'abc' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
+    [InlineData("Catalog:Cache:Capacity", "lots", "Catalog:Cache:Capacity: 'lots' is not a whole number from -2147483648 to 2147483647")]
+    [InlineData("Analytics:LinkBreakdowns", "Foo", "Analytics:LinkBreakdowns: 'Foo' is not one of Counters, Events")]
+    [InlineData("Events:Enabled", "maybe", "Events:Enabled: 'maybe' is not true or false")]
+    [InlineData("Catalog:BusyTimeout", "soon", "Catalog:BusyTimeout: 'soon' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
+    [InlineData("Webhooks:Timeout", "10s", "Webhooks:Timeout: '10s' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
+    [InlineData("UserAgents:CacheCapacity", "1e4", "UserAgents:CacheCapacity: '1e4' is not a whole number from -2147483648 to 2147483647")]
+    [InlineData("Proxy:KnownProxies:0", "10.0.0.x", "Proxy:KnownProxies:0: '10.0.0.x' is not an IP address (e.g. 10.0.0.5)")]
+    public async Task An_unparsable_setting_stops_start_up_with_one_line_naming_the_setting_and_the_value(string key, string value, string expected)
+    {
+        var (exitCode, output) = await StartAsync(new() { [key] = value });
+
+        Assert.Equal([expected], output);
+        Assert.Equal(SettingsFailures.ExitCode, exitCode);
+    }
+
+    [Fact]
+    public async Task Every_unparsable_setting_is_reported_at_once()
+    {
+        var (exitCode, output) = await StartAsync(new()
+        {
+            ["Catalog:Cache:WarmDelay"] = "abc",
+            ["Analytics:LinkBreakdowns"] = "Foo",
+            ["Webhooks:Timeout"] = "10s",
+        });
+
+        Assert.Equal(
+            [
+                "Analytics:LinkBreakdowns: 'Foo' is not one of Counters, Events",
+                "Catalog:Cache:WarmDelay: 'abc' is not a time span (hh:mm:ss, e.g. 00:00:05)",
+                "Webhooks:Timeout: '10s' is not a time span (hh:mm:ss, e.g. 00:00:05)",
+            ],
+            output.Order(StringComparer.Ordinal));
+        Assert.Equal(SettingsFailures.ExitCode, exitCode);
+    }
+
+    [Fact]
+    public async Task An_out_of_range_setting_stops_start_up_the_same_way()
+    {
+        var (exitCode, output) = await StartAsync(new() { ["Catalog:Cache:Capacity"] = "5" });
+
+        var line = Assert.Single(output);
+        Assert.Contains("Capacity", line, StringComparison.Ordinal);
+        Assert.Contains("between 10 and 500000000", line, StringComparison.Ordinal);
+        Assert.Equal(SettingsFailures.ExitCode, exitCode);
+    }
+
+    /// <summary>Starts the node with <paramref name="settings"/> and returns its exit code and non-empty output lines (standard output and error).</summary>
+    private async Task<(int ExitCode, List<string> Output)> StartAsync(Dictionary<string, string?> settings)
+    {
+        using var redis = new RedisServer();
+        var info = NodeProcess.StartInfo(_directory, redis, RedisServer.FreePort(), settings);
+        using var node = Process.Start(info)!;
+        var output = new List<string>();
+        void Collect(object sender, DataReceivedEventArgs e)
+        {
+            if (!string.IsNullOrWhiteSpace(e.Data))
+                lock (output)
+                    output.Add(e.Data);
+        }
+        node.OutputDataReceived += Collect;
+        node.ErrorDataReceived += Collect;
+        node.BeginOutputReadLine();
+        node.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"The node started instead of stopping: {string.Join('\n', output)}");
+        }
+        // WaitForExitAsync also waits for the redirected streams to reach their end.
+        lock (output)
+            return (node.ExitCode, [.. output]);
+    }
+}

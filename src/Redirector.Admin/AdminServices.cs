@@ -63,7 +63,7 @@ public static class AdminServices
     public static IHostApplicationBuilder AddAdmin(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AdminOptions>().BindSettings("Admin").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindSettings("Admin").ValidateOnStart();
         if (!IsEnabled(builder.Configuration))
             return builder;
 

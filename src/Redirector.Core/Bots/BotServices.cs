@@ -13,7 +13,7 @@ public static class BotServices
     /// </summary>
     public static IServiceCollection AddBotDetection(this IServiceCollection services)
     {
-        services.AddOptions<BotOptions>().BindSettings("Bots").ValidateDataAnnotations()
+        services.AddOptions<BotOptions>().BindSettings("Bots")
             .Validate(o => o.BurstWindow > TimeSpan.Zero && o.BurstWindow <= TimeSpan.FromMinutes(1), "Bots:BurstWindow must be more than 0 and at most 1 minute.")
             .ValidateOnStart();
         services.TryAddSingleton(_ => HostingNetworks.Default);

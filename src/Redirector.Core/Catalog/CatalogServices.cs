@@ -55,7 +55,7 @@ public static class CatalogServices
         builder.Services.AddSingleton<LinkCache>();
         builder.Services.AddSingleton<LinkCacheLookup>();
         builder.Services.AddSingleton<ClickAllowances>();
-        builder.Services.AddOptions<ClickAllowanceOptions>().BindSettings("Links:MaxClicks").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ClickAllowanceOptions>().BindSettings("Links:MaxClicks").ValidateOnStart();
         builder.Services.AddSingleton<ShortUrls>();
         builder.Services.AddSingleton<LinkCatalog>();
         builder.Services.AddSingleton<DomainCatalog>();
@@ -65,9 +65,9 @@ public static class CatalogServices
         builder.Services.AddSingleton<SiteCatalog>();
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<ApiKeyUsage>();
-        builder.Services.AddOptions<LinkCacheOptions>().BindSettings("Catalog:Cache").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<CatalogOptions>().BindSettings("Catalog").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ApiKeyOptions>().BindSettings("Api").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<LinkCacheOptions>().BindSettings("Catalog:Cache").ValidateOnStart();
+        builder.Services.AddOptions<CatalogOptions>().BindSettings("Catalog").ValidateOnStart();
+        builder.Services.AddOptions<ApiKeyOptions>().BindSettings("Api").ValidateOnStart();
 
         // Order matters: the schema is migrated before the domains and sites load, and both before the server listens.
         builder.Services.AddHostedService<CatalogInitializer>();

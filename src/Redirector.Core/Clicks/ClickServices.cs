@@ -15,11 +15,11 @@ public static class ClickServices
     public static IHostApplicationBuilder AddClickTracking(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AnalyticsOptions>().BindSettings("Analytics").ValidateDataAnnotations()
+        services.AddOptions<AnalyticsOptions>().BindSettings("Analytics")
             .Validate<IOptions<Events.EventsOptions>>((analytics, events) => analytics.LinkBreakdowns == LinkBreakdowns.Counters || events.Value.Enabled,
                 "Analytics:LinkBreakdowns=Events counts links' breakdowns in the event store only, which Events:Enabled=false turns off.")
             .ValidateOnStart();
-        services.AddOptions<RedisOptions>().BindSettings("Redis").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindSettings("Redis").ValidateOnStart();
         services.TryAddTimeProvider();
 
         services.AddSingleton<RedisConnection>();

@@ -16,7 +16,7 @@ public static class EventServices
     public static IHostApplicationBuilder AddEventStore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<EventsOptions>().BindSettings("Events").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EventsOptions>().BindSettings("Events").ValidateOnStart();
         services.AddSingleton<EventStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EventsOptions>>().Value;

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
@@ -16,13 +17,48 @@ namespace Redirector.Settings;
 /// </summary>
 public static class SettingValues
 {
-    /// <summary><c>BindConfiguration(sectionPath)</c> that first checks every value in the section converts to its property's type.</summary>
-    /// <exception cref="OptionsValidationException">When the options are created and a value does not convert.</exception>
+    /// <summary>
+    /// <c>BindConfiguration(sectionPath)</c> that first checks every value in the section converts to its property's
+    /// type, and the options' data annotations (<c>[Range]</c>, <c>[Required]</c>, <see cref="IValidatableObject"/>)
+    /// checked with failures that name the setting and, unless it is text, its value: "Catalog:Cache:Capacity: '5': The
+    /// field Capacity must be between 10 and 500000000." (in place of <c>ValidateDataAnnotations</c>, whose failures
+    /// name the class).
+    /// </summary>
+    /// <exception cref="OptionsValidationException">When the options are created and a value does not convert, or when they are validated and one is out of range.</exception>
     public static OptionsBuilder<T> BindSettings<T>(this OptionsBuilder<T> builder, string sectionPath) where T : class
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Configure<IConfiguration>((_, configuration) => ThrowIfUnconvertible(configuration.GetSection(sectionPath), typeof(T)));
+        builder.Services.AddSingleton<IValidateOptions<T>>(new AnnotatedSettings<T>(builder.Name, sectionPath));
         return builder.BindConfiguration(sectionPath);
+    }
+
+    /// <summary>The data annotations of options bound from <c>sectionPath</c>, each failure naming the setting and its value.</summary>
+    private sealed class AnnotatedSettings<T>(string? name, string sectionPath) : IValidateOptions<T> where T : class
+    {
+        public ValidateOptionsResult Validate(string? optionsName, T options)
+        {
+            if (name is not null && name != optionsName)
+                return ValidateOptionsResult.Skip;
+            var results = new List<ValidationResult>();
+            if (Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+                return ValidateOptionsResult.Success;
+            var failures = new List<string>();
+            foreach (var result in results)
+            {
+                var members = result.MemberNames.ToList();
+                if (members.Count == 0)
+                    failures.Add($"{sectionPath}: {result.ErrorMessage}");
+                foreach (var member in members)
+                {
+                    // Text is never echoed: it may be a key or a password (Api:InitialKey, Admin:Password).
+                    var value = typeof(T).GetProperty(member)?.GetValue(options);
+                    var shown = value is null or string ? "" : $" '{Convert.ToString(value, CultureInfo.InvariantCulture)}':";
+                    failures.Add($"{ConfigurationPath.Combine(sectionPath, member)}:{shown} {result.ErrorMessage}");
+                }
+            }
+            return ValidateOptionsResult.Fail(failures);
+        }
     }
 
     /// <summary>
@@ -120,7 +156,7 @@ public static class SettingValues
         _ when type.IsEnum => $"one of {string.Join(", ", Enum.GetNames(type))}",
         _ when type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte)
             || type == typeof(uint) || type == typeof(ulong) || type == typeof(ushort) || type == typeof(sbyte)
-            => string.Create(CultureInfo.InvariantCulture, $"a whole number from {type.GetField("MinValue")!.GetValue(null)} to {type.GetField("MaxValue")!.GetValue(null)}"),
+            => "a whole number",
         _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number (e.g. 0.5)",
         _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date and time (ISO 8601, e.g. 2026-01-31T09:00:00Z)",
         _ when type == typeof(DateOnly) => "a date (yyyy-mm-dd)",

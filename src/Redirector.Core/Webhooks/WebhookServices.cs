@@ -19,7 +19,7 @@ public static class WebhookServices
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<WebhookOptions>().BindSettings("Webhooks").ValidateDataAnnotations()
+        services.AddOptions<WebhookOptions>().BindSettings("Webhooks")
             .Validate(o => o.Timeout > TimeSpan.Zero && o.RetryInitial > TimeSpan.Zero && o.RetryMax >= o.RetryInitial && o.PollInterval > TimeSpan.Zero,
                 "Webhooks: Timeout, RetryInitial and PollInterval must be positive and RetryMax at least RetryInitial.")
             .ValidateOnStart();

@@ -32,8 +32,8 @@ public static class ApiServices
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RedirectorOptions>().BindSettings("Redirector").ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RateLimitOptions>().BindSettings("RateLimits").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedirectorOptions>().BindSettings("Redirector").ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().BindSettings("RateLimits").ValidateOnStart();
         services.AddProblemDetails();
         // Counts carry visitor-supplied text (referrers, UTM values); escaping markup in JSON keeps a careless
         // consumer that pastes it into a page from running it.

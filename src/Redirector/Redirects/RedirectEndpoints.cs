@@ -33,7 +33,7 @@ public static class RedirectEndpoints
     /// <summary>The services of the redirect path besides the link cache and the click tracker: password attempts.</summary>
     public static IHostApplicationBuilder AddRedirects(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<LinkPasswordOptions>().BindSettings("Links:Passwords").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<LinkPasswordOptions>().BindSettings("Links:Passwords").ValidateOnStart();
         builder.Services.AddSingleton<LinkPasswordAttempts>();
         return builder;
     }

@@ -18,12 +18,12 @@ public sealed class SettingsStartupTests : IDisposable
 
     [Theory]
     [InlineData("Catalog:Cache:WarmDelay", "abc", "Catalog:Cache:WarmDelay: 'abc' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
-    [InlineData("Catalog:Cache:Capacity", "lots", "Catalog:Cache:Capacity: 'lots' is not a whole number from -2147483648 to 2147483647")]
+    [InlineData("Catalog:Cache:Capacity", "lots", "Catalog:Cache:Capacity: 'lots' is not a whole number")]
     [InlineData("Analytics:LinkBreakdowns", "Foo", "Analytics:LinkBreakdowns: 'Foo' is not one of Counters, Events")]
     [InlineData("Events:Enabled", "maybe", "Events:Enabled: 'maybe' is not true or false")]
     [InlineData("Catalog:BusyTimeout", "soon", "Catalog:BusyTimeout: 'soon' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
     [InlineData("Webhooks:Timeout", "10s", "Webhooks:Timeout: '10s' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
-    [InlineData("UserAgents:CacheCapacity", "1e4", "UserAgents:CacheCapacity: '1e4' is not a whole number from -2147483648 to 2147483647")]
+    [InlineData("UserAgents:CacheCapacity", "1e4", "UserAgents:CacheCapacity: '1e4' is not a whole number")]
     [InlineData("Proxy:KnownProxies:0", "10.0.0.x", "Proxy:KnownProxies:0: '10.0.0.x' is not an IP address (e.g. 10.0.0.5)")]
     public async Task An_unparsable_setting_stops_start_up_with_one_line_naming_the_setting_and_the_value(string key, string value, string expected)
     {
@@ -58,9 +58,16 @@ public sealed class SettingsStartupTests : IDisposable
     {
         var (exitCode, output) = await StartAsync(new() { ["Catalog:Cache:Capacity"] = "5" });
 
-        var line = Assert.Single(output);
-        Assert.Contains("Capacity", line, StringComparison.Ordinal);
-        Assert.Contains("between 10 and 500000000", line, StringComparison.Ordinal);
+        Assert.Equal(["Catalog:Cache:Capacity: '5': The field Capacity must be between 10 and 500000000."], output);
+        Assert.Equal(SettingsFailures.ExitCode, exitCode);
+    }
+
+    [Fact]
+    public async Task A_key_that_breaks_a_rule_is_named_without_its_value()
+    {
+        var (exitCode, output) = await StartAsync(new() { ["Api:InitialKey"] = "too-short" });
+
+        Assert.Equal(["Api:InitialKey: The field InitialKey must be a string or array type with a minimum length of '16'."], output);
         Assert.Equal(SettingsFailures.ExitCode, exitCode);
     }
 

@@ -63,7 +63,8 @@ public static class ApiServices
         services.AddSingleton<StatsSources>();
         services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
-        services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync).AddSchemaTransformer(DimensionSchemas.AddDimensionsAsync));
+        services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync).AddSchemaTransformer(DimensionSchemas.AddDimensionsAsync)
+            .AddSchemaTransformer(OpenApiDates.TypeAsStringsAsync));
         services.TryAddSingleton<SharedRateLimits>();
 
         services.AddAuthentication()

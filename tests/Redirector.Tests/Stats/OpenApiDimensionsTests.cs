@@ -81,4 +81,42 @@ public sealed class OpenApiDimensionsTests
                 $"'{property.Name}' has no type: {described}");
         }
     }
+
+    [Fact]
+    public async Task Every_date_and_time_in_the_openapi_document_is_typed_as_a_string()
+    {
+        await using var app = new RedirectorApplication();
+        using var client = app.CreateClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var dates = new List<string>();
+        var untyped = new List<string>();
+        Walk(document.RootElement, "$");
+
+        Assert.Contains(dates, path => path.Contains("RecentClickResponse", StringComparison.Ordinal));
+        Assert.Empty(untyped);
+
+        void Walk(JsonElement element, string path)
+        {
+            if (element.ValueKind == JsonValueKind.Array)
+            {
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                    Walk(item, $"{path}[{i++}]");
+                return;
+            }
+            if (element.ValueKind != JsonValueKind.Object)
+                return;
+            if (element.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() is "date-time" or "date")
+            {
+                dates.Add(path);
+                var type = element.TryGetProperty("type", out var t) ? t : default;
+                var isString = type.ValueKind == JsonValueKind.String ? type.GetString() == "string"
+                    : type.ValueKind == JsonValueKind.Array && type.EnumerateArray().Any(v => v.GetString() == "string");
+                if (!isString)
+                    untyped.Add(path);
+            }
+            foreach (var property in element.EnumerateObject())
+                Walk(property.Value, $"{path}.{property.Name}");
+        }
+    }
 }

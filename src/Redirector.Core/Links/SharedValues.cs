@@ -19,21 +19,18 @@ internal static class SharedValues
     public const int MaxLength = 100;
 
     private static readonly ConcurrentDictionary<string, string> Strings = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> StringsBySpan =
-        Strings.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly ConcurrentDictionary<UtmTags, UtmTags> TagSets = new();
     private static int _strings;
     private static int _tagSets;
 
-    /// <summary>The held instance equal to <paramref name="value"/>, or a new string of it (held when there is room).</summary>
-    public static string Of(ReadOnlySpan<char> value)
+    /// <summary>The held instance equal to <paramref name="value"/>, or <paramref name="value"/> itself (held when there is room).</summary>
+    public static string Of(string value)
     {
-        if (StringsBySpan.TryGetValue(value, out var held))
+        if (Strings.TryGetValue(value, out var held))
             return held;
-        var made = value.ToString();
-        return value.Length <= MaxLength && Volatile.Read(ref _strings) < MaxValues && Strings.TryAdd(made, made)
-            ? Counted(made, ref _strings)
-            : Strings.GetValueOrDefault(made, made);
+        return value.Length <= MaxLength && Volatile.Read(ref _strings) < MaxValues && Strings.TryAdd(value, value)
+            ? Counted(value, ref _strings)
+            : Strings.GetValueOrDefault(value, value);
     }
 
     /// <summary>The held tag set equal to <paramref name="tags"/>, its values shared; <paramref name="tags"/> itself when there is no room.</summary>

@@ -83,9 +83,9 @@ public sealed class RecentClickResponse
     public static readonly IReadOnlyList<(Dimension Dimension, string Name)> Fields =
         [.. Dimensions.OfClicks.Where(d => d.RawName is not null || d == Dimensions.ReferrerDomain).Select(d => (d, EventColumns.ParameterOf(d)))];
 
-    public DateTime Time { get; init; }
+    public required DateTime Time { get; init; }
     public required string Event { get; init; }
-    public bool IsBot { get; init; }
+    public required bool IsBot { get; init; }
     public required string Slug { get; init; }
     public required string ShortDomain { get; init; }
     public required string ShortUrl { get; init; }

@@ -58,6 +58,10 @@ public sealed class OpenApiDimensionsTests
         AssertDescribed(openApi.RootElement, statsSchema, stats);
         Assert.Contains("Countries", Resolve(openApi.RootElement, clickSchema).GetProperty("properties").GetProperty("country").GetProperty("description").GetString());
         Assert.Contains("Countries", statsSchema.GetProperty("properties").GetProperty("countries").GetProperty("description").GetString());
+        // What every click has is required; a dimension is there only when the click has a value.
+        var required = Resolve(openApi.RootElement, clickSchema).GetProperty("required").EnumerateArray().Select(r => r.GetString()).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "time", "event", "isBot", "slug", "shortDomain", "shortUrl" }, required);
+        Assert.DoesNotContain("country", required);
     }
 
     /// <summary>The schema of the 200 answer of GET <paramref name="path"/>, its reference followed.</summary>

@@ -40,25 +40,32 @@ public static class SettingValues
         {
             if (name is not null && name != optionsName)
                 return ValidateOptionsResult.Skip;
-            var results = new List<ValidationResult>();
-            if (Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-                return ValidateOptionsResult.Success;
-            var failures = new List<string>();
-            foreach (var result in results)
-            {
-                var members = result.MemberNames.ToList();
-                if (members.Count == 0)
-                    failures.Add($"{sectionPath}: {result.ErrorMessage}");
-                foreach (var member in members)
-                {
-                    // Text is never echoed: it may be a key or a password (Api:InitialKey, Admin:Password).
-                    var value = typeof(T).GetProperty(member)?.GetValue(options);
-                    var shown = value is null or string ? "" : $" '{Convert.ToString(value, CultureInfo.InvariantCulture)}':";
-                    failures.Add($"{ConfigurationPath.Combine(sectionPath, member)}:{shown} {result.ErrorMessage}");
-                }
-            }
-            return ValidateOptionsResult.Fail(failures);
+            var failures = AnnotationFailures(options, sectionPath);
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
+    }
+
+    /// <summary>The data annotations <paramref name="options"/> break, one line each naming the setting.</summary>
+    private static List<string> AnnotationFailures(object options, string sectionPath)
+    {
+        var results = new List<ValidationResult>();
+        var failures = new List<string>();
+        if (Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+            return failures;
+        foreach (var result in results)
+        {
+            var members = result.MemberNames.ToList();
+            if (members.Count == 0)
+                failures.Add($"{sectionPath}: {result.ErrorMessage}");
+            foreach (var member in members)
+            {
+                // Text is never echoed: it may be a key or a password (Api:InitialKey, Admin:Password).
+                var value = options.GetType().GetProperty(member)?.GetValue(options);
+                var shown = value is null or string ? "" : $" '{Convert.ToString(value, CultureInfo.InvariantCulture)}':";
+                failures.Add($"{ConfigurationPath.Combine(sectionPath, member)}:{shown} {result.ErrorMessage}");
+            }
+        }
+        return failures;
     }
 
     /// <summary>
@@ -88,15 +95,22 @@ public static class SettingValues
     private static void ThrowIfUnconvertible(IConfigurationSection section, Type optionsType)
     {
         var failures = new List<string>();
+        var converting = new List<KeyValuePair<string, string?>>();
         foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
         {
             if (value is null || TargetType(optionsType, key.Split(ConfigurationPath.KeyDelimiter)) is not { } type)
                 continue;
-            if (!Converts(type, value))
+            if (Converts(type, value))
+                converting.Add(new(key, value));
+            else
                 failures.Add(Failure(ConfigurationPath.Combine(section.Path, key), value, type));
         }
-        if (failures.Count > 0)
-            throw new OptionsValidationException(Options.DefaultName, optionsType, failures);
+        if (failures.Count == 0)
+            return;
+        // The values that do convert are checked against their rules too, so that one start reports every failure.
+        if (new ConfigurationBuilder().AddInMemoryCollection(converting).Build().Get(optionsType) is { } others)
+            failures.AddRange(AnnotationFailures(others, section.Path));
+        throw new OptionsValidationException(Options.DefaultName, optionsType, failures);
     }
 
     /// <summary>The type the binder converts the value at <paramref name="keys"/> to, or null when it binds none there.</summary>

@@ -63,6 +63,20 @@ public sealed class SettingsStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task An_out_of_range_setting_is_reported_with_an_unparsable_one_of_its_section()
+    {
+        var (exitCode, output) = await StartAsync(new() { ["Catalog:Cache:WarmDelay"] = "abc", ["Catalog:Cache:Capacity"] = "5" });
+
+        Assert.Equal(
+            [
+                "Catalog:Cache:Capacity: '5': The field Capacity must be between 10 and 500000000.",
+                "Catalog:Cache:WarmDelay: 'abc' is not a time span (hh:mm:ss, e.g. 00:00:05)",
+            ],
+            output.Order(StringComparer.Ordinal));
+        Assert.Equal(SettingsFailures.ExitCode, exitCode);
+    }
+
+    [Fact]
     public async Task A_key_that_breaks_a_rule_is_named_without_its_value()
     {
         var (exitCode, output) = await StartAsync(new() { ["Api:InitialKey"] = "too-short" });

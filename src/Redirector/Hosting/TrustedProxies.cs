@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using Redirector.Settings;
 
 namespace Redirector.Hosting;
@@ -8,10 +9,13 @@ namespace Redirector.Hosting;
 /// <summary>Proxies whose X-Forwarded-* headers are believed (section "Proxy").</summary>
 public sealed class ProxyOptions
 {
-    /// <summary>Addresses of trusted proxies, e.g. ["10.0.0.5"].</summary>
+    /// <summary>
+    /// Addresses of trusted proxies, e.g. ["10.0.0.5"]: <c>Proxy:KnownProxies:0</c>, <c>:1</c>... or one value,
+    /// <c>Proxy:KnownProxies</c>, listing them separated by commas.
+    /// </summary>
     public List<string> KnownProxies { get; set; } = [];
 
-    /// <summary>Networks of trusted proxies in CIDR form, e.g. ["10.0.0.0/8"].</summary>
+    /// <summary>Networks of trusted proxies in CIDR form, e.g. ["10.0.0.0/8"], given as <see cref="KnownProxies"/> are.</summary>
     public List<string> KnownNetworks { get; set; } = [];
 
     /// <summary>How many proxies stand in front of the service.</summary>
@@ -29,10 +33,11 @@ public static class TrustedProxies
     {
         var proxy = builder.Configuration.GetSettings<ProxyOptions>("Proxy");
         var failures = new List<string>();
-        var addresses = Parse<IPAddress>(proxy.KnownProxies, "Proxy:KnownProxies", "an IP address (e.g. 10.0.0.5)", failures);
-        var networks = Parse<System.Net.IPNetwork>(proxy.KnownNetworks, "Proxy:KnownNetworks", "a network in CIDR form (e.g. 10.0.0.0/8)", failures);
-        if (failures.Count > 0)
-            throw new Microsoft.Extensions.Options.OptionsValidationException("Proxy", typeof(ProxyOptions), failures);
+        var addresses = Parse<IPAddress>(builder.Configuration, proxy.KnownProxies, "Proxy:KnownProxies", "an IP address (e.g. 10.0.0.5)", failures);
+        var networks = Parse<System.Net.IPNetwork>(builder.Configuration, proxy.KnownNetworks, "Proxy:KnownNetworks", "a network in CIDR form (e.g. 10.0.0.0/8)", failures);
+        // Reported at start with every other setting that fails (SettingsFailures), not alone now.
+        builder.Services.AddOptions<ProxyOptions>().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ProxyOptions>>(new ProxyFailures(failures));
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             var anyTrusted = addresses.Count > 0 || networks.Count > 0;
@@ -50,8 +55,13 @@ public static class TrustedProxies
         return builder;
     }
 
-    /// <summary>The parsed <paramref name="texts"/>; each that does not parse adds a failure naming its key ("Proxy:KnownProxies:0") to <paramref name="failures"/>.</summary>
-    private static List<T> Parse<T>(List<string> texts, string key, string expected, List<string> failures) where T : IParsable<T>
+    /// <summary>
+    /// The parsed list at <paramref name="key"/>: its entries (<paramref name="texts"/>, key:0, key:1...) and the
+    /// comma-separated items of a value at the key itself, which the binder leaves out of a list (so
+    /// <c>Proxy__KnownProxies=10.0.0.5</c> would otherwise trust nobody without a word). Each that does not parse adds
+    /// a failure naming its key ("Proxy:KnownProxies:0") to <paramref name="failures"/>.
+    /// </summary>
+    private static List<T> Parse<T>(IConfiguration configuration, List<string> texts, string key, string expected, List<string> failures) where T : IParsable<T>
     {
         var parsed = new List<T>(texts.Count);
         for (var i = 0; i < texts.Count; i++)
@@ -61,13 +71,26 @@ public static class TrustedProxies
             else
                 failures.Add($"{key}:{i}: '{texts[i]}' is not {expected}");
         }
+        foreach (var text in (configuration[key] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (T.TryParse(text, CultureInfo.InvariantCulture, out var value))
+                parsed.Add(value);
+            else
+                failures.Add($"{key}: '{text}' is not {expected}");
+        }
         return parsed;
+    }
+
+    private sealed class ProxyFailures(List<string> failures) : IValidateOptions<ProxyOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ProxyOptions options) =>
+            failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     /// <summary>Reads forwarded headers only when a proxy is configured: without one there is nothing to read, and the redirect path is spared the middleware.</summary>
     public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app)
     {
-        var options = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
+        var options = app.ApplicationServices.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
         return options.ForwardedHeaders == ForwardedHeaders.None ? app : app.UseForwardedHeaders();
     }
 }

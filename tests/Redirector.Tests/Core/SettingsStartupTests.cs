@@ -25,6 +25,8 @@ public sealed class SettingsStartupTests : IDisposable
     [InlineData("Webhooks:Timeout", "10s", "Webhooks:Timeout: '10s' is not a time span (hh:mm:ss, e.g. 00:00:05)")]
     [InlineData("UserAgents:CacheCapacity", "1e4", "UserAgents:CacheCapacity: '1e4' is not a whole number")]
     [InlineData("Proxy:KnownProxies:0", "10.0.0.x", "Proxy:KnownProxies:0: '10.0.0.x' is not an IP address (e.g. 10.0.0.5)")]
+    [InlineData("Proxy:KnownProxies", "10.0.0.5,10.0.0.x", "Proxy:KnownProxies: '10.0.0.x' is not an IP address (e.g. 10.0.0.5)")]
+    [InlineData("Proxy:KnownNetworks", "garbage/99", "Proxy:KnownNetworks: 'garbage/99' is not a network in CIDR form (e.g. 10.0.0.0/8)")]
     public async Task An_unparsable_setting_stops_start_up_with_one_line_naming_the_setting_and_the_value(string key, string value, string expected)
     {
         var (exitCode, output) = await StartAsync(new() { [key] = value });
@@ -34,19 +36,24 @@ public sealed class SettingsStartupTests : IDisposable
     }
 
     [Fact]
-    public async Task Every_unparsable_setting_is_reported_at_once()
+    public async Task Every_bad_setting_is_reported_at_once()
     {
         var (exitCode, output) = await StartAsync(new()
         {
             ["Catalog:Cache:WarmDelay"] = "abc",
             ["Analytics:LinkBreakdowns"] = "Foo",
             ["Webhooks:Timeout"] = "10s",
+            // Read while services are registered, yet reported with the rest at start.
+            ["Proxy:KnownProxies:0"] = "nope",
+            ["Analytics:BatchSize"] = "0",
         });
 
         Assert.Equal(
             [
+                "Analytics:BatchSize: '0': The field BatchSize must be between 1 and 10000.",
                 "Analytics:LinkBreakdowns: 'Foo' is not one of Counters, Events",
                 "Catalog:Cache:WarmDelay: 'abc' is not a time span (hh:mm:ss, e.g. 00:00:05)",
+                "Proxy:KnownProxies:0: 'nope' is not an IP address (e.g. 10.0.0.5)",
                 "Webhooks:Timeout: '10s' is not a time span (hh:mm:ss, e.g. 00:00:05)",
             ],
             output.Order(StringComparer.Ordinal));

@@ -53,20 +53,23 @@ public sealed class GeoCountingTests
         Assert.Empty(stats[Dimensions.Region]);
     }
 
-    [Fact]
-    public async Task Without_a_trusted_proxy_the_forwarded_address_is_ignored()
+    [Theory]
+    [InlineData(null, "(unknown)")]
+    // Proxy__KnownProxies=10.9.9.9,127.0.0.1 in the environment: one value at the list's own key.
+    [InlineData("10.9.9.9, 127.0.0.1", "GB")]
+    public async Task A_forwarded_address_is_read_only_from_a_trusted_proxy(string? knownProxies, string country)
     {
-        await using var app = new RedirectorApplication();
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Proxy:KnownProxies"] = knownProxies });
         app.StartKestrel();
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "geo" });
         using var visitor = app.CreateVisitorClient();
 
         for (var i = 0; i < 4; i++)
-            await ClickFromAsync(visitor, "8.8.8.8");
+            await ClickFromAsync(visitor, "81.2.69.142");
         await app.FlushClicksAsync();
 
         var stats = await CountingTests.GetStatsAsync(app, "geo");
-        Assert.Equal([("(unknown)", 4)], stats[Dimensions.Country].Select(k => (k.Key, (int)k.Clicks)));
+        Assert.Equal([(country, 4)], stats[Dimensions.Country].Select(k => (k.Key, (int)k.Clicks)));
     }
 
     [Fact]

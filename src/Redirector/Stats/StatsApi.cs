@@ -22,17 +22,19 @@ namespace Redirector.Stats;
 public sealed class StatsResponse
 {
     /// <summary>Every click counted: <see cref="ShortLinkClicks"/> plus <see cref="OutboundClicks"/>.</summary>
-    public long Clicks { get; init; }
+    public required long Clicks { get; init; }
 
     /// <summary>Clicks on catalogue links (short URLs and their QR codes).</summary>
-    public long ShortLinkClicks { get; init; }
+    public required long ShortLinkClicks { get; init; }
 
     /// <summary>Clicks on outbound links of registered sites, counted through the tracker script.</summary>
-    public long OutboundClicks { get; init; }
+    public required long OutboundClicks { get; init; }
 
     /// <summary>Bot requests, counted here alone: never among clicks nor in any breakdown but "botKinds".</summary>
-    public long Bots { get; init; }
-    public long UniqueVisitors { get; init; }
+    public required long Bots { get; init; }
+
+    /// <summary>Distinct people (not bots) among the clicks, by their visitor hashes, estimated with HyperLogLog (about 0.8% error).</summary>
+    public required long UniqueVisitors { get; init; }
     public required IReadOnlyList<DayCount> ByDay { get; init; }
 
     /// <summary>For ranges of one or two days; null otherwise.</summary>

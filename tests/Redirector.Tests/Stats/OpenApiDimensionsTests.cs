@@ -62,6 +62,8 @@ public sealed class OpenApiDimensionsTests
         var required = Resolve(openApi.RootElement, clickSchema).GetProperty("required").EnumerateArray().Select(r => r.GetString()).ToHashSet();
         Assert.Superset(new HashSet<string?> { "time", "event", "isBot", "slug", "shortDomain", "shortUrl" }, required);
         Assert.DoesNotContain("country", required);
+        var statsRequired = statsSchema.GetProperty("required").EnumerateArray().Select(r => r.GetString()).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "clicks", "shortLinkClicks", "outboundClicks", "bots", "uniqueVisitors", "byDay", "countries" }, statsRequired);
     }
 
     /// <summary>The schema of the 200 answer of GET <paramref name="path"/>, its reference followed.</summary>

@@ -199,6 +199,9 @@ public sealed partial class LinkCatalog(
         return await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Domain == domain && l.Slug == slug, ct);
     }
 
+    /// <summary>The orders <see cref="ListAsync"/> knows (<see cref="LinkQuery.Sort"/>): newest first (the default), oldest first, by slug, last edited first.</summary>
+    public static readonly IReadOnlyList<string> Sorts = ["created", "oldest", "slug", "updated"];
+
     /// <summary>One page of links (1-based; below 1 reads as 1; size 1 to 500). A page past the last one is empty.</summary>
     public async Task<LinkPage> ListAsync(LinkQuery query, CancellationToken ct)
     {

@@ -67,6 +67,10 @@ public static class LinksApi
     {
         if ((QueryRanges.Outside("page", page, 1, int.MaxValue) ?? QueryRanges.Outside("pageSize", pageSize, 1, LinkCatalog.MaxPageSize)) is { } outside)
             return outside;
+        if (sort is not null && !LinkCatalog.Sorts.Contains(sort))
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["sort"] = [$"'sort' is one of {string.Join(", ", LinkCatalog.Sorts)}; '{sort}' is not."] },
+                title: "A query parameter is out of range.");
         var query = new LinkQuery(search, tag, sort ?? "created", page, pageSize, domain is null ? null : domains.KeyForQuery(domain));
         var result = await catalog.ListAsync(query, ct);
         return TypedResults.Ok(new LinkListResponse(

@@ -169,6 +169,7 @@ public sealed class StrictInputTests
     [InlineData("/api/links?pageSize=100000", "pageSize", "1 to 500")]
     [InlineData("/api/links?page=0", "page", "1 to ")]
     [InlineData("/api/webhooks/1/deliveries?limit=201", "limit", "1 to 200")]
+    [InlineData("/api/links?sort=bogus", "sort", "one of created, oldest, slug, updated")]
     public async Task A_number_outside_its_documented_range_is_refused_not_clamped(string path, string parameter, string range)
     {
         await using var app = new RedirectorApplication();

@@ -35,7 +35,8 @@ public static class TrustedProxies
         var failures = new List<string>();
         var addresses = Parse<IPAddress>(builder.Configuration, proxy.KnownProxies, "Proxy:KnownProxies", "an IP address (e.g. 10.0.0.5)", failures);
         var networks = Parse<System.Net.IPNetwork>(builder.Configuration, proxy.KnownNetworks, "Proxy:KnownNetworks", "a network in CIDR form (e.g. 10.0.0.0/8)", failures);
-        // Reported at start with every other setting that fails (SettingsFailures), not alone now.
+        // Reported at start together with every other bad setting (SettingsFailures), rather than thrown here before the
+        // other sections are read.
         builder.Services.AddOptions<ProxyOptions>().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProxyOptions>>(new ProxyFailures(failures));
         builder.Services.Configure<ForwardedHeadersOptions>(options =>

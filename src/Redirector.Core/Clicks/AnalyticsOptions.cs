@@ -36,6 +36,15 @@ public sealed class AnalyticsOptions
     /// </summary>
     public TimeSpan ConsumerRetryMax { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a spool consumer other than Redis (event store, webhook queue) may trail the counters while its writes
+    /// run on a thread of the lowest CPU priority (<see cref="IdlePriorityScheduler"/>): at peaks they yield the cores
+    /// to redirects and counting, and catch up in the gaps. Past it, or with an eighth of <see cref="SpoolMaxBytes"/>
+    /// waiting for it (so that a consumer kept behind never fills the spool), the consumer writes at normal priority
+    /// until it has caught up. Zero: always at normal priority. bench/README.md, "Consumers at idle priority".
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")] public TimeSpan IdlePriorityLag { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The spool's cap; batches beyond it are dropped, counted and logged.</summary>
     [Range(1024, long.MaxValue)] public long SpoolMaxBytes { get; set; } = 1L << 30;
 

@@ -12,7 +12,8 @@ namespace Redirector.Clicks;
 /// <see cref="AnalyticsOptions.ConsumerRetryMax"/>, and never skipped: later batches wait behind it, in the spool,
 /// which holds them against its cap. A consumer may see its last batch again after a crash (the cursor is saved
 /// after the apply), so <see cref="ApplyAsync"/> must be idempotent per (node, sequence). A failing consumer never
-/// touches redirects, the Redis counters or other consumers.
+/// touches redirects, the Redis counters or other consumers. While the consumer keeps up, within
+/// <see cref="AnalyticsOptions.IdlePriorityLag"/>, its applies run on an <see cref="IdlePriorityScheduler"/> of its own.
 /// Register one with <see cref="ClickServices.AddSpoolConsumer{TConsumer}"/>, which names it to the spool.
 /// </summary>
 public abstract partial class SpoolConsumer : BackgroundService
@@ -78,11 +79,14 @@ public abstract partial class SpoolConsumer : BackgroundService
     {
         var delay = _options.ReplayInterval;
         var behind = false;
+        using var idle = _options.IdlePriorityLag > TimeSpan.Zero ? new IdlePriorityScheduler($"{Name} consumer") : null;
+        long? trailingSince = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 await _cursor.WaitAsync(stoppingToken);
+                trailingSince ??= _time.GetTimestamp();
                 if (!behind && !_cursor.Failing && GatherTime > TimeSpan.Zero)
                     await Task.Delay(GatherTime, _time, stoppingToken);
                 var batches = _cursor.Peek(EventsPerApply);
@@ -94,7 +98,16 @@ public abstract partial class SpoolConsumer : BackgroundService
                 }
                 try
                 {
-                    await ApplyAsync(batches, stoppingToken);
+                    if (idle is not null && _time.GetElapsedTime(trailingSince.Value) < _options.IdlePriorityLag &&
+                        _cursor.PendingBytes < _options.SpoolMaxBytes / 8)
+                    {
+                        // Back to the thread pool after it: the cursor's lock is shared with the pipeline's appends,
+                        // which must never wait on a thread that gets a core only when nothing else wants it.
+                        await Task.Factory.StartNew(() => ApplyAsync(batches, stoppingToken), stoppingToken, TaskCreationOptions.None, idle)
+                            .Unwrap().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+                    }
+                    else
+                        await ApplyAsync(batches, stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -106,6 +119,8 @@ public abstract partial class SpoolConsumer : BackgroundService
                     continue;
                 }
                 _cursor.Acknowledge();
+                if (!_cursor.HasPending)
+                    trailingSince = null;
                 // A full apply leaves more waiting: take it at once.
                 behind = batches.Sum(b => b.Events) >= EventsPerApply && _cursor.HasPending;
                 Interlocked.Add(ref _appliedBatches, batches.Count);

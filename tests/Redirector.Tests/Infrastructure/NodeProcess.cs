@@ -24,6 +24,8 @@ public static class NodeProcess
         info.Environment["Analytics__DataDirectory"] = Path.Combine(directory, "data");
         info.Environment["Api__InitialKey"] = RedirectorApplication.ApiKey;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        // As RedirectorApplication: consumers at normal priority, so tests' waits do not depend on idle cores.
+        info.Environment["Analytics__IdlePriorityLag"] = "00:00:00";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         foreach (var (key, value) in settings)
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -17,15 +17,31 @@ public sealed class SpoolConsumerTests : IDisposable
     {
         ReplayInterval = TimeSpan.FromMilliseconds(5),
         ConsumerRetryMax = TimeSpan.FromMilliseconds(40),
+        IdlePriorityLag = TimeSpan.Zero,
+    });
+
+    // Applies at the lowest CPU priority while the consumer trails by less than 200 ms.
+    private static readonly IOptions<AnalyticsOptions> Idle = Options.Create(new AnalyticsOptions
+    {
+        ReplayInterval = TimeSpan.FromMilliseconds(5),
+        ConsumerRetryMax = TimeSpan.FromMilliseconds(40),
+        IdlePriorityLag = TimeSpan.FromMilliseconds(200),
     });
 
     /// <summary>
     /// Records the sequence of every batch it applies, and how many batches each apply took; throws while
     /// <see cref="FailFrom"/> is at or below a batch's. Takes up to <see cref="PerApply"/> events an apply.
     /// </summary>
-    private sealed class Recorder(string name, ClickSpool spool) : SpoolConsumer(name, spool, Fast, TimeProvider.System, NullLogger.Instance)
+    private sealed class Recorder(string name, ClickSpool spool, IOptions<AnalyticsOptions>? options = null)
+        : SpoolConsumer(name, spool, options ?? Fast, TimeProvider.System, NullLogger.Instance)
     {
         public ConcurrentQueue<long> Applied { get; } = new();
+
+        /// <summary>Per apply, its first batch and the scheduling policy of the thread that finished it.</summary>
+        public ConcurrentQueue<(long Sequence, int Policy)> Policies { get; } = new();
+
+        /// <summary>How long each apply takes after its first await.</summary>
+        public TimeSpan ApplyTime { get; set; }
 
         public ConcurrentQueue<int> Applies { get; } = new();
 
@@ -43,10 +59,24 @@ public sealed class SpoolConsumerTests : IDisposable
             await Task.Yield();
             if (batches.Any(b => b.Sequence >= FailFrom))
                 throw new IOException("store is away");
+            if (ApplyTime > TimeSpan.Zero)
+                Thread.Sleep(ApplyTime);
             foreach (var batch in batches)
                 Applied.Enqueue(batch.Sequence);
             Applies.Enqueue(batches.Count);
+            Policies.Enqueue((batches[0].Sequence, SchedulingPolicyOfThisThread()));
         }
+    }
+
+    private const int SchedOther = 0, SchedIdle = 5;
+
+    /// <summary>The calling thread's Linux scheduling policy: field 41 of /proc/thread-self/stat (proc(5)).</summary>
+    private static int SchedulingPolicyOfThisThread()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        // The thread's name (field 2) is in parentheses and may hold spaces: count from the field after it.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static ClickBatch Batch(long sequence)
@@ -119,7 +149,7 @@ public sealed class SpoolConsumerTests : IDisposable
     public async Task Appends_and_two_consumers_on_their_own_threads_lose_and_repeat_nothing()
     {
         using var spool = Open(segmentBytes: 1024);
-        var events = new Recorder("events", spool);
+        var events = new Recorder("events", spool, Idle);
         var hooks = new Recorder("hooks", spool);
         await events.StartAsync(CancellationToken.None);
         await hooks.StartAsync(CancellationToken.None);
@@ -219,6 +249,39 @@ public sealed class SpoolConsumerTests : IDisposable
         Assert.Equal([4L, 5L, 6L, 7L, 8L], again.Applied);
         Assert.Equal([3, 2], again.Applies);
         Assert.Equal(0, again.PendingBatches);
+    }
+
+    [Fact]
+    public async Task Applies_run_at_idle_priority_while_the_consumer_keeps_up_and_at_normal_priority_once_it_trails_past_the_lag()
+    {
+        using var spool = Open();
+        var events = new Recorder("events", spool, Idle);
+        await events.StartAsync(CancellationToken.None);
+
+        // Keeping up: one batch at a time, each applied by the idle thread (after an await inside the apply, too).
+        for (var i = 1; i <= 3; i++)
+        {
+            await AppendOnAThread(spool, i, i);
+            await Until(() => events.Applied.Count == i, $"batch {i} applied");
+        }
+        Assert.Equal([SchedIdle, SchedIdle, SchedIdle], events.Policies.Select(p => p.Policy));
+
+        // Falling behind: each apply takes 150 ms while 6 batches wait, so from the third on the consumer has trailed
+        // for more than the 200 ms lag and applies at normal priority until it has caught up.
+        events.ApplyTime = TimeSpan.FromMilliseconds(150);
+        await AppendOnAThread(spool, 4, 9);
+        await Until(() => events.Applied.Count == 9, "backlog applied");
+        var backlog = events.Policies.Where(p => p.Sequence >= 4).Select(p => p.Policy).ToList();
+        Assert.Equal(SchedIdle, backlog[0]);
+        Assert.Equal(SchedOther, backlog[^1]);
+
+        // Caught up: idle again.
+        events.ApplyTime = TimeSpan.Zero;
+        await AppendOnAThread(spool, 10, 10);
+        await Until(() => events.Applied.Count == 10, "batch 10 applied");
+        Assert.Equal((10, SchedIdle), events.Policies.Last());
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), events.Applied);
+        await events.StopAsync(CancellationToken.None);
     }
 
     [Fact]

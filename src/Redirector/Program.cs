@@ -16,7 +16,10 @@ using Redirector.Webhooks;
 
 SettingsFailures.ReportWithoutStackTrace();
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings are read once, at start (nothing rereads them). With reloading on, the host watches its content root and
+// every folder under it, and where data/ lies there (the Docker image's /app/data) each spool write wakes the watcher
+// thread: 2% of the node's CPU under load (bench/README.md, "Settings read once").
+var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
 
 builder.AddLenientRequestParsing();
 builder.AddTrustedProxies();

@@ -8,7 +8,9 @@ namespace Redirector.Tests.Core;
 /// A bad setting stops the real process (the built Redirector.dll, as an operator starts it) with one line per bad
 /// value on its output, naming the setting, the value and what it expects, the EX_CONFIG exit code and no stack trace,
 /// whether the value is unparsable or out of range, and whether it is read while services are registered, when a
-/// service is resolved or by ValidateOnStart.
+/// service is resolved or by ValidateOnStart. Settings are read once, at start: the process watches no file (with the
+/// host's reloading on, it watched its content root and every folder under it, and where data/ lies there, the Docker
+/// image's /app/data, each spool write woke the watcher thread; bench/README.md, "Settings read once").
 /// </summary>
 public sealed class SettingsStartupTests : IDisposable
 {
@@ -112,4 +114,57 @@ public sealed class SettingsStartupTests : IDisposable
         lock (output)
             return (node.ExitCode, [.. output]);
     }
+
+    [Fact]
+    public async Task A_node_whose_data_lies_under_its_content_root_watches_no_file()
+    {
+        using var redis = new RedisServer();
+        var port = RedisServer.FreePort();
+        var info = NodeProcess.StartInfo(_directory, redis, port, []);
+        // The content root is the working directory, which holds data/ as /app holds /app/data in the image.
+        info.WorkingDirectory = _directory;
+        using var node = Process.Start(info)!;
+        node.OutputDataReceived += (_, _) => { };
+        node.ErrorDataReceived += (_, _) => { };
+        node.BeginOutputReadLine();
+        node.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (!await AnswersAsync(http, "/healthz"))
+            {
+                Assert.False(node.HasExited, "the node stopped");
+                Assert.True(DateTime.UtcNow < deadline, "the node did not start");
+                await Task.Delay(100);
+            }
+            Assert.True(Directory.Exists(Path.Combine(_directory, "data")));
+
+            Assert.Equal(0, InotifyWatches(node.Id));
+        }
+        finally
+        {
+            node.Kill(entireProcessTree: true);
+            await node.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient http, string path)
+    {
+        try
+        {
+            using var response = await http.GetAsync(path);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The watches of every inotify instance the process holds: one "inotify wd:" line each in its fdinfo (proc(5)).</summary>
+    private static int InotifyWatches(int pid) =>
+        Directory.GetFiles($"/proc/{pid}/fd")
+            .Where(fd => new FileInfo(fd).LinkTarget == "anon_inode:inotify")
+            .Sum(fd => File.ReadLines($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}").Count(line => line.StartsWith("inotify wd:", StringComparison.Ordinal)));
 }

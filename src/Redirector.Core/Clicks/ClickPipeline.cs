@@ -64,8 +64,14 @@ public sealed partial class ClickPipeline(
             {
                 var waitFor = _redis.HasPending ? _options.ReplayInterval : Timeout.InfiniteTimeSpan;
                 if (await WaitForClickAsync(reader, waitFor, stoppingToken))
+                {
                     await CollectAndSpoolAsync(flushes, stoppingToken);
-                await ApplySpoolAsync();
+                    // Clicks coming faster than Redis takes them go to the spool, bounded by bytes on disk, rather than
+                    // waiting in the queue, bounded by clicks, whose overflow is lost; Redis takes them from the spool.
+                    while (flushes.Count == 0 && queue.Count >= _options.BatchSize && !stoppingToken.IsCancellationRequested)
+                        await CollectAndSpoolAsync(flushes, stoppingToken);
+                }
+                await ApplySpoolAsync(yieldToQueue: flushes.Count == 0);
                 CompleteFlushes(flushes);
             }
         }
@@ -170,11 +176,12 @@ public sealed partial class ClickPipeline(
     }
 
     /// <summary>
-    /// Applies spooled batches oldest first until the spool is empty or Redis fails. After a failure, Redis is
-    /// left alone for <see cref="AnalyticsOptions.ReplayInterval"/> and then probed cheaply before replaying,
-    /// so a paused server costs one short probe per interval instead of a timeout per batch.
+    /// Applies spooled batches oldest first until the spool is empty or Redis fails, or, with
+    /// <paramref name="yieldToQueue"/>, until a full batch waits in the queue (the caller spools it, then comes back).
+    /// After a failure, Redis is left alone for <see cref="AnalyticsOptions.ReplayInterval"/> and then probed cheaply
+    /// before replaying, so a paused server costs one short probe per interval instead of a timeout per batch.
     /// </summary>
-    private async Task ApplySpoolAsync()
+    private async Task ApplySpoolAsync(bool yieldToQueue = false)
     {
         if (!_redis.HasPending)
             return;
@@ -188,7 +195,6 @@ public sealed partial class ClickPipeline(
                 return;
             }
         }
-        var replayed = 0;
         while (_redis.Peek() is { } batch)
         {
             if (!await TryApplyAsync(batch))
@@ -200,12 +206,13 @@ public sealed partial class ClickPipeline(
             }
             _redis.Acknowledge();
             Interlocked.Add(ref _applied, batch.Clicks);
-            replayed++;
-        }
-        if (_redisFailing && !_redis.HasPending)
-        {
-            _redisFailing = false;
-            LogRecovered(logger, replayed);
+            if (_redisFailing)
+            {
+                _redisFailing = false;
+                LogRecovered(logger, _redis.PendingBatches);
+            }
+            if (yieldToQueue && queue.Count >= _options.BatchSize)
+                break;
         }
     }
 
@@ -256,7 +263,7 @@ public sealed partial class ClickPipeline(
     [LoggerMessage(Level = LogLevel.Error, Message = "Spool is full ({Bytes} bytes): dropped a batch of {Clicks} clicks")]
     private static partial void LogSpoolFull(ILogger logger, int clicks, long bytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Redis takes clicks again; replayed {Count} spooled batches")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis takes clicks again; {Count} spooled batches left to replay")]
     private static partial void LogRecovered(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Click pipeline stopped; {Spooled} batches wait in the spool")]

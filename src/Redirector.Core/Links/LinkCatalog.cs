@@ -40,6 +40,7 @@ public sealed partial class LinkCatalog(
         var errors = new Dictionary<string, string[]>();
         var link = BuildNewLink(request, errors);
         await ResolveDomainAsync(link, request.Domain, errors, ct);
+        RefuseOwnShortUrl(link, errors);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -139,6 +140,7 @@ public sealed partial class LinkCatalog(
         if (patch.HasPassword && !(link.PasswordHash is { } stored && LinkPasswords.Verify(stored, patch.Password)))
             link.PasswordHash = LinkPasswords.HashOf(patch.Password, null, errors);
         LinkRules.ValidateAccess(link, errors);
+        RefuseOwnShortUrl(link, errors);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -260,6 +262,7 @@ public sealed partial class LinkCatalog(
             var errors = new Dictionary<string, string[]>();
             var link = BuildNewLink(requests[i], errors);
             await ResolveDomainAsync(link, requests[i].Domain, errors, ct, hosts);
+            RefuseOwnShortUrl(link, errors);
             if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add((link.Domain, link.Slug)))
                 errors["slug"] = ["This slug appears more than once on its domain in the import."];
             if (errors.Count > 0)
@@ -416,6 +419,31 @@ public sealed partial class LinkCatalog(
             link.Domain = key;
         else
             errors["domain"] = [error!];
+    }
+
+    /// <summary>
+    /// Refuses a destination (the link's own, a rule's or a variant's) that is the link's own short URL, whatever its
+    /// scheme, query or fragment: it would send visitors round in a loop. The error goes under "url", "rules" or
+    /// "variants". Known for a registered domain, and for the default domain once <c>Redirector:BaseUrl</c> is set;
+    /// a link pointing at another short link is a chain, and allowed.
+    /// </summary>
+    private void RefuseOwnShortUrl(Link link, Dictionary<string, string[]> errors)
+    {
+        if (link.Slug.Length == 0 || urls.ConfiguredHostOf(link.Domain) is not { } host ||
+            !Uri.TryCreate(urls.For($"https://{host}", link.Slug, link.Domain), UriKind.Absolute, out var own))
+            return;
+        if (IsOwn(link.Destination))
+            errors["url"] = ["This is the link's own short URL: visitors would be sent round in a loop."];
+        if (link.Rules?.Any(r => IsOwn(r.Url)) == true)
+            errors["rules"] = ["A rule sends visitors to the link's own short URL, round in a loop."];
+        if (link.Variants?.Any(v => IsOwn(v.Url)) == true)
+            errors["variants"] = ["A variant sends visitors to the link's own short URL, round in a loop."];
+
+        bool IsOwn(string? url) =>
+            Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
+            string.Equals(uri.IdnHost, own.IdnHost, StringComparison.OrdinalIgnoreCase) &&
+            (uri.Port == own.Port || (uri.IsDefaultPort && own.IsDefaultPort)) &&
+            string.Equals(uri.AbsolutePath.TrimEnd('/'), own.AbsolutePath, StringComparison.Ordinal);
     }
 
     private static CatalogChange ChangeOf(Link link) => new() { Slug = link.Slug, Domain = link.Domain, At = link.UpdatedAt };

@@ -30,6 +30,41 @@ public sealed class ShortDomainTests
     }
 
     [Fact]
+    public async Task A_link_to_its_own_short_url_is_refused_as_a_loop_and_a_chain_to_another_short_link_is_not()
+    {
+        await using var app = new RedirectorApplication(settings: WithBaseUrl);
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(app, new { host = "brand.test" })).StatusCode);
+        using var api = app.CreateApiClient();
+        foreach (var (body, field) in new (object, string)[]
+        {
+            (new { url = "https://go.example.com/loop", slug = "loop" }, "url"),
+            (new { url = "http://GO.example.com/loop/?utm_source=x#top", slug = "loop" }, "url"),
+            (new { url = "https://brand.test/loop", slug = "loop", domain = "brand.test" }, "url"),
+            (new { url = Home, slug = "loop", rules = new[] { new { when = new { os = "iOS" }, url = "https://go.example.com/loop" } } }, "rules"),
+            (new { url = Home, slug = "loop", variants = new[] { new { url = Home, weight = 1 }, new { url = "https://go.example.com/loop", weight = 1 } } }, "variants"),
+        })
+        {
+            using var refused = await api.PostAsJsonAsync("/api/links", body);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+            Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), field);
+        }
+
+        // Another short link, the same slug on another domain or another port are other places: allowed.
+        await app.CreateLinkAsync(new { url = "https://go.example.com/next", slug = "chain" });
+        await app.CreateLinkAsync(new { url = "https://go.example.com/loop", slug = "loop", domain = "brand.test" });
+        await app.CreateLinkAsync(new { url = "https://go.example.com:8443/loop", slug = "loop" });
+
+        // A rename onto the slug its destination names is refused, and the link is left as it was.
+        using var rename = await api.PatchAsJsonAsync("/api/links/chain", new { slug = "next" });
+        Assert.Equal(HttpStatusCode.BadRequest, rename.StatusCode);
+        Assert.Contains("\"url\"", await rename.Content.ReadAsStringAsync());
+        using var visitor = app.CreateVisitorClient();
+        using var still = await VisitAsync(visitor, "http://go.example.com/chain");
+        Assert.Equal("https://go.example.com/next", still.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task The_same_slug_on_two_domains_redirects_by_host_and_unknown_hosts_are_the_default_domain()
     {
         await using var app = new RedirectorApplication(settings: WithBaseUrl);

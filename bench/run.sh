@@ -152,18 +152,25 @@ create_rule_link() { # slug
 }
 api_clicks() { api "http://127.0.0.1:$app_port/api/links/$1/stats" | jq .clicks; }
 total_clicks() { rcli HGET 'rd:{g}:t' c | sed 's/^$/0/'; }
-# drain [expected]: waits until the pipeline has written what it was given: the global click total has reached
-# <expected> and stopped changing for a second, or has not moved for 5 s. Prints the total.
+# drain [expected] [port]: waits until the pipeline has written what it was given: the global click total has reached
+# <expected> and stopped changing for a second, or has not moved for 5 s, and in both cases the node on <port>
+# (default $app_port) has no batch left in its spool for Redis (clicks faster than Redis takes them wait there, and
+# a backlog of a 30 s round can take longer than that to apply; at most 10 minutes). Prints the total.
 drain() {
-  local expected=${1:-0} last now still=0
+  local expected=${1:-0} port=${2:-$app_port} last now still=0 waited=0
   now=$(total_clicks)
   while :; do
-    sleep 1; last=$now; now=$(total_clicks)
+    sleep 1; last=$now; now=$(total_clicks); waited=$((waited + 1))
     if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
-    { [ "$now" -ge "$expected" ] && [ $still -ge 1 ]; } || [ $still -ge 5 ] && break
+    if { [ "$now" -ge "$expected" ] && [ $still -ge 1 ]; } || [ $still -ge 5 ]; then
+      [ "$(readyz_analytics "$port" spooledBatches)" != 0 ] && [ $waited -lt 600 ] || break
+    fi
   done
   echo "$now"
 }
+# readyz_analytics <port> <field>: a number from the analytics check of /readyz (the pipeline's state); 0 when the
+# node does not answer.
+readyz_analytics() { { curl -sS "http://127.0.0.1:$1/readyz" | jq -e ".checks.analytics.data.$2"; } 2>/dev/null || echo 0; }
 
 # report_event_store <slug>: every click counted in Redis is also an event in the event store. A filter that every
 # bench click matches (they come from one desktop browser) makes the link's stats come from the store; its consumer
@@ -255,7 +262,7 @@ spread_row() {
   if [ -n "$warmup" ]; then
     echo "-- warm-up on the node ($warmup), $(load)"
     local warm; warm=$(wrk_run "$target" "$warmup" "$script")
-    before=$(drain $((before + $(field "$warm" 1))))
+    before=$(drain $((before + $(field "$warm" 1))) "$port")
   fi
   local lookups_before; lookups_before=$(readyz "$port" catalogueLookups)
   : >"$work/spread-base.rows"; : >"$work/spread-app.rows"
@@ -265,7 +272,7 @@ spread_row() {
     redis_ticks=$(cpu_ticks "$redis_pid")
     a=$(cpu_run "$pid" "$target" "$DURATION" "$script"); echo "$a" >>"$work/spread-app.rows"
     completed=$((completed + $(field "$a" 1)))
-    [ "$round" -lt "$SPREAD_ROUNDS" ] || after=$(drain $((before + completed)))
+    [ "$round" -lt "$SPREAD_ROUNDS" ] || after=$(drain $((before + completed)) "$port")
     redis_us=$((redis_us + ($(cpu_ticks "$redis_pid") - redis_ticks) * tick_us))
     echo "   round $round: baseline $(field "$b" 2) req/s $(field "$b" 6) us CPU/req | Redirector $(field "$a" 2) req/s $(field "$a" 6) us CPU/req | $(load)"
   done

@@ -140,7 +140,10 @@ public sealed partial class LinkCatalog(
         if (patch.HasPassword && !(link.PasswordHash is { } stored && LinkPasswords.Verify(stored, patch.Password)))
             link.PasswordHash = LinkPasswords.HashOf(patch.Password, null, errors);
         LinkRules.ValidateAccess(link, errors);
-        RefuseOwnShortUrl(link, errors);
+        // Only an edit of where the link goes or of its address is checked: a link that became a loop some other way
+        // (a changed Redirector:BaseUrl) must still be switched off or retitled.
+        if (patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants)
+            RefuseOwnShortUrl(link, errors);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -441,7 +444,7 @@ public sealed partial class LinkCatalog(
 
         bool IsOwn(string? url) =>
             Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
-            string.Equals(uri.IdnHost, own.IdnHost, StringComparison.OrdinalIgnoreCase) &&
+            string.Equals(uri.IdnHost.TrimEnd('.'), own.IdnHost.TrimEnd('.'), StringComparison.OrdinalIgnoreCase) &&
             (uri.Port == own.Port || (uri.IsDefaultPort && own.IsDefaultPort)) &&
             string.Equals(uri.AbsolutePath.TrimEnd('/'), own.AbsolutePath, StringComparison.Ordinal);
     }

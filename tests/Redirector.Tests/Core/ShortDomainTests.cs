@@ -39,6 +39,7 @@ public sealed class ShortDomainTests
         {
             (new { url = "https://go.example.com/loop", slug = "loop" }, "url"),
             (new { url = "http://GO.example.com/loop/?utm_source=x#top", slug = "loop" }, "url"),
+            (new { url = "https://go.example.com./loop", slug = "loop" }, "url"),
             (new { url = "https://brand.test/loop", slug = "loop", domain = "brand.test" }, "url"),
             (new { url = Home, slug = "loop", rules = new[] { new { when = new { os = "iOS" }, url = "https://go.example.com/loop" } } }, "rules"),
             (new { url = Home, slug = "loop", variants = new[] { new { url = Home, weight = 1 }, new { url = "https://go.example.com/loop", weight = 1 } } }, "variants"),

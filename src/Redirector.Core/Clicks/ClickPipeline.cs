@@ -68,7 +68,7 @@ public sealed partial class ClickPipeline(
                     await CollectAndSpoolAsync(flushes, stoppingToken);
                     // Clicks coming faster than Redis takes them go to the spool, bounded by bytes on disk, rather than
                     // waiting in the queue, bounded by clicks, whose overflow is lost; Redis takes them from the spool.
-                    while (flushes.Count == 0 && queue.Count >= _options.BatchSize && !stoppingToken.IsCancellationRequested)
+                    while (flushes.Count == 0 && FullBatchWaiting && !stoppingToken.IsCancellationRequested)
                         await CollectAndSpoolAsync(flushes, stoppingToken);
                 }
                 await ApplySpoolAsync(yieldToQueue: flushes.Count == 0);
@@ -211,10 +211,12 @@ public sealed partial class ClickPipeline(
                 _redisFailing = false;
                 LogRecovered(logger, _redis.PendingBatches);
             }
-            if (yieldToQueue && queue.Count >= _options.BatchSize)
+            if (yieldToQueue && FullBatchWaiting)
                 break;
         }
     }
+
+    private bool FullBatchWaiting => queue.Count >= _options.BatchSize;
 
     private TimeSpan ProbeTimeout => TimeSpan.FromTicks(Math.Min(_options.ApplyTimeout.Ticks, TimeSpan.FromMilliseconds(250).Ticks));
 

@@ -23,12 +23,16 @@ public sealed partial class IdlePriorityScheduler : TaskScheduler, IDisposable
         _thread.Start();
     }
 
-    /// <summary>Whether the thread got the idle policy (false where the system refused it or has none).</summary>
-    public bool IsIdlePolicy { get; private set; }
-
     public override int MaximumConcurrencyLevel => 1;
 
     public void Dispose() => _tasks.CompleteAdding();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> here and completes on the thread pool, never on this thread: the caller's next
+    /// steps (which may take a lock that threads of normal priority wait for) must not run at idle priority.
+    /// </summary>
+    public async Task RunAsync(Func<Task> work, CancellationToken ct) =>
+        await Task.Factory.StartNew(work, ct, TaskCreationOptions.None, this).Unwrap().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
 
     protected override void QueueTask(Task task) => _tasks.Add(task);
 
@@ -40,8 +44,7 @@ public sealed partial class IdlePriorityScheduler : TaskScheduler, IDisposable
 
     private void Run()
     {
-        IsIdlePolicy = TrySetIdlePolicy();
-        if (!IsIdlePolicy)
+        if (!TrySetIdlePolicy())
             Thread.CurrentThread.Priority = ThreadPriority.Lowest;
         foreach (var task in _tasks.GetConsumingEnumerable())
             TryExecuteTask(task);

@@ -100,12 +100,8 @@ public abstract partial class SpoolConsumer : BackgroundService
                 {
                     if (idle is not null && _time.GetElapsedTime(trailingSince.Value) < _options.IdlePriorityLag &&
                         _cursor.PendingBytes < _options.SpoolMaxBytes / 8)
-                    {
-                        // Back to the thread pool after it: the cursor's lock is shared with the pipeline's appends,
-                        // which must never wait on a thread that gets a core only when nothing else wants it.
-                        await Task.Factory.StartNew(() => ApplyAsync(batches, stoppingToken), stoppingToken, TaskCreationOptions.None, idle)
-                            .Unwrap().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
-                    }
+                        // The cursor's lock, taken next, is shared with the pipeline's appends: RunAsync returns to the pool.
+                        await idle.RunAsync(() => ApplyAsync(batches, stoppingToken), stoppingToken);
                     else
                         await ApplyAsync(batches, stoppingToken);
                 }

@@ -17,10 +17,10 @@ public sealed class SlowRedisTests
     private const int QueueCapacity = 10_000;
     private const int BatchSize = 20;
 
-    private const string BusyFor100Ms = """
+    private const string BusyFor200Ms = """
         local t = redis.call('TIME')
         local from = t[1] * 1000000 + t[2]
-        repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - from > 100000
+        repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - from > 200000
         """;
 
     [Fact]
@@ -41,9 +41,10 @@ public sealed class SlowRedisTests
             await app.WaitForSpoolDrainedAsync();
         using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
 
-        // Another client keeps Redis busy 100 ms at a time with a gap of a few ms: each of the pipeline's calls waits up
-        // to 100 ms, far inside the apply timeout, so Redis is slow but never failing: about a batch (20 clicks) each
-        // 100 ms. The queue holds far more than the clicks of one such wait, far fewer than all that come.
+        // Another client keeps Redis busy 200 ms at a time with a gap of a few ms: each of the pipeline's calls waits up
+        // to 200 ms, far inside the apply timeout, so Redis is slow but never failing: about a batch (20 clicks) each
+        // 200 ms. Clicks come at most 2,000 a second, so the queue holds 5 s of them (the pipeline thread may stall
+        // that long on busy cores) and far fewer than all that come.
         using var sending = new CancellationTokenSource();
         var queue = app.Services.GetRequiredService<ClickQueue>();
         var mostWaiting = 0;
@@ -51,15 +52,21 @@ public sealed class SlowRedisTests
         {
             while (!sending.IsCancellationRequested)
             {
-                await redis.GetDatabase().ScriptEvaluateAsync(BusyFor100Ms);
+                await redis.GetDatabase().ScriptEvaluateAsync(BusyFor200Ms);
                 mostWaiting = Math.Max(mostWaiting, queue.Count + pipeline.SpooledBatches * BatchSize);
                 await Task.Delay(2);
             }
         });
-        await Parallel.ForEachAsync(Enumerable.Range(0, Clicks), new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (_, _) =>
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < Clicks; i++)
         {
-            using var response = await CountingTests.ClickAsync(visitor, "/busy", Agents.ChromeWindows, null);
-        });
+            using (await CountingTests.ClickAsync(visitor, "/busy", Agents.ChromeWindows, null))
+            {
+            }
+            var due = TimeSpan.FromSeconds(i / 2000.0);
+            if (clock.Elapsed < due)
+                await Task.Delay(due - clock.Elapsed);
+        }
         await sending.CancelAsync();
         await slow;
         await app.FlushClicksAsync();

@@ -118,6 +118,11 @@ public static class DestinationUrl
                     error = "The URL's host name is not valid.";
                     return false;
                 }
+                if (!IsValidPunycode(host))
+                {
+                    error = "The URL's host name is not valid: a label starting with xn-- is not valid punycode.";
+                    return false;
+                }
                 // A name whose last label is a number is an IPv4 address to a browser (WHATWG URL, "ends in a number"),
                 // and "472.314.470.462" or "1.2.3.4.5" is one no browser opens.
                 if (EndsInANumber(host))
@@ -133,6 +138,25 @@ public static class DestinationUrl
         normalized = $"{uri.Scheme}://{host.ToLowerInvariant()}{port}{rest}";
         error = null;
         return true;
+    }
+
+    /// <summary>
+    /// Uri passes "xn--" labels as written, and "http://xn--/" decodes to no name a resolver or browser opens.
+    /// IdnMapping has no Try-method: it throws for a label it cannot decode, which is the answer here.
+    /// </summary>
+    private static bool IsValidPunycode(string host)
+    {
+        if (!host.Contains("xn--", StringComparison.OrdinalIgnoreCase))
+            return true;
+        try
+        {
+            new System.Globalization.IdnMapping().GetUnicode(host.TrimEnd('.'));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static bool EndsInANumber(string host)

@@ -15,6 +15,7 @@ public sealed class DestinationUrlTests
     [InlineData("http://[::216.58.214.206]", "http://[::216.58.214.206]/")]
     [InlineData("http://[::FFFF:127.0.0.1]/a", "http://[::ffff:127.0.0.1]/a")]
     [InlineData("http://0x7f.1/", "http://127.0.0.1/")]
+    [InlineData("https://XN--BCHER-KVA.example/", "https://xn--bcher-kva.example/")]
     public void Valid_destinations_are_normalised(string input, string expected)
     {
         Assert.True(DestinationUrl.TryNormalize(input, out var normalized, out var error), error);
@@ -44,6 +45,9 @@ public sealed class DestinationUrlTests
     [InlineData("http://example.0x1g.123/")]
     [InlineData("http://[fe80::1%25eth0]/")]
     [InlineData("http://[fe80::1%eth0]/")]
+    [InlineData("http://xn--/")]
+    [InlineData("https://xn--zz.example/")]
+    [InlineData("https://shop.XN--A.example/")]
     public void Unsafe_or_malformed_destinations_are_refused(string? input)
     {
         Assert.False(DestinationUrl.TryNormalize(input, out var normalized, out var error));

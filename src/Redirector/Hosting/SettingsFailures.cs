@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Redirector.Hosting;
 
 /// <summary>
-/// A setting that stops start-up (out of range, unparsable, a missing file) is the operator's to fix, not a bug:
+/// A setting that stops start-up (out of range, unparsable, a missing file, an address another process listens on)
+/// is the operator's to fix, not a bug:
 /// it is printed to standard error as one line per failure, e.g.
 /// "Catalog:Cache:WarmDelay: 'abc' is not a time span (hh:mm:ss, e.g. 00:00:05)", and the process exits with
 /// <see cref="ExitCode"/> instead of crashing with a stack trace.
@@ -52,6 +53,9 @@ public static class SettingsFailures
     private static List<string>? Failures(Exception error) => error switch
     {
         OptionsValidationException validation => [.. validation.Failures],
+        // Kestrel's own message names the address: "Failed to bind to address http://127.0.0.1:8080: address already in use."
+        IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } inUse =>
+            [$"Urls: {inUse.Message} Stop what listens there, or give this node another address (--urls or ASPNETCORE_URLS)."],
         AggregateException aggregate when aggregate.InnerExceptions.Select(Failures).ToList() is var inner && inner.All(f => f is not null)
             => [.. inner.SelectMany(f => f!)],
         _ => null,

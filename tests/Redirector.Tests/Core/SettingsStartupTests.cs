@@ -83,11 +83,28 @@ public sealed class SettingsStartupTests : IDisposable
         Assert.Equal(SettingsFailures.ExitCode, exitCode);
     }
 
-    /// <summary>Starts the node with <paramref name="settings"/> and returns its exit code and non-empty output lines (standard output and error).</summary>
-    private async Task<(int ExitCode, List<string> Output)> StartAsync(Dictionary<string, string?> settings)
+    [Fact]
+    public async Task An_address_another_process_listens_on_stops_start_up_with_a_line_naming_it()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, output) = await StartAsync([], port);
+
+        Assert.Contains($"Urls: Failed to bind to address http://127.0.0.1:{port}: address already in use. Stop what listens there, " +
+            "or give this node another address (--urls or ASPNETCORE_URLS).", output);
+        Assert.Equal(SettingsFailures.ExitCode, exitCode);
+    }
+
+    /// <summary>
+    /// Starts the node with <paramref name="settings"/> on <paramref name="port"/> (a free one when null) and returns
+    /// its exit code and non-empty output lines (standard output and error).
+    /// </summary>
+    private async Task<(int ExitCode, List<string> Output)> StartAsync(Dictionary<string, string?> settings, int? port = null)
     {
         using var redis = new RedisServer();
-        var info = NodeProcess.StartInfo(_directory, redis, RedisServer.FreePort(), settings);
+        var info = NodeProcess.StartInfo(_directory, redis, port ?? RedisServer.FreePort(), settings);
         using var node = Process.Start(info)!;
         var output = new List<string>();
         void Collect(object sender, DataReceivedEventArgs e)

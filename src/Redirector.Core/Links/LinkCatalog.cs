@@ -426,7 +426,8 @@ public sealed partial class LinkCatalog(
 
     /// <summary>
     /// Refuses a destination (the link's own, a rule's or a variant's) that is the link's own short URL, whatever its
-    /// scheme, query or fragment: it would send visitors round in a loop. The error goes under "url", "rules" or
+    /// scheme, port, query or fragment: it would send visitors round in a loop. The port does not tell a short URL
+    /// apart, since links are found by host alone and a registered domain's port is only BaseUrl's. The error goes under "url", "rules" or
     /// "variants". Known for a registered domain, and for the default domain once <c>Redirector:BaseUrl</c> is set;
     /// a link pointing at another short link is a chain, and allowed.
     /// </summary>
@@ -445,7 +446,6 @@ public sealed partial class LinkCatalog(
         bool IsOwn(string? url) =>
             Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
             string.Equals(uri.IdnHost.TrimEnd('.'), own.IdnHost.TrimEnd('.'), StringComparison.OrdinalIgnoreCase) &&
-            (uri.Port == own.Port || (uri.IsDefaultPort && own.IsDefaultPort)) &&
             string.Equals(uri.AbsolutePath.TrimEnd('/'), own.AbsolutePath, StringComparison.Ordinal);
     }
 

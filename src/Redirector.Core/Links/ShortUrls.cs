@@ -29,8 +29,11 @@ public sealed class RedirectorOptions : IValidatableObject
 /// </summary>
 public sealed class ShortUrls(IOptions<RedirectorOptions> options)
 {
-    // appsettings.json ships "BaseUrl": "", which means "not set", not "relative URLs".
-    private readonly string? _base = string.IsNullOrEmpty(options.Value.BaseUrl) ? null : options.Value.BaseUrl.TrimEnd('/');
+    // appsettings.json ships "BaseUrl": "", which means "not set", not "relative URLs". Uri writes the host in
+    // lowercase, as every short URL on another domain has it; the path keeps its case.
+    private readonly string? _base = !string.IsNullOrEmpty(options.Value.BaseUrl) && Uri.TryCreate(options.Value.BaseUrl, UriKind.Absolute, out var uri)
+        ? uri.GetLeftPart(UriPartial.Path).TrimEnd('/')
+        : null;
 
     /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
     public string For(HttpRequest request, string slug, string domain = "") =>

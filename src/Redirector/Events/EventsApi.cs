@@ -31,7 +31,10 @@ public static class EventsApi
             return TypedResults.Problem(title: "A filter is not valid.", detail: error, statusCode: StatusCodes.Status400BadRequest);
         if (!options.Value.Enabled)
             throw new EventStoreUnavailableException();
-        filter = await sources.NarrowAsync(filter, request, ct);
+        var (narrowed, unknown) = await sources.NarrowAsync(filter, request, ct);
+        if (unknown is not null)
+            return unknown;
+        filter = narrowed!;
         var range = StatsApi.Range(from, to, sources.Time);
         var query = EventQuery.Days(range.From, range.To, null, filter);
         // Opened before the answer starts, so a store that is away is a 503, not a cut-off body.

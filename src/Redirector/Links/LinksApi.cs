@@ -82,7 +82,7 @@ public static class LinksApi
     {
         var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
         if (link is null)
-            return TypedResults.NotFound(UnknownSlug(slug));
+            return TypedResults.NotFound(await UnknownLinkAsync(slug, domain, domains, ct));
         context.Response.Headers.ETag = ETagOf(link);
         return TypedResults.Ok(ToResponse(link, shortUrls, context));
     }
@@ -122,7 +122,7 @@ public static class LinksApi
                 context.Response.Headers.ETag = ETagOf(outcome.Link!);
                 return TypedResults.Ok(ToResponse(outcome.Link!, shortUrls, context));
             case LinkOutcomeKind.NotFound:
-                return TypedResults.NotFound(UnknownSlug(slug));
+                return TypedResults.NotFound(await UnknownLinkAsync(slug, domain, domains, ct));
             case LinkOutcomeKind.Invalid:
                 return TypedResults.ValidationProblem(outcome.Errors!, title: "The change is not valid.");
             case LinkOutcomeKind.SlugTaken:
@@ -144,14 +144,26 @@ public static class LinksApi
 
     public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLink(
         string slug, LinkCatalog catalog, DomainCatalog domains, CancellationToken ct, string? domain = null) =>
-        await catalog.DeleteAsync(domains.KeyForQuery(domain), slug, ct) ? TypedResults.NoContent() : TypedResults.NotFound(UnknownSlug(slug));
+        await catalog.DeleteAsync(domains.KeyForQuery(domain), slug, ct) ? TypedResults.NoContent() : TypedResults.NotFound(await UnknownLinkAsync(slug, domain, domains, ct));
 
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, shortUrls.HostOf(context.Request, link.Domain), link.Destination, shortUrls.For(context.Request, link.Slug, link.Domain), link.Title, link.Tags, link.Utm,
         link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl,
         link.PasswordHash is not null, link.Rules, link.Variants, link.Preview, link.CreatedAt, link.UpdatedAt, link.Version);
 
-    public static ProblemDetails UnknownSlug(string slug) => new()
+    /// <summary>
+    /// The 404 of a link not found by slug and <c>?domain=</c>: it names the domain when that is not registered (the
+    /// default domain's links are named without one), since then no slug would be found.
+    /// </summary>
+    public static async Task<ProblemDetails> UnknownLinkAsync(string slug, string? domain, DomainCatalog domains, CancellationToken ct) =>
+        string.IsNullOrWhiteSpace(domain) || await domains.KeyForLinkAsync(domain, ct) is not (false, _, { } error) ? UnknownSlug(slug) : new()
+        {
+            Status = StatusCodes.Status404NotFound,
+            Title = "No short domain has this name.",
+            Detail = error,
+        };
+
+    private static ProblemDetails UnknownSlug(string slug) => new()
     {
         Status = StatusCodes.Status404NotFound,
         Title = "No link has this slug.",

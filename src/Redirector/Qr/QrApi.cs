@@ -39,7 +39,7 @@ public static class QrApi
         return outcome.Kind switch
         {
             QrOutcomeKind.Drawn => TypedResults.File(outcome.Image!.Content, outcome.Image.ContentType, $"{slug}.{outcome.Image.Extension}"),
-            QrOutcomeKind.UnknownLink => TypedResults.NotFound(LinksApi.UnknownSlug(slug)),
+            QrOutcomeKind.UnknownLink => TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct)),
             _ => TypedResults.ValidationProblem(outcome.Errors!, title: "The QR code options are not valid."),
         };
     }
@@ -48,7 +48,7 @@ public static class QrApi
         string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, CancellationToken ct, string? domain = null)
     {
         if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
-            return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct));
         return await logos.FindAsync(link.Id, ct) is { } logo
             ? TypedResults.File(logo.Content, logo.ContentType)
             : TypedResults.NotFound(NoLogo(slug));
@@ -63,7 +63,7 @@ public static class QrApi
         string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, TimeProvider time, HttpRequest request, CancellationToken ct, string? domain = null)
     {
         if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
-            return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct));
         if (await ReadCappedAsync(request, QrLogoFile.MaxBytes, ct) is not { } body)
         {
             return TypedResults.Problem(
@@ -81,7 +81,7 @@ public static class QrApi
         string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, CancellationToken ct, string? domain = null)
     {
         if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
-            return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct));
         return await logos.DeleteAsync(link.Id, ct) ? TypedResults.NoContent() : TypedResults.NotFound(NoLogo(slug));
     }
 

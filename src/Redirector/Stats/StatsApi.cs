@@ -164,7 +164,7 @@ public static class StatsApi
     {
         var link = await sources.Catalog.FindAsync(sources.Domains.KeyForQuery(domain), slug, ct);
         if (link is null)
-            return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, sources.Domains, ct));
         var (stats, problem) = await sources.ReadAsync(request, link.Id, from, to, StatsReader.DefaultTop, ct);
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
@@ -181,7 +181,7 @@ public static class StatsApi
             return outside;
         var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
         if (link is null)
-            return TypedResults.NotFound(LinksApi.UnknownSlug(slug));
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct));
         var clicks = await reader.ReadRecentAsync(limit, RecentClicks.OfLink(link.Id, bots));
         var name = new EventLinks.Name(link.Slug, shortUrls.HostOf(request, link.Domain), shortUrls.For(request, link.Slug, link.Domain));
         return TypedResults.Ok<IReadOnlyList<RecentClickResponse>>([.. clicks.Select(c => RecentClickResponse.From(c, name, sites))]);
@@ -239,7 +239,7 @@ public static class StatsApi
 }
 
 /// <summary>The stats API's side of <see cref="FilteredStats"/>: filters from the query string, problems for bad ones.</summary>
-public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, DomainCatalog domains, TimeProvider time)
+public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, TimeProvider time)
 {
     /// <summary>The query parameter that reads the stats of one short domain's links (a host; the default domain's host for it).</summary>
     public const string ShortDomainParameter = "shortDomain";
@@ -281,10 +281,57 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
             return (null, TypedResults.Problem(title: "The time zone is not known.", statusCode: StatusCodes.Status400BadRequest,
                 detail: $"'{TimeZoneParameter}' takes one IANA time zone name such as Europe/Berlin or America/New_York."));
         }
+        var (domain, shortDomains, unknown) = await NamesOfAsync(request, filter, ct);
+        if (unknown is not null)
+            return (null, unknown);
         var range = StatsApi.Range(from, to, time, zone);
         return (await stats.ReadAsync(linkId is { } id ? StatsScope.Link(id) : StatsScope.Global, range, filter, top, ct,
-            request.Query[DomainParameter], request.Query[ShortDomainParameter], zone), null);
+            domain, shortDomains, zone), null);
     }
+
+    /// <summary>
+    /// The request's <see cref="DomainParameter"/> and <see cref="ShortDomainParameter"/> as <see cref="FilteredStats"/>
+    /// takes them (the default domain, named by BaseUrl's host or the request's own, as null), or a problem (400) when
+    /// one names no registered domain or a <c>link</c> filter names a slug no link has: either would read as no clicks.
+    /// </summary>
+    private async Task<(string? Domain, string?[] ShortDomains, ProblemHttpResult? Problem)> NamesOfAsync(
+        HttpRequest request, EventFilter filter, CancellationToken ct)
+    {
+        var defaultHost = shortUrls.HostOf(request, "");
+        var (domainKnown, domain, domainError) = await KeyOfAsync(request.Query[DomainParameter].LastOrDefault());
+        if (!domainKnown)
+            return (null, [], UnknownName(DomainParameter, domainError!));
+        var shortDomains = new List<string?>();
+        foreach (var host in request.Query[ShortDomainParameter])
+        {
+            var (known, key, error) = await KeyOfAsync(host);
+            if (!known)
+                return (null, [], UnknownName(ShortDomainParameter, error!));
+            shortDomains.Add(key);
+        }
+        foreach (var slug in filter.Dimensions.Where(d => d.Dimension == Dimensions.Link).SelectMany(d => d.Include.Concat(d.Exclude)))
+        {
+            if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is null)
+            {
+                var on = domain is null ? "" : $" on {domain}";
+                return (null, [], UnknownName(EventColumns.ParameterOf(Dimensions.Link), $"No link has the slug '{Shortened(slug)}'{on}."));
+            }
+        }
+        return (domain, [.. shortDomains], null);
+
+        async Task<(bool Known, string? Key, string? Error)> KeyOfAsync(string? host)
+        {
+            if (string.IsNullOrWhiteSpace(host) || string.Equals(host.TrimEnd('.'), defaultHost, StringComparison.OrdinalIgnoreCase))
+                return (true, null, null);
+            var (ok, key, error) = await domains.KeyForLinkAsync(host, ct);
+            return ok ? (true, key.Length == 0 ? null : key, null) : (false, null, error);
+        }
+    }
+
+    private static ProblemHttpResult UnknownName(string parameter, string detail) =>
+        TypedResults.Problem(title: $"'{parameter}' names nothing this service knows.", detail: detail, statusCode: StatusCodes.Status400BadRequest);
+
+    private static string Shortened(string value) => value.Length > 64 ? value[..64] + "…" : value;
 
     /// <summary>The request's <see cref="TimeZoneParameter"/>: false when it names no IANA zone; true with null when it is absent.</summary>
     private static bool TryZoneOf(HttpRequest request, out TimeZoneInfo? zone)
@@ -303,8 +350,12 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
 
     /// <summary>
     /// The request's filter as the event store reads it: <c>link</c> slugs of the domain in <c>?domain=</c> (the
-    /// default one without) become ids, and <c>?shortDomain=</c> narrows to that domain's links.
+    /// default one without) become ids, and <c>?shortDomain=</c> narrows to that domain's links; a problem (400) when
+    /// a domain or slug is unknown.
     /// </summary>
-    public Task<EventFilter> NarrowAsync(EventFilter filter, HttpRequest request, CancellationToken ct) =>
-        stats.NarrowAsync(filter, request.Query[DomainParameter], request.Query[ShortDomainParameter], ct);
+    public async Task<(EventFilter? Filter, ProblemHttpResult? Problem)> NarrowAsync(EventFilter filter, HttpRequest request, CancellationToken ct)
+    {
+        var (domain, shortDomains, unknown) = await NamesOfAsync(request, filter, ct);
+        return unknown is not null ? (null, unknown) : (await stats.NarrowAsync(filter, domain, shortDomains, ct), null);
+    }
 }

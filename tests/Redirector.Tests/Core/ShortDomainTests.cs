@@ -15,7 +15,8 @@ public sealed class ShortDomainTests
     private const string Home = "https://shop.example.com/home";
     private const string Brand = "https://brand.example.com/spring";
 
-    private static readonly Dictionary<string, string?> WithBaseUrl = new() { ["Redirector:BaseUrl"] = "https://go.example.com" };
+    // Written with capitals, as people do: short URLs and hosts still come out in lowercase.
+    private static readonly Dictionary<string, string?> WithBaseUrl = new() { ["Redirector:BaseUrl"] = "https://Go.Example.com" };
 
     private static async Task<HttpResponseMessage> RegisterAsync(RedirectorApplication app, object body)
     {
@@ -40,6 +41,8 @@ public sealed class ShortDomainTests
             (new { url = "https://go.example.com/loop", slug = "loop" }, "url"),
             (new { url = "http://GO.example.com/loop/?utm_source=x#top", slug = "loop" }, "url"),
             (new { url = "https://go.example.com./loop", slug = "loop" }, "url"),
+            (new { url = "https://go.example.com:8443/loop", slug = "loop" }, "url"),
+            (new { url = "http://brand.test:8080/loop", slug = "loop", domain = "brand.test" }, "url"),
             (new { url = "https://brand.test/loop", slug = "loop", domain = "brand.test" }, "url"),
             (new { url = Home, slug = "loop", rules = new[] { new { when = new { os = "iOS" }, url = "https://go.example.com/loop" } } }, "rules"),
             (new { url = Home, slug = "loop", variants = new[] { new { url = Home, weight = 1 }, new { url = "https://go.example.com/loop", weight = 1 } } }, "variants"),
@@ -51,10 +54,9 @@ public sealed class ShortDomainTests
             Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), field);
         }
 
-        // Another short link, the same slug on another domain or another port are other places: allowed.
+        // Another short link and the same slug on another domain are other places: allowed.
         await app.CreateLinkAsync(new { url = "https://go.example.com/next", slug = "chain" });
         await app.CreateLinkAsync(new { url = "https://go.example.com/loop", slug = "loop", domain = "brand.test" });
-        await app.CreateLinkAsync(new { url = "https://go.example.com:8443/loop", slug = "loop" });
 
         // A rename onto the slug its destination names is refused, and the link is left as it was.
         using var rename = await api.PatchAsJsonAsync("/api/links/chain", new { slug = "next" });
@@ -323,6 +325,35 @@ public sealed class ShortDomainTests
         Assert.Equal(7, await Events("shortDomain=brand.test"));
         Assert.Equal(5, await Events("link=spring&domain=brand.test"));
         Assert.Equal(3, await Events("link=spring"));
+
+        // A domain or slug this service does not know is said so, not read as no clicks.
+        foreach (var (path, named) in new[]
+        {
+            ("/api/stats/summary?shortDomain=nowhere.test", "nowhere.test"),
+            ("/api/stats/summary?link=spring&domain=nowhere.test", "nowhere.test"),
+            ("/api/stats/summary?link=nope", "'nope'"),
+            ("/api/links/spring/stats?link=nope&domain=brand.test", "'nope' on brand.test"),
+            ("/api/events?shortDomain=nowhere.test", "nowhere.test"),
+            ("/api/events?link=nope", "'nope'"),
+        })
+        {
+            using var refused = await api.GetAsync(path);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(named, await DetailAsync(refused), StringComparison.Ordinal);
+        }
+        using (var onUnknownDomain = await api.GetAsync("/api/links/spring?domain=nowhere.test"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, onUnknownDomain.StatusCode);
+            Assert.Contains("'nowhere.test' is not a registered domain", await DetailAsync(onUnknownDomain), StringComparison.Ordinal);
+        }
+        using (var unknownSlug = await api.GetAsync("/api/links/nope?domain=brand.test"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknownSlug.StatusCode);
+            Assert.Contains("No link has this slug.", await unknownSlug.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        static async Task<string> DetailAsync(HttpResponseMessage response) =>
+            JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString()!;
     }
 
     private static async Task EventuallyAsync(HttpClient client, string url, string expected)

@@ -31,10 +31,10 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     private static readonly string[] HourFields =
         [.. Enumerable.Range(0, 24).Select(h => "h" + h.ToString("D2", CultureInfo.InvariantCulture))];
 
-    // Names are built once, not once per group and subject. Groups share their values' string instances (cleaned
-    // referrers, parsed agents, link ids and the link's UTM come from caches), so field names are looked up by reference.
-    private readonly Dictionary<(Dimension, string), string> _fieldNames = new(FieldByReference.Instance);
-    private readonly Dictionary<string, StatsSubject> _pages = new(ReferenceEqualityComparer.Instance);
+    // Names are built once, not once per group and subject. Looked up by value: the batches come from the spool,
+    // whose reader gives every group strings of its own.
+    private readonly Dictionary<(Dimension, string), string> _fieldNames = [];
+    private readonly Dictionary<string, StatsSubject> _pages = new(StringComparer.Ordinal);
     private readonly Dictionary<(StatsSubject, string Day), SubjectKeys> _subjectKeys = [];
     private readonly List<(Dimension Dimension, string Field)> _shapeFields = [];
     private readonly List<(StatsSubject Subject, Subjects Kind)> _shapeSubjects = [];
@@ -198,7 +198,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         return name!;
     }
 
-    /// <summary>A page's subject hashes its URL; pages of a batch mostly are the same few instances.</summary>
+    /// <summary>A page's subject hashes its URL, once per page while it is remembered.</summary>
     private StatsSubject PageOf(string page)
     {
         ref var subject = ref CollectionsMarshal.GetValueRefOrAddDefault(_pages, page, out var known);
@@ -229,17 +229,6 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         public long? SentAt { get; set; }
 
         public long Batch { get; set; }
-    }
-
-    /// <summary>Equal when the dimension is and the value is the same instance; equal text in another instance only costs a second name.</summary>
-    private sealed class FieldByReference : IEqualityComparer<(Dimension, string)>
-    {
-        public static readonly FieldByReference Instance = new();
-
-        public bool Equals((Dimension, string) x, (Dimension, string) y) => x.Item1 == y.Item1 && ReferenceEquals(x.Item2, y.Item2);
-
-        public int GetHashCode((Dimension, string) field) =>
-            HashCode.Combine(field.Item1.Index, RuntimeHelpers.GetHashCode(field.Item2));
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace Redirector.Clicks;
 /// <summary>
 /// The one consumer of the <see cref="ClickQueue"/>: collects clicks into batches (a few ms or a few hundred
 /// clicks), enriches and groups them, writes each batch to the <see cref="ClickSpool"/> and then, through the
-/// spool's "redis" cursor, applies it to Redis in order, one round trip per batch; batches that must wait for
-/// Redis are fsync'd.
+/// spool's "redis" cursor, applies the batches of each <see cref="AnalyticsOptions.ApplyWindow"/> to Redis in order,
+/// merged into one range (one round trip); batches that must wait for a failing Redis are fsync'd.
 /// A crash of the process therefore loses only the clicks not yet in a batch; a Redis outage only delays
 /// counting. Batches of one node reach Redis in order, which is what makes their sequence numbers an
 /// idempotency key.
@@ -30,6 +30,14 @@ public sealed partial class ClickPipeline(
 
     private const int CollectSlices = 5;
 
+    // The most clicks applied as one range: its calls' Redis time grows with it (tens of microseconds a click when
+    // no two clicks share a link), and must stay well within ApplyTimeout.
+    private const int MaxRangeClicks = 20_000;
+
+    // Below this many clicks a second there is little to merge and Redis's work is small however it is sent: each
+    // batch is applied at once, so that an open dashboard shows a click within the second.
+    private const int WindowedClicksPerSecond = 1_000;
+
     private readonly AnalyticsOptions _options = options.Value;
     private readonly ClickBatchBuilder _builder = new();
     // Each click's values are read into this array; the builder copies them only for a click that starts a group.
@@ -40,6 +48,12 @@ public sealed partial class ClickPipeline(
     private bool _redisFailing;
     private long _droppedBySpool;
     private long _applied;
+    // When the oldest batch Redis has not taken was spooled (a Stopwatch timestamp); 0 when none, or not known.
+    private long _waitingSince;
+    // Clicks spooled in the current and the previous whole second of the Stopwatch.
+    private long _rateSecond;
+    private int _clicksThisSecond;
+    private int _clicksLastSecond;
 
     /// <summary>Clicks lost because the queue or the spool was full.</summary>
     public long DroppedClicks => queue.Dropped + Interlocked.Read(ref _droppedBySpool);
@@ -62,7 +76,9 @@ public sealed partial class ClickPipeline(
             await WarmUpAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
-                var waitFor = _redis.HasPending ? _options.ReplayInterval : Timeout.InfiniteTimeSpan;
+                var waitFor = !_redis.HasPending ? Timeout.InfiniteTimeSpan
+                    : _redisFailing ? _options.ReplayInterval
+                    : UntilWindowEnds();
                 if (await WaitForClickAsync(reader, waitFor, stoppingToken))
                 {
                     await CollectAndSpoolAsync(flushes, stoppingToken);
@@ -71,7 +87,7 @@ public sealed partial class ClickPipeline(
                     while (flushes.Count == 0 && FullBatchWaiting && !stoppingToken.IsCancellationRequested)
                         await CollectAndSpoolAsync(flushes, stoppingToken);
                 }
-                await ApplySpoolAsync(yieldToQueue: flushes.Count == 0);
+                await ApplySpoolAsync(now: flushes.Count > 0, yieldToQueue: flushes.Count == 0);
                 CompleteFlushes(flushes);
             }
         }
@@ -97,7 +113,7 @@ public sealed partial class ClickPipeline(
         while (queue.Count > 0)
             await CollectAndSpoolAsync(flushes, CancellationToken.None);
         _redisFailing = false;
-        await ApplySpoolAsync();
+        await ApplySpoolAsync(now: true);
         spool.Sync();
         CompleteFlushes(flushes);
         LogStopped(logger, spool.PendingBatches);
@@ -169,21 +185,54 @@ public sealed partial class ClickPipeline(
             Interlocked.Add(ref _droppedBySpool, batch.Clicks);
             LogSpoolFull(logger, batch.Clicks, spool.PendingBytes);
         }
-        else if (_redisFailing || spool.ConsumerFailing)
+        else
         {
-            spool.Sync();
+            var spooledAt = Stopwatch.GetTimestamp();
+            if (_waitingSince == 0 && _redis.PendingBatches == 1)
+                _waitingSince = spooledAt;
+            CountRate(spooledAt, batch.Clicks);
+            if (_redisFailing || spool.ConsumerFailing)
+                spool.Sync();
         }
     }
 
-    /// <summary>
-    /// Applies spooled batches oldest first until the spool is empty or Redis fails, or, with
-    /// <paramref name="yieldToQueue"/>, until a full batch waits in the queue (the caller spools it, then comes back).
-    /// After a failure, Redis is left alone for <see cref="AnalyticsOptions.ReplayInterval"/> and then probed cheaply
-    /// before replaying, so a paused server costs one short probe per interval instead of a timeout per batch.
-    /// </summary>
-    private async Task ApplySpoolAsync(bool yieldToQueue = false)
+    private void CountRate(long timestamp, int clicks)
     {
-        if (!_redis.HasPending)
+        var second = timestamp / Stopwatch.Frequency;
+        if (second != _rateSecond)
+        {
+            _clicksLastSecond = second == _rateSecond + 1 ? _clicksThisSecond : 0;
+            _clicksThisSecond = 0;
+            _rateSecond = second;
+        }
+        _clicksThisSecond += clicks;
+    }
+
+    /// <summary>
+    /// Zero when the spooled batches are due for Redis: the oldest has waited <see cref="AnalyticsOptions.ApplyWindow"/>,
+    /// fewer than <see cref="WindowedClicksPerSecond"/> clicks a second come, a full range waits, or their age is not
+    /// known (spooled before a restart).
+    /// </summary>
+    private TimeSpan UntilWindowEnds()
+    {
+        if (_waitingSince == 0 || Math.Max(_clicksThisSecond, _clicksLastSecond) < WindowedClicksPerSecond ||
+            (long)_redis.PendingBatches * _options.BatchSize >= MaxRangeClicks)
+            return TimeSpan.Zero;
+        var left = _options.ApplyWindow - Stopwatch.GetElapsedTime(_waitingSince);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    /// <summary>
+    /// Once the spooled batches are due (see <see cref="UntilWindowEnds"/>), or <paramref name="now"/>, applies them
+    /// oldest first in ranges of up to <see cref="MaxRangeClicks"/> clicks until the spool is empty or Redis fails,
+    /// or, with <paramref name="yieldToQueue"/>, until a full batch waits in the queue (the caller spools it, then
+    /// comes back). After a failure, Redis is left alone for <see cref="AnalyticsOptions.ReplayInterval"/> and then
+    /// probed cheaply before replaying, so a paused server costs one short probe per interval instead of a timeout
+    /// per range.
+    /// </summary>
+    private async Task ApplySpoolAsync(bool now = false, bool yieldToQueue = false)
+    {
+        if (!_redis.HasPending || (!now && !_redisFailing && UntilWindowEnds() > TimeSpan.Zero))
             return;
         if (_redisFailing)
         {
@@ -195,9 +244,9 @@ public sealed partial class ClickPipeline(
                 return;
             }
         }
-        while (_redis.Peek() is { } batch)
+        while (_redis.Peek(_options.ApplyWindow > TimeSpan.Zero ? MaxRangeClicks : 0) is { Count: > 0 } batches)
         {
-            if (!await TryApplyAsync(batch))
+            if (!await TryApplyAsync(batches))
             {
                 spool.Sync();
                 _redisFailing = true;
@@ -205,13 +254,22 @@ public sealed partial class ClickPipeline(
                 break;
             }
             _redis.Acknowledge();
-            Interlocked.Add(ref _applied, batch.Clicks);
+            Interlocked.Add(ref _applied, batches.Sum(b => b.Clicks));
             if (_redisFailing)
             {
                 _redisFailing = false;
                 LogRecovered(logger, _redis.PendingBatches);
             }
+            if (!_redis.HasPending)
+            {
+                _waitingSince = 0;
+                break;
+            }
+            // What is left was spooled while this range was applied: it waits for its own window.
+            _waitingSince = Stopwatch.GetTimestamp();
             if (yieldToQueue && FullBatchWaiting)
+                break;
+            if (!now && UntilWindowEnds() > TimeSpan.Zero)
                 break;
         }
     }
@@ -220,13 +278,13 @@ public sealed partial class ClickPipeline(
 
     private TimeSpan ProbeTimeout => TimeSpan.FromTicks(Math.Min(_options.ApplyTimeout.Ticks, TimeSpan.FromMilliseconds(250).Ticks));
 
-    private async Task<bool> TryApplyAsync(ClickBatch batch)
+    private async Task<bool> TryApplyAsync(IReadOnlyList<ClickBatch> batches)
     {
         try
         {
             // A paused or slow server would hold the call up to the client's timeout; ours is shorter. If the
             // call completes later anyway, the copy still in the spool is skipped by its sequence number.
-            var apply = writer.ApplyAsync(batch);
+            var apply = writer.ApplyAsync(batches);
             var finished = await Task.WhenAny(apply, Task.Delay(_options.ApplyTimeout, time));
             if (finished != apply)
             {

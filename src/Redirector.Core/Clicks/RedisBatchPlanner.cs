@@ -7,14 +7,18 @@ using System.Text.Json;
 
 namespace Redirector.Clicks;
 
-/// <summary>One call of the apply script: the keys it touches and its arguments (see click-apply.lua).</summary>
-public sealed record ScriptCall(string[] Keys, string[] Args);
+/// <summary>One call of the apply script: the unit it applies (see <see cref="StatsKeys.Applied"/>), the keys it touches and its arguments (see click-apply.lua).</summary>
+public sealed record ScriptCall(string Unit, string[] Keys, string[] Args);
 
 /// <summary>
-/// Derives the script calls that apply a <see cref="ClickBatch"/> to the Redis counters: a group's clicks are one
-/// increment per field of each subject it counts for, visitors of one subject and day one PFADD, and the batch's
-/// first clicks one raw-log entry. Keeps the names and key numbers it built from batch to batch, and remembers
-/// which keys got their expiry, so it is used by one thread (the pipeline's).
+/// Derives the script calls that apply a range of consecutive <see cref="ClickBatch"/>es of one node to the Redis
+/// counters: a group's clicks are one increment per field of each subject it counts for, merged over the range,
+/// visitors of one subject and day one PFADD, and each batch's first clicks one raw-log entry. The writes are split
+/// into units, each one call with its own applied-range marker: on a cluster one per subject (the keys of a call
+/// share a slot), otherwise one per link of the same <see cref="StatsKeys.LinkUnits"/> remainder, so that a range
+/// over thousands of links is several calls of bounded length rather than one long one. Keeps the names and key
+/// numbers it built from plan to plan, and remembers which keys got their expiry, so it is used by one thread (the
+/// pipeline's).
 /// </summary>
 public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 {
@@ -45,7 +49,14 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     private (string Day, long Expiry) _lastExpiry;
     private long _batches;
 
-    public IReadOnlyList<ScriptCall> Plan(ClickBatch batch)
+    /// <summary>The calls that apply one batch.</summary>
+    public IReadOnlyList<ScriptCall> Plan(ClickBatch batch) => Plan([batch]);
+
+    /// <summary>
+    /// The calls that apply <paramref name="batches"/> (consecutive batches of one node, oldest first) as one range;
+    /// with <paramref name="onlyUnit"/>, only that unit's call (when Redis has applied part of the range to it).
+    /// </summary>
+    public IReadOnlyList<ScriptCall> Plan(IReadOnlyList<ClickBatch> batches, string? onlyUnit = null)
     {
         if (_fieldNames.Count + _subjectKeys.Count > MaxRememberedNames)
         {
@@ -54,10 +65,10 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             _subjectKeys.Clear();
             _calls.Clear();
         }
-        CallBuilder CallFor(string group)
+        CallBuilder CallFor(string unit)
         {
-            if (!_calls.TryGetValue(group, out var call))
-                _calls[group] = call = new CallBuilder(keys.Applied(group));
+            if (!_calls.TryGetValue(unit, out var call))
+                _calls[unit] = call = new CallBuilder(unit, keys.Applied(unit));
             if (call.IsEmpty)
                 _activeCalls.Add(call);
             return call;
@@ -65,14 +76,30 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 
         var now = Environment.TickCount64;
         _batches++;
+        foreach (var batch in batches)
+            PlanBatch(batch, CallFor, now);
+
+        var calls = new List<ScriptCall>(_activeCalls.Count);
+        foreach (var call in _activeCalls)
+        {
+            if (onlyUnit is null || call.Unit == onlyUnit)
+                calls.Add(call.Build(batches[0].Node, batches[0].Sequence, batches[^1].Sequence, _json));
+            call.Clear();
+        }
+        _activeCalls.Clear();
+        return calls;
+    }
+
+    private void PlanBatch(ClickBatch batch, Func<string, CallBuilder> CallFor, long now)
+    {
         foreach (var view in batch.PageViews)
         {
             // Views are only the denominator of a page's outbound click rate: never clicks.
             var expiry = ExpiryOf(view.Day);
             var page = KeysOf(PageOf(view.Page), view.Day);
-            IncrementDay(CallFor(page.Group), page, "pv", view.Views, expiry, now);
+            IncrementDay(CallFor(keys.UnitOf(page.Subject, null)), page, "pv", view.Views, expiry, now);
             var global = KeysOf(StatsSubject.Global, view.Day);
-            IncrementDay(CallFor(global.Group), global, FieldName(Dimensions.PageViews, view.Page), view.Views, expiry, now);
+            IncrementDay(CallFor(keys.UnitOf(StatsSubject.Global, null)), global, FieldName(Dimensions.PageViews, view.Page), view.Views, expiry, now);
         }
         foreach (var group in batch.Groups)
         {
@@ -84,7 +111,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             foreach (var (subject, kind) in _shapeSubjects)
             {
                 var subjectKeys = KeysOf(subject, shape.Day);
-                var call = CallFor(subjectKeys.Group);
+                var call = CallFor(keys.UnitOf(subject, shape.LinkId));
                 // Resolved once per subject rather than on every increment: a group increments ~50 fields.
                 var day = call.IndexOf(subjectKeys.Day);
                 if (SendsExpiry(subjectKeys.DayExpiry, now))
@@ -116,16 +143,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             }
         }
         if (batch.Groups.Count > 0)
-            CallFor(keys.GroupOf(StatsSubject.Global)).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload(batch));
-
-        var calls = new List<ScriptCall>(_activeCalls.Count);
-        foreach (var call in _activeCalls)
-        {
-            calls.Add(call.Build(batch.Node, batch.Sequence, _json));
-            call.Clear();
-        }
-        _activeCalls.Clear();
-        return calls;
+            CallFor(keys.UnitOf(StatsSubject.Global, batch.Groups[0].Shape.LinkId)).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload(batch));
     }
 
     private void IncrementDay(CallBuilder call, SubjectKeys subject, string field, long amount, long expiry, long now)
@@ -211,11 +229,11 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     {
         ref var subjectKeys = ref CollectionsMarshal.GetValueRefOrAddDefault(_subjectKeys, (subject, day), out var known);
         if (!known)
-            subjectKeys = new SubjectKeys(keys.GroupOf(subject), keys.Day(subject, day), keys.Totals(subject), keys.Visitors(subject, day));
+            subjectKeys = new SubjectKeys(subject, keys.Day(subject, day), keys.Totals(subject), keys.Visitors(subject, day));
         return subjectKeys!;
     }
 
-    private sealed record SubjectKeys(string Group, string Day, string Totals, string Visitors)
+    private sealed record SubjectKeys(StatsSubject Subject, string Day, string Totals, string Visitors)
     {
         // Apart: a day key can exist (bots, page views) long before its visitors' key.
         public ExpiryMark DayExpiry { get; } = new();
@@ -275,8 +293,10 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private sealed class CallBuilder(string appliedKey)
+    private sealed class CallBuilder(string unit, string appliedKey)
     {
+        public string Unit => unit;
+
         private readonly List<string> _keys = [appliedKey];
         private readonly Dictionary<string, int> _keyIndex = new(StringComparer.Ordinal) { [appliedKey] = 1 };
         // The increments, and per key (by index) its first and last, chained through Next so that they are
@@ -290,7 +310,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         // multi-key PFADD operation instead of a copy each.
         private readonly Dictionary<int, List<List<ulong>>> _visitorSources = [];
         private readonly Dictionary<int, long> _expiries = [];
-        private (int Key, int MaxLength, string Payload)? _raw;
+        private readonly List<(int Key, int MaxLength, string Payload)> _raw = [];
 
         public void Increment(int index, string field, long amount)
         {
@@ -320,9 +340,9 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 
         public void Expire(string key, long unixSeconds) => Expire(IndexOf(key), unixSeconds);
 
-        public void AppendRaw(string key, int maxLength, string payload) => _raw = (IndexOf(key), maxLength, payload);
+        public void AppendRaw(string key, int maxLength, string payload) => _raw.Add((IndexOf(key), maxLength, payload));
 
-        public bool IsEmpty => _keys.Count == 1 && _raw is null;
+        public bool IsEmpty => _keys.Count == 1 && _raw.Count == 0;
 
         public void Clear()
         {
@@ -334,12 +354,15 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             _keyIncrements.RemoveRange(2, _keyIncrements.Count - 2);
             _visitorSources.Clear();
             _expiries.Clear();
-            _raw = null;
+            _raw.Clear();
         }
 
-        public ScriptCall Build(string node, long sequence, ArrayBufferWriter<byte> json)
+        public ScriptCall Build(string node, long firstSequence, long lastSequence, ArrayBufferWriter<byte> json)
         {
-            var args = new List<string> { node, sequence.ToString(CultureInfo.InvariantCulture) };
+            var args = new List<string>
+            {
+                node, firstSequence.ToString(CultureInfo.InvariantCulture), lastSequence.ToString(CultureInfo.InvariantCulture),
+            };
             if (_increments.Count > 0 || _expiries.Count > 0)
                 AddCounts(args, json);
             var keysBySources = new Dictionary<List<List<ulong>>, List<int>>(SameLists.Instance);
@@ -362,9 +385,9 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                     args.Add(PackVisitors(chunk));
                 }
             }
-            if (_raw is { } raw)
+            foreach (var raw in _raw)
                 args.AddRange(["x", Index(raw.Key), raw.MaxLength.ToString(CultureInfo.InvariantCulture), raw.Payload]);
-            return new ScriptCall([.. _keys], [.. args]);
+            return new ScriptCall(unit, [.. _keys], [.. args]);
         }
 
         private static string Index(int key) => key.ToString(CultureInfo.InvariantCulture);

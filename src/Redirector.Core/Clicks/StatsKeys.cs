@@ -85,9 +85,24 @@ public sealed class StatsKeys(IOptions<RedisOptions> options)
     /// <summary>The capped stream of recent clicks, one entry per batch.</summary>
     public string RawLog => $"{_prefix}:{{g}}:x";
 
-    /// <summary>Per writing node, the sequence number of the last batch applied to this group: makes replays idempotent.</summary>
-    public string Applied(string groupTag) => $"{_prefix}:{groupTag}:a";
+    /// <summary>
+    /// On a single server, the number of units the writes of a range of batches are split into: a link click's
+    /// writes (its link's counters and its share of everything else's) go to the unit of its link id's remainder.
+    /// Fixed, since the applied markers are per unit: a range Redis took part of is finished unit by unit.
+    /// </summary>
+    public const int LinkUnits = 16;
 
-    /// <summary>The unit written atomically by one script call: one subject on a cluster, everything otherwise.</summary>
-    public string GroupOf(StatsSubject subject) => _cluster ? subject.Tag : "{g}";
+    /// <summary>Per writing node, the sequence number of the last batch applied to this unit: makes replays idempotent.</summary>
+    public string Applied(string unit) => $"{_prefix}:{unit}:a";
+
+    /// <summary>
+    /// The unit (one script call, applied atomically, with its own <see cref="Applied"/> marker) that writes the
+    /// counters of <paramref name="subject"/> for a click on <paramref name="linkId"/> (null for page views and
+    /// outbound clicks): the subject on a cluster, whose keys share its hash tag's slot; otherwise the link's unit
+    /// ("{g}:0" to "{g}:15", page views and outbound clicks in "{g}:0").
+    /// </summary>
+    public string UnitOf(StatsSubject subject, long? linkId) =>
+        _cluster ? subject.Tag : UnitNames[(int)((ulong)(linkId ?? 0) % LinkUnits)];
+
+    private static readonly string[] UnitNames = [.. Enumerable.Range(0, LinkUnits).Select(u => "{g}:" + u.ToString(CultureInfo.InvariantCulture))];
 }

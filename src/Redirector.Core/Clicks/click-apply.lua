@@ -1,20 +1,26 @@
--- Applies one pre-aggregated batch of clicks to the keys of one group, atomically and at most once.
--- KEYS[1]   the group's applied-batches hash (node id -> last applied sequence number)
+-- Applies the writes of one unit for a range of consecutive batches of one node, pre-aggregated, atomically and at
+-- most once.
+-- KEYS[1]   the unit's applied-batches hash (node id -> last applied sequence number)
 -- KEYS[2..] the counters this call touches
--- ARGV[1] node id, ARGV[2] batch sequence number (batches of one node are applied in increasing order),
--- then a list of operations, each naming its keys by index into KEYS:
+-- ARGV[1] node id, ARGV[2] the first and ARGV[3] the last batch sequence number of the range (batches of one node
+-- are applied in increasing order), then a list of operations, each naming its keys by index into KEYS:
 --   j counts                JSON {"h":[[key, field, "amount", field, "amount"...]...], "e":[key, "unixtime"...]}:
 --                           HINCRBY of each field, EXPIREAT of each key. Amounts and times are strings so that
 --                           neither cjson nor the call converts numbers (Lua formats them with printf).
 --   v k key1..keyK members  PFADD to each of the K keys of the visitors packed in one string, 16 characters each
 --   x key maxlen payload    XADD key MAXLEN ~ maxlen * c payload
-local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-local sequence = tonumber(ARGV[2])
-if sequence <= last then
+-- Returns 1 when applied, 0 when the whole range was (a replay), and the last applied sequence number as a string
+-- when only its start was: the caller then applies the rest of the range to this unit.
+local applied = redis.call('HGET', KEYS[1], ARGV[1])
+local last = tonumber(applied or '0')
+if tonumber(ARGV[3]) <= last then
   return 0
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local i = 3
+if tonumber(ARGV[2]) <= last then
+  return applied
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+local i = 4
 local n = #ARGV
 while i <= n do
   local op = ARGV[i]

@@ -140,20 +140,67 @@ public sealed class ClickBatchBuilderTests
         Assert.Equal(["rd:{l:1}:u:20261122"], ExpiredKeys(second, "{l:1}"));
     }
 
-    /// <summary>The keys of one subject (by its hash tag) whose expiry the batch sets, sorted.</summary>
-    private static List<string> ExpiredKeys(IReadOnlyList<ScriptCall> calls, string tag)
+    [Fact]
+    public void A_range_of_batches_writes_each_field_once_with_its_total_in_the_unit_of_its_link()
     {
-        var call = Assert.Single(calls);
-        var counts = JsonDocument.Parse(Assert.Single(Operations(call.Args, "j"))[1]).RootElement;
-        return [.. counts.GetProperty("e").EnumerateArray().Chunk(2).Select(pair => call.Keys[pair[0].GetInt32() - 1])
-            .Where(key => key.Contains(tag, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+        var planner = new RedisBatchPlanner(Keys, new AnalyticsOptions());
+        var builder = new ClickBatchBuilder();
+        var range = new List<ClickBatch>();
+        for (var sequence = 1; sequence <= 3; sequence++)
+        {
+            foreach (var link in new[] { 1L, 17L, 2L })
+                builder.Add(ClickOn(link, (ulong)(link * 10 + sequence)));
+            range.Add(builder.Build("node", sequence));
+        }
+
+        var calls = planner.Plan(range);
+
+        // Links 1 and 17 share unit 1 (17 = 16 + 1); link 2 has unit 2. Each call names the whole range.
+        Assert.Equal(["{g}:1", "{g}:2"], calls.Select(c => c.Unit).Order(StringComparer.Ordinal));
+        Assert.All(calls, call => Assert.Equal(["node", "1", "3"], call.Args[..3]));
+        Assert.All(calls, call => Assert.Equal($"rd:{call.Unit}:a", call.Keys[0]));
+        var unitOne = Increments(calls.Single(c => c.Unit == "{g}:1"));
+        Assert.Equal(3, unitOne[("rd:{l:1}:d:20261122", "c")]);
+        Assert.Equal(3, unitOne[("rd:{l:17}:d:20261122", "us:mail")]);
+        Assert.Equal(6, unitOne[("rd:{g}:d:20261122", "c")]);
+        Assert.Equal(3, unitOne[("rd:{g}:d:20261122", "ln:17")]);
+        Assert.False(unitOne.ContainsKey(("rd:{g}:d:20261122", "ln:2")));
+        var unitTwo = Increments(calls.Single(c => c.Unit == "{g}:2"));
+        Assert.Equal(3, unitTwo[("rd:{g}:d:20261122", "c")]);
+        // Every day key a call increments gets its expiry in that call; each batch keeps its raw-log entry.
+        Assert.Contains("rd:{g}:d:20261122", ExpiredKeys([calls.Single(c => c.Unit == "{g}:2")], "{g}"));
+        Assert.Equal(3, calls.Sum(call => Operations(call.Args, "x").Count));
     }
+
+    /// <summary>Every increment of a call, by key and field.</summary>
+    private static Dictionary<(string Key, string Field), long> Increments(ScriptCall call)
+    {
+        var increments = new Dictionary<(string, string), long>();
+        foreach (var op in Operations(call.Args, "j"))
+        {
+            foreach (var write in JsonDocument.Parse(op[1]).RootElement.GetProperty("h").EnumerateArray())
+            {
+                var key = call.Keys[write[0].GetInt32() - 1];
+                foreach (var pair in write.EnumerateArray().Skip(1).Chunk(2))
+                    increments.Add((key, pair[0].GetString()!), long.Parse(pair[1].GetString()!));
+            }
+        }
+        return increments;
+    }
+
+    /// <summary>The keys of one subject (by its hash tag) whose expiry the batch sets, in any of its calls, sorted.</summary>
+    private static List<string> ExpiredKeys(IReadOnlyList<ScriptCall> calls, string tag) =>
+    [
+        .. calls.SelectMany(call => Operations(call.Args, "j").SelectMany(op =>
+                JsonDocument.Parse(op[1]).RootElement.GetProperty("e").EnumerateArray().Chunk(2).Select(pair => call.Keys[pair[0].GetInt32() - 1])))
+            .Where(key => key.Contains(tag, StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal),
+    ];
 
     /// <summary>Splits the script's argument list into its operations (see click-apply.lua).</summary>
     private static List<string[]> Operations(string[] args, string kind)
     {
         var result = new List<string[]>();
-        var i = 2;
+        var i = 3;
         while (i < args.Length)
         {
             var length = args[i] switch

@@ -100,9 +100,11 @@ public sealed class ClickStorageTests
         }
         var batch = builder.Build("node-a", 42);
         var writer = app.Services.GetRequiredService<RedisClickWriter>();
-        var calls = writer.CallsOf(batch);
-        var counts = Assert.Single(calls).Args.Where((_, i) => i > 0 && calls[0].Args[i - 1] == "j").ToList();
-        Assert.True(counts.Count > 1);
+        var calls = writer.CallsOf([batch]);
+        // A link's writes go to the unit of its id's remainder: 3,000 links make a call of every unit.
+        Assert.Equal(StatsKeys.LinkUnits, calls.Count);
+        var counts = calls.SelectMany(call => call.Args.Where((_, i) => i > 0 && call.Args[i - 1] == "j")).ToList();
+        Assert.True(counts.Count > calls.Count);
         Assert.All(counts, c => Assert.True(c.Length < 42_500, "a counts argument on the large object heap"));
         await writer.ApplyAsync(batch);
         await writer.ApplyAsync(batch);
@@ -134,5 +136,43 @@ public sealed class ClickStorageTests
             shapes.AddRange(document.RootElement.EnumerateArray().Select(e => e.Clone()));
         }
         return shapes;
+    }
+
+    [Fact]
+    public async Task Batches_applied_as_a_range_are_counted_once_when_a_longer_range_follows_one_Redis_took()
+    {
+        await using var app = new RedirectorApplication();
+        await app.RedisReadyAsync();
+        var keys = app.Services.GetRequiredService<StatsKeys>();
+        var time = new DateTime(2026, 11, 22, 9, 30, 0, DateTimeKind.Utc);
+        var builder = new ClickBatchBuilder();
+        ClickBatch Batch(long sequence)
+        {
+            // Forty links: every unit has links in every batch.
+            for (var link = 1; link <= 40; link++)
+                builder.Add(new Click(time, TestShapes.Make("20261122", 9, link, isBot: false, (Dimensions.DeviceType, "mobile")), (ulong)link));
+            return builder.Build("node-a", sequence);
+        }
+        var (first, second, third) = (Batch(10), Batch(20), Batch(30));
+        var writer = app.Services.GetRequiredService<RedisClickWriter>();
+
+        // The first two as a range; then, as after an answer lost to a timeout, the three as one: each unit is given the third.
+        await writer.ApplyAsync([first, second]);
+        await writer.ApplyAsync([first, second, third]);
+        // A replay of one batch of the range, and of the range, count nothing.
+        await writer.ApplyAsync(second);
+        await writer.ApplyAsync([second, third]);
+
+        using var redis = await ConnectionMultiplexer.ConnectAsync(app.Redis.ConnectionString);
+        var db = redis.GetDatabase();
+        var globalDay = keys.Day(StatsSubject.Global, "20261122");
+        Assert.Equal(120, (long)await db.HashGetAsync(globalDay, "c"));
+        Assert.Equal(120, (long)await db.HashGetAsync(globalDay, "dt:mobile"));
+        for (var link = 1; link <= 40; link++)
+        {
+            Assert.Equal(3, (long)await db.HashGetAsync(keys.Day(StatsSubject.Link(link), "20261122"), "c"));
+            Assert.Equal(3, (long)await db.HashGetAsync(globalDay, $"ln:{link}"));
+        }
+        Assert.Equal(3, await db.StreamLengthAsync(keys.RawLog));
     }
 }

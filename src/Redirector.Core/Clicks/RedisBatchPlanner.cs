@@ -65,19 +65,10 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             _subjectKeys.Clear();
             _calls.Clear();
         }
-        CallBuilder CallFor(string unit)
-        {
-            if (!_calls.TryGetValue(unit, out var call))
-                _calls[unit] = call = new CallBuilder(unit, keys.Applied(unit));
-            if (call.IsEmpty)
-                _activeCalls.Add(call);
-            return call;
-        }
-
         var now = Environment.TickCount64;
         _batches++;
         foreach (var batch in batches)
-            PlanBatch(batch, CallFor, now);
+            PlanBatch(batch, now);
 
         var calls = new List<ScriptCall>(_activeCalls.Count);
         foreach (var call in _activeCalls)
@@ -90,7 +81,17 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         return calls;
     }
 
-    private void PlanBatch(ClickBatch batch, Func<string, CallBuilder> CallFor, long now)
+    /// <summary>The call of <paramref name="unit"/> in the plan being made, started on first use.</summary>
+    private CallBuilder CallFor(string unit)
+    {
+        if (!_calls.TryGetValue(unit, out var call))
+            _calls[unit] = call = new CallBuilder(unit, keys.Applied(unit));
+        if (call.IsEmpty)
+            _activeCalls.Add(call);
+        return call;
+    }
+
+    private void PlanBatch(ClickBatch batch, long now)
     {
         foreach (var view in batch.PageViews)
         {

@@ -48,8 +48,10 @@ public sealed partial class ClickPipeline(
     private bool _redisFailing;
     private long _droppedBySpool;
     private long _applied;
-    // When the oldest batch Redis has not taken was spooled (a Stopwatch timestamp); 0 when none, or not known.
-    private long _waitingSince;
+    // When each batch Redis has not taken was spooled (Stopwatch timestamps), oldest first; 0 for those spooled before
+    // this process started. The oldest is also kept where the health check reads it: -1 when none waits.
+    private readonly Queue<long> _spooledAt = new();
+    private long _oldestSpooledAt = -1;
     // Clicks spooled in the current and the previous whole second of the Stopwatch.
     private long _rateSecond;
     private int _clicksThisSecond;
@@ -73,6 +75,9 @@ public sealed partial class ClickPipeline(
         var flushes = new List<TaskCompletionSource>();
         try
         {
+            for (var i = 0; i < _redis.PendingBatches; i++)
+                _spooledAt.Enqueue(0);
+            UpdateOldest();
             await WarmUpAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
@@ -188,13 +193,26 @@ public sealed partial class ClickPipeline(
         else
         {
             var spooledAt = Stopwatch.GetTimestamp();
-            if (_waitingSince == 0 && _redis.PendingBatches == 1)
-                _waitingSince = spooledAt;
+            _spooledAt.Enqueue(spooledAt);
+            UpdateOldest();
             CountRate(spooledAt, batch.Clicks);
             if (_redisFailing || spool.ConsumerFailing)
                 spool.Sync();
         }
     }
+
+    private void UpdateOldest() => Volatile.Write(ref _oldestSpooledAt, _spooledAt.TryPeek(out var oldest) ? oldest : -1);
+
+    /// <summary>
+    /// Whether clicks wait for Redis longer than a counting window and a second (<see cref="AnalyticsOptions.ApplyWindow"/>),
+    /// or since before this process started: Redis is away or behind, rather than the window gathering.
+    /// </summary>
+    public bool CountingBehind => Volatile.Read(ref _oldestSpooledAt) switch
+    {
+        -1 => false,
+        0 => true,
+        var oldest => Stopwatch.GetElapsedTime(oldest) > _options.ApplyWindow + TimeSpan.FromSeconds(1),
+    };
 
     private void CountRate(long timestamp, int clicks)
     {
@@ -215,10 +233,10 @@ public sealed partial class ClickPipeline(
     /// </summary>
     private TimeSpan UntilWindowEnds()
     {
-        if (_waitingSince == 0 || Math.Max(_clicksThisSecond, _clicksLastSecond) < WindowedClicksPerSecond ||
+        if (!_spooledAt.TryPeek(out var oldest) || oldest == 0 || Math.Max(_clicksThisSecond, _clicksLastSecond) < WindowedClicksPerSecond ||
             (long)_redis.PendingBatches * _options.BatchSize >= MaxRangeClicks)
             return TimeSpan.Zero;
-        var left = _options.ApplyWindow - Stopwatch.GetElapsedTime(_waitingSince);
+        var left = _options.ApplyWindow - Stopwatch.GetElapsedTime(oldest);
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
@@ -260,13 +278,11 @@ public sealed partial class ClickPipeline(
                 _redisFailing = false;
                 LogRecovered(logger, _redis.PendingBatches);
             }
+            for (var i = 0; i < batches.Count && _spooledAt.Count > 0; i++)
+                _spooledAt.Dequeue();
+            UpdateOldest();
             if (!_redis.HasPending)
-            {
-                _waitingSince = 0;
                 break;
-            }
-            // What is left was spooled while this range was applied: it waits for its own window.
-            _waitingSince = Stopwatch.GetTimestamp();
             if (yieldToQueue && FullBatchWaiting)
                 break;
             if (!now && UntilWindowEnds() > TimeSpan.Zero)

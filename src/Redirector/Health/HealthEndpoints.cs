@@ -102,7 +102,7 @@ internal sealed class AnalyticsHealthCheck(RedisConnection redis, ClickPipeline 
         var failing = consumers.Where(c => c.Failing).Select(c => c.Name).ToList();
         var result = !redis.IsConnected
             ? HealthCheckResult.Degraded("Redis is not reachable: clicks are spooled and replayed when it returns.", data: data)
-            : pipeline.SpooledBatches > 0
+            : pipeline.CountingBehind
                 ? HealthCheckResult.Degraded("Replaying spooled clicks.", data: data)
                 : pipeline.DroppedClicks > 0
                     ? HealthCheckResult.Degraded("Some clicks were dropped because the queue or the spool was full.", data: data)

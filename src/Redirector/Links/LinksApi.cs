@@ -71,7 +71,10 @@ public static class LinksApi
             return TypedResults.ValidationProblem(
                 new Dictionary<string, string[]> { ["sort"] = [$"'sort' is one of {string.Join(", ", LinkCatalog.Sorts)}; '{sort}' is not."] },
                 title: "A query parameter is out of range.");
-        var query = new LinkQuery(search, tag, sort ?? "created", page, pageSize, domain is null ? null : domains.KeyForQuery(domain));
+        var key = domain is null ? null : DomainKeyOf(domain, domains, shortUrls, context.Request);
+        if (key is { Length: > 0 } && await domains.KeyForLinkAsync(domain, ct) is (false, _, { } unknown))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["domain"] = [unknown] }, title: "A query parameter is out of range.");
+        var query = new LinkQuery(search, tag, sort ?? "created", page, pageSize, key);
         var result = await catalog.ListAsync(query, ct);
         return TypedResults.Ok(new LinkListResponse(
             result.Items.Select(l => ToResponse(l, shortUrls, context)).ToList(), result.Total, result.Page, result.PageSize));
@@ -80,9 +83,10 @@ public static class LinksApi
     public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>>> GetLink(
         string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct, string? domain = null)
     {
-        var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
+        var key = DomainKeyOf(domain, domains, shortUrls, context.Request);
+        var link = await catalog.FindAsync(key, slug, ct);
         if (link is null)
-            return TypedResults.NotFound(await UnknownLinkAsync(slug, domain, domains, ct));
+            return TypedResults.NotFound(await UnknownLinkAsync(slug, domain, key, domains, ct));
         context.Response.Headers.ETag = ETagOf(link);
         return TypedResults.Ok(ToResponse(link, shortUrls, context));
     }
@@ -112,7 +116,7 @@ public static class LinksApi
                 return VersionMismatch();
             expected = stated;
         }
-        var key = domains.KeyForQuery(domain);
+        var key = DomainKeyOf(domain, domains, shortUrls, context.Request);
         if (request.HasDomain && string.Equals(request.Domain?.Trim().TrimEnd('.'), shortUrls.HostOf(context.Request, key), StringComparison.OrdinalIgnoreCase))
             request.KeepDomain();
         var outcome = await catalog.UpdateAsync(key, slug, request, expected, ct);
@@ -122,7 +126,7 @@ public static class LinksApi
                 context.Response.Headers.ETag = ETagOf(outcome.Link!);
                 return TypedResults.Ok(ToResponse(outcome.Link!, shortUrls, context));
             case LinkOutcomeKind.NotFound:
-                return TypedResults.NotFound(await UnknownLinkAsync(slug, domain, domains, ct));
+                return TypedResults.NotFound(await UnknownLinkAsync(slug, domain, key, domains, ct));
             case LinkOutcomeKind.Invalid:
                 return TypedResults.ValidationProblem(outcome.Errors!, title: "The change is not valid.");
             case LinkOutcomeKind.SlugTaken:
@@ -143,8 +147,21 @@ public static class LinksApi
         statusCode: StatusCodes.Status412PreconditionFailed);
 
     public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLink(
-        string slug, LinkCatalog catalog, DomainCatalog domains, CancellationToken ct, string? domain = null) =>
-        await catalog.DeleteAsync(domains.KeyForQuery(domain), slug, ct) ? TypedResults.NoContent() : TypedResults.NotFound(await UnknownLinkAsync(slug, domain, domains, ct));
+        string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request, CancellationToken ct, string? domain = null)
+    {
+        var key = DomainKeyOf(domain, domains, shortUrls, request);
+        return await catalog.DeleteAsync(key, slug, ct) ? TypedResults.NoContent() : TypedResults.NotFound(await UnknownLinkAsync(slug, domain, key, domains, ct));
+    }
+
+    /// <summary>
+    /// The domain key a route's <c>?domain=</c> names: the default domain for none or for the default domain's own
+    /// host (BaseUrl's, else the host the request came to, as the link's answers give it), else the registered host
+    /// (an unknown one finds no link; <see cref="UnknownLinkAsync"/> says why).
+    /// </summary>
+    public static string DomainKeyOf(string? domain, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request) =>
+        domain is not null && string.Equals(domain.Trim().TrimEnd('.'), shortUrls.HostOf(request, DomainLinks.DefaultKey), StringComparison.OrdinalIgnoreCase)
+            ? DomainLinks.DefaultKey
+            : domains.KeyForQuery(domain);
 
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, shortUrls.HostOf(context.Request, link.Domain), link.Destination, shortUrls.For(context.Request, link.Slug, link.Domain), link.Title, link.Tags, link.Utm,
@@ -155,8 +172,8 @@ public static class LinksApi
     /// The 404 of a link not found by slug and <c>?domain=</c>: it names the domain when that is not registered (the
     /// default domain's links are named without one), since then no slug would be found.
     /// </summary>
-    public static async Task<ProblemDetails> UnknownLinkAsync(string slug, string? domain, DomainCatalog domains, CancellationToken ct) =>
-        string.IsNullOrWhiteSpace(domain) || await domains.KeyForLinkAsync(domain, ct) is not (false, _, { } error) ? UnknownSlug(slug) : new()
+    public static async Task<ProblemDetails> UnknownLinkAsync(string slug, string? domain, string key, DomainCatalog domains, CancellationToken ct) =>
+        key.Length == 0 || await domains.KeyForLinkAsync(domain, ct) is not (false, _, { } error) ? UnknownSlug(slug) : new()
         {
             Status = StatusCodes.Status404NotFound,
             Title = "No short domain has this name.",

@@ -33,22 +33,24 @@ public static class QrApi
     /// margin, colour, contrast or ECC, a size too small for the code, or a logo the format cannot carry.
     /// </summary>
     public static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, ValidationProblem>> GetCode(
-        string slug, [AsParameters] QrQuery query, QrCodes codes, DomainCatalog domains, HttpRequest request, CancellationToken ct, string? domain = null)
+        string slug, [AsParameters] QrQuery query, QrCodes codes, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request, CancellationToken ct, string? domain = null)
     {
-        var outcome = await codes.DrawAsync(domains.KeyForQuery(domain), slug, query, request, ct);
+        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
+        var outcome = await codes.DrawAsync(key, slug, query, request, ct);
         return outcome.Kind switch
         {
             QrOutcomeKind.Drawn => TypedResults.File(outcome.Image!.Content, outcome.Image.ContentType, $"{slug}.{outcome.Image.Extension}"),
-            QrOutcomeKind.UnknownLink => TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct)),
+            QrOutcomeKind.UnknownLink => TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct)),
             _ => TypedResults.ValidationProblem(outcome.Errors!, title: "The QR code options are not valid."),
         };
     }
 
     public static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> GetLogo(
-        string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, CancellationToken ct, string? domain = null)
+        string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request, QrLogos logos, CancellationToken ct, string? domain = null)
     {
-        if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct));
+        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
+        if (await catalog.FindAsync(key, slug, ct) is not { } link)
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct));
         return await logos.FindAsync(link.Id, ct) is { } logo
             ? TypedResults.File(logo.Content, logo.ContentType)
             : TypedResults.NotFound(NoLogo(slug));
@@ -60,10 +62,11 @@ public static class QrApi
     /// or a PNG too big in pixels; 413 beyond the byte cap.
     /// </summary>
     public static async Task<Results<Ok<QrLogoResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> PutLogo(
-        string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, TimeProvider time, HttpRequest request, CancellationToken ct, string? domain = null)
+        string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, QrLogos logos, TimeProvider time, HttpRequest request, CancellationToken ct, string? domain = null)
     {
-        if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct));
+        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
+        if (await catalog.FindAsync(key, slug, ct) is not { } link)
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct));
         if (await ReadCappedAsync(request, QrLogoFile.MaxBytes, ct) is not { } body)
         {
             return TypedResults.Problem(
@@ -78,10 +81,11 @@ public static class QrApi
     }
 
     public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLogo(
-        string slug, LinkCatalog catalog, DomainCatalog domains, QrLogos logos, CancellationToken ct, string? domain = null)
+        string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request, QrLogos logos, CancellationToken ct, string? domain = null)
     {
-        if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is not { } link)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct));
+        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
+        if (await catalog.FindAsync(key, slug, ct) is not { } link)
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct));
         return await logos.DeleteAsync(link.Id, ct) ? TypedResults.NoContent() : TypedResults.NotFound(NoLogo(slug));
     }
 

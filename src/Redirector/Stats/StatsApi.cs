@@ -162,9 +162,10 @@ public static class StatsApi
         string slug, HttpRequest request, StatsSources sources, CancellationToken ct,
         DateOnly? from = null, DateOnly? to = null, string? domain = null)
     {
-        var link = await sources.Catalog.FindAsync(sources.Domains.KeyForQuery(domain), slug, ct);
+        var key = LinksApi.DomainKeyOf(domain, sources.Domains, sources.ShortUrls, request);
+        var link = await sources.Catalog.FindAsync(key, slug, ct);
         if (link is null)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, sources.Domains, ct));
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, sources.Domains, ct));
         var (stats, problem) = await sources.ReadAsync(request, link.Id, from, to, StatsReader.DefaultTop, ct);
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
@@ -179,9 +180,10 @@ public static class StatsApi
     {
         if (QueryRanges.Outside("limit", limit, 1, 1000) is { } outside)
             return outside;
-        var link = await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct);
+        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
+        var link = await catalog.FindAsync(key, slug, ct);
         if (link is null)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, domains, ct));
+            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct));
         var clicks = await reader.ReadRecentAsync(limit, RecentClicks.OfLink(link.Id, bots));
         var name = new EventLinks.Name(link.Slug, shortUrls.HostOf(request, link.Domain), shortUrls.For(request, link.Slug, link.Domain));
         return TypedResults.Ok<IReadOnlyList<RecentClickResponse>>([.. clicks.Select(c => RecentClickResponse.From(c, name, sites))]);
@@ -262,6 +264,8 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
     public LinkCatalog Catalog => catalog;
 
     public DomainCatalog Domains => domains;
+
+    public ShortUrls ShortUrls => shortUrls;
 
     public TimeProvider Time => time;
 

@@ -122,6 +122,28 @@ public sealed class ShortDomainTests
     }
 
     [Fact]
+    public async Task Without_a_base_url_the_host_a_request_came_to_names_the_default_domain()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = Home, slug = "here" });
+        using var api = app.CreateApiClient();
+
+        // The link's own answer names its domain by the host it was asked at; that name finds it again.
+        var link = await api.GetFromJsonAsync<LinkResponse>("/api/links/here?domain=localhost");
+        Assert.Equal(Home, link!.Url);
+        Assert.Equal("localhost", link.Domain);
+        using (var stats = await api.GetAsync("/api/links/here/stats?domain=LOCALHOST"))
+            Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
+        Assert.Single((await api.GetFromJsonAsync<LinkListResponse>("/api/links?domain=localhost"))!.Items);
+        // A host that is neither registered nor the default domain's is said so, not listed as empty.
+        using (var unknown = await api.GetAsync("/api/links?domain=nowhere.test"))
+        {
+            var errors = JsonDocument.Parse(await ProblemErrorsAsync(unknown, HttpStatusCode.BadRequest)).RootElement;
+            Assert.StartsWith("'nowhere.test' is not a registered domain", errors.GetProperty("domain")[0].GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task The_domains_api_registers_validates_changes_and_refuses_to_remove_a_domain_in_use()
     {
         await using var app = new RedirectorApplication();

@@ -13,12 +13,18 @@ public static class RawClickFields
     public const string Link = "link";
     public const string Bot = "bot";
 
-    /// <summary>One element per click, newest first, each carrying "time" (ISO 8601, UTC) and the shape's fields.</summary>
-    public static IEnumerable<JsonElement> Expand(JsonElement entry)
+    /// <summary>
+    /// One element per click, newest first, each carrying "time" (ISO 8601, UTC) and the shape's fields; with
+    /// <paramref name="filter"/>, only the clicks of the shapes it accepts (it sees every field but "time").
+    /// </summary>
+    public static IEnumerable<JsonElement> Expand(JsonElement entry, Func<JsonElement, bool>? filter = null)
     {
         var clicks = new List<(long At, JsonElement Click)>();
         foreach (var shape in entry.EnumerateArray())
         {
+            // A shape holds every property of its clicks but their times: filtered before a copy is made per click.
+            if (filter is not null && !filter(shape))
+                continue;
             foreach (var at in shape.GetProperty(Times).EnumerateArray())
                 clicks.Add((at.GetInt64(), WithTime(shape, at.GetInt64())));
         }

@@ -104,7 +104,10 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
     public Task<IReadOnlyDictionary<StatsSubject, long>> ReadClicksAsync(IReadOnlyCollection<StatsSubject> subjects, DateOnly from, DateOnly to) =>
         WithinDeadline(() => ReadClicksOnceAsync(subjects, from, to));
 
-    /// <summary>The most recent clicks from the raw log, newest first, each with its "time".</summary>
+    /// <summary>
+    /// The most recent clicks from the raw log, newest first, each with its "time"; <paramref name="filter"/> is asked
+    /// about their fields but "time" (the raw log groups clicks by shape, and only the ones it accepts are expanded).
+    /// </summary>
     public Task<IReadOnlyList<JsonElement>> ReadRecentAsync(int max, Func<JsonElement, bool>? filter = null) =>
         WithinDeadline(() => ReadRecentOnceAsync(max, filter));
 
@@ -229,10 +232,9 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
         foreach (var entry in entries)
         {
             using var document = JsonDocument.Parse((string)entry["c"]!);
-            foreach (var click in RawClickFields.Expand(document.RootElement))
+            foreach (var click in RawClickFields.Expand(document.RootElement, filter))
             {
-                if (filter is null || filter(click))
-                    result.Add(click);
+                result.Add(click);
                 if (result.Count >= max)
                     return result;
             }

@@ -65,6 +65,10 @@ app.MapApiFallback();
 app.MapAdmin();
 app.MapRedirects();
 
-app.Run();
+if (!await app.StartOrReportAddressInUseAsync())
+    return SettingsFailures.ExitCode;
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
+return 0;
 
 public partial class Program;

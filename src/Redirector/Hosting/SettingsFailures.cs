@@ -49,13 +49,31 @@ public static class SettingsFailures
         return app;
     }
 
+    /// <summary>
+    /// Starts the host; false, with one line on standard error and nothing else, when an address it is to listen on is
+    /// taken by another process. The host is then left undisposed: disposing services that never stopped would log
+    /// each one's cancelled work as a failure with a stack trace.
+    /// </summary>
+    public static async Task<bool> StartOrReportAddressInUseAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.StartAsync();
+            return true;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Kestrel's message names the address: "Failed to bind to address http://127.0.0.1:8080: address already in use."
+            Console.Error.WriteLine($"Urls: {ex.Message} Stop what listens there, or give this node another address (--urls or ASPNETCORE_URLS).");
+            return false;
+        }
+    }
+
     /// <summary>The failures of one validation exception or of several aggregated, or null when any other exception is among them.</summary>
     private static List<string>? Failures(Exception error) => error switch
     {
         OptionsValidationException validation => [.. validation.Failures],
-        // Kestrel's own message names the address: "Failed to bind to address http://127.0.0.1:8080: address already in use."
-        IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } inUse =>
-            [$"Urls: {inUse.Message} Stop what listens there, or give this node another address (--urls or ASPNETCORE_URLS)."],
         AggregateException aggregate when aggregate.InnerExceptions.Select(Failures).ToList() is var inner && inner.All(f => f is not null)
             => [.. inner.SelectMany(f => f!)],
         _ => null,

@@ -170,7 +170,8 @@ public static class LinksApi
 
     /// <summary>
     /// The 404 of a link not found by slug and <c>?domain=</c>: it names the domain when that is not registered (the
-    /// default domain's links are named without one), since then no slug would be found.
+    /// default domain's links are named without one, or by its own host), since then no slug would be found.
+    /// <paramref name="key"/> is the domain key the route looked in (<see cref="DomainKeyOf"/>).
     /// </summary>
     public static async Task<ProblemDetails> UnknownLinkAsync(string slug, string? domain, string key, DomainCatalog domains, CancellationToken ct) =>
         key.Length == 0 || await domains.KeyForLinkAsync(domain, ct) is not (false, _, { } error) ? UnknownSlug(slug) : new()

@@ -181,11 +181,14 @@ public static class LinksApi
             Detail = error,
         };
 
+    /// <summary>A slug as a problem's detail quotes it: its first 64 characters.</summary>
+    public static string Shortened(string slug) => slug.Length > 64 ? slug[..64] + "…" : slug;
+
     private static ProblemDetails UnknownSlug(string slug) => new()
     {
         Status = StatusCodes.Status404NotFound,
         Title = "No link has this slug.",
-        Detail = $"'{(slug.Length > 64 ? slug[..64] + "…" : slug)}' is not a link.",
+        Detail = $"'{Shortened(slug)}' is not a link.",
     };
 
     private static ProblemDetails SlugTaken(string? slug) => new()

@@ -301,7 +301,6 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
     private async Task<(string? Domain, string?[] ShortDomains, ProblemHttpResult? Problem)> NamesOfAsync(
         HttpRequest request, EventFilter filter, CancellationToken ct)
     {
-        var defaultHost = shortUrls.HostOf(request, "");
         var (domainKnown, domain, domainError) = await KeyOfAsync(request.Query[DomainParameter].LastOrDefault());
         if (!domainKnown)
             return (null, [], UnknownName(DomainParameter, domainError!));
@@ -318,24 +317,23 @@ public sealed class StatsSources(FilteredStats stats, LinkCatalog catalog, Domai
             if (await catalog.FindAsync(domains.KeyForQuery(domain), slug, ct) is null)
             {
                 var on = domain is null ? "" : $" on {domain}";
-                return (null, [], UnknownName(EventColumns.ParameterOf(Dimensions.Link), $"No link has the slug '{Shortened(slug)}'{on}."));
+                return (null, [], UnknownName(EventColumns.ParameterOf(Dimensions.Link), $"No link has the slug '{LinksApi.Shortened(slug)}'{on}."));
             }
         }
         return (domain, [.. shortDomains], null);
 
         async Task<(bool Known, string? Key, string? Error)> KeyOfAsync(string? host)
         {
-            if (string.IsNullOrWhiteSpace(host) || string.Equals(host.TrimEnd('.'), defaultHost, StringComparison.OrdinalIgnoreCase))
+            var key = LinksApi.DomainKeyOf(host, domains, shortUrls, request);
+            if (key.Length == 0)
                 return (true, null, null);
-            var (ok, key, error) = await domains.KeyForLinkAsync(host, ct);
-            return ok ? (true, key.Length == 0 ? null : key, null) : (false, null, error);
+            var (ok, _, error) = await domains.KeyForLinkAsync(host, ct);
+            return ok ? (true, key, null) : (false, null, error);
         }
     }
 
     private static ProblemHttpResult UnknownName(string parameter, string detail) =>
         TypedResults.Problem(title: $"'{parameter}' names nothing this service knows.", detail: detail, statusCode: StatusCodes.Status400BadRequest);
-
-    private static string Shortened(string value) => value.Length > 64 ? value[..64] + "…" : value;
 
     /// <summary>The request's <see cref="TimeZoneParameter"/>: false when it names no IANA zone; true with null when it is absent.</summary>
     private static bool TryZoneOf(HttpRequest request, out TimeZoneInfo? zone)

@@ -32,6 +32,18 @@ namespace Redirector.Events;
 /// unique across restarts. A filter's values become codes (a value never stored matches nothing) and groupings group
 /// codes, decoded in .NET.
 /// </para>
+/// <para>
+/// A click's kind and dimension codes (its shape) are stored once per distinct shape, in <c>event_shapes(shape,
+/// event, is_bot, one column per dimension)</c>, and each event is a narrow row of <c>event_rows(time, node,
+/// sequence, idx, visitor, shape)</c>; the view <c>events</c> joins them back into one row per event with every
+/// column, which is what the queries and anyone reading the file see. DuckDB's appender spends its CPU per value
+/// (column statistics, validity masks, the WAL), so a click whose shape is already stored costs six values instead of
+/// some thirty (bench/README.md, "Event shapes, session 15"). A shape is the group of a spooled batch, so clicks of
+/// one link from one kind of browser share it. The writer holds at most <see cref="MaxHeldShapes"/> shapes and their
+/// numbers; a shape it no longer holds is stored again under a new number, which the join makes harmless (queries
+/// select by the shape's columns, never by its number), so no lookup in the file is needed. Shapes are appended
+/// (their own transaction) before the events that use them, as values are.
+/// </para>
 /// Reads run on their own connections (DuckDB.NET shares one database instance among the
 /// connections to a file in a process), so a stats query never waits for an append, nor an append for a query.
 /// </summary>
@@ -47,9 +59,28 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
     // A (per, value) grouping key is per's code times this plus the value's: codes are below 2^31.
     private const long PairShift = 1L << 32;
 
+    /// <summary>Most shapes the writer holds with their numbers: at this many they are dropped, and stored again when met. Settable for tests.</summary>
+    internal int MaxHeldShapes { get; set; } = 100_000;
+
+    // The event_rows table, which the store makes and never alters: its columns and the types they are written as.
+    private static readonly string[] RowColumns = ["time", "node", "sequence", "idx", "visitor", "shape"];
+    private static readonly DuckDBType[] RowTypes =
+        [DuckDBType.Timestamp, DuckDBType.Integer, DuckDBType.BigInt, DuckDBType.Integer, DuckDBType.UnsignedBigInt, DuckDBType.Integer];
+    // The event_shapes table's fixed columns, then one per dimension.
+    private static readonly string[] ShapeColumns = ["shape", "event", "is_bot"];
+
     private DuckDBConnection? _writer;
-    // Each table column's place among EventColumns: an older table has columns added since at its end.
-    private int[] _tableOrder = [];
+    // Each event_shapes column's place among ShapeColumns and then EventColumns.Dimensions (-1: a dimension removed
+    // since, left null): an older table has columns added since at its end.
+    private int[] _shapeOrder = [];
+    private DuckDBType[] _shapeTypes = [];
+    private readonly Dictionary<ShapeKey, int> _shapes = new(ShapeKey.Comparer);
+    // Shapes of the append under way that were not held: stored before its events.
+    private readonly List<(int Shape, ShapeKey Key)> _newShapes = [];
+    // The number the next new shape gets: one above the highest in event_shapes.
+    private int _nextShape = 1;
+    // A failed insert of shapes may or may not have committed: the next append reads the highest number again first.
+    private bool _shapesStale;
     // Per node, the highest batch sequence stored.
     private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
     // The writer's recently used values and their codes.
@@ -87,38 +118,59 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
         _writer = writer;
         await using (var layout = writer.CreateCommand())
         {
-            layout.CommandText = "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'node'";
-            if (await layout.ExecuteScalarAsync(ct) is string type && type != "INTEGER")
+            layout.CommandText = "SELECT table_type FROM information_schema.tables WHERE table_name = 'events'";
+            if (await layout.ExecuteScalarAsync(ct) is "BASE TABLE")
                 throw new InvalidOperationException(
-                    $"The event store file ({connectionString}) holds events as text, as builds before value codes wrote them; " +
-                    "this build stores codes and does not read that layout. Move the file away (or set ConnectionStrings:Events " +
+                    $"The event store file ({connectionString}) holds events in one wide table, as builds before event shapes wrote them; " +
+                    "this build does not read that layout. Move the file away (or set ConnectionStrings:Events " +
                     "to a new file) and restart: a new file is made.");
         }
         var columns = string.Join(", ", EventColumns.Dimensions.Select(c => $"{c.Column} INTEGER"));
         await ExecuteAsync($"""
             CREATE TABLE IF NOT EXISTS event_values (code INTEGER PRIMARY KEY, value VARCHAR NOT NULL);
             CREATE INDEX IF NOT EXISTS event_values_value ON event_values (value);
-            CREATE TABLE IF NOT EXISTS events (time TIMESTAMP NOT NULL, node INTEGER NOT NULL, sequence BIGINT NOT NULL,
-                idx INTEGER NOT NULL, event INTEGER NOT NULL, is_bot BOOLEAN NOT NULL, visitor UBIGINT, {columns});
+            CREATE TABLE IF NOT EXISTS event_shapes (shape INTEGER NOT NULL, event INTEGER NOT NULL, is_bot BOOLEAN NOT NULL, {columns});
+            CREATE TABLE IF NOT EXISTS event_rows (time TIMESTAMP NOT NULL, node INTEGER NOT NULL, sequence BIGINT NOT NULL,
+                idx INTEGER NOT NULL, visitor UBIGINT, shape INTEGER NOT NULL);
             """, ct);
         await ReadNextCodeAsync(ct);
+        await ReadNextShapeAsync(ct);
         await using (var marks = writer.CreateCommand())
         {
             marks.CommandText = """
-                SELECT v.value, m.sequence FROM (SELECT node, max(sequence) AS sequence FROM events GROUP BY node) m
+                SELECT v.value, m.sequence FROM (SELECT node, max(sequence) AS sequence FROM event_rows GROUP BY node) m
                 JOIN event_values v ON v.code = m.node
                 """;
             await using var reader = await marks.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 _applied[reader.GetString(0)] = reader.GetInt64(1);
         }
-        var existing = await TableColumnsAsync(ct);
+        var existing = await TableColumnsAsync("event_shapes", ct);
         foreach (var (_, column) in EventColumns.Dimensions.Where(c => !existing.Contains(c.Column)))
-            await ExecuteAsync($"ALTER TABLE events ADD COLUMN {column} INTEGER", ct);
-        var order = await TableColumnsAsync(ct);
-        var all = EventColumns.Fixed.Concat(EventColumns.Dimensions.Select(c => c.Column)).ToList();
+            await ExecuteAsync($"ALTER TABLE event_shapes ADD COLUMN {column} INTEGER", ct);
+        var order = await TableColumnsAsync("event_shapes", ct);
+        var all = ShapeColumns.Concat(EventColumns.Dimensions.Select(c => c.Column)).ToList();
         // A column of a dimension removed since stays in the table (-1 here) and is appended as null.
-        _tableOrder = [.. order.Select(c => all.IndexOf(c))];
+        _shapeOrder = [.. order.Select(c => all.IndexOf(c))];
+        _shapeTypes = [.. _shapeOrder.Select(c => c == 2 ? DuckDBType.Boolean : DuckDBType.Integer)];
+        var rowColumns = await TableColumnsAsync("event_rows", ct);
+        if (!rowColumns.SequenceEqual(RowColumns))
+            throw new InvalidOperationException($"The event store's event_rows table has the columns ({string.Join(", ", rowColumns)}) where the store writes ({string.Join(", ", RowColumns)})");
+        var dimensions = string.Join(", ", EventColumns.Dimensions.Select(c => "s." + c.Column));
+        await ExecuteAsync($"""
+            CREATE OR REPLACE VIEW events AS
+                SELECT r.time, r.node, r.sequence, r.idx, s.event, s.is_bot, r.visitor, {dimensions}
+                FROM event_rows r JOIN event_shapes s ON s.shape = r.shape
+            """, ct);
+    }
+
+    /// <summary>Reads the highest shape number in the file: new shapes are numbered above it.</summary>
+    private async Task ReadNextShapeAsync(CancellationToken ct)
+    {
+        await using var command = _writer!.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(shape), 0) + 1 FROM event_shapes";
+        _nextShape = Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        _shapesStale = false;
     }
 
     /// <summary>Reads the highest code in the file: new values are coded above it.</summary>
@@ -153,17 +205,25 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
         var count = Encode(fresh, out var used);
         if (_missing.Count > 0)
             ResolveMissing(await CodeMissingAsync(writer, ct), count, used);
+        if (_shapesStale)
+            await ReadNextShapeAsync(ct);
+        AssignShapes(count);
+        if (_newShapes.Count > 0)
+            WriteShapes(writer);
         WriteEvents(writer, count);
         foreach (var (node, sequence) in highest)
             _applied[node] = sequence;
     }
 
     /// <summary>
-    /// An event as its columns hold it: time in microseconds since 1970 (UTC), the codes of its node and kind, and
-    /// where its dimensions' codes start in <see cref="_valueCodes"/>. No references, so the garbage collector has
-    /// nothing to trace in an append's rows.
+    /// An event as its columns hold it: time in microseconds since 1970 (UTC), the codes of its node and kind, where
+    /// its dimensions' codes start in <see cref="_valueCodes"/>, and the number of its shape (0 until
+    /// <see cref="AssignShapes"/>). No references, so the garbage collector has nothing to trace in an append's rows.
     /// </summary>
-    private readonly record struct CodedRow(long Micros, long Sequence, int Index, int Node, int Event, bool IsBot, bool HasVisitor, ulong Visitor, int Values);
+    private record struct CodedRow(long Micros, long Sequence, int Index, int Node, int Event, bool IsBot, bool HasVisitor, ulong Visitor, int Values)
+    {
+        public int Shape { get; set; }
+    }
 
     // The append under way, kept between appends so that an append allocates nothing per event: its events, and the
     // codes of their dimension values (0: none), one run of EventColumns.Dimensions.Count per click group.
@@ -277,6 +337,55 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
     }
 
     /// <summary>
+    /// Gives every row of the append its shape's number: held ones from <see cref="_shapes"/>, the others new numbers,
+    /// listed in <see cref="_newShapes"/>. The rows of a run share their shape, so it is looked up once per run.
+    /// </summary>
+    private void AssignShapes(int count)
+    {
+        _newShapes.Clear();
+        if (_shapes.Count >= MaxHeldShapes)
+            _shapes.Clear();
+        var width = EventColumns.Dimensions.Count;
+        var rows = _rows.AsSpan(0, count);
+        var shape = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            ref var row = ref rows[i];
+            if (i == 0 || row.Values != rows[i - 1].Values)
+            {
+                var key = ShapeKey.Of(row.Event, row.IsBot, _valueCodes, row.Values, width);
+                if (!_shapes.TryGetValue(key, out shape))
+                {
+                    // The key points into the append's codes, which the next append overwrites: the map keeps a copy.
+                    key = key.Copy();
+                    _shapes.Add(key, shape = _nextShape++);
+                    _newShapes.Add((shape, key));
+                }
+            }
+            row.Shape = shape;
+        }
+    }
+
+    /// <summary>
+    /// Appends <see cref="_newShapes"/> to <c>event_shapes</c>, one transaction before the events that use them. On a
+    /// failure the writer forgets every held shape (some of the new ones may be stored, some not) and reads the highest
+    /// number again before the next append.
+    /// </summary>
+    private void WriteShapes(DuckDBConnection writer)
+    {
+        try
+        {
+            AppendChunks(writer, "event_shapes", _shapeTypes, _newShapes.Count, FillShapeVector);
+        }
+        catch
+        {
+            _shapes.Clear();
+            _shapesStale = true;
+            throw;
+        }
+    }
+
+    /// <summary>
     /// The SQL of a set of values (strings or codes) to compare a column with: a list of placeholders, which DuckDB
     /// answers from the column's index, or above <see cref="IndexLookupsUpTo"/> one parameter unnested, which it joins
     /// in one scan: codes as one comma-separated text (DuckDB.NET spends about 2 us on each element of a list
@@ -303,34 +412,40 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
         return string.Join(", ", places);
     }
 
+    /// <summary>Writes the first <paramref name="count"/> of <see cref="_rows"/> into <c>event_rows</c> (see <see cref="AppendChunks"/>).</summary>
+    private void WriteEvents(DuckDBConnection writer, int count) => AppendChunks(writer, "event_rows", RowTypes, count, FillRowVector);
+
+    /// <summary>Fills a vector of a chunk with one column of the rows from <paramref name="start"/> on.</summary>
+    private delegate void FillColumn(IntPtr vector, int column, int start, int count);
+
     /// <summary>
-    /// Writes the first <paramref name="count"/> of <see cref="_rows"/> into the events table as DuckDB data chunks
-    /// filled column by column through DuckDB's C API, then flushes them: one transaction, all rows or none (on an
-    /// error the appender is cleared before it is destroyed, since destroying flushes what it holds). DuckDB.NET's
-    /// row appender cost several times more CPU per event in .NET than DuckDB spent storing it (an object per row and a
-    /// generic virtual dispatch per value; bench/README.md, "DuckDB ingest, session 9").
+    /// Appends <paramref name="count"/> rows to <paramref name="table"/> as DuckDB data chunks filled column by column
+    /// through DuckDB's C API, then flushes them: one transaction, all rows or none (on an error the appender is
+    /// cleared before it is destroyed, since destroying flushes what it holds). Every column must have the type in
+    /// <paramref name="types"/>, as the vectors are written as raw memory of that type: another is refused, never
+    /// overrun. DuckDB.NET's row appender cost several times more CPU per event in .NET than DuckDB spent storing it
+    /// (an object per row and a generic virtual dispatch per value; bench/README.md, "DuckDB ingest, session 9").
     /// </summary>
-    private unsafe void WriteEvents(DuckDBConnection writer, int count)
+    private static unsafe void AppendChunks(DuckDBConnection writer, string table, DuckDBType[] types, int count, FillColumn fill)
     {
-        if (NativeMethods.Appender.DuckDBAppenderCreate(writer.NativeConnection, null, "events", out var appender) != DuckDBState.Success)
-            throw AppenderError(appender, "opening an appender on events");
+        if (NativeMethods.Appender.DuckDBAppenderCreate(writer.NativeConnection, null, table, out var appender) != DuckDBState.Success)
+            throw AppenderError(appender, $"opening an appender on {table}");
         using (appender)
         {
             var columns = (int)NativeMethods.Appender.DuckDBAppenderColumnCount(appender);
-            if (columns != _tableOrder.Length)
-                throw new InvalidOperationException($"The events table has {columns} columns where the store expects {_tableOrder.Length}");
-            var types = new DuckDBLogicalType[columns];
+            if (columns != types.Length)
+                throw new InvalidOperationException($"The {table} table has {columns} columns where the store expects {types.Length}");
+            var logical = new DuckDBLogicalType[columns];
             try
             {
                 var handles = new IntPtr[columns];
                 for (var c = 0; c < columns; c++)
                 {
-                    types[c] = NativeMethods.Appender.DuckDBAppenderColumnType(appender, (ulong)c);
-                    var type = NativeMethods.LogicalType.DuckDBGetTypeId(types[c]);
-                    // The vectors are written as raw memory of the type below: a column of another type is refused, never overrun.
-                    if (type != ColumnType(_tableOrder[c]))
-                        throw new InvalidOperationException($"The events table's column {c + 1} is {type} where the store writes {ColumnType(_tableOrder[c])}");
-                    handles[c] = types[c].DangerousGetHandle();
+                    logical[c] = NativeMethods.Appender.DuckDBAppenderColumnType(appender, (ulong)c);
+                    var type = NativeMethods.LogicalType.DuckDBGetTypeId(logical[c]);
+                    if (type != types[c])
+                        throw new InvalidOperationException($"The {table} table's column {c + 1} is {type} where the store writes {types[c]}");
+                    handles[c] = logical[c].DangerousGetHandle();
                 }
                 using var chunk = NativeMethods.DataChunks.DuckDBCreateDataChunk(handles, (ulong)columns);
                 var size = (int)NativeMethods.Helpers.DuckDBVectorSize();
@@ -340,14 +455,14 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
                     {
                         var rows = Math.Min(size, count - start);
                         for (var c = 0; c < columns; c++)
-                            FillVector(NativeMethods.DataChunks.DuckDBDataChunkGetVector(chunk, c), _tableOrder[c], start, rows);
+                            fill(NativeMethods.DataChunks.DuckDBDataChunkGetVector(chunk, c), c, start, rows);
                         NativeMethods.DataChunks.DuckDBDataChunkSetSize(chunk, (ulong)rows);
                         if (NativeMethods.Appender.DuckDBAppendDataChunk(appender, chunk) != DuckDBState.Success)
-                            throw AppenderError(appender, "appending events");
+                            throw AppenderError(appender, $"appending to {table}");
                         NativeMethods.DataChunks.DuckDBDataChunkReset(chunk);
                     }
                     if (NativeMethods.Appender.DuckDBAppenderFlush(appender) != DuckDBState.Success)
-                        throw AppenderError(appender, "storing events");
+                        throw AppenderError(appender, $"storing {table}");
                 }
                 catch
                 {
@@ -357,43 +472,37 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
             }
             finally
             {
-                foreach (var type in types)
+                foreach (var type in logical)
                     type?.Dispose();
             }
         }
     }
 
-    /// <summary>The DuckDB type of a column by its place among EventColumns (-1: a removed dimension's, left null).</summary>
-    private static DuckDBType ColumnType(int column) => column switch
-    {
-        0 => DuckDBType.Timestamp,
-        2 => DuckDBType.BigInt,
-        5 => DuckDBType.Boolean,
-        6 => DuckDBType.UnsignedBigInt,
-        _ => DuckDBType.Integer,
-    };
-
-    /// <summary>Writes one column of rows start to start + count - 1 of <see cref="_rows"/> into a chunk's vector.</summary>
-    private unsafe void FillVector(IntPtr vector, int column, int start, int count)
+    /// <summary>Writes one column of <c>event_rows</c> (its place in <see cref="RowColumns"/>) for rows start to start + count - 1 of <see cref="_rows"/>.</summary>
+    private unsafe void FillRowVector(IntPtr vector, int column, int start, int count)
     {
         var data = NativeMethods.Vectors.DuckDBVectorGetData(vector);
         ulong* validity = null;
         var rows = _rows.AsSpan(start, count);
         switch (column)
         {
-            case 0 or 2:
+            case 0:
                 for (var i = 0; i < rows.Length; i++)
-                    ((long*)data)[i] = column == 0 ? rows[i].Micros : rows[i].Sequence;
+                    ((long*)data)[i] = rows[i].Micros;
                 break;
-            case 1 or 3 or 4:
+            case 1:
                 for (var i = 0; i < rows.Length; i++)
-                    ((int*)data)[i] = column == 1 ? rows[i].Node : column == 3 ? rows[i].Index : rows[i].Event;
+                    ((int*)data)[i] = rows[i].Node;
                 break;
-            case 5:
+            case 2:
                 for (var i = 0; i < rows.Length; i++)
-                    ((byte*)data)[i] = rows[i].IsBot ? (byte)1 : (byte)0;
+                    ((long*)data)[i] = rows[i].Sequence;
                 break;
-            case 6:
+            case 3:
+                for (var i = 0; i < rows.Length; i++)
+                    ((int*)data)[i] = rows[i].Index;
+                break;
+            case 4:
                 for (var i = 0; i < rows.Length; i++)
                 {
                     if (rows[i].HasVisitor)
@@ -402,21 +511,45 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
                         SetNull(vector, ref validity, i);
                 }
                 break;
-            case < 0:
-                for (var i = 0; i < rows.Length; i++)
-                    SetNull(vector, ref validity, i);
-                break;
             default:
-                var dimension = column - EventColumns.Fixed.Count;
                 for (var i = 0; i < rows.Length; i++)
-                {
-                    var code = _valueCodes[rows[i].Values + dimension];
+                    ((int*)data)[i] = rows[i].Shape;
+                break;
+        }
+    }
+
+    /// <summary>Writes one column of <c>event_shapes</c> (its place in the table) for new shapes start to start + count - 1 of <see cref="_newShapes"/>.</summary>
+    private unsafe void FillShapeVector(IntPtr vector, int column, int start, int count)
+    {
+        var data = NativeMethods.Vectors.DuckDBVectorGetData(vector);
+        ulong* validity = null;
+        var shapes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_newShapes).Slice(start, count);
+        var field = _shapeOrder[column];
+        for (var i = 0; i < shapes.Length; i++)
+        {
+            var (shape, key) = shapes[i];
+            switch (field)
+            {
+                case 0:
+                    ((int*)data)[i] = shape;
+                    break;
+                case 1:
+                    ((int*)data)[i] = key.Event;
+                    break;
+                case 2:
+                    ((byte*)data)[i] = key.IsBot ? (byte)1 : (byte)0;
+                    break;
+                case < 0:
+                    SetNull(vector, ref validity, i);
+                    break;
+                default:
+                    var code = key.Code(field - ShapeColumns.Length);
                     if (code != 0)
                         ((int*)data)[i] = code;
                     else
                         SetNull(vector, ref validity, i);
-                }
-                break;
+                    break;
+            }
         }
     }
 
@@ -441,7 +574,7 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
     {
         await using var connection = Reader();
         await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM events WHERE time < $1";
+        command.CommandText = "DELETE FROM event_rows WHERE time < $1";
         command.Parameters.Add(new DuckDBParameter(before));
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -450,7 +583,7 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
     {
         await using var connection = Reader();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM events";
+        command.CommandText = "SELECT count(*) FROM event_rows";
         return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -781,10 +914,10 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task<List<string>> TableColumnsAsync(CancellationToken ct)
+    private async Task<List<string>> TableColumnsAsync(string table, CancellationToken ct)
     {
         await using var command = _writer!.CreateCommand();
-        command.CommandText = "SELECT name FROM pragma_table_info('events') ORDER BY cid";
+        command.CommandText = $"SELECT name FROM pragma_table_info('{table}') ORDER BY cid";
         await using var reader = await command.ExecuteReaderAsync(ct);
         var names = new List<string>();
         while (await reader.ReadAsync(ct))
@@ -803,5 +936,58 @@ public sealed class DuckDbEventStore(string connectionString, int cachedValueCod
             command?.Parameters.Add(new DuckDBParameter(value));
             return "$" + Values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+    }
+}
+
+/// <summary>
+/// A shape of the DuckDB store's events as the dictionary of held shapes keys it: the kind and bot flag, and the
+/// dimension codes at <c>Offset</c> in <c>Codes</c> (a lookup points into the append's codes; a held key owns a copy).
+/// </summary>
+internal readonly struct ShapeKey
+{
+    private readonly int[] _codes;
+    private readonly int _offset;
+    private readonly int _width;
+    private readonly int _hash;
+
+    private ShapeKey(int @event, bool isBot, int[] codes, int offset, int width, int hash)
+    {
+        Event = @event;
+        IsBot = isBot;
+        _codes = codes;
+        _offset = offset;
+        _width = width;
+        _hash = hash;
+    }
+
+    public static IEqualityComparer<ShapeKey> Comparer { get; } = new KeyComparer();
+
+    public int Event { get; }
+
+    public bool IsBot { get; }
+
+    /// <summary>The code of the dimension at this place in EventColumns.Dimensions; 0 for none.</summary>
+    public int Code(int dimension) => _codes[_offset + dimension];
+
+    public static ShapeKey Of(int @event, bool isBot, int[] codes, int offset, int width)
+    {
+        var hash = new HashCode();
+        hash.Add(@event);
+        hash.Add(isBot);
+        foreach (var code in codes.AsSpan(offset, width))
+            hash.Add(code);
+        return new ShapeKey(@event, isBot, codes, offset, width, hash.ToHashCode());
+    }
+
+    public ShapeKey Copy() => new(Event, IsBot, _codes.AsSpan(_offset, _width).ToArray(), 0, _width, _hash);
+
+    private ReadOnlySpan<int> Codes => _codes.AsSpan(_offset, _width);
+
+    private sealed class KeyComparer : IEqualityComparer<ShapeKey>
+    {
+        public bool Equals(ShapeKey x, ShapeKey y) =>
+            x._hash == y._hash && x.Event == y.Event && x.IsBot == y.IsBot && x.Codes.SequenceEqual(y.Codes);
+
+        public int GetHashCode(ShapeKey key) => key._hash;
     }
 }

@@ -68,7 +68,7 @@ public sealed class DuckDbEventStoreTests : IDisposable
         {
             connection.Open();
             using var drop = connection.CreateCommand();
-            drop.CommandText = $"ALTER TABLE events DROP COLUMN {language}";
+            drop.CommandText = $"ALTER TABLE event_shapes DROP COLUMN {language}";
             drop.ExecuteNonQuery();
         }
         await using (var reopened = new DuckDbEventStore(ConnectionString))
@@ -188,17 +188,17 @@ public sealed class DuckDbEventStoreTests : IDisposable
             await store.OpenAsync(CancellationToken.None);
             await store.AppendAsync(Batch(1), CancellationToken.None);
         }
-        Execute("ALTER TABLE events ADD COLUMN removed_since INTEGER");
+        Execute("ALTER TABLE event_shapes ADD COLUMN removed_since INTEGER");
         await using (var reopened = new DuckDbEventStore(ConnectionString))
         {
             await reopened.OpenAsync(CancellationToken.None);
             await reopened.AppendAsync(Batch(2), CancellationToken.None);
         }
         Assert.Equal(18L, Scalar<long>("SELECT count(*) FROM events"));
-        Assert.Equal(0L, Scalar<long>("SELECT count(removed_since) FROM events"));
+        Assert.Equal(0L, Scalar<long>("SELECT count(removed_since) FROM event_shapes"));
 
         // The store writes each column's memory as the type it made it: another type is refused, never written.
-        Execute("ALTER TABLE events ADD COLUMN wider BIGINT");
+        Execute("ALTER TABLE event_shapes ADD COLUMN wider BIGINT");
         await using (var reopened = new DuckDbEventStore(ConnectionString))
         {
             await reopened.OpenAsync(CancellationToken.None);
@@ -298,11 +298,43 @@ public sealed class DuckDbEventStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Events_of_one_shape_store_it_once_and_a_shape_no_longer_held_is_stored_again_without_changing_any_count()
+    {
+        await using (var store = new DuckDbEventStore(ConnectionString))
+        {
+            await store.OpenAsync(CancellationToken.None);
+            await store.AppendAsync(Batch(1), CancellationToken.None);
+            await store.AppendAsync(Batch(2), CancellationToken.None);
+            // People, bots and the page's views: three shapes for 18 events.
+            Assert.Equal((18L, 3L), (Scalar<long>("SELECT count(*) FROM event_rows"), Scalar<long>("SELECT count(*) FROM event_shapes")));
+
+            // Held no longer (a cap of one, as when 100,000 others came since): each is stored under a new number.
+            store.MaxHeldShapes = 1;
+            await store.AppendAsync(WithSource(3, "facebook"), CancellationToken.None);
+            await store.AppendAsync(WithSource(4, "newsletter"), CancellationToken.None);
+        }
+        await using var reopened = new DuckDbEventStore(ConnectionString);
+        await reopened.OpenAsync(CancellationToken.None);
+        await reopened.AppendAsync(WithSource(5, "facebook"), CancellationToken.None);
+        Assert.Equal(0L, Scalar<long>("SELECT count(*) - count(DISTINCT shape) FROM event_shapes"));
+        Assert.Equal(6L, Scalar<long>("SELECT count(*) FROM event_shapes"));
+        Assert.Equal(0L, Scalar<long>("SELECT count(*) FROM event_rows r WHERE NOT EXISTS (SELECT 1 FROM event_shapes s WHERE s.shape = r.shape)"));
+
+        Assert.Equal(27L, await reopened.CountAsync(CancellationToken.None));
+        var rows = await ReadAllAsync(reopened);
+        Assert.Equal(27, rows.Count);
+        Assert.Equal([("facebook", 12), ("newsletter", 3)], rows.Where(r => r.Event == EventKinds.Click).GroupBy(Source).Select(g => (g.Key, g.Count())).OrderBy(g => g.Key));
+        var stats = await reopened.ReadStatsAsync(Day22 with { Filter = new([new DimensionFilter(Dimensions.UtmSource, ["facebook"], [])]) }, 100, CancellationToken.None);
+        Assert.Equal((12L, 0L), (stats.Clicks, stats.Bots));
+        Assert.Equal([("mobile", 12L)], stats[Dimensions.DeviceType].Select(k => (k.Key, k.Clicks)));
+    }
+
+    [Fact]
     public async Task Values_stored_by_an_append_whose_events_were_lost_are_reused_when_the_batch_comes_again()
     {
         await AppendThenCloseAsync("facebook", "newsletter");
         // The state a crash leaves between the two transactions of an append: the new value's row, no events of it.
-        Execute("DELETE FROM events WHERE sequence = 2");
+        Execute("DELETE FROM event_rows WHERE sequence = 2");
         await using var reopened = new DuckDbEventStore(ConnectionString);
         await reopened.OpenAsync(CancellationToken.None);
         Assert.Equal(3, await reopened.CountAsync(CancellationToken.None));
@@ -316,12 +348,12 @@ public sealed class DuckDbEventStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_file_with_the_events_as_text_is_refused_with_a_clear_error()
+    public async Task A_file_with_the_events_in_one_wide_table_is_refused_with_a_clear_error()
     {
-        Execute("CREATE TABLE events (time TIMESTAMP NOT NULL, node VARCHAR NOT NULL, sequence BIGINT NOT NULL, idx INTEGER NOT NULL, event VARCHAR NOT NULL, is_bot BOOLEAN NOT NULL, visitor UBIGINT, utm_source VARCHAR)");
+        Execute("CREATE TABLE events (time TIMESTAMP NOT NULL, node INTEGER NOT NULL, sequence BIGINT NOT NULL, idx INTEGER NOT NULL, event INTEGER NOT NULL, is_bot BOOLEAN NOT NULL, visitor UBIGINT, utm_source INTEGER)");
         await using var store = new DuckDbEventStore(ConnectionString);
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.OpenAsync(CancellationToken.None));
-        Assert.Contains("as text", error.Message);
+        Assert.Contains("one wide table", error.Message);
         Assert.Contains("new file", error.Message);
     }
 

@@ -32,15 +32,22 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     // so 42,500 characters), whose collections are full ones that also walk a million cached links.
     private const int MaxCountsArgumentBytes = 16 * 1024;
 
-    private static readonly string[] HourFields =
-        [.. Enumerable.Range(0, 24).Select(h => "h" + h.ToString("D2", CultureInfo.InvariantCulture))];
+    // Fields every plan writes have fixed numbers; a dimension value's field gets the next free one when first met.
+    private static readonly Field ClicksField = new("c", 0);
+    private static readonly Field BotsField = new("b", 1);
+    private static readonly Field PageViewsField = new("pv", 2);
+    private static readonly Field[] HourFields =
+        [.. Enumerable.Range(0, 24).Select(h => new Field("h" + h.ToString("D2", CultureInfo.InvariantCulture), 3 + h))];
+    private const int FirstValueField = 3 + 24;
 
-    // Names are built once, not once per group and subject. Looked up by value: the batches come from the spool,
-    // whose reader gives every group strings of its own.
-    private readonly Dictionary<(Dimension, string), string> _fieldNames = [];
+    // Names are built once, not once per group and subject, and numbered, so that an increment is found by two
+    // integers rather than by hashing its field's text. Looked up by value: the batches come from the spool, whose
+    // reader gives every group strings of its own.
+    private readonly Dictionary<(Dimension, string), Field> _fieldNames = [];
+    private int _nextField = FirstValueField;
     private readonly Dictionary<string, StatsSubject> _pages = new(StringComparer.Ordinal);
     private readonly Dictionary<(StatsSubject, string Day), SubjectKeys> _subjectKeys = [];
-    private readonly List<(Dimension Dimension, string Field)> _shapeFields = [];
+    private readonly List<(Dimension Dimension, Field Field)> _shapeFields = [];
     private readonly List<(StatsSubject Subject, Subjects Kind)> _shapeSubjects = [];
     // Kept from batch to batch, like the names, so their tables are not grown again for every batch.
     private readonly Dictionary<string, CallBuilder> _calls = new(StringComparer.Ordinal);
@@ -61,6 +68,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         if (_fieldNames.Count + _subjectKeys.Count > MaxRememberedNames)
         {
             _fieldNames.Clear();
+            _nextField = FirstValueField;
             _pages.Clear();
             _subjectKeys.Clear();
             _calls.Clear();
@@ -98,7 +106,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             // Views are only the denominator of a page's outbound click rate: never clicks.
             var expiry = ExpiryOf(view.Day);
             var page = KeysOf(PageOf(view.Page), view.Day);
-            IncrementDay(CallFor(keys.UnitOf(page.Subject, null)), page, "pv", view.Views, expiry, now);
+            IncrementDay(CallFor(keys.UnitOf(page.Subject, null)), page, PageViewsField, view.Views, expiry, now);
             var global = KeysOf(StatsSubject.Global, view.Day);
             IncrementDay(CallFor(keys.UnitOf(StatsSubject.Global, null)), global, FieldName(Dimensions.PageViews, view.Page), view.Views, expiry, now);
         }
@@ -121,7 +129,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                 var countsDetails = kind != Subjects.Link || options.LinkBreakdowns == LinkBreakdowns.Counters;
                 if (!refused)
                 {
-                    var total = shape.IsBot ? "b" : "c";
+                    var total = shape.IsBot ? BotsField : ClicksField;
                     call.Increment(day, total, group.Count);
                     call.Increment(call.IndexOf(subjectKeys.Totals), total, group.Count);
                     if (!shape.IsBot && countsDetails)
@@ -147,7 +155,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             CallFor(keys.UnitOf(StatsSubject.Global, batch.Groups[0].Shape.LinkId)).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload(batch));
     }
 
-    private void IncrementDay(CallBuilder call, SubjectKeys subject, string field, long amount, long expiry, long now)
+    private void IncrementDay(CallBuilder call, SubjectKeys subject, Field field, long amount, long expiry, long now)
     {
         call.Increment(call.IndexOf(subject.Day), field, amount);
         if (SendsExpiry(subject.DayExpiry, now))
@@ -205,17 +213,20 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             if (dimension.Per is not { } per)
                 _shapeFields.Add((dimension, FieldName(dimension, value)));
             else if (values[per.Index] is { } of)
-                _shapeFields.Add((dimension, StatsKeys.Field(dimension, of + "\n" + value)));
+                _shapeFields.Add((dimension, FieldName(dimension, of + "\n" + value)));
         }
     }
 
-    private string FieldName(Dimension dimension, string value)
+    private Field FieldName(Dimension dimension, string value)
     {
-        ref var name = ref CollectionsMarshal.GetValueRefOrAddDefault(_fieldNames, (dimension, value), out var known);
+        ref var field = ref CollectionsMarshal.GetValueRefOrAddDefault(_fieldNames, (dimension, value), out var known);
         if (!known)
-            name = StatsKeys.Field(dimension, value);
-        return name!;
+            field = new Field(StatsKeys.Field(dimension, value), _nextField++);
+        return field;
     }
+
+    /// <summary>A hash field of the counters and its number in this planner (see <see cref="FieldName"/>).</summary>
+    private readonly record struct Field(string Name, int Id);
 
     /// <summary>A page's subject hashes its URL, once per page while it is remembered.</summary>
     private StatsSubject PageOf(string page)
@@ -303,7 +314,8 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         // The increments, and per key (by index) its first and last, chained through Next so that they are
         // written key by key (the key once). One dictionary and one list rather than a dictionary per key, so a
         // batch over thousands of links does not allocate per key.
-        private readonly Dictionary<(int Key, string Field), int> _incrementAt = [];
+        // Keyed by the key's number (high 32 bits) and the field's.
+        private readonly Dictionary<long, int> _incrementAt = [];
         private readonly List<FieldIncrement> _increments = [];
         private readonly List<(int First, int Last)> _keyIncrements = [(-1, -1), (-1, -1)];
         // Per key, the visitor lists of the shapes that reach it. A batch's subjects (everything, the link, its
@@ -313,16 +325,16 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         private readonly Dictionary<int, long> _expiries = [];
         private readonly List<(int Key, int MaxLength, string Payload)> _raw = [];
 
-        public void Increment(int index, string field, long amount)
+        public void Increment(int index, Field field, long amount)
         {
-            ref var at = ref CollectionsMarshal.GetValueRefOrAddDefault(_incrementAt, (index, field), out var known);
+            ref var at = ref CollectionsMarshal.GetValueRefOrAddDefault(_incrementAt, ((long)index << 32) | (uint)field.Id, out var known);
             if (known)
             {
                 CollectionsMarshal.AsSpan(_increments)[at].Amount += amount;
                 return;
             }
             at = _increments.Count;
-            _increments.Add(new FieldIncrement(field, amount));
+            _increments.Add(new FieldIncrement(field.Name, amount));
             var (first, last) = _keyIncrements[index];
             if (last >= 0)
                 CollectionsMarshal.AsSpan(_increments)[last].Next = at;

@@ -64,6 +64,7 @@ public static class ApiServices
         services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
         services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync).AddSchemaTransformer(DimensionSchemas.AddDimensionsAsync)
+            .AddOperationTransformer(DimensionSchemas.AddFilterParametersAsync)
             .AddSchemaTransformer(OpenApiDates.TypeAsStringsAsync));
         services.TryAddSingleton<SharedRateLimits>();
 
@@ -150,16 +151,33 @@ internal sealed class StatsUnavailableHandler(IProblemDetailsService problems) :
     }
 }
 
-/// <summary>The event store being away is not a server bug either: filtered stats and raw events answer 503.</summary>
-internal sealed class EventStoreUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>
+/// The event store being away is not a server bug either: filtered stats and raw events answer 503, saying why when
+/// the store failed (a server away, a file it refuses) and logging it, since the operator must act on it.
+/// </summary>
+internal sealed partial class EventStoreUnavailableHandler(IProblemDetailsService problems, ILogger<EventStoreUnavailableHandler> logger) : IExceptionHandler
 {
+    private const string StillWorks = "Unfiltered counts and redirects still work; events wait in the spool.";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is not Events.EventStoreUnavailableException)
             return false;
-        return await StatsUnavailableHandler.WriteAsync(problems, httpContext, "Filtered counts are unavailable right now.",
-            "The event store is not reachable or is turned off (Events:Enabled). Unfiltered counts and redirects still work; events wait in the spool.");
+        string detail;
+        if (exception.InnerException is { } cause)
+        {
+            LogStoreFailed(logger, cause.GetType().Name, cause.Message);
+            detail = $"The event store failed: {cause.Message} {StillWorks}";
+        }
+        else
+        {
+            detail = $"The event store is turned off (Events:Enabled). {StillWorks}";
+        }
+        return await StatsUnavailableHandler.WriteAsync(problems, httpContext, "Filtered counts are unavailable right now.", detail);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Filtered counts answered 503: the event store failed ({Error}: {Message})")]
+    private static partial void LogStoreFailed(ILogger logger, string error, string message);
 }
 
 /// <summary>

@@ -44,6 +44,44 @@ public static class DimensionSchemas
         }
     }
 
+    /// <summary>
+    /// The query parameters an endpoint reads itself (declared with <c>AcceptQueryParameters</c>: the stats filters,
+    /// <c>shortDomain</c>, <c>domain</c>, <c>timeZone</c>) become optional string parameters of its operation, so
+    /// that a client generated from the document can filter (unknown parameters are refused, so it has no other way).
+    /// </summary>
+    public static Task AddFilterParametersAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(context);
+        var declared = context.Description.ActionDescriptor.EndpointMetadata.OfType<Api.KnownQueryParameters.AcceptedQueryParameters>().SelectMany(a => a.Names);
+        foreach (var name in declared.Distinct(StringComparer.Ordinal))
+        {
+            operation.Parameters ??= [];
+            if (operation.Parameters.Any(p => p.Name == name))
+                continue;
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = name,
+                In = ParameterLocation.Query,
+                Required = false,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                Description = ParameterDescription(name),
+            });
+        }
+        return Task.CompletedTask;
+    }
+
+    private static string? ParameterDescription(string name) =>
+        name switch
+        {
+            StatsSources.ShortDomainParameter => "Counts only the links of this short domain (a host; the default domain's host for it). Repeat for several.",
+            StatsSources.DomainParameter => "The short domain of the slugs in the link filter (the default domain without it).",
+            StatsSources.TimeZoneParameter => "An IANA time zone (e.g. Europe/Berlin) whose days and hours the answer counts in; UTC without it.",
+            _ => Events.EventColumns.Dimensions.FirstOrDefault(c => Events.EventColumns.ParameterOf(c.Dimension) == name).Dimension is { } dimension
+                ? $"Only events whose \"{dimension.Title}\" is this value (as the {name} field of /api/events has it). Repeat for any of several; \"!value\" excludes one."
+                : null,
+        };
+
     private static string ClickFieldDescription(Dimension dimension, string name) =>
         dimension == Dimensions.ReferrerDomain
             ? $"{dimension.Title}: the referrer's host without \"www.\", \"(direct)\" for a click without a referrer."

@@ -85,6 +85,39 @@ public sealed class FilteredStatsTests
     }
 
     [Fact]
+    public async Task A_store_file_it_refuses_answers_filtered_stats_503_saying_why_and_redirects_go_on()
+    {
+        var directory = Directory.CreateTempSubdirectory("redirector-test-").FullName;
+        try
+        {
+            // The layout of builds before event shapes: one wide events table.
+            using (var old = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Path.Combine(directory, "events.duckdb")}"))
+            {
+                old.Open();
+                using var create = old.CreateCommand();
+                create.CommandText = "CREATE TABLE events (time TIMESTAMP NOT NULL, node INTEGER NOT NULL, utm_source INTEGER)";
+                create.ExecuteNonQuery();
+            }
+            await using var app = new RedirectorApplication(dataDirectory: directory);
+            await app.CreateLinkAsync(new { url = "https://shop.example.com/sale", slug = "sale" });
+            using (var visitor = app.CreateVisitorClient())
+                Assert.Equal(HttpStatusCode.Found, (await CountingTests.ClickAsync(visitor, "/sale", Agents.ChromeWindows, null)).StatusCode);
+            using var api = app.CreateApiClient();
+            using var refused = await api.GetAsync("/api/stats/summary?utmSource=facebook");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+            Assert.Contains("one wide table", detail);
+            Assert.Contains("Move the file away", detail);
+            await app.FlushClicksAsync();
+            Assert.Equal(1, (await api.GetFromJsonAsync<JsonElement>("/api/links/sale/stats")).GetProperty("clicks").GetInt64());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_time_zone_is_answered_by_the_event_store_and_an_unknown_one_is_a_problem()
     {
         await using var app = new RedirectorApplication();

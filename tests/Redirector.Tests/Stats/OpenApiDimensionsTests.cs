@@ -67,6 +67,34 @@ public sealed class OpenApiDimensionsTests
     }
 
     /// <summary>The schema of the 200 answer of GET <paramref name="path"/>, its reference followed.</summary>
+    [Fact]
+    public async Task The_filters_stats_and_events_read_from_the_query_are_parameters_of_their_operations_and_each_is_taken()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/sale", slug = "sale" });
+        using var api = app.CreateApiClient();
+        using var openApi = JsonDocument.Parse(await api.GetStringAsync("/openapi/v1.json"));
+        var paths = openApi.RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/api/stats/summary", "/api/links/{slug}/stats", "/api/events" })
+        {
+            var parameters = paths.GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()
+                .ToDictionary(p => p.GetProperty("name").GetString()!, p => p);
+            foreach (var name in new[] { "utmSource", "deviceType", "country", "language", "link", "shortDomain" })
+            {
+                Assert.True(parameters.TryGetValue(name, out var parameter), $"{path} lacks {name}");
+                Assert.Equal("query", parameter.GetProperty("in").GetString());
+                Assert.False(parameter.TryGetProperty("required", out var required) && required.GetBoolean());
+                Assert.False(string.IsNullOrEmpty(parameter.GetProperty("description").GetString()));
+            }
+            Assert.Equal(path != "/api/events", parameters.ContainsKey("timeZone"));
+            // Each listed parameter is one the endpoint takes: a client that sends them gets no 400.
+            var query = string.Join("&", parameters.Keys.Where(n => n is not ("slug" or "from" or "to" or "format" or "link" or "shortDomain" or "domain" or "timeZone"))
+                .Select(n => $"{n}=x"));
+            using var response = await api.GetAsync(path.Replace("{slug}", "sale", StringComparison.Ordinal) + "?" + query);
+            Assert.True(response.IsSuccessStatusCode, $"{path}?{query}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     private static JsonElement ResponseSchema(JsonElement document, string path) =>
         Resolve(document, document.GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("responses").GetProperty("200")
             .GetProperty("content").GetProperty("application/json").GetProperty("schema"));

@@ -34,6 +34,7 @@ public static class DomainRules
             error = "The host is empty.";
             return false;
         }
+        var invalid = $"'{Cap(text)}' is not a valid DNS name: give a host such as go.example.com, without scheme, port or path.";
         string ascii;
         try
         {
@@ -41,8 +42,8 @@ public static class DomainRules
         }
         catch (ArgumentException)
         {
-            // IdnMapping has no Try-method: it throws for any name it cannot map, which is the answer here.
-            error = $"'{Cap(text)}' is not a valid DNS name.";
+            // IdnMapping has no Try-method: it throws for any name it cannot map (a port's colon too), which is the answer here.
+            error = invalid;
             return false;
         }
         var labels = ascii.Split('.');
@@ -50,7 +51,7 @@ public static class DomainRules
             labels.Any(l => l.Length is 0 or > MaxLabelLength || l.AsSpan().ContainsAnyExcept(LabelChars) || l[0] == '-' || l[^1] == '-') ||
             labels[^1].All(char.IsAsciiDigit))
         {
-            error = $"'{Cap(text)}' is not a valid DNS name: give a host such as go.example.com, without scheme, port or path.";
+            error = invalid;
             return false;
         }
         host = ascii;

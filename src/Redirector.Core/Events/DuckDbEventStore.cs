@@ -38,7 +38,7 @@ namespace Redirector.Events;
 /// sequence, idx, visitor, shape)</c>; the view <c>events</c> joins them back into one row per event with every
 /// column, which is what the queries and anyone reading the file see. DuckDB's appender spends its CPU per value
 /// (column statistics, validity masks, the WAL), so a click whose shape is already stored costs six values instead of
-/// some thirty (bench/README.md, "Event shapes, session 15"). A shape is the group of a spooled batch, so clicks of
+/// some thirty (bench/README.md, "Session 15": "Event shapes (DuckDB)"). A shape is the group of a spooled batch, so clicks of
 /// one link from one kind of browser share it. The writer holds at most <see cref="MaxHeldShapes"/> shapes and their
 /// numbers; a shape it no longer holds is stored again under a new number, which the join makes harmless (queries
 /// select by the shape's columns, never by its number), so no lookup in the file is needed. Shapes are appended

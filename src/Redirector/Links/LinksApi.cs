@@ -83,10 +83,9 @@ public static class LinksApi
     public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>>> GetLink(
         string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct, string? domain = null)
     {
-        var key = DomainKeyOf(domain, domains, shortUrls, context.Request);
-        var link = await catalog.FindAsync(key, slug, ct);
+        var (link, notFound) = await FindAsync(slug, domain, catalog, domains, shortUrls, context.Request, ct);
         if (link is null)
-            return TypedResults.NotFound(await UnknownLinkAsync(slug, domain, key, domains, ct));
+            return TypedResults.NotFound(notFound);
         context.Response.Headers.ETag = ETagOf(link);
         return TypedResults.Ok(ToResponse(link, shortUrls, context));
     }
@@ -167,6 +166,14 @@ public static class LinksApi
         link.Slug, shortUrls.HostOf(context.Request, link.Domain), link.Destination, shortUrls.For(context.Request, link.Slug, link.Domain), link.Title, link.Tags, link.Utm,
         link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl,
         link.PasswordHash is not null, link.Rules, link.Variants, link.Preview, link.CreatedAt, link.UpdatedAt, link.Version);
+
+    /// <summary>The link a route's slug and <c>?domain=</c> name (<see cref="DomainKeyOf"/>), or the 404 problem <see cref="UnknownLinkAsync"/> gives.</summary>
+    public static async Task<(Link? Link, ProblemDetails? NotFound)> FindAsync(
+        string slug, string? domain, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request, CancellationToken ct)
+    {
+        var key = DomainKeyOf(domain, domains, shortUrls, request);
+        return await catalog.FindAsync(key, slug, ct) is { } link ? (link, null) : (null, await UnknownLinkAsync(slug, domain, key, domains, ct));
+    }
 
     /// <summary>
     /// The 404 of a link not found by slug and <c>?domain=</c>: it names the domain when that is not registered (the

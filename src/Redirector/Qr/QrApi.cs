@@ -48,9 +48,9 @@ public static class QrApi
     public static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> GetLogo(
         string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request, QrLogos logos, CancellationToken ct, string? domain = null)
     {
-        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
-        if (await catalog.FindAsync(key, slug, ct) is not { } link)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct));
+        var (link, notFound) = await LinksApi.FindAsync(slug, domain, catalog, domains, shortUrls, request, ct);
+        if (link is null)
+            return TypedResults.NotFound(notFound);
         return await logos.FindAsync(link.Id, ct) is { } logo
             ? TypedResults.File(logo.Content, logo.ContentType)
             : TypedResults.NotFound(NoLogo(slug));
@@ -64,9 +64,9 @@ public static class QrApi
     public static async Task<Results<Ok<QrLogoResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> PutLogo(
         string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, QrLogos logos, TimeProvider time, HttpRequest request, CancellationToken ct, string? domain = null)
     {
-        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
-        if (await catalog.FindAsync(key, slug, ct) is not { } link)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct));
+        var (link, notFound) = await LinksApi.FindAsync(slug, domain, catalog, domains, shortUrls, request, ct);
+        if (link is null)
+            return TypedResults.NotFound(notFound);
         if (await ReadCappedAsync(request, QrLogoFile.MaxBytes, ct) is not { } body)
         {
             return TypedResults.Problem(
@@ -83,9 +83,9 @@ public static class QrApi
     public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteLogo(
         string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request, QrLogos logos, CancellationToken ct, string? domain = null)
     {
-        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
-        if (await catalog.FindAsync(key, slug, ct) is not { } link)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct));
+        var (link, notFound) = await LinksApi.FindAsync(slug, domain, catalog, domains, shortUrls, request, ct);
+        if (link is null)
+            return TypedResults.NotFound(notFound);
         return await logos.DeleteAsync(link.Id, ct) ? TypedResults.NoContent() : TypedResults.NotFound(NoLogo(slug));
     }
 

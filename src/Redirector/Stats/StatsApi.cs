@@ -162,10 +162,9 @@ public static class StatsApi
         string slug, HttpRequest request, StatsSources sources, CancellationToken ct,
         DateOnly? from = null, DateOnly? to = null, string? domain = null)
     {
-        var key = LinksApi.DomainKeyOf(domain, sources.Domains, sources.ShortUrls, request);
-        var link = await sources.Catalog.FindAsync(key, slug, ct);
+        var (link, notFound) = await LinksApi.FindAsync(slug, domain, sources.Catalog, sources.Domains, sources.ShortUrls, request, ct);
         if (link is null)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, sources.Domains, ct));
+            return TypedResults.NotFound(notFound);
         var (stats, problem) = await sources.ReadAsync(request, link.Id, from, to, StatsReader.DefaultTop, ct);
         return stats is null ? problem! : TypedResults.Ok(StatsResponse.From(stats));
     }
@@ -180,10 +179,9 @@ public static class StatsApi
     {
         if (QueryRanges.Outside("limit", limit, 1, 1000) is { } outside)
             return outside;
-        var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
-        var link = await catalog.FindAsync(key, slug, ct);
+        var (link, notFound) = await LinksApi.FindAsync(slug, domain, catalog, domains, shortUrls, request, ct);
         if (link is null)
-            return TypedResults.NotFound(await LinksApi.UnknownLinkAsync(slug, domain, key, domains, ct));
+            return TypedResults.NotFound(notFound);
         var clicks = await reader.ReadRecentAsync(limit, RecentClicks.OfLink(link.Id, bots));
         var name = new EventLinks.Name(link.Slug, shortUrls.HostOf(request, link.Domain), shortUrls.For(request, link.Slug, link.Domain));
         return TypedResults.Ok<IReadOnlyList<RecentClickResponse>>([.. clicks.Select(c => RecentClickResponse.From(c, name, sites))]);

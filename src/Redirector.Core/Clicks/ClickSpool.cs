@@ -22,6 +22,13 @@ namespace Redirector.Clicks;
 public sealed class ClickSpool : IDisposable
 {
     public const long DefaultSegmentBytes = 16 << 20;
+
+    /// <summary>
+    /// The most bytes of records (as encoded in the file) whose batches are also held in memory for the cursors; the
+    /// batches' objects take more (strings in UTF-16, object headers). A counting window of clicks from many
+    /// countries at 100,000 a second is about 7 MiB of records (bench/README.md, "Session 16").
+    /// </summary>
+    public const long HeldRecordBytes = 16 << 20;
     private const byte EndMarker = 0xA5;
 
     private readonly string _directory;
@@ -32,9 +39,14 @@ public sealed class ClickSpool : IDisposable
     private readonly Dictionary<string, SpoolCursor> _cursors = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private FileStream? _writer;
-    // The record appended last, kept in memory: under load the batch a cursor reads is nearly always the one just
-    // appended, and reading it back from the file would cost a file open, a buffer and a decoding.
-    private (long Segment, long Offset, long Length, ClickBatch Batch)? _tail;
+    // The records appended last, kept in memory up to _maxHeldBytes of their encoding: under load a cursor reads
+    // batches within a counting window of their append, and reading each back from the file would cost a file
+    // open, a buffer and a decoding that allocates every value again. Oldest first; dropped once every cursor has
+    // passed them or when over the cap (a cursor that far behind reads the file).
+    private readonly Queue<(long Segment, long Offset)> _heldOrder = new();
+    private readonly Dictionary<(long Segment, long Offset), (long Length, ClickBatch Batch)> _held = [];
+    private long _heldBytes;
+    private readonly long _maxHeldBytes;
     private long _writeSegment;
     // Whether older segments may exist: under steady load none do, and listing the directory after every
     // applied batch would cost more than the append itself.
@@ -42,13 +54,16 @@ public sealed class ClickSpool : IDisposable
     private bool _unsynced;
 
     /// <param name="consumers">Every consumer that reads the spool; a batch stays until each has passed it.</param>
-    public ClickSpool(string directory, long maxBytes, IReadOnlyCollection<string> consumers, long segmentBytes = DefaultSegmentBytes)
+    /// <param name="heldBytes">The most bytes of records whose batches are also held in memory (<see cref="HeldRecordBytes"/>).</param>
+    public ClickSpool(string directory, long maxBytes, IReadOnlyCollection<string> consumers, long segmentBytes = DefaultSegmentBytes,
+        long heldBytes = HeldRecordBytes)
     {
         if (consumers.Count == 0)
             throw new ArgumentException("A spool needs at least one consumer", nameof(consumers));
         _directory = directory;
         _maxBytes = maxBytes;
         _segmentBytes = segmentBytes;
+        _maxHeldBytes = heldBytes;
         Directory.CreateDirectory(directory);
         var segments = Segments();
         if (segments.Count > 0)
@@ -132,7 +147,7 @@ public sealed class ClickSpool : IDisposable
         writer.WriteByte(EndMarker);
         writer.Flush();
         _unsynced = true;
-        _tail = (_writeSegment, offset, recordLength, batch);
+        Hold(_writeSegment, offset, recordLength, batch);
         foreach (var cursor in _cursors.Values)
             cursor.Appended(recordLength);
         if (writer.Length >= _segmentBytes)
@@ -173,13 +188,43 @@ public sealed class ClickSpool : IDisposable
 
     internal long WriteSegment => _writeSegment;
 
-    /// <summary>The batch at a position, from memory when it is the one appended last; null when none is complete there.</summary>
+    private void Hold(long segment, long offset, long recordLength, ClickBatch batch)
+    {
+        _held[(segment, offset)] = (recordLength, batch);
+        _heldOrder.Enqueue((segment, offset));
+        _heldBytes += recordLength;
+        while (_heldOrder.TryPeek(out var oldest) && (_heldBytes > _maxHeldBytes || PassedByAll(oldest)))
+        {
+            _heldOrder.Dequeue();
+            if (_held.Remove(oldest, out var dropped))
+                _heldBytes -= dropped.Length;
+        }
+    }
+
+    private bool PassedByAll((long Segment, long Offset) position)
+    {
+        foreach (var cursor in _cursors.Values)
+        {
+            if (cursor.Segment < position.Segment || (cursor.Segment == position.Segment && cursor.Offset <= position.Offset))
+                return false;
+        }
+        return true;
+    }
+
+    private void ForgetHeld()
+    {
+        _held.Clear();
+        _heldOrder.Clear();
+        _heldBytes = 0;
+    }
+
+    /// <summary>The batch at a position, from memory when it was appended recently; null when none is complete there.</summary>
     internal ClickBatch? Read(long segment, long offset, out long recordLength)
     {
-        if (_tail is { } tail && tail.Segment == segment && tail.Offset == offset)
+        if (_held.TryGetValue((segment, offset), out var held))
         {
-            recordLength = tail.Length;
-            return tail.Batch;
+            recordLength = held.Length;
+            return held.Batch;
         }
         recordLength = 0;
         var path = PathOf(segment);
@@ -213,7 +258,7 @@ public sealed class ClickSpool : IDisposable
             _olderSegments = false;
         }
         Writer().SetLength(0);
-        _tail = null;
+        ForgetHeld();
         foreach (var each in _cursors.Values)
             each.Reset(_writeSegment);
     }

@@ -127,6 +127,34 @@ public sealed class ClickSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Batches_held_in_memory_and_batches_read_back_from_the_file_are_the_same_and_come_in_order()
+    {
+        // Room in memory for about two records: of six appended, the oldest are read back from the file.
+        var held = 2 * RecordLength(Directory.CreateTempSubdirectory("spool-probe-").FullName) + 1;
+        using var spool = new ClickSpool(_directory, 1 << 20, ["redis", "events"], ClickSpool.DefaultSegmentBytes, held);
+        var appended = Enumerable.Range(1, 6).Select(i => Batch(i)).ToList();
+        foreach (var batch in appended)
+            Assert.True(spool.TryAppend(batch));
+        foreach (var cursor in new[] { spool.Cursor("redis"), spool.Cursor("events") })
+        {
+            var read = new List<ClickBatch>();
+            while (cursor.Peek() is { } batch)
+            {
+                read.Add(batch);
+                cursor.Acknowledge();
+            }
+            Assert.Equal([1, 2, 3, 4, 5, 6], read.Select(b => b.Sequence));
+            Assert.All(read, batch => Assert.Equal(appended[0].Groups[0].Shape, Assert.Single(batch.Groups).Shape));
+            Assert.All(read, batch => Assert.Equal([0xfeedUL], batch.Groups[0].Visitors));
+            // The first batches were decoded from the file; the last two are the objects appended.
+            Assert.False(ReferenceEquals(appended[0], read[0]));
+            Assert.Same(appended[4], read[4]);
+            Assert.Same(appended[5], read[5]);
+        }
+        Assert.Equal(0, spool.PendingBytes);
+    }
+
+    [Fact]
     public void A_lagging_consumer_holds_the_spool_against_its_cap()
     {
         using var spool = Open(600, ClickSpool.DefaultSegmentBytes, "redis", "events");

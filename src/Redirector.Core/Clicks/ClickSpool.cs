@@ -16,8 +16,8 @@ namespace Redirector.Clicks;
 /// passes; a consumer may see a record again after a crash, so consumers are idempotent per (node, sequence).
 /// Thread-safe: the pipeline appends (and reads the "redis" cursor) on its thread while every other consumer reads
 /// its cursor on its own (<see cref="SpoolConsumer"/>). One lock covers appends, reads, acknowledgements, segment
-/// removal and the emptying in place, all of them short file operations; a cursor's saved position is written
-/// under it too, so that an emptying never races a save that would point into the emptied log.
+/// removal and the emptying in place, all of them short file operations; a cursor's position is saved under it
+/// too, so that an emptying never races a save that would point into the emptied log.
 /// </summary>
 public sealed class ClickSpool : IDisposable
 {
@@ -73,9 +73,9 @@ public sealed class ClickSpool : IDisposable
         {
             if (consumer.Length == 0 || !consumer.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
                 throw new ArgumentException($"Consumer name \"{consumer}\" is not lowercase letters, digits and dashes", nameof(consumers));
-            var (segment, offset, saved) = LoadCursor(consumer, segments);
-            _cursors[consumer] = new SpoolCursor(this, consumer, segment, offset, saved);
-            _writeSegment = Math.Max(_writeSegment, segment);
+            var cursor = OpenCursor(consumer, segments);
+            _cursors[consumer] = cursor;
+            _writeSegment = Math.Max(_writeSegment, cursor.Segment);
         }
         _olderSegments = segments.Count > 1;
         foreach (var cursor in _cursors.Values)
@@ -181,6 +181,8 @@ public sealed class ClickSpool : IDisposable
             _writer?.Dispose();
             _writer = null;
             _record.Dispose();
+            foreach (var cursor in _cursors.Values)
+                cursor.Dispose();
         }
     }
 
@@ -211,13 +213,6 @@ public sealed class ClickSpool : IDisposable
         return true;
     }
 
-    private void ForgetHeld()
-    {
-        _held.Clear();
-        _heldOrder.Clear();
-        _heldBytes = 0;
-    }
-
     /// <summary>The batch at a position, from memory when it was appended recently; null when none is complete there.</summary>
     internal ClickBatch? Read(long segment, long offset, out long recordLength)
     {
@@ -239,8 +234,9 @@ public sealed class ClickSpool : IDisposable
     }
 
     /// <summary>
-    /// A cursor has read everything. Once all have, the log is emptied in place; the cursor files go first, so a
-    /// crash in between makes consumers see applied batches again (which they skip) rather than skip new ones.
+    /// A cursor has read everything. Once all have, the log is emptied in place; the cursors are saved at its start
+    /// first, so a crash in between makes consumers see applied batches again (which they skip) rather than skip new
+    /// ones.
     /// </summary>
     internal void CaughtUp(SpoolCursor cursor)
     {
@@ -250,7 +246,10 @@ public sealed class ClickSpool : IDisposable
             return;
         }
         foreach (var each in _cursors.Values)
-            each.Forget();
+        {
+            each.Reset(_writeSegment);
+            each.Save();
+        }
         if (_olderSegments)
         {
             foreach (var segment in Segments().Where(s => s != _writeSegment))
@@ -258,9 +257,9 @@ public sealed class ClickSpool : IDisposable
             _olderSegments = false;
         }
         Writer().SetLength(0);
-        ForgetHeld();
-        foreach (var each in _cursors.Values)
-            each.Reset(_writeSegment);
+        _held.Clear();
+        _heldOrder.Clear();
+        _heldBytes = 0;
     }
 
     /// <summary>Removes the segments every cursor is beyond.</summary>
@@ -339,14 +338,12 @@ public sealed class ClickSpool : IDisposable
 
     private string PathOf(long segment) => Path.Combine(_directory, segment.ToString("D10", CultureInfo.InvariantCulture) + ".spool");
 
-    private (long Segment, long Offset, bool Saved) LoadCursor(string consumer, List<long> segments)
+    private SpoolCursor OpenCursor(string consumer, List<long> segments)
     {
-        var path = CursorPath(consumer);
-        if (File.Exists(path) && File.ReadAllText(path).Split(' ') is [var s, var o] &&
-            long.TryParse(s, CultureInfo.InvariantCulture, out var segment) && long.TryParse(o, CultureInfo.InvariantCulture, out var offset))
-            return (segment, offset, true);
+        var file = File.OpenHandle(CursorPath(consumer), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         // A consumer without a saved position reads everything still in the spool.
-        return (segments.Count > 0 ? segments[0] : 0, 0, false);
+        var (segment, offset) = SpoolCursor.Load(file) ?? (segments.Count > 0 ? segments[0] : 0, 0);
+        return new SpoolCursor(this, consumer, file, segment, offset);
     }
 
     private ReadOnlySpan<byte> Serialize(ClickBatch batch)

@@ -6,7 +6,8 @@ namespace Redirector.Clicks;
 
 /// <summary>
 /// Decides whether an answered redirect is a click and hands it to the pipeline without waiting. HEAD
-/// requests and browser prefetches are not clicks; bots are recognised later, in the pipeline, and counted apart.
+/// requests and browser prefetches are not clicks: the endpoints answer a prefetch apart (<see cref="IsPrefetch"/>)
+/// and never track it, and the tracker drops a HEAD. Bots are recognised later, in the pipeline, and counted apart.
 /// </summary>
 public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<AnalyticsOptions> options)
 {
@@ -23,7 +24,7 @@ public sealed class ClickTracker(ClickQueue queue, TimeProvider time, IOptions<A
     {
         var request = context.Request;
         // A POST is a password form answered with the redirect: a click like a GET.
-        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsPost(request.Method)) || IsPrefetch(request.Headers))
+        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsPost(request.Method)))
             return;
         var headers = request.Headers;
         queue.Enqueue(new RawClick

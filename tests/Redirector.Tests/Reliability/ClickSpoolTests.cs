@@ -120,10 +120,39 @@ public sealed class ClickSpoolTests : IDisposable
             Assert.Equal([6, 7], ReadAll(reopened.Cursor("events")));
             Assert.Equal(0, reopened.PendingBytes);
         }
-        // Both caught up: the log was emptied in place and no cursor needs saving.
+        // Both caught up: the log was emptied in place and both positions point at its start.
         Assert.Equal(1, SegmentFiles);
         Assert.Equal(0, new FileInfo(Directory.GetFiles(_directory, "*.spool").Single()).Length);
-        Assert.Empty(Directory.GetFiles(_directory, "cursor.*"));
+        using (var emptied = Open(1 << 20, segmentBytes, "redis", "events"))
+        {
+            Assert.Equal(0, emptied.PendingBatches);
+            Assert.True(emptied.TryAppend(Batch(8)));
+            Assert.Equal([8], ReadAll(emptied.Cursor("redis")));
+            Assert.Equal([8], ReadAll(emptied.Cursor("events")));
+        }
+    }
+
+    [Fact]
+    public void A_damaged_or_missing_position_reads_the_whole_spool_again_and_a_sound_one_resumes()
+    {
+        using (var spool = Open(1 << 20, ClickSpool.DefaultSegmentBytes, "redis", "events", "webhooks"))
+        {
+            for (var i = 1; i <= 4; i++)
+                Assert.True(spool.TryAppend(Batch(i)));
+            foreach (var consumer in spool.Consumers)
+                Assert.Equal([1, 2], ReadAll(spool.Cursor(consumer), max: 2));
+        }
+        // A power cut can tear the line being rewritten; a consumer then sees applied batches again (it skips
+        // them by sequence) rather than skipping ones it never applied.
+        var events = Path.Combine(_directory, "cursor.events");
+        var line = File.ReadAllBytes(events);
+        line[0] = (byte)(line[0] == (byte)'9' ? '8' : '9');
+        File.WriteAllBytes(events, line);
+        File.Delete(Path.Combine(_directory, "cursor.webhooks"));
+        using var reopened = Open(1 << 20, ClickSpool.DefaultSegmentBytes, "redis", "events", "webhooks");
+        Assert.Equal([3, 4], ReadAll(reopened.Cursor("redis")));
+        Assert.Equal([1, 2, 3, 4], ReadAll(reopened.Cursor("events")));
+        Assert.Equal([1, 2, 3, 4], ReadAll(reopened.Cursor("webhooks")));
     }
 
     [Fact]

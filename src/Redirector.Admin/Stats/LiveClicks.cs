@@ -84,10 +84,14 @@ public static class LiveEndpoint
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext context, LiveClicks live)
+    private static async Task StreamAsync(HttpContext context, LiveClicks live, IHostApplicationLifetime lifetime)
     {
         var response = context.Response;
-        var ct = context.RequestAborted;
+        // A node told to stop ends its streams at once: Kestrel would otherwise wait for them through its whole shutdown
+        // timeout (30 s), longer than an orchestrator's grace period (Docker's is 10 s), and be killed with clicks
+        // still in memory. The page's EventSource reconnects, to another node behind a balancer.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = ending.Token;
         response.ContentType = "text/event-stream";
         // Proxies such as nginx buffer responses unless told not to; a buffered stream is not live.
         response.Headers["X-Accel-Buffering"] = "no";

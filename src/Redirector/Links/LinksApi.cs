@@ -52,6 +52,8 @@ public static class LinksApi
     public static async Task<Results<Created<LinkResponse>, ValidationProblem, Conflict<ProblemDetails>>> CreateLink(
         CreateLinkRequest request, LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct)
     {
+        if (NamesDefaultDomain(request.Domain, shortUrls, context.Request))
+            request = request with { Domain = null };
         var outcome = await catalog.CreateAsync(request, ct);
         return outcome.Kind switch
         {
@@ -118,6 +120,8 @@ public static class LinksApi
         var key = DomainKeyOf(domain, domains, shortUrls, context.Request);
         if (request.HasDomain && string.Equals(request.Domain?.Trim().TrimEnd('.'), shortUrls.HostOf(context.Request, key), StringComparison.OrdinalIgnoreCase))
             request.KeepDomain();
+        else if (request.HasDomain && NamesDefaultDomain(request.Domain, shortUrls, context.Request))
+            request.Domain = null;
         var outcome = await catalog.UpdateAsync(key, slug, request, expected, ct);
         switch (outcome.Kind)
         {
@@ -158,9 +162,15 @@ public static class LinksApi
     /// (an unknown one finds no link; <see cref="UnknownLinkAsync"/> says why).
     /// </summary>
     public static string DomainKeyOf(string? domain, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request) =>
-        domain is not null && string.Equals(domain.Trim().TrimEnd('.'), shortUrls.HostOf(request, DomainLinks.DefaultKey), StringComparison.OrdinalIgnoreCase)
-            ? DomainLinks.DefaultKey
-            : domains.KeyForQuery(domain);
+        NamesDefaultDomain(domain, shortUrls, request) ? DomainLinks.DefaultKey : domains.KeyForQuery(domain);
+
+    /// <summary>
+    /// Whether <paramref name="domain"/> (any case, a trailing dot allowed) is the default domain's own host as the
+    /// API answers it: BaseUrl's, else the host the request came to. Without BaseUrl that host may be an address or
+    /// one no domain registers, so a link's <c>"domain"</c> sent back in a body or a query finds the default domain.
+    /// </summary>
+    private static bool NamesDefaultDomain(string? domain, ShortUrls shortUrls, HttpRequest request) =>
+        domain is not null && string.Equals(domain.Trim().TrimEnd('.'), shortUrls.HostOf(request, DomainLinks.DefaultKey), StringComparison.OrdinalIgnoreCase);
 
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, shortUrls.HostOf(context.Request, link.Domain), link.Destination, shortUrls.For(context.Request, link.Slug, link.Domain), link.Title, link.Tags, link.Utm,

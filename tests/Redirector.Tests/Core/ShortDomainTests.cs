@@ -135,6 +135,17 @@ public sealed class ShortDomainTests
         using (var stats = await api.GetAsync("/api/links/here/stats?domain=LOCALHOST"))
             Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
         Assert.Single((await api.GetFromJsonAsync<LinkListResponse>("/api/links?domain=localhost"))!.Items);
+        // So does a link created, or moved, with that name in its body: the default domain, not an unregistered one.
+        using (var created = await api.PostAsJsonAsync("/api/links", new { url = Home, slug = "also", domain = "LocalHost." }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.Equal("localhost", (await created.Content.ReadFromJsonAsync<LinkResponse>())!.Domain);
+        }
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsJsonAsync("/api/links/also", new { domain = "brand.test" })).StatusCode);
+        using (var movedBack = await api.PatchAsJsonAsync("/api/links/also?domain=brand.test", new { domain = "localhost" }))
+            Assert.Equal(HttpStatusCode.OK, movedBack.StatusCode);
+        Assert.Equal(2, (await api.GetFromJsonAsync<LinkListResponse>("/api/links?domain=localhost"))!.Items.Count);
         // A host that is neither registered nor the default domain's is said so, not listed as empty.
         using (var unknown = await api.GetAsync("/api/links?domain=nowhere.test"))
         {

@@ -58,6 +58,24 @@ public sealed class AdminAccessTests(SharedAdminApplication shared) : IClassFixt
         Assert.Equal("same-origin", login.Headers.GetValues("Referrer-Policy").Single());
     }
 
+    [Theory]
+    [InlineData("/admin/links/no-such-link", "No link has this slug")]
+    [InlineData("/admin/links/no-such-link/edit", "No link has this slug")]
+    [InlineData("/admin/links/no-such-link?domain=brand.test", "No link has this slug")]
+    [InlineData("/admin/sites/no-such-site", "No site has this key")]
+    public async Task A_page_of_an_item_that_does_not_exist_answers_404_with_a_way_back(string path, string heading)
+    {
+        using var client = NewClient(shared.App);
+        await SignInAsync(client);
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains($"<h2>{heading}</h2>", page, StringComparison.Ordinal);
+        Assert.Contains("Back to the", page, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Edge_nodes_run_without_the_admin_area()
     {

@@ -10,9 +10,10 @@ namespace Redirector.Webhooks;
 public sealed record QueuedEvent(long Endpoint, string EventId, string Type, string Payload);
 
 /// <summary>An event of an endpoint's queue, as the admin and the API list it and the worker sends it.</summary>
+/// <param name="NextAttemptAt">When the worker sends it (again); null once it is delivered.</param>
 /// <param name="Status">The last answer's HTTP status; null before the first attempt or when none came (timeout, refused).</param>
 public sealed record WebhookDelivery(
-    long Id, string EventId, string Type, DateTime QueuedAt, int Attempts, DateTime NextAttemptAt, DateTime? LastAttemptAt,
+    long Id, string EventId, string Type, DateTime QueuedAt, int Attempts, DateTime? NextAttemptAt, DateTime? LastAttemptAt,
     int? Status, string? LastError, DateTime? DeliveredAt)
 {
     internal string Payload { get; init; } = "";
@@ -218,7 +219,7 @@ public sealed class WebhookQueue
         while (reader.Read())
         {
             rows.Add(new WebhookDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), FromMs(reader.GetInt64(3)), reader.GetInt32(4),
-                FromMs(reader.GetInt64(5)), reader.IsDBNull(6) ? null : FromMs(reader.GetInt64(6)), reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                reader.IsDBNull(9) ? FromMs(reader.GetInt64(5)) : null, reader.IsDBNull(6) ? null : FromMs(reader.GetInt64(6)), reader.IsDBNull(7) ? null : reader.GetInt32(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : FromMs(reader.GetInt64(9)))
             {
                 Payload = withPayload ? reader.GetString(10) : "",

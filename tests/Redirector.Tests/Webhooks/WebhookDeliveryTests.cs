@@ -131,7 +131,13 @@ public sealed class WebhookDeliveryTests
         var deliveries = await api.GetFromJsonAsync<JsonElement>($"/api/webhooks/{id}/deliveries?limit=200");
         Assert.Equal(0, deliveries.GetProperty("pending").GetInt64());
         Assert.Contains(deliveries.GetProperty("items").EnumerateArray(), d => d.GetProperty("attempts").GetInt32() > 1);
-        Assert.All(deliveries.GetProperty("items").EnumerateArray(), d => Assert.Equal(204, d.GetProperty("status").GetInt32()));
+        Assert.All(deliveries.GetProperty("items").EnumerateArray(), d =>
+        {
+            Assert.Equal(204, d.GetProperty("status").GetInt32());
+            // Delivered: no next attempt to show.
+            Assert.Equal(JsonValueKind.Null, d.GetProperty("nextAttemptAt").ValueKind);
+            Assert.Equal(JsonValueKind.String, d.GetProperty("deliveredAt").ValueKind);
+        });
     }
 
     [Fact]

@@ -145,6 +145,9 @@ public sealed class DomainCatalog(IDbContextFactory<CatalogDb> dbFactory, LinkCa
             : (false, "", $"'{key}' is not a registered domain; register it under /api/domains first.");
     }
 
+    /// <summary>Whether <paramref name="host"/> (any case; a port or trailing dot ignored) is a registered short domain, from memory.</summary>
+    public bool IsRegistered(string host) => cache.ForHost(host.Trim()) != cache.Default;
+
     /// <summary>The domain key named by an API route's <c>?domain=</c> (no check that it is registered: an unknown one finds no link).</summary>
     public string KeyForQuery(string? host) =>
         string.IsNullOrWhiteSpace(host) ? DomainLinks.DefaultKey

@@ -50,9 +50,9 @@ public static class LinksApi
     }
 
     public static async Task<Results<Created<LinkResponse>, ValidationProblem, Conflict<ProblemDetails>>> CreateLink(
-        CreateLinkRequest request, LinkCatalog catalog, ShortUrls shortUrls, HttpContext context, CancellationToken ct)
+        CreateLinkRequest request, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct)
     {
-        if (NamesDefaultDomain(request.Domain, shortUrls, context.Request))
+        if (NamesDefaultDomain(request.Domain, domains, shortUrls, context.Request))
             request = request with { Domain = null };
         var outcome = await catalog.CreateAsync(request, ct);
         return outcome.Kind switch
@@ -120,7 +120,7 @@ public static class LinksApi
         var key = DomainKeyOf(domain, domains, shortUrls, context.Request);
         if (request.HasDomain && string.Equals(request.Domain?.Trim().TrimEnd('.'), shortUrls.HostOf(context.Request, key), StringComparison.OrdinalIgnoreCase))
             request.KeepDomain();
-        else if (request.HasDomain && NamesDefaultDomain(request.Domain, shortUrls, context.Request))
+        else if (request.HasDomain && NamesDefaultDomain(request.Domain, domains, shortUrls, context.Request))
             request.Domain = null;
         var outcome = await catalog.UpdateAsync(key, slug, request, expected, ct);
         switch (outcome.Kind)
@@ -162,15 +162,17 @@ public static class LinksApi
     /// (an unknown one finds no link; <see cref="UnknownLinkAsync"/> says why).
     /// </summary>
     public static string DomainKeyOf(string? domain, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request) =>
-        NamesDefaultDomain(domain, shortUrls, request) ? DomainLinks.DefaultKey : domains.KeyForQuery(domain);
+        NamesDefaultDomain(domain, domains, shortUrls, request) ? DomainLinks.DefaultKey : domains.KeyForQuery(domain);
 
     /// <summary>
     /// Whether <paramref name="domain"/> (any case, a trailing dot allowed) is the default domain's own host as the
     /// API answers it: BaseUrl's, else the host the request came to. Without BaseUrl that host may be an address or
     /// one no domain registers, so a link's <c>"domain"</c> sent back in a body or a query finds the default domain.
+    /// A registered domain's host names that domain, even when the request came to it.
     /// </summary>
-    private static bool NamesDefaultDomain(string? domain, ShortUrls shortUrls, HttpRequest request) =>
-        domain is not null && string.Equals(domain.Trim().TrimEnd('.'), shortUrls.HostOf(request, DomainLinks.DefaultKey), StringComparison.OrdinalIgnoreCase);
+    private static bool NamesDefaultDomain(string? domain, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request) =>
+        domain is not null && string.Equals(domain.Trim().TrimEnd('.'), shortUrls.HostOf(request, DomainLinks.DefaultKey), StringComparison.OrdinalIgnoreCase)
+        && !domains.IsRegistered(domain);
 
     public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, shortUrls.HostOf(context.Request, link.Domain), link.Destination, shortUrls.For(context.Request, link.Slug, link.Domain), link.Title, link.Tags, link.Utm,

@@ -146,6 +146,12 @@ public sealed class ShortDomainTests
         using (var movedBack = await api.PatchAsJsonAsync("/api/links/also?domain=brand.test", new { domain = "localhost" }))
             Assert.Equal(HttpStatusCode.OK, movedBack.StatusCode);
         Assert.Equal(2, (await api.GetFromJsonAsync<LinkListResponse>("/api/links?domain=localhost"))!.Items.Count);
+        // Asked at a registered domain's host, that host names the registered domain, not the default one.
+        using var atBrand = app.CreateApiClient();
+        atBrand.BaseAddress = new Uri("http://brand.test/");
+        Assert.Equal(HttpStatusCode.Created, (await atBrand.PostAsJsonAsync("/api/links", new { url = Home, slug = "there", domain = "brand.test" })).StatusCode);
+        Assert.Single((await api.GetFromJsonAsync<LinkListResponse>("/api/links?domain=brand.test"))!.Items, l => l.Slug == "there");
+        Assert.DoesNotContain((await api.GetFromJsonAsync<LinkListResponse>("/api/links?domain=localhost"))!.Items, l => l.Slug == "there");
         // A host that is neither registered nor the default domain's is said so, not listed as empty.
         using (var unknown = await api.GetAsync("/api/links?domain=nowhere.test"))
         {

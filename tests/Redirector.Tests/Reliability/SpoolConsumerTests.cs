@@ -258,11 +258,13 @@ public sealed class SpoolConsumerTests : IDisposable
         var events = new Recorder("events", spool, Idle);
         await events.StartAsync(CancellationToken.None);
 
-        // Keeping up: one batch at a time, each applied by the idle thread (after an await inside the apply, too).
+        // Keeping up: one batch at a time, each applied by the idle thread (after an await inside the apply, too). The
+        // next batch comes once the last is acknowledged, not merely applied: one appended in between would find the
+        // consumer still trailing since the last, so a busy machine's delay could pass the lag.
         for (var i = 1; i <= 3; i++)
         {
             await AppendOnAThread(spool, i, i);
-            await Until(() => events.Applied.Count == i, $"batch {i} applied");
+            await Until(() => events.Applied.Count == i && events.PendingBatches == 0, $"batch {i} applied and acknowledged");
         }
         Assert.Equal([SchedIdle, SchedIdle, SchedIdle], events.Policies.Select(p => p.Policy));
 

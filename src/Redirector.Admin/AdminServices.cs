@@ -165,14 +165,21 @@ public static class AdminServices
             return;
         endpoint.RequestDelegate = context =>
         {
-            context.Response.OnStarting(() =>
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
-            });
+            AnswerNotFoundAsItStarts(context.Response);
             return render(context);
         };
     }
+
+    /// <summary>
+    /// Makes a rendered admin page's answer a 404 once it starts. A page that sets the status while rendering gets no
+    /// body from Blazor, which leaves it to the status-code-pages middleware (the API's problem JSON here).
+    /// </summary>
+    internal static void AnswerNotFoundAsItStarts(HttpResponse response) =>
+        response.OnStarting(() =>
+        {
+            response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
 
     private static bool IsEnabled(IConfiguration configuration) => configuration.GetSettings<AdminOptions>("Admin").Enabled;
 }

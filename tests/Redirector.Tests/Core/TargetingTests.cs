@@ -105,6 +105,7 @@ public sealed class TargetingTests
         // The day's salt is random, so each run splits anew: 400-600 is 6.3 standard deviations of a fair split of
         // 1,000 (a false failure fewer than once in a billion runs; 450-550, 3.2 deviations, was once in 600).
         Assert.InRange(a, 400, 600);
+        Assert.InRange(b, 400, 600);
         // Rules come before variants.
         Assert.Equal(AppStore, await Visit(client, "/ab", Agents.SafariIphone));
         await app.FlushClicksAsync();

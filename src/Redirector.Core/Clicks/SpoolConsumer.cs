@@ -41,6 +41,9 @@ public abstract partial class SpoolConsumer : BackgroundService
     /// <summary>The clock the consumer waits by (a fake one in tests).</summary>
     protected TimeProvider Time => _time;
 
+    /// <summary>The consumer's logger, for what its apply step tells on its own.</summary>
+    protected ILogger Logger => _logger;
+
     /// <summary>Batches appended to the spool that this consumer has not applied yet: its lag.</summary>
     public int PendingBatches => _cursor.PendingBatches;
 

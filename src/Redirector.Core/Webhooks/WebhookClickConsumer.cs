@@ -11,14 +11,26 @@ using Redirector.Clicks;
 namespace Redirector.Webhooks;
 
 /// <summary>
-/// The spool consumer "webhooks": turns each counted click of a batch into a link.clicked event and queues it for
-/// every endpoint that wants it (<see cref="WebhookQueue"/>), then lets the spool move on; sending happens in
-/// <see cref="WebhookDispatcher"/>'s workers. An event's id is "clk_{node}_{sequence}_{index}", the click's place in
-/// its batch, so a batch replayed after a crash makes the same ids and the queue keeps one row each.
+/// The spool consumer "webhooks": turns each counted click of a batch into a link.clicked event for every endpoint
+/// that wants it and delivers them before the spool moves on. A healthy endpoint gets its events straight from here,
+/// in requests of its batch size through the "webhooks-direct" client (one try of
+/// <see cref="WebhookOptions.DirectTimeout"/>), each answered request recorded as one delivered row; nothing is written
+/// per event. An endpoint with events waiting in the <see cref="WebhookQueue"/>, or whose request from here failed in
+/// the last <see cref="WebhookOptions.QueueAfterFailure"/> or took longer than <see cref="WebhookOptions.DirectTimeout"/>
+/// for one batch, gets its events queued instead (those of a failed request as having failed it), and
+/// <see cref="WebhookDispatcher"/>'s worker sends them, so a receiver that is down or slow holds neither the spool
+/// nor other endpoints for longer than about twice the direct timeout. An event's id is
+/// "clk_{node}_{sequence}_{index}", the click's place in its batch, so a batch replayed after a crash makes the same
+/// ids: a receiver may get an event twice, with the same id, and the queue keeps one row each.
 /// </summary>
-public sealed class WebhookClickConsumer(
+/// <remarks>
+/// Sending from here replaced queueing every click: one SQLite row per event, written, read back, marked delivered
+/// and pruned, cost ~17 us of CPU per click to queue alone (bench/README.md, session 20).
+/// </remarks>
+public sealed partial class WebhookClickConsumer(
     ClickSpool spool, IOptions<AnalyticsOptions> options, TimeProvider time, ILogger<WebhookClickConsumer> logger,
-    WebhookSubscriptions subscriptions, WebhookQueue queue, IDbContextFactory<CatalogDb> catalog, Links.ShortUrls urls, Sites.SiteCache sites)
+    WebhookSubscriptions subscriptions, WebhookQueue queue, WebhookSender sender, IOptions<WebhookOptions> webhookOptions,
+    IDbContextFactory<CatalogDb> catalog, Links.ShortUrls urls, Sites.SiteCache sites)
     : SpoolConsumer(ConsumerName, spool, options, time, logger)
 {
     public const string ConsumerName = "webhooks";
@@ -41,10 +53,16 @@ public sealed class WebhookClickConsumer(
     // Links by id for a few seconds: a batch names few links, and one query per batch would follow the click rate.
     private readonly Dictionary<long, (LinkSnapshot? Link, DateTime Until)> _links = [];
 
-    protected override Task ApplyAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct) => QueueAsync(batches[0], ct);
+    // When a request sent from here last failed, by endpoint; the consumer runs on one thread.
+    private readonly Dictionary<long, DateTime> _failedAt = [];
 
-    /// <summary>Queues the batch's link.clicked events for the endpoints that want them (the consumer's whole apply step; the bench times it).</summary>
-    internal async Task QueueAsync(ClickBatch batch, CancellationToken ct)
+    protected override Task ApplyAsync(IReadOnlyList<ClickBatch> batches, CancellationToken ct) => DeliverAsync(batches[0], ct);
+
+    /// <summary>
+    /// Sends or queues the batch's link.clicked events for the endpoints that want them (the consumer's whole apply
+    /// step; the bench times it). Returns once every event was answered with a 2xx or queued.
+    /// </summary>
+    internal async Task DeliverAsync(ClickBatch batch, CancellationToken ct)
     {
         await subscriptions.Loaded.WaitAsync(ct);
         var endpoints = subscriptions.All.Where(s => s.Enabled && s.Events.Contains(WebhookEventTypes.LinkClicked)).ToList();
@@ -80,7 +98,66 @@ public sealed class WebhookClickConsumer(
                     events.Add(new QueuedEvent(endpoint.Id, eventId, WebhookEventTypes.LinkClicked, payload));
             }
         }
-        queue.Enqueue(events);
+        if (events.Count == 0)
+            return;
+
+        var now = Time.GetUtcNow().UtcDateTime;
+        var queued = new List<QueuedEvent>();
+        var sends = new List<Task<DirectOutcome>>();
+        foreach (var group in events.GroupBy(e => e.Endpoint))
+        {
+            var endpoint = endpoints.First(e => e.Id == group.Key);
+            var failedLately = _failedAt.TryGetValue(endpoint.Id, out var failedAt) && now - failedAt < webhookOptions.Value.QueueAfterFailure;
+            if (failedLately || queue.HasPending(endpoint.Id))
+                queued.AddRange(group);
+            else
+                sends.Add(SendAsync(endpoint, [.. group], ct));
+        }
+        queue.Enqueue(queued);
+        var sent = new List<(long, string, int, WebhookAttempt)>();
+        foreach (var outcome in await Task.WhenAll(sends))
+        {
+            sent.AddRange(outcome.Sent);
+            if (outcome.Unsent.Count == 0)
+                continue;
+            _failedAt[outcome.Endpoint] = Time.GetUtcNow().UtcDateTime;
+            queue.Enqueue(outcome.Unsent, outcome.Failed);
+            if (outcome.Failed is { } failed)
+                WebhookDispatcher.LogAttemptFailed(Logger, outcome.Endpoint, outcome.Unsent.Count, 1, failed.Error!, queue.RetryDelay(1).TotalSeconds);
+            else
+                LogTooSlow(Logger, outcome.Endpoint, outcome.Unsent.Count, webhookOptions.Value.DirectTimeout.TotalSeconds);
+        }
+        queue.RecordSent(sent);
+    }
+
+    /// <summary>
+    /// What sending one endpoint's events from the spool came to: the requests answered, then the events left, either
+    /// after a failed request (<see cref="Failed"/>: they are queued as having failed it) or because the endpoint took
+    /// longer than <see cref="WebhookOptions.DirectTimeout"/> for the batch (queued as not tried yet).
+    /// </summary>
+    private sealed record DirectOutcome(long Endpoint, List<(long, string, int, WebhookAttempt)> Sent, List<QueuedEvent> Unsent, WebhookAttempt? Failed);
+
+    /// <summary>
+    /// Sends the endpoint's events in order, in requests of its batch size, until one fails or the batch has taken
+    /// <see cref="WebhookOptions.DirectTimeout"/>: a receiver that answers each request slowly, but within the timeout,
+    /// would otherwise hold the spool for as long as its requests add up to.
+    /// </summary>
+    private async Task<DirectOutcome> SendAsync(WebhookSubscription endpoint, List<QueuedEvent> events, CancellationToken ct)
+    {
+        var size = Math.Max(1, endpoint.BatchSize);
+        var sent = new List<(long, string, int, WebhookAttempt)>();
+        var began = Time.GetTimestamp();
+        for (var start = 0; start < events.Count; start += size)
+        {
+            if (start > 0 && Time.GetElapsedTime(began) >= webhookOptions.Value.DirectTimeout)
+                return new DirectOutcome(endpoint.Id, sent, events.GetRange(start, events.Count - start), null);
+            var request = events.GetRange(start, Math.Min(size, events.Count - start));
+            var attempt = await sender.SendAsync(endpoint, request, direct: true, ct);
+            if (attempt.Error is not null)
+                return new DirectOutcome(endpoint.Id, sent, events.GetRange(start, events.Count - start), attempt);
+            sent.Add((endpoint.Id, WebhookEventTypes.LinkClicked, request.Count, attempt));
+        }
+        return new DirectOutcome(endpoint.Id, sent, [], null);
     }
 
     /// <summary>
@@ -184,4 +261,7 @@ public sealed class WebhookClickConsumer(
         }
         return ids.ToDictionary(id => id, id => _links[id].Link);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint {Endpoint} took over {Seconds} s for one batch of clicks; its clicks are queued for a while ({Events} event(s) now)")]
+    private static partial void LogTooSlow(ILogger logger, long endpoint, int events, double seconds);
 }

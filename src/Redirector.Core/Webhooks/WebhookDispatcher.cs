@@ -12,7 +12,8 @@ using Redirector.Times;
 namespace Redirector.Webhooks;
 
 /// <summary>
-/// Runs webhook delivery on this node. Every <see cref="WebhookOptions.PollInterval"/> it re-reads the endpoints
+/// Runs queued webhook delivery on this node (the spool consumer sends healthy endpoints' clicks itself,
+/// <see cref="WebhookClickConsumer"/>). Every <see cref="WebhookOptions.PollInterval"/> it re-reads the endpoints
 /// (<see cref="WebhookSubscriptions"/>), moves link events from the catalogue's outbox into the queue (claiming rows
 /// first, so each goes to one node), keeps one worker per enabled endpoint and prunes the queue. A worker sends its
 /// endpoint's due events oldest first (up to its batch size per request). After a failed request the events wait
@@ -130,7 +131,7 @@ public sealed partial class WebhookDispatcher(
                     await wake.CancelAsync();
                     continue;
                 }
-                var attempt = await sender.SendAsync(endpoint, due, ct);
+                var attempt = await sender.SendAsync(endpoint, [.. due.Select(d => new QueuedEvent(endpointId, d.EventId, d.Type, d.Payload))], direct: false, ct);
                 queue.RecordAttempt(due, attempt.Status, attempt.Error);
                 if (attempt.Error is null)
                 {
@@ -166,7 +167,7 @@ public sealed partial class WebhookDispatcher(
     private static partial void LogPollFailed(ILogger logger, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook delivery to endpoint {Endpoint} failed ({Events} event(s), attempt {Attempt}): {Error}; next try in {Seconds} s")]
-    private static partial void LogAttemptFailed(ILogger logger, long endpoint, int events, int attempt, string error, double seconds);
+    internal static partial void LogAttemptFailed(ILogger logger, long endpoint, int events, int attempt, string error, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint {Endpoint} disabled after failing too long: {Error}")]
     private static partial void LogDisabled(ILogger logger, long endpoint, string error);

@@ -32,6 +32,16 @@ public sealed class WebhookOptions
     /// <summary>How often endpoints are re-read from the catalogue and link events taken from its outbox.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a request the spool consumer sends itself (a healthy endpoint's clicks, straight from the spool) may
+    /// take before it counts as failed and its events are queued for the endpoint's worker instead. Short, because the
+    /// consumer waits for it; the worker's requests get <see cref="Timeout"/>.
+    /// </summary>
+    public TimeSpan DirectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>After a request sent from the spool fails, how long the endpoint's clicks are queued rather than sent from the spool.</summary>
+    public TimeSpan QueueAfterFailure { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long delivered events stay in the queue, listed as an endpoint's recent deliveries.</summary>
     public TimeSpan KeepDelivered { get; set; } = TimeSpan.FromHours(1);
 

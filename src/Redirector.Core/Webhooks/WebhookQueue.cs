@@ -9,11 +9,16 @@ namespace Redirector.Webhooks;
 /// <param name="Payload">The Standard Webhooks object without its id: {"type","timestamp","data"}.</param>
 public sealed record QueuedEvent(long Endpoint, string EventId, string Type, string Payload);
 
-/// <summary>An event of an endpoint's queue, as the admin and the API list it and the worker sends it.</summary>
+/// <summary>
+/// A delivery of an endpoint, as the admin and the API list it: an event of its queue (which the worker sends), or a
+/// request the spool consumer sent itself, recorded once answered.
+/// </summary>
+/// <param name="EventId">The event's id; for a request sent from the spool, the request's webhook-id (<see cref="WebhookSender.RequestId"/>).</param>
+/// <param name="Events">1 for a queued event; the events a request sent from the spool carried.</param>
 /// <param name="NextAttemptAt">When the worker sends it (again); null once it is delivered.</param>
 /// <param name="Status">The last answer's HTTP status; null before the first attempt or when none came (timeout, refused).</param>
 public sealed record WebhookDelivery(
-    long Id, string EventId, string Type, DateTime QueuedAt, int Attempts, DateTime? NextAttemptAt, DateTime? LastAttemptAt,
+    long Id, string EventId, string Type, int Events, DateTime QueuedAt, int Attempts, DateTime? NextAttemptAt, DateTime? LastAttemptAt,
     int? Status, string? LastError, DateTime? DeliveredAt)
 {
     internal string Payload { get; init; } = "";
@@ -21,10 +26,12 @@ public sealed record WebhookDelivery(
 
 /// <summary>
 /// This node's durable queue of webhook events, one row per (endpoint, event) in a SQLite file beside the spool
-/// (data/webhooks.db). The spool consumer fills it quickly and moves on, so a slow or failing receiver never holds
-/// the spool, whose cap all its consumers share; the per-endpoint workers send from it at their own pace. Inserting
-/// an (endpoint, event id) already there does nothing, which makes a batch replayed after a crash harmless.
-/// Each node queues and delivers its own clicks (they are in its own spool) and the link events it claimed.
+/// (data/webhooks.db), and its record of recent deliveries. The spool consumer sends a healthy endpoint's clicks
+/// itself and records one delivered row per request; it queues the clicks of an endpoint that failed or has events
+/// waiting, so a slow or failing receiver never holds the spool, whose cap all its consumers share; the per-endpoint
+/// workers send from the queue at their own pace. Inserting an (endpoint, event id) already there does nothing, which
+/// makes a batch replayed after a crash harmless. Each node queues and delivers its own clicks (they are in its own
+/// spool) and the link events it claimed.
 /// </summary>
 public sealed class WebhookQueue
 {
@@ -59,6 +66,7 @@ public sealed class WebhookQueue
                 status INTEGER,
                 last_error TEXT,
                 delivered_at INTEGER,
+                events INTEGER NOT NULL DEFAULT 1,
                 UNIQUE(endpoint, event_id));
             CREATE INDEX IF NOT EXISTS pending ON deliveries(endpoint, id) WHERE delivered_at IS NULL;
             CREATE INDEX IF NOT EXISTS delivered ON deliveries(delivered_at) WHERE delivered_at IS NOT NULL;
@@ -69,11 +77,13 @@ public sealed class WebhookQueue
     public Task Enqueued => _enqueued.Task;
 
     /// <summary>
-    /// Queues events in one transaction; ones already queued for their endpoint are left as they are. One prepared
-    /// single-row INSERT is executed per event: a multi-row statement binds its parameters by name, and SQLite finds
-    /// each name by a linear scan of the statement's names, so 100 rows (401 names) spent more CPU binding than writing.
+    /// Queues events in one transaction; ones already queued for their endpoint are left as they are. With
+    /// <paramref name="failed"/>, the events were just sent and failed: they carry that as their first attempt and wait
+    /// its retry delay. One prepared single-row INSERT is executed per event: a multi-row statement binds its
+    /// parameters by name, and SQLite finds each name by a linear scan of the statement's names, so 100 rows (401
+    /// names) spent more CPU binding than writing.
     /// </summary>
-    public void Enqueue(IReadOnlyList<QueuedEvent> events)
+    public void Enqueue(IReadOnlyList<QueuedEvent> events, WebhookAttempt? failed = null)
     {
         if (events.Count == 0)
             return;
@@ -82,12 +92,21 @@ public sealed class WebhookQueue
         using (var transaction = connection.BeginTransaction())
         using (var insert = connection.CreateCommand())
         {
-            insert.CommandText = "INSERT OR IGNORE INTO deliveries(endpoint, event_id, type, payload, queued_at, next_attempt) VALUES ($e, $i, $t, $p, $now, $now)";
+            insert.CommandText = """
+                INSERT OR IGNORE INTO deliveries(endpoint, event_id, type, payload, queued_at, attempts, next_attempt, last_attempt, status, last_error)
+                VALUES ($e, $i, $t, $p, $now, $attempts, $next, $last, $status, $error)
+                """;
             var endpoint = insert.Parameters.Add("$e", SqliteType.Integer);
             var id = insert.Parameters.Add("$i", SqliteType.Text);
             var type = insert.Parameters.Add("$t", SqliteType.Text);
             var payload = insert.Parameters.Add("$p", SqliteType.Text);
-            insert.Parameters.AddWithValue("$now", Ms(_time.GetUtcNow().UtcDateTime));
+            var now = _time.GetUtcNow().UtcDateTime;
+            insert.Parameters.AddWithValue("$now", Ms(now));
+            insert.Parameters.AddWithValue("$attempts", failed is null ? 0 : 1);
+            insert.Parameters.AddWithValue("$next", Ms(failed is null ? now : now + RetryDelay(1)));
+            insert.Parameters.AddWithValue("$last", failed is null ? DBNull.Value : Ms(now));
+            insert.Parameters.AddWithValue("$status", (object?)failed?.Status ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$error", (object?)failed?.Error ?? DBNull.Value);
             foreach (var e in events)
             {
                 endpoint.Value = e.Endpoint;
@@ -99,6 +118,54 @@ public sealed class WebhookQueue
             transaction.Commit();
         }
         Interlocked.Exchange(ref _enqueued, NewSignal()).TrySetResult();
+    }
+
+    /// <summary>
+    /// Records requests the spool consumer sent and that were answered with a 2xx, one delivered row each (its
+    /// webhook-id, how many events it carried), in one transaction. A request sent again after a crash (the same
+    /// events, so the same webhook-id) keeps its first row.
+    /// </summary>
+    public void RecordSent(IReadOnlyList<(long Endpoint, string Type, int Events, WebhookAttempt Attempt)> requests)
+    {
+        if (requests.Count == 0)
+            return;
+        var now = Ms(_time.GetUtcNow().UtcDateTime);
+        lock (_writes)
+        using (var connection = Open())
+        using (var transaction = connection.BeginTransaction())
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = """
+                INSERT OR IGNORE INTO deliveries(endpoint, event_id, type, payload, queued_at, attempts, next_attempt, last_attempt, status, delivered_at, events)
+                VALUES ($e, $i, $t, '', $now, 1, $now, $now, $status, $now, $n)
+                """;
+            var endpoint = insert.Parameters.Add("$e", SqliteType.Integer);
+            var id = insert.Parameters.Add("$i", SqliteType.Text);
+            var type = insert.Parameters.Add("$t", SqliteType.Text);
+            var status = insert.Parameters.Add("$status", SqliteType.Integer);
+            var events = insert.Parameters.Add("$n", SqliteType.Integer);
+            insert.Parameters.AddWithValue("$now", now);
+            foreach (var request in requests)
+            {
+                endpoint.Value = request.Endpoint;
+                id.Value = request.Attempt.RequestId;
+                type.Value = request.Type;
+                status.Value = (object?)request.Attempt.Status ?? DBNull.Value;
+                events.Value = request.Events;
+                insert.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Whether any event of the endpoint waits in the queue (then its new clicks queue behind it, in order).</summary>
+    public bool HasPending(long endpoint)
+    {
+        using var connection = Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT EXISTS(SELECT 1 FROM deliveries WHERE endpoint = $endpoint AND delivered_at IS NULL)";
+        select.Parameters.AddWithValue("$endpoint", endpoint);
+        return (long)select.ExecuteScalar()! != 0;
     }
 
     /// <summary>Up to <paramref name="max"/> undelivered events of an endpoint whose next attempt is due, oldest first.</summary>
@@ -126,7 +193,7 @@ public sealed class WebhookQueue
         return select.ExecuteScalar() is long ms ? FromMs(ms) : null;
     }
 
-    /// <summary>The endpoint's latest events, delivered or not, newest first.</summary>
+    /// <summary>The endpoint's latest deliveries, newest first: queued events, delivered or not, and requests sent from the spool.</summary>
     public List<WebhookDelivery> Recent(long endpoint, int max)
     {
         using var connection = Open();
@@ -210,7 +277,7 @@ public sealed class WebhookQueue
         delete.ExecuteNonQuery();
     }
 
-    private const string Columns = "id, event_id, type, queued_at, attempts, next_attempt, last_attempt, status, last_error, delivered_at";
+    private const string Columns = "id, event_id, type, queued_at, attempts, next_attempt, last_attempt, status, last_error, delivered_at, events";
 
     private static List<WebhookDelivery> Read(SqliteCommand select, bool withPayload)
     {
@@ -218,11 +285,11 @@ public sealed class WebhookQueue
         using var reader = select.ExecuteReader();
         while (reader.Read())
         {
-            rows.Add(new WebhookDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), FromMs(reader.GetInt64(3)), reader.GetInt32(4),
+            rows.Add(new WebhookDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(10), FromMs(reader.GetInt64(3)), reader.GetInt32(4),
                 reader.IsDBNull(9) ? FromMs(reader.GetInt64(5)) : null, reader.IsDBNull(6) ? null : FromMs(reader.GetInt64(6)), reader.IsDBNull(7) ? null : reader.GetInt32(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : FromMs(reader.GetInt64(9)))
             {
-                Payload = withPayload ? reader.GetString(10) : "",
+                Payload = withPayload ? reader.GetString(11) : "",
             });
         }
         return rows;

@@ -42,8 +42,9 @@ public sealed class WebhookConnector(IOptions<WebhookOptions> options)
 }
 
 /// <summary>What one request of events came to: delivered when <see cref="Error"/> is null.</summary>
+/// <param name="RequestId">Its webhook-id (<see cref="WebhookSender.RequestId"/>).</param>
 /// <param name="Status">The HTTP status, null when no answer came.</param>
-public sealed record WebhookAttempt(int? Status, string? Error);
+public sealed record WebhookAttempt(string RequestId, int? Status, string? Error);
 
 /// <summary>
 /// Sends events to an endpoint, signed the Standard Webhooks way: one event per request as its
@@ -56,21 +57,23 @@ public sealed partial class WebhookSender(IHttpClientFactory clients, TimeProvid
     public const string ClientName = "webhooks";
     public const int MaxErrorBodyBytes = 512;
 
-    public async Task<WebhookAttempt> SendAsync(WebhookSubscription endpoint, IReadOnlyList<WebhookDelivery> events, CancellationToken ct)
+    /// <summary>The spool consumer's client: one try of <see cref="WebhookOptions.DirectTimeout"/>.</summary>
+    public const string DirectClientName = "webhooks-direct";
+
+    /// <summary>
+    /// The request's webhook-id: the event's own id for one event sent alone; for a batch, "batch_" and 32 hex digits
+    /// of the SHA-256 of its event ids, stable across retries of the same events so a receiver can dedupe whole batches.
+    /// </summary>
+    public static string RequestId(WebhookSubscription endpoint, IReadOnlyList<QueuedEvent> events) =>
+        endpoint.BatchSize <= 1 && events.Count == 1
+            ? events[0].EventId
+            : "batch_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(' ', events.Select(e => e.EventId)))))[..32];
+
+    /// <summary>Sends the events in one request, through the worker's client or, when <paramref name="direct"/>, the spool consumer's.</summary>
+    public async Task<WebhookAttempt> SendAsync(WebhookSubscription endpoint, IReadOnlyList<QueuedEvent> events, bool direct, CancellationToken ct)
     {
-        string id;
-        byte[] bytes;
-        if (endpoint.BatchSize <= 1 && events.Count == 1)
-        {
-            id = events[0].EventId;
-            bytes = Encoding.UTF8.GetBytes(events[0].Payload);
-        }
-        else
-        {
-            // Stable across retries of the same events, so a receiver can dedupe whole batches too.
-            id = "batch_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(' ', events.Select(e => e.EventId)))))[..32];
-            bytes = BatchBody(events);
-        }
+        var id = RequestId(endpoint, events);
+        var bytes = endpoint.BatchSize <= 1 && events.Count == 1 ? Encoding.UTF8.GetBytes(events[0].Payload) : BatchBody(events);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -79,18 +82,18 @@ public sealed partial class WebhookSender(IHttpClientFactory clients, TimeProvid
         request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(endpoint.Key, id, timestamp, bytes));
         try
         {
-            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            using var response = await clients.CreateClient(direct ? DirectClientName : ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
-                return new WebhookAttempt(status, null);
-            return new WebhookAttempt(status, $"HTTP {status} {await StartOfAsync(response, ct)}".TrimEnd());
+                return new WebhookAttempt(id, status, null);
+            return new WebhookAttempt(id, status, $"HTTP {status} {await StartOfAsync(response, ct)}".TrimEnd());
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             // Refused, reset, timed out: the receiver's side, told in one line by the dispatcher. Anything else is ours.
             if (ex is not (HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException))
                 LogUnexpected(logger, endpoint.Id, ex);
-            return new WebhookAttempt(null, $"{ex.GetType().Name}: {ex.Message}");
+            return new WebhookAttempt(id, null, $"{ex.GetType().Name}: {ex.Message}");
         }
     }
 
@@ -98,7 +101,7 @@ public sealed partial class WebhookSender(IHttpClientFactory clients, TimeProvid
     private static partial void LogUnexpected(ILogger logger, long endpoint, Exception exception);
 
     /// <summary>[{"id":"…",<the payload's members>},…]: each payload's object with its event id as the first member.</summary>
-    private static byte[] BatchBody(IReadOnlyList<WebhookDelivery> events)
+    private static byte[] BatchBody(IReadOnlyList<QueuedEvent> events)
     {
         var body = new ArrayBufferWriter<byte>(events.Sum(e => e.Payload.Length + e.EventId.Length + 10) + 2);
         Write(body, "[");

@@ -12,16 +12,18 @@ namespace Redirector.Webhooks;
 public static class WebhookServices
 {
     /// <summary>
-    /// Webhook endpoints and delivery: the catalogue of endpoints, the spool consumer that queues link.clicked events,
-    /// the queue, and the dispatcher whose workers send them through the "webhooks" HttpClient (addresses checked at
-    /// connect, a timeout per try, a few quick retries from Microsoft.Extensions.Http.Resilience).
+    /// Webhook endpoints and delivery: the catalogue of endpoints, the spool consumer that sends link.clicked events to
+    /// healthy endpoints (the "webhooks-direct" HttpClient) and queues the rest, the queue, and the dispatcher whose
+    /// workers send queued events through the "webhooks" HttpClient (addresses checked at connect, a timeout per try, a
+    /// few quick retries from Microsoft.Extensions.Http.Resilience).
     /// </summary>
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<WebhookOptions>().BindSettings("Webhooks")
-            .Validate(o => o.Timeout > TimeSpan.Zero && o.RetryInitial > TimeSpan.Zero && o.RetryMax >= o.RetryInitial && o.PollInterval > TimeSpan.Zero,
-                "Webhooks: Timeout, RetryInitial and PollInterval must be positive and RetryMax at least RetryInitial.")
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.DirectTimeout > TimeSpan.Zero && o.RetryInitial > TimeSpan.Zero && o.RetryMax >= o.RetryInitial &&
+                o.PollInterval > TimeSpan.Zero && o.QueueAfterFailure >= TimeSpan.Zero,
+                "Webhooks: Timeout, DirectTimeout, RetryInitial and PollInterval must be positive, QueueAfterFailure not negative and RetryMax at least RetryInitial.")
             .ValidateOnStart();
         services.AddSingleton<WebhookCatalog>();
         services.AddSingleton<WebhookSubscriptions>();
@@ -31,7 +33,18 @@ public static class WebhookServices
         services.AddSpoolConsumer<WebhookClickConsumer>(WebhookClickConsumer.ConsumerName);
         services.AddHostedService<WebhookDispatcher>();
 
-        services.AddHttpClient(WebhookSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        AddClient(services, WebhookSender.ClientName, direct: false);
+        AddClient(services, WebhookSender.DirectClientName, direct: true);
+        return builder;
+    }
+
+    /// <summary>
+    /// The worker's client (quick retries, then <see cref="WebhookOptions.Timeout"/> per try) or the spool consumer's
+    /// (one try of <see cref="WebhookOptions.DirectTimeout"/>: a failure queues the events for the worker, which retries).
+    /// </summary>
+    private static void AddClient(IServiceCollection services, string name, bool direct)
+    {
+        services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 ConnectCallback = sp.GetRequiredService<WebhookConnector>().ConnectAsync,
@@ -43,7 +56,7 @@ public static class WebhookServices
                 ConnectTimeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             })
-            .AddResilienceHandler("webhooks", (pipeline, context) =>
+            .AddResilienceHandler(name, (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value;
                 // The dispatcher logs one line per failed delivery attempt; Polly's records of each try (with the
@@ -52,7 +65,7 @@ public static class WebhookServices
                 {
                     SeverityProvider = _ => ResilienceEventSeverity.Debug,
                 });
-                if (options.QuickRetries > 0)
+                if (!direct && options.QuickRetries > 0)
                 {
                     pipeline.AddRetry(new HttpRetryStrategyOptions
                     {
@@ -62,8 +75,7 @@ public static class WebhookServices
                         UseJitter = true,
                     });
                 }
-                pipeline.AddTimeout(options.Timeout);
+                pipeline.AddTimeout(direct ? options.DirectTimeout : options.Timeout);
             });
-        return builder;
     }
 }

@@ -13,7 +13,10 @@ public sealed record WebhookResponse(
 /// <summary>The answer to a create or a rotation: the endpoint and its signing secret, shown this once.</summary>
 public sealed record WebhookSecretResponse(WebhookResponse Webhook, string Secret);
 
-/// <summary>An endpoint's latest events on the node that answers (each node delivers its own clicks).</summary>
+/// <summary>
+/// An endpoint's latest deliveries on the node that answers (each node delivers its own clicks): queued events and
+/// requests sent from the spool; <see cref="Pending"/> counts events not delivered yet.
+/// </summary>
 public sealed record WebhookDeliveriesResponse(long Pending, IReadOnlyList<WebhookDelivery> Items);
 
 /// <summary>/api/webhooks: endpoints that receive link.clicked, link.created, link.updated and link.deleted events (docs/webhooks.md).</summary>
@@ -74,7 +77,7 @@ public static class WebhooksApi
             : TypedResults.NotFound(Unknown(id));
     }
 
-    /// <summary>The endpoint's latest events (newest first, 1 to 200; default 50) with their attempts, status and last error.</summary>
+    /// <summary>The endpoint's latest deliveries (newest first, 1 to 200; default 50) with the events each carried, their attempts, status and last error.</summary>
     public static async Task<Results<Ok<WebhookDeliveriesResponse>, NotFound<ProblemDetails>, ValidationProblem>> ListDeliveries(
         long id, WebhookCatalog catalog, WebhookQueue queue, CancellationToken ct, int limit = 50)
     {

@@ -34,14 +34,15 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright?.Dispose();
     }
 
-    /// <summary>The service with a first administrator, on a real loopback port.</summary>
-    public static (RedirectorApplication App, Uri Address) StartService()
+    /// <summary>The service with a first administrator, on a real loopback port; <paramref name="more"/> adds settings.</summary>
+    public static (RedirectorApplication App, Uri Address) StartService(Dictionary<string, string?>? more = null)
     {
-        var app = new RedirectorApplication(settings: new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(more ?? [])
         {
             ["Admin:Email"] = AdminEmail,
             ["Admin:Password"] = AdminPassword,
-        });
+        };
+        var app = new RedirectorApplication(settings: settings);
         return (app, app.StartKestrel());
     }
 

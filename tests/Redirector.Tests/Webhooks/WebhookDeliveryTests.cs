@@ -227,7 +227,7 @@ public sealed class WebhookDeliveryTests
     }
 
     /// <summary>Clicks by one person's browser, answered and handed to the pipeline.</summary>
-    private static async Task ClickAsync(RedirectorApplication app, string path, int times)
+    internal static async Task ClickAsync(RedirectorApplication app, string path, int times)
     {
         using var visitor = app.CreateVisitorClient();
         for (var i = 0; i < times; i++)

@@ -24,8 +24,8 @@ namespace Redirector.Webhooks;
 /// ids: a receiver may get an event twice, with the same id, and the queue keeps one row each.
 /// </summary>
 /// <remarks>
-/// Sending from here replaced queueing every click: one SQLite row per event, written, read back, marked delivered
-/// and pruned, cost ~17 us of CPU per click to queue alone (bench/README.md, session 20).
+/// Healthy endpoints are sent to from here because a SQLite row per event (written, read back, marked delivered,
+/// pruned) made a click's webhook cost about three times the CPU of sending it straight away (bench/README.md).
 /// </remarks>
 public sealed partial class WebhookClickConsumer(
     ClickSpool spool, IOptions<AnalyticsOptions> options, TimeProvider time, ILogger<WebhookClickConsumer> logger,
@@ -114,7 +114,7 @@ public sealed partial class WebhookClickConsumer(
                 sends.Add(SendAsync(endpoint, [.. group], ct));
         }
         queue.Enqueue(queued);
-        var sent = new List<(long, string, int, WebhookAttempt)>();
+        var sent = new List<SentRequest>();
         foreach (var outcome in await Task.WhenAll(sends))
         {
             sent.AddRange(outcome.Sent);
@@ -135,7 +135,7 @@ public sealed partial class WebhookClickConsumer(
     /// after a failed request (<see cref="Failed"/>: they are queued as having failed it) or because the endpoint took
     /// longer than <see cref="WebhookOptions.DirectTimeout"/> for the batch (queued as not tried yet).
     /// </summary>
-    private sealed record DirectOutcome(long Endpoint, List<(long, string, int, WebhookAttempt)> Sent, List<QueuedEvent> Unsent, WebhookAttempt? Failed);
+    private sealed record DirectOutcome(long Endpoint, List<SentRequest> Sent, List<QueuedEvent> Unsent, WebhookAttempt? Failed);
 
     /// <summary>
     /// Sends the endpoint's events in order, in requests of its batch size, until one fails or the batch has taken
@@ -145,7 +145,7 @@ public sealed partial class WebhookClickConsumer(
     private async Task<DirectOutcome> SendAsync(WebhookSubscription endpoint, List<QueuedEvent> events, CancellationToken ct)
     {
         var size = Math.Max(1, endpoint.BatchSize);
-        var sent = new List<(long, string, int, WebhookAttempt)>();
+        var sent = new List<SentRequest>();
         var began = Time.GetTimestamp();
         for (var start = 0; start < events.Count; start += size)
         {
@@ -155,7 +155,7 @@ public sealed partial class WebhookClickConsumer(
             var attempt = await sender.SendAsync(endpoint, request, direct: true, ct);
             if (attempt.Error is not null)
                 return new DirectOutcome(endpoint.Id, sent, events.GetRange(start, events.Count - start), attempt);
-            sent.Add((endpoint.Id, WebhookEventTypes.LinkClicked, request.Count, attempt));
+            sent.Add(new SentRequest(endpoint.Id, WebhookEventTypes.LinkClicked, request.Count, attempt));
         }
         return new DirectOutcome(endpoint.Id, sent, [], null);
     }

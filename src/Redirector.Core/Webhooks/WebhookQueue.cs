@@ -9,6 +9,9 @@ namespace Redirector.Webhooks;
 /// <param name="Payload">The Standard Webhooks object without its id: {"type","timestamp","data"}.</param>
 public sealed record QueuedEvent(long Endpoint, string EventId, string Type, string Payload);
 
+/// <summary>A request the spool consumer sent and that was answered with a 2xx: whose, of what type, how many events, the answer.</summary>
+public sealed record SentRequest(long Endpoint, string Type, int Events, WebhookAttempt Attempt);
+
 /// <summary>
 /// A delivery of an endpoint, as the admin and the API list it: an event of its queue (which the worker sends), or a
 /// request the spool consumer sent itself, recorded once answered.
@@ -125,7 +128,7 @@ public sealed class WebhookQueue
     /// webhook-id, how many events it carried), in one transaction. A request sent again after a crash (the same
     /// events, so the same webhook-id) keeps its first row.
     /// </summary>
-    public void RecordSent(IReadOnlyList<(long Endpoint, string Type, int Events, WebhookAttempt Attempt)> requests)
+    public void RecordSent(IReadOnlyList<SentRequest> requests)
     {
         if (requests.Count == 0)
             return;

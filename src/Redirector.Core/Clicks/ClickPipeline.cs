@@ -342,6 +342,6 @@ public sealed partial class ClickPipeline(
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis takes clicks again; {Count} spooled batches left to replay")]
     private static partial void LogRecovered(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Click pipeline stopped; {Spooled} batches wait in the spool")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Click pipeline stopped; {Spooled} batches are kept in the spool and applied at the next start")]
     private static partial void LogStopped(ILogger logger, int spooled);
 }

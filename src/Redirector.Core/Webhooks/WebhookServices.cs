@@ -40,7 +40,10 @@ public static class WebhookServices
 
     /// <summary>
     /// The worker's client (quick retries, then <see cref="WebhookOptions.Timeout"/> per try) or the spool consumer's
-    /// (one try of <see cref="WebhookOptions.DirectTimeout"/>: a failure queues the events for the worker, which retries).
+    /// (tries of <see cref="WebhookOptions.DirectTimeout"/>, a second one only at once after a connection error: a
+    /// failure queues the events for the worker, which retries). Neither logs its requests: the consumer and the
+    /// dispatcher log one line per failed attempt, and IHttpClientFactory's default records (four lines at
+    /// Information per request, a stack trace per failed try) would flood a log at thousands of clicks a second.
     /// </summary>
     private static void AddClient(IServiceCollection services, string name, bool direct)
     {
@@ -56,6 +59,7 @@ public static class WebhookServices
                 ConnectTimeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             })
+            .RemoveAllLoggers()
             .AddResilienceHandler(name, (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value;
@@ -65,7 +69,18 @@ public static class WebhookServices
                 {
                     SeverityProvider = _ => ResilienceEventSeverity.Debug,
                 });
-                if (!direct && options.QuickRetries > 0)
+                if (direct)
+                {
+                    // A pooled connection the receiver had closed (a server answering HTTP/1.0 and hanging up) fails
+                    // before any answer; sent again on a new connection it goes through.
+                    pipeline.AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = 1,
+                        Delay = TimeSpan.Zero,
+                        ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException),
+                    });
+                }
+                else if (options.QuickRetries > 0)
                 {
                     pipeline.AddRetry(new HttpRetryStrategyOptions
                     {

@@ -16,7 +16,12 @@ public sealed class WebhookLoggingTests
         var logs = new CapturingLoggerProvider();
         // A port nobody listens on: every request is refused, which the HTTP client reports as an exception.
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}/hook";
-        await using var app = new RedirectorApplication(settings: WebhookDeliveryTests.FastSettings(new() { ["Webhooks:QuickRetries"] = "1" }))
+        // The HTTP clients' categories at Information, as the service's own appsettings.json has them (tests default to Warning).
+        await using var app = new RedirectorApplication(settings: WebhookDeliveryTests.FastSettings(new()
+        {
+            ["Webhooks:QuickRetries"] = "1",
+            ["Logging:LogLevel:System.Net.Http"] = "Information",
+        }))
         {
             ConfigureTestServices = services => services.AddSingleton<ILoggerProvider>(logs),
         };
@@ -43,6 +48,8 @@ public sealed class WebhookLoggingTests
         });
         // Nothing else about webhooks at Warning or above carries an exception (the HTTP client's per-try records did).
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning && e.Exception is not null);
+        // Nor do the webhook HTTP clients log their requests (four lines each at Information, a stack trace per failed try).
+        Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("System.Net.Http.HttpClient.webhooks", StringComparison.Ordinal));
     }
 
     private static List<CapturingLoggerProvider.Entry> Attempts(CapturingLoggerProvider logs) =>

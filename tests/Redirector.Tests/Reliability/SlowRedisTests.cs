@@ -66,9 +66,9 @@ public sealed class SlowRedisTests
             using (await CountingTests.ClickAsync(visitor, "/busy", Agents.ChromeWindows, null))
             {
             }
-            var due = TimeSpan.FromSeconds(i / 2000.0);
-            if (clock.Elapsed < due)
-                await Task.Delay(due - clock.Elapsed);
+            // Read the clock once: read twice, the wait could turn negative between the test and the delay.
+            if (TimeSpan.FromSeconds(i / 2000.0) - clock.Elapsed is { Ticks: > 0 } ahead)
+                await Task.Delay(ahead);
         }
         await sending.CancelAsync();
         await slow;

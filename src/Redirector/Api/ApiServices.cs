@@ -201,7 +201,8 @@ internal sealed class CatalogBusyHandler(IProblemDetailsService problems) : IExc
 /// say what was wrong, as every other 4xx of the API does. The field is the JSON path's last member for a body
 /// (<c>expiresAt</c> for <c>$.expiresAt</c>) or the parameter's name; no type names or stack traces are shown. A body
 /// that is not JSON at all (cut short, a missing comma) is told where it breaks: line and byte in the line, both
-/// counted from 1, and the JSON path. A body that gives a property twice is named by <see cref="DuplicateProperties"/>.
+/// counted from 1, and the JSON path. A body that is JSON but not an object (null, an array, a string) is told that
+/// an object is needed. A body that gives a property twice is named by <see cref="DuplicateProperties"/>.
 /// </summary>
 internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -238,7 +239,7 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
             if (json.InnerException is System.Text.Json.JsonException)
                 return (null, $"The body is not valid JSON: it breaks at {PositionOf(json)}. Check for a body cut short or a missing quote, comma or bracket.");
             if (string.IsNullOrEmpty(path) || path == "$")
-                return (null, $"The body is not JSON of the expected shape (at {PositionOf(json)}).");
+                return (null, $"The body must be a JSON object of the expected shape, not an array, a string or a number (at {PositionOf(json)}).");
             var field = path[(path.LastIndexOfAny(['.', '[']) + 1)..].TrimEnd(']').Trim('\'', '"');
             return (field, $"The value of '{field}' ({path}, {LineAndByteOf(json)}) is not valid: check its type and format (times are ISO 8601).");
         }
@@ -251,8 +252,10 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
             var field = declaration[(declaration.LastIndexOf(' ') + 1)..];
             return (field, $"The value \"{quoted[3]}\" of '{field}' is not valid.");
         }
-        if (message.StartsWith("Required parameter", StringComparison.Ordinal) || message.Contains("request body", StringComparison.Ordinal))
-            return (null, "The request needs a JSON body of the expected shape.");
+        // A body of null, or none, reads "Implicit body inferred for parameter ... but no body was provided".
+        if (message.StartsWith("Required parameter", StringComparison.Ordinal) || message.StartsWith("Implicit body inferred", StringComparison.Ordinal) ||
+            message.Contains("request body", StringComparison.Ordinal))
+            return (null, "The request needs a body: a JSON object of the expected shape (not null).");
         return (null, "The request could not be read.");
     }
 

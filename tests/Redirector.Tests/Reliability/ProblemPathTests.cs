@@ -54,6 +54,23 @@ public sealed class ProblemPathTests
         Assert.DoesNotContain("BytePositionInLine", problem.ToString());
     }
 
+    [Theory]
+    [InlineData("POST", "/api/links", "null")]
+    [InlineData("POST", "/api/links", "[]")]
+    [InlineData("POST", "/api/links", "\"https://shop.example/\"")]
+    [InlineData("POST", "/api/webhooks", "null")]
+    [InlineData("PATCH", "/api/links/there", "null")]
+    public async Task A_body_that_is_json_but_not_an_object_says_an_object_is_needed(string method, string path, string body)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "there" });
+        using var api = app.CreateApiClient();
+
+        var problem = await ProblemAsync(await StrictInputTests.SendAsync(api, method, path, body), HttpStatusCode.BadRequest);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("JSON object", detail, StringComparison.Ordinal);
+    }
+
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         using (response)

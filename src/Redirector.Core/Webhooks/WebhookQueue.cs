@@ -74,6 +74,12 @@ public sealed class WebhookQueue
             CREATE INDEX IF NOT EXISTS pending ON deliveries(endpoint, id) WHERE delivered_at IS NULL;
             CREATE INDEX IF NOT EXISTS delivered ON deliveries(delivered_at) WHERE delivered_at IS NOT NULL;
             """);
+        // A queue file of a release before requests were sent from the spool has no events column: each of its rows
+        // is one event, the column's default.
+        using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'events'";
+        if ((long)columns.ExecuteScalar()! == 0)
+            Execute(connection, "ALTER TABLE deliveries ADD COLUMN events INTEGER NOT NULL DEFAULT 1");
     }
 
     /// <summary>Completes when events are next queued: the workers wait on it rather than polling.</summary>

@@ -17,6 +17,7 @@ namespace Redirector.Benchmarks.HotPath;
 public class HotPathBenchmarks
 {
     private const int BatchClicks = 500;
+    private const int SpreadWindowClicks = 20_000;
     private const string Path = "/bench";
 
     private readonly LinkCache _cache = new(new ClickAllowances(Options.Create(new ClickAllowanceOptions())), Options.Create(new RedirectorOptions()),
@@ -32,6 +33,8 @@ public class HotPathBenchmarks
     private Click[] _clicks = [];
     private StatsKeys _keys = null!;
     private AnalyticsOptions _options = null!;
+    private List<ClickBatch> _spreadWindow = [];
+    private RedisBatchPlanner _spreadPlanner = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -79,6 +82,26 @@ public class HotPathBenchmarks
         }))];
         _keys = new StatsKeys(Options.Create(new RedisOptions()));
 
+        // A counting window of clicks spread over 10,000 links at random, as bench/run.sh's 10,000-link row makes
+        // them: one browser and referrer, so each click is a group of its own, in batches of 200.
+        var random = new Random(10_000);
+        for (var sequence = 1; sequence <= SpreadWindowClicks / 200; sequence++)
+        {
+            var builder = new ClickBatchBuilder();
+            for (var i = 0; i < 200; i++)
+            {
+                var link = random.Next(10_000);
+                builder.Add(_enricher.Enrich(new RawClick
+                {
+                    Time = now, LinkId = link + 1, DestinationDomain = "shop.example.com", LinkUtm = new UtmTags(), UserAgent = agents[0],
+                    Referrer = "https://news.example.org/2026/11/spring-collection", ClientAddress = IPAddress.Loopback,
+                }));
+            }
+            _spreadWindow.Add(builder.Build("bench", sequence));
+        }
+        _spreadPlanner = new RedisBatchPlanner(_keys, _options);
+        _spreadPlanner.Plan(_spreadWindow);
+
         // bench/run.sh's rule link: three rules the browser matches none of, then a 50/50 split by visitor hash.
         var ruled = Link("rules", "https://www.example.com/landing/spring", now);
         ruled.Rules =
@@ -118,6 +141,10 @@ public class HotPathBenchmarks
 
     [Benchmark]
     public Click Enrich() => _enricher.Enrich(_raw);
+
+    /// <summary>A counting window of 20,000 clicks on 10,000 links (a group each) planned by a planner kept from window to window, per click.</summary>
+    [Benchmark(OperationsPerInvoke = SpreadWindowClicks)]
+    public IReadOnlyList<ScriptCall> PlanSpreadWindow() => _spreadPlanner.Plan(_spreadWindow);
 
     [Benchmark(OperationsPerInvoke = BatchClicks)]
     public IReadOnlyList<ScriptCall> AggregateBatch()

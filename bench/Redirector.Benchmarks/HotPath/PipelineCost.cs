@@ -93,6 +93,7 @@ public static class PipelineCost
                     UserAgent = Agent, Referrer = Referrer, ClientAddress = addresses[i % addresses.Length],
                 };
             }
+            using var sampler = Environment.GetEnvironmentVariable("ALLOCATIONS") == "1" ? new AllocationSampler() : null;
             await pipeline.StartAsync(CancellationToken.None);
             if (events is not null)
                 await events.StartAsync(CancellationToken.None);
@@ -103,6 +104,8 @@ public static class PipelineCost
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var allocated = GC.GetTotalAllocatedBytes();
                 var started = Stopwatch.GetTimestamp();
+                if (sampler is not null)
+                    sampler.Counting = round == Rounds;
                 var applied = pipeline.AppliedClicks;
                 for (var queued = 0; queued < clicks; await Task.Delay(1))
                 {
@@ -124,6 +127,13 @@ public static class PipelineCost
                     $"{cpu.TotalMicroseconds / clicks:F2} us CPU and {allocated / clicks:N0} bytes allocated per click, " +
                     $"{pipeline.AppliedClicks - applied:N0} applied, {compiled} methods compiled meanwhile ({jitTime.TotalMilliseconds:F0} ms), " +
                     $"{GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections so far");
+                if (sampler is not null)
+                {
+                    sampler.Counting = false;
+                    Console.WriteLine("   allocated per click, by type (sampled):");
+                    foreach (var line in sampler.Top(15, clicks))
+                        Console.WriteLine("     " + line);
+                }
             }
             if (events is not null)
                 await events.StopAsync(CancellationToken.None);

@@ -4,11 +4,16 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using StackExchange.Redis;
 
 namespace Redirector.Clicks;
 
-/// <summary>One call of the apply script: the unit it applies (see <see cref="StatsKeys.Applied"/>), the keys it touches and its arguments (see click-apply.lua).</summary>
-public sealed record ScriptCall(string Unit, string[] Keys, string[] Args);
+/// <summary>
+/// One call of the apply script: the unit it applies (see <see cref="StatsKeys.Applied"/>), the keys it touches and its
+/// arguments (see click-apply.lua). The JSON arguments (counts, raw-log entries) are UTF-8 bytes, as Redis gets them,
+/// rather than strings the client would encode again.
+/// </summary>
+public sealed record ScriptCall(string Unit, string[] Keys, RedisValue[] Args);
 
 /// <summary>
 /// Derives the script calls that apply a range of consecutive <see cref="ClickBatch"/>es of one node to the Redis
@@ -28,9 +33,11 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     // The remembered names are dropped beyond this, so values seen once do not pile up.
     private const int MaxRememberedNames = 50_000;
     private const long ExpiryReminderMilliseconds = 60 * 60 * 1000;
-    // Counts go in arguments of about this size: strings under the large object heap's threshold (85,000 bytes,
-    // so 42,500 characters), whose collections are full ones that also walk a million cached links.
+    // Counts go in arguments of about this size: well under the large object heap's threshold (85,000 bytes), whose
+    // collections are full ones that also walk a million cached links.
     private const int MaxCountsArgumentBytes = 16 * 1024;
+    // Beyond this many fields in one key of a plan, its increments are found through a table rather than by a walk.
+    private const int MaxSearchedIncrements = 32;
 
     // Fields every plan writes have fixed numbers; a dimension value's field gets the next free one when first met.
     private static readonly Field ClicksField = new("c", 0);
@@ -44,6 +51,9 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     // integers rather than by hashing its field's text. Looked up by value: the batches come from the spool, whose
     // reader gives every group strings of its own.
     private readonly Dictionary<(Dimension, string), Field> _fieldNames = [];
+    // Per dimension, the last value's field: consecutive groups mostly differ in their link alone, and comparing a
+    // value with the last one is cheaper than hashing it.
+    private readonly (string? Value, Field Field)[] _lastFields = new (string?, Field)[Dimensions.Count];
     private int _nextField = FirstValueField;
     private readonly Dictionary<string, StatsSubject> _pages = new(StringComparer.Ordinal);
     private readonly Dictionary<(StatsSubject, string Day), SubjectKeys> _subjectKeys = [];
@@ -53,6 +63,9 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     private readonly Dictionary<string, CallBuilder> _calls = new(StringComparer.Ordinal);
     private readonly List<CallBuilder> _activeCalls = [];
     private readonly ArrayBufferWriter<byte> _json = new(2 * MaxCountsArgumentBytes);
+    // A batch's raw-log entry is written here first: under clicks spread over many links it holds up to
+    // RawClicksPerEntry clicks of their own (tens of kilobytes), which a stream grown anew for every batch allocated again.
+    private readonly ArrayBufferWriter<byte> _rawJson = new();
     private (string Day, long Expiry) _lastExpiry;
     private long _batches;
 
@@ -68,6 +81,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         if (_fieldNames.Count + _subjectKeys.Count > MaxRememberedNames)
         {
             _fieldNames.Clear();
+            Array.Clear(_lastFields);
             _nextField = FirstValueField;
             _pages.Clear();
             _subjectKeys.Clear();
@@ -121,6 +135,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             {
                 var subjectKeys = KeysOf(subject, shape.Day);
                 var call = CallFor(keys.UnitOf(subject, shape.LinkId));
+                call.BeginGroup();
                 // Resolved once per subject rather than on every increment: a group increments ~50 fields.
                 var day = call.IndexOf(subjectKeys.Day);
                 if (SendsExpiry(subjectKeys.DayExpiry, now))
@@ -157,6 +172,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 
     private void IncrementDay(CallBuilder call, SubjectKeys subject, Field field, long amount, long expiry, long now)
     {
+        call.BeginGroup();
         call.Increment(call.IndexOf(subject.Day), field, amount);
         if (SendsExpiry(subject.DayExpiry, now))
             call.Expire(subject.Day, expiry);
@@ -206,12 +222,17 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         _shapeFields.Clear();
         var values = shape.Values;
         var refused = Dimensions.IsRefused(shape);
-        foreach (var dimension in Dimensions.OfClicks)
+        foreach (var dimension in Dimensions.ClickRows)
         {
             if (values[dimension.Index] is not { } value || (shape.IsBot && !dimension.CountsBots) || (refused && dimension != Dimensions.Refused))
                 continue;
             if (dimension.Per is not { } per)
-                _shapeFields.Add((dimension, FieldName(dimension, value)));
+            {
+                ref var last = ref _lastFields[dimension.Index];
+                if (!string.Equals(last.Value, value, StringComparison.Ordinal))
+                    last = (value, FieldName(dimension, value));
+                _shapeFields.Add((dimension, last.Field));
+            }
             else if (values[per.Index] is { } of)
                 _shapeFields.Add((dimension, FieldName(dimension, of + "\n" + value)));
         }
@@ -266,11 +287,11 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     /// <see cref="AnalyticsOptions.RawClicksPerEntry"/> clicks in all, and the values of the dimensions that have a
     /// <see cref="Dimension.RawName"/>. <see cref="RawClickFields.Expand"/> turns it into one object per click.
     /// </summary>
-    private string RawPayload(ClickBatch batch)
+    private byte[] RawPayload(ClickBatch batch)
     {
         var left = options.RawClicksPerEntry;
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        _rawJson.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(_rawJson))
         {
             json.WriteStartArray();
             foreach (var group in batch.Groups)
@@ -292,7 +313,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                 json.WriteEndArray();
                 if (shape.LinkId is { } link)
                     json.WriteNumber(RawClickFields.Link, link);
-                foreach (var dimension in Dimensions.OfClicks)
+                foreach (var dimension in Dimensions.ClickRows)
                 {
                     if (dimension.RawName is { } name && shape.Values[dimension.Index] is { } value)
                         json.WriteString(name, value);
@@ -302,7 +323,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             }
             json.WriteEndArray();
         }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return _rawJson.WrittenSpan.ToArray();
     }
 
     private sealed class CallBuilder(string unit, string appliedKey)
@@ -314,38 +335,82 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         // The increments, and per key (by index) its first and last, chained through Next so that they are
         // written key by key (the key once). One dictionary and one list rather than a dictionary per key, so a
         // batch over thousands of links does not allocate per key.
-        // Keyed by the key's number (high 32 bits) and the field's.
+        // Most keys (a link's day over a window of clicks spread over thousands of links) get one or two groups'
+        // fields: their increments are found by walking the key's few, and only a key with more than
+        // MaxSearchedIncrements is indexed in the table, keyed by the key's number (high 32 bits) and the field's.
         private readonly Dictionary<long, int> _incrementAt = [];
         private readonly List<FieldIncrement> _increments = [];
-        private readonly List<(int First, int Last)> _keyIncrements = [(-1, -1), (-1, -1)];
+        private readonly List<KeyIncrements> _keyIncrements = [KeyIncrements.None, KeyIncrements.None];
+        private int _groupStart;
         // Per key, the visitor lists of the shapes that reach it. A batch's subjects (everything, the link, its
         // domain, the page) mostly share their shapes, so keys with the same lists get one member list and one
         // multi-key PFADD operation instead of a copy each.
         private readonly Dictionary<int, List<List<ulong>>> _visitorSources = [];
+        // Lists of _visitorSources kept for the next plan: a window over thousands of links needs one per link.
+        private readonly Stack<List<List<ulong>>> _freeSourceLists = new();
         private readonly Dictionary<int, long> _expiries = [];
-        private readonly List<(int Key, int MaxLength, string Payload)> _raw = [];
+        private readonly List<(int Key, int MaxLength, byte[] Payload)> _raw = [];
+        // The arguments being built, kept from plan to plan; each call gets an array of its own.
+        private readonly List<RedisValue> _args = [];
+
+        /// <summary>
+        /// Starts a group's increments: the fields one group increments in one key are distinct, so a key none of
+        /// whose increments came before this call needs no search for them.
+        /// </summary>
+        public void BeginGroup() => _groupStart = _increments.Count;
 
         public void Increment(int index, Field field, long amount)
         {
-            ref var at = ref CollectionsMarshal.GetValueRefOrAddDefault(_incrementAt, ((long)index << 32) | (uint)field.Id, out var known);
-            if (known)
+            ref var chain = ref CollectionsMarshal.AsSpan(_keyIncrements)[index];
+            if (chain.Indexed)
             {
-                CollectionsMarshal.AsSpan(_increments)[at].Amount += amount;
+                ref var at = ref CollectionsMarshal.GetValueRefOrAddDefault(_incrementAt, ((long)index << 32) | (uint)field.Id, out var known);
+                if (known)
+                    CollectionsMarshal.AsSpan(_increments)[at].Amount += amount;
+                else
+                    at = Append(ref chain, field, amount);
                 return;
             }
-            at = _increments.Count;
-            _increments.Add(new FieldIncrement(field.Name, amount));
-            var (first, last) = _keyIncrements[index];
-            if (last >= 0)
-                CollectionsMarshal.AsSpan(_increments)[last].Next = at;
-            _keyIncrements[index] = (first >= 0 ? first : at, at);
+            if (chain.First >= 0 && chain.First < _groupStart)
+            {
+                var increments = CollectionsMarshal.AsSpan(_increments);
+                for (var at = chain.First; at >= 0; at = increments[at].Next)
+                {
+                    if (increments[at].FieldId == field.Id)
+                    {
+                        increments[at].Amount += amount;
+                        return;
+                    }
+                }
+            }
+            Append(ref chain, field, amount);
+            if (chain.Count > MaxSearchedIncrements)
+            {
+                chain.Indexed = true;
+                var increments = CollectionsMarshal.AsSpan(_increments);
+                for (var at = chain.First; at >= 0; at = increments[at].Next)
+                    _incrementAt[((long)index << 32) | (uint)increments[at].FieldId] = at;
+            }
+        }
+
+        private int Append(ref KeyIncrements chain, Field field, long amount)
+        {
+            var at = _increments.Count;
+            _increments.Add(new FieldIncrement(field, amount));
+            if (chain.Last >= 0)
+                CollectionsMarshal.AsSpan(_increments)[chain.Last].Next = at;
+            else
+                chain.First = at;
+            chain.Last = at;
+            chain.Count++;
+            return at;
         }
 
         public void AddVisitors(string key, List<ulong> visitors)
         {
             var index = IndexOf(key);
             if (!_visitorSources.TryGetValue(index, out var sources))
-                _visitorSources[index] = sources = [];
+                _visitorSources[index] = sources = _freeSourceLists.TryPop(out var free) ? free : [];
             sources.Add(visitors);
         }
 
@@ -353,7 +418,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 
         public void Expire(string key, long unixSeconds) => Expire(IndexOf(key), unixSeconds);
 
-        public void AppendRaw(string key, int maxLength, string payload) => _raw.Add((IndexOf(key), maxLength, payload));
+        public void AppendRaw(string key, int maxLength, byte[] payload) => _raw.Add((IndexOf(key), maxLength, payload));
 
         public bool IsEmpty => _keys.Count == 1 && _raw.Count == 0;
 
@@ -364,7 +429,14 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             _keyIndex[appliedKey] = 1;
             _incrementAt.Clear();
             _increments.Clear();
-            _keyIncrements.RemoveRange(2, _keyIncrements.Count - 2);
+            _groupStart = 0;
+            _keyIncrements.Clear();
+            _keyIncrements.AddRange([KeyIncrements.None, KeyIncrements.None]);
+            foreach (var sources in _visitorSources.Values)
+            {
+                sources.Clear();
+                _freeSourceLists.Push(sources);
+            }
             _visitorSources.Clear();
             _expiries.Clear();
             _raw.Clear();
@@ -372,10 +444,9 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 
         public ScriptCall Build(string node, long firstSequence, long lastSequence, ArrayBufferWriter<byte> json)
         {
-            var args = new List<string>
-            {
-                node, firstSequence.ToString(CultureInfo.InvariantCulture), lastSequence.ToString(CultureInfo.InvariantCulture),
-            };
+            var args = _args;
+            args.Clear();
+            args.AddRange([node, firstSequence.ToString(CultureInfo.InvariantCulture), lastSequence.ToString(CultureInfo.InvariantCulture)]);
             if (_increments.Count > 0 || _expiries.Count > 0)
                 AddCounts(args, json);
             var keysBySources = new Dictionary<List<List<ulong>>, List<int>>(SameLists.Instance);
@@ -387,23 +458,29 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             }
             foreach (var (sources, sharing) in keysBySources)
             {
-                var members = new HashSet<ulong>(sources[0]);
-                for (var i = 1; i < sources.Count; i++)
-                    members.UnionWith(sources[i]);
-                foreach (var chunk in members.Chunk(MaxPfAddMembers))
+                // One group's list goes as it is (a visitor twice is one member to PFADD); most keys of clicks spread
+                // over many links have one.
+                ReadOnlySpan<ulong> members = sources.Count == 1
+                    ? CollectionsMarshal.AsSpan(sources[0])
+                    : Union(sources);
+                for (var start = 0; start < members.Length; start += MaxPfAddMembers)
                 {
                     args.Add("v");
-                    args.Add(sharing.Count.ToString(CultureInfo.InvariantCulture));
-                    args.AddRange(sharing.Select(Index));
-                    args.Add(PackVisitors(chunk));
+                    args.Add(Index(sharing.Count));
+                    foreach (var key in sharing)
+                        args.Add(Index(key));
+                    args.Add(PackVisitors(members.Slice(start, Math.Min(MaxPfAddMembers, members.Length - start))));
                 }
             }
             foreach (var raw in _raw)
-                args.AddRange(["x", Index(raw.Key), raw.MaxLength.ToString(CultureInfo.InvariantCulture), raw.Payload]);
+                args.AddRange(["x", Index(raw.Key), Index(raw.MaxLength), raw.Payload]);
             return new ScriptCall(unit, [.. _keys], [.. args]);
         }
 
-        private static string Index(int key) => key.ToString(CultureInfo.InvariantCulture);
+        private static string Index(int key) => (uint)key < (uint)SmallNumbers.Length ? SmallNumbers[key] : key.ToString(CultureInfo.InvariantCulture);
+
+        // Key numbers and counts of keys, made once: a window over thousands of links names thousands of keys.
+        private static readonly string[] SmallNumbers = [.. Enumerable.Range(0, 4096).Select(n => n.ToString(CultureInfo.InvariantCulture))];
 
         /// <summary>
         /// Increments and expiries as JSON arguments (op "j"): {"h":[[key, field, "amount", field, "amount"...]...],
@@ -412,7 +489,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         /// work; a batch over 10,000 links has tens of thousands of fields. Numbers go as strings: the script
         /// passes them on to Redis without converting them.
         /// </summary>
-        private void AddCounts(List<string> args, ArrayBufferWriter<byte> buffer)
+        private void AddCounts(List<RedisValue> args, ArrayBufferWriter<byte> buffer)
         {
             buffer.ResetWrittenCount();
             using var json = new Utf8JsonWriter(buffer);
@@ -439,7 +516,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                         json.WriteStartArray();
                         json.WriteNumberValue(key);
                     }
-                    json.WriteStringValue(_increments[at].Field);
+                    json.WriteStringValue(_increments[at].Field.Name);
                     WriteNumberAsString(json, _increments[at].Amount, number);
                 }
                 json.WriteEndArray();
@@ -462,16 +539,16 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             json.WriteEndArray();
             json.WriteEndObject();
             json.Flush();
-            args.AddRange(["j", Encoding.UTF8.GetString(buffer.WrittenSpan)]);
+            args.AddRange(["j", buffer.WrittenSpan.ToArray()]);
         }
 
         private static bool IsFull(Utf8JsonWriter json) => json.BytesCommitted + json.BytesPending >= MaxCountsArgumentBytes;
 
-        private static void NextArgument(Utf8JsonWriter json, List<string> args, ArrayBufferWriter<byte> buffer)
+        private static void NextArgument(Utf8JsonWriter json, List<RedisValue> args, ArrayBufferWriter<byte> buffer)
         {
             json.WriteEndObject();
             json.Flush();
-            args.AddRange(["j", Encoding.UTF8.GetString(buffer.WrittenSpan)]);
+            args.AddRange(["j", buffer.WrittenSpan.ToArray()]);
             buffer.ResetWrittenCount();
             json.Reset(buffer);
             json.WriteStartObject();
@@ -485,16 +562,28 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 
         /// <summary>
         /// Visitors as one argument of 16 hex digits each (the same members the hex strings of earlier versions
-        /// were): one string per batch instead of one per visitor, for the builder, the spool and the Redis client.
+        /// were), in ASCII: one argument per batch instead of one per visitor, for the builder and the Redis client.
         /// </summary>
-        private static string PackVisitors(ulong[] visitors) =>
-            string.Create(visitors.Length * VisitorDigits, visitors, static (text, values) =>
+        private static ulong[] Union(List<List<ulong>> sources)
+        {
+            var members = new HashSet<ulong>();
+            foreach (var list in sources)
             {
-                Span<byte> bytes = stackalloc byte[MaxPfAddMembers * sizeof(ulong)];
-                for (var i = 0; i < values.Length; i++)
-                    System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[(i * sizeof(ulong))..], values[i]);
-                Convert.TryToHexStringLower(bytes[..(values.Length * sizeof(ulong))], text, out _);
-            });
+                foreach (var visitor in CollectionsMarshal.AsSpan(list))
+                    members.Add(visitor);
+            }
+            return [.. members];
+        }
+
+        private static byte[] PackVisitors(ReadOnlySpan<ulong> visitors)
+        {
+            Span<byte> bytes = stackalloc byte[MaxPfAddMembers * sizeof(ulong)];
+            for (var i = 0; i < visitors.Length; i++)
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[(i * sizeof(ulong))..], visitors[i]);
+            var text = new byte[visitors.Length * VisitorDigits];
+            Convert.TryToHexStringLower(bytes[..(visitors.Length * sizeof(ulong))], text, out _);
+            return text;
+        }
 
         /// <summary>Equal when both hold the same list objects in the same order: contents are never compared.</summary>
         private sealed class SameLists : IEqualityComparer<List<List<ulong>>>
@@ -521,16 +610,29 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             {
                 _keys.Add(key);
                 _keyIndex[key] = index = _keys.Count;
-                _keyIncrements.Add((-1, -1));
+                _keyIncrements.Add(KeyIncrements.None);
             }
             return index;
         }
 
-        private struct FieldIncrement(string field, long amount)
+        private struct FieldIncrement(Field field, long amount)
         {
-            public readonly string Field = field;
+            public readonly Field Field = field;
             public long Amount = amount;
             public int Next = -1;
+
+            public readonly int FieldId => Field.Id;
+        }
+
+        /// <summary>A key's increments: the first and last of its chain (-1 for none), how many, and whether they are in the table.</summary>
+        private struct KeyIncrements
+        {
+            public static KeyIncrements None => new() { First = -1, Last = -1 };
+
+            public int First;
+            public int Last;
+            public int Count;
+            public bool Indexed;
         }
     }
 }

@@ -94,7 +94,7 @@ public sealed class RedisClickWriter(RedisConnection redis, StatsKeys keys, IOpt
         Task.WhenAll(calls.Select(call => db.ScriptEvaluateAsync(
             ScriptSha,
             Array.ConvertAll(call.Keys, k => (RedisKey)k),
-            Array.ConvertAll(call.Args, a => (RedisValue)a))));
+            call.Args)));
 
     private async Task LoadScriptAsync()
     {

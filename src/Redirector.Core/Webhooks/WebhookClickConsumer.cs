@@ -234,7 +234,7 @@ public sealed partial class WebhookClickConsumer(
             using (var json = new Utf8JsonWriter(buffer))
             {
                 json.WriteStartObject();
-                foreach (var dimension in Dimensions.OfClicks)
+                foreach (var dimension in Dimensions.ClickRows)
                 {
                     if (sites.ShownValue(dimension, shape[dimension]) is { } value)
                         json.WriteString(DimensionNames[dimension.Index], value);

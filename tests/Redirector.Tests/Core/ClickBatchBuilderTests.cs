@@ -157,7 +157,7 @@ public sealed class ClickBatchBuilderTests
 
         // Links 1 and 17 share unit 1 (17 = 16 + 1); link 2 has unit 2. Each call names the whole range.
         Assert.Equal(["{g}:1", "{g}:2"], calls.Select(c => c.Unit).Order(StringComparer.Ordinal));
-        Assert.All(calls, call => Assert.Equal(["node", "1", "3"], call.Args[..3]));
+        Assert.All(calls, call => Assert.Equal(["node", "1", "3"], Texts(call.Args)[..3]));
         Assert.All(calls, call => Assert.Equal($"rd:{call.Unit}:a", call.Keys[0]));
         var unitOne = Increments(calls.Single(c => c.Unit == "{g}:1"));
         Assert.Equal(3, unitOne[("rd:{l:1}:d:20261122", "c")]);
@@ -170,6 +170,33 @@ public sealed class ClickBatchBuilderTests
         // Every day key a call increments gets its expiry in that call; each batch keeps its raw-log entry.
         Assert.Contains("rd:{g}:d:20261122", ExpiredKeys([calls.Single(c => c.Unit == "{g}:2")], "{g}"));
         Assert.Equal(3, calls.Sum(call => Operations(call.Args, "x").Count));
+    }
+
+    [Fact]
+    public void A_key_whose_fields_outgrow_a_walk_still_writes_each_field_once_with_its_total()
+    {
+        // 40 UTM sources in each of three batches: link 1's day key gets more fields than the planner finds by walking
+        // them (32), so its first increments are found by a walk and the later ones through the planner's table.
+        var planner = new RedisBatchPlanner(Keys, new AnalyticsOptions());
+        var builder = new ClickBatchBuilder();
+        var range = new List<ClickBatch>();
+        for (var sequence = 1; sequence <= 3; sequence++)
+        {
+            for (var source = 0; source < 40; source++)
+                builder.Add(ClickOn(1, (ulong)source, $"s{source}"));
+            range.Add(builder.Build("node", sequence));
+        }
+
+        var increments = Increments(planner.Plan(range).Single());
+
+        Assert.Equal(120, increments[("rd:{l:1}:d:20261122", "c")]);
+        Assert.Equal(120, increments[("rd:{l:1}:d:20261122", "h10")]);
+        Assert.Equal(120, increments[("rd:{g}:d:20261122", "os:Windows")]);
+        for (var source = 0; source < 40; source++)
+        {
+            Assert.Equal(3, increments[("rd:{l:1}:d:20261122", $"us:s{source}")]);
+            Assert.Equal(3, increments[("rd:{g}:d:20261122", $"us:s{source}")]);
+        }
     }
 
     /// <summary>Every increment of a call, by key and field.</summary>
@@ -196,9 +223,12 @@ public sealed class ClickBatchBuilderTests
             .Where(key => key.Contains(tag, StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal),
     ];
 
+    private static string[] Texts(StackExchange.Redis.RedisValue[] args) => Array.ConvertAll(args, arg => (string)arg!);
+
     /// <summary>Splits the script's argument list into its operations (see click-apply.lua).</summary>
-    private static List<string[]> Operations(string[] args, string kind)
+    private static List<string[]> Operations(StackExchange.Redis.RedisValue[] values, string kind)
     {
+        var args = Texts(values);
         var result = new List<string[]>();
         var i = 3;
         while (i < args.Length)

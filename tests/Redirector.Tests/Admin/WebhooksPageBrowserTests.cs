@@ -43,5 +43,13 @@ public sealed class WebhooksPageBrowserTests(BrowserFixture browser) : IClassFix
         await page.GotoAsync("/admin/webhooks");
         await Expect(page.GetByText("(0 waiting on this node)")).ToBeVisibleAsync();
         await Expect(page.Locator("table.deliveries tbody td:nth-child(2)")).ToHaveTextAsync([.. expected]);
+        await Expect(page.Locator("table.deliveries tbody td .show-narrow").First).ToBeHiddenAsync();
+
+        // On a phone the Event column is hidden and each row says its event under the time.
+        await page.SetViewportSizeAsync(390, 844);
+        await Expect(page.Locator("table.deliveries tbody td:nth-child(2)").First).ToBeHiddenAsync();
+        var underTime = page.Locator("table.deliveries tbody td:first-child .show-narrow");
+        await Expect(underTime).ToHaveTextAsync([.. expected]);
+        await Expect(underTime.First).ToBeVisibleAsync();
     }
 }

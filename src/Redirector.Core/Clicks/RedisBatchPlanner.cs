@@ -29,6 +29,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
 {
     // Lua's unpack has a stack limit of a few thousand values; PFADDs are split below it.
     private const int MaxPfAddMembers = 1000;
+    private const int MaxUncheckedVisitors = 8;
     private const int VisitorDigits = 16;
     // The remembered names are dropped beyond this, so values seen once do not pile up.
     private const int MaxRememberedNames = 50_000;
@@ -458,10 +459,11 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             }
             foreach (var (sources, sharing) in keysBySources)
             {
-                // One group's list goes as it is (a visitor twice is one member to PFADD); most keys of clicks spread
-                // over many links have one.
-                ReadOnlySpan<ulong> members = sources.Count == 1
-                    ? CollectionsMarshal.AsSpan(sources[0])
+                // One group's short list goes as it is (a visitor twice is one member to PFADD): most keys of clicks
+                // spread over many links have one group of a click or two. Longer lists are made distinct, since one
+                // visitor's repeated clicks would otherwise fill PFADD with copies.
+                ReadOnlySpan<ulong> members = sources is [{ Count: <= MaxUncheckedVisitors } only]
+                    ? CollectionsMarshal.AsSpan(only)
                     : Union(sources);
                 for (var start = 0; start < members.Length; start += MaxPfAddMembers)
                 {

@@ -68,6 +68,8 @@ public sealed class ClickBatchBuilderTests
         var pfadd = Assert.Single(Operations(args, "v"));
         Assert.Equal("3", pfadd[1]);
         var members = pfadd[5].Chunk(16).Select(c => new string(c)).ToList();
+        // Each visitor once, not once per click.
+        Assert.Equal(120, members.Count);
         Assert.Equal(120, members.Distinct().Count());
         Assert.Contains("feed000000000077", members);
         Assert.Single(Operations(args, "x"));

@@ -17,13 +17,8 @@ RUNS=${RUNS:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 published=$root/src/Redirector/bin/Release/run
 baseline=$root/bench/Baseline/bin/Release/net10.0/Baseline.dll
-# name=path[,settings]: the path made absolute, since each build starts in its own folder.
-apps=()
-for app in "$@"; do
-  name=${app%%=*} rest=${app#*=}
-  dll=${rest%%,*} settings=${rest#"$dll"}
-  apps+=("$name=$(realpath -m "$dll")$settings")
-done
+source "$root/bench/builds.sh"
+named_builds "$@"
 [ ${#apps[@]} -gt 0 ] || apps=("redirector=$published/Redirector.dll" "kestrel=$baseline")
 [ -z "${SEED:-}" ] || SEED=$(realpath -m "$SEED")
 work=$(mktemp -d /tmp/redirector-startup.XXXXXX)

@@ -15,23 +15,33 @@ public sealed class LiveCountsBrowserTests(BrowserFixture browser) : IClassFixtu
         var (app, address) = BrowserFixture.StartService();
         await using var _ = app;
         await app.CreateLinkAsync(new { url = "https://example.com/live", slug = "live" });
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        // One click counted before the page opens, so that the timed clicks measure a running node rather than the
+        // first compilation of its click pipeline: in the first seconds of a fresh-clone CI run, with every test class
+        // starting at once, that took longer than the second.
+        await ClickAsync(visitor);
+        await app.FlushClicksAsync();
         var page = await browser.SignedInPageAsync(address);
-        await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("0");
+        await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("1");
         // The stream's first event says it listens; clicks before it would be in the page as rendered.
         await Expect(page.Locator("html[data-live='listening']")).ToHaveCountAsync(1);
 
-        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
-        for (var click = 1; click <= 3; click++)
+        for (var click = 2; click <= 4; click++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/live");
-            request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
             var clicked = Stopwatch.StartNew();
-            using (var response = await visitor.SendAsync(request))
-                Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            await ClickAsync(visitor);
             // No flush, no reload: the page alone must show it within the second.
             await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync(click.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 1_000 });
             Assert.True(clicked.Elapsed < TimeSpan.FromSeconds(1), $"click {click} showed after {clicked.ElapsedMilliseconds} ms");
         }
         Assert.Equal("/admin", new Uri(page.Url).AbsolutePath);
+    }
+
+    private static async Task ClickAsync(HttpClient visitor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/live");
+        request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        using var response = await visitor.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
     }
 }

@@ -201,6 +201,40 @@ public sealed class ClickBatchBuilderTests
         }
     }
 
+    [Fact]
+    public void A_window_of_clicks_spread_over_many_links_writes_each_field_of_each_key_once_with_its_total()
+    {
+        // 4,000 clicks over 300 links in 20 batches: most links' day keys get several groups, from several batches.
+        var planner = new RedisBatchPlanner(Keys, new AnalyticsOptions());
+        var builder = new ClickBatchBuilder();
+        var random = new Random(300);
+        var range = new List<ClickBatch>();
+        var clicksOf = new Dictionary<(long Link, string Source), int>();
+        for (var sequence = 1; sequence <= 20; sequence++)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var link = (long)random.Next(1, 301);
+                var source = $"s{random.Next(3)}";
+                builder.Add(ClickOn(link, (ulong)random.Next(50), source));
+                clicksOf[(link, source)] = clicksOf.GetValueOrDefault((link, source)) + 1;
+            }
+            range.Add(builder.Build("node", sequence));
+        }
+
+        // Increments throws on a (key, field) written twice in a call; the global key has a share in each unit's call.
+        var increments = planner.Plan(range).Select(Increments).SelectMany(call => call)
+            .GroupBy(increment => increment.Key).ToDictionary(same => same.Key, same => same.Sum(increment => increment.Value));
+
+        foreach (var link in clicksOf.Keys.Select(k => k.Link).Distinct())
+        {
+            Assert.Equal(clicksOf.Where(c => c.Key.Link == link).Sum(c => c.Value), increments[($"rd:{{l:{link}}}:d:20261122", "c")]);
+            foreach (var ((_, source), clicks) in clicksOf.Where(c => c.Key.Link == link))
+                Assert.Equal(clicks, increments[($"rd:{{l:{link}}}:d:20261122", $"us:{source}")]);
+        }
+        Assert.Equal(4000, increments[("rd:{g}:d:20261122", "c")]);
+    }
+
     /// <summary>Every increment of a call, by key and field.</summary>
     private static Dictionary<(string Key, string Field), long> Increments(ScriptCall call)
     {

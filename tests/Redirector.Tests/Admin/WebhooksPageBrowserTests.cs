@@ -52,4 +52,49 @@ public sealed class WebhooksPageBrowserTests(BrowserFixture browser) : IClassFix
         await Expect(underTime).ToHaveTextAsync([.. expected]);
         await Expect(underTime.First).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task On_a_phone_a_failed_delivery_shows_its_whole_error_within_the_card()
+    {
+        var (app, address) = BrowserFixture.StartService(WebhookDeliveryTests.FastSettings());
+        await using var _ = app;
+        // An endpoint nobody listens on: every delivery fails with the connection's error, a long one.
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using (var api = app.CreateApiClient())
+        {
+            using var created = await api.PostAsJsonAsync("/api/webhooks", new { url = $"http://127.0.0.1:{closedPort}/hook", events = new[] { WebhookEventTypes.LinkCreated } });
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        }
+        await WebhookDeliveryTests.SubscribedAsync(app);
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "unheard" });
+        string error = "";
+        using (var api = app.CreateApiClient())
+        {
+            var endpoint = (await api.GetFromJsonAsync<JsonElement>("/api/webhooks"))[0].GetProperty("id").GetInt64();
+            for (var tries = 0; error.Length == 0 && tries < 300; tries++)
+            {
+                var items = (await api.GetFromJsonAsync<JsonElement>($"/api/webhooks/{endpoint}/deliveries")).GetProperty("items");
+                if (items.GetArrayLength() > 0 && items[0].GetProperty("lastError") is { ValueKind: JsonValueKind.String } last)
+                    error = last.GetString()!;
+                else
+                    await Task.Delay(100);
+            }
+        }
+        Assert.True(error.Length > 30, $"the failed delivery's error: '{error}'");
+
+        var page = await browser.SignedInPageAsync(address);
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync("/admin/webhooks");
+        var shown = page.Locator("table.deliveries tbody .delivery-error").First;
+        await Expect(shown).ToHaveTextAsync(error);
+        // Nothing of it is cut off, and the table fits its card without scrolling sideways.
+        Assert.True(await shown.EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight + 1"), $"the error is clipped: {await shown.EvaluateAsync<string>("e => e.scrollWidth + \"x\" + e.scrollHeight + \" in \" + e.clientWidth + \"x\" + e.clientHeight")} for {error}");
+        Assert.True(await page.Locator("table.deliveries").EvaluateAsync<bool>("t => t.closest('.table-card').scrollWidth <= t.closest('.table-card').clientWidth + 1"),
+            "the deliveries table is wider than its card: " + await page.Locator("table.deliveries").EvaluateAsync<string>("t => t.closest('.table-card').scrollWidth + ' in ' + t.closest('.table-card').clientWidth + ': ' + [...t.querySelectorAll('tbody tr:first-child td')].map(c => getComputedStyle(c).display + ' ' + c.offsetWidth + ' ' + c.textContent).join(' | ')"));
+    }
 }

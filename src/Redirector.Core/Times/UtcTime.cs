@@ -34,13 +34,16 @@ public static class UtcTime
         _ => DateTime.SpecifyKind(time, DateTimeKind.Utc),
     };
 
+    /// <summary>The message of the <see cref="JsonException"/> a JSON time that does not parse throws (the API's 400 says it in its own words).</summary>
+    public const string JsonFormatError = "Times are ISO 8601, e.g. 2026-12-01T12:00:00Z; without an offset they are UTC.";
+
     /// <summary>Reads JSON times by <see cref="TryParse"/> (System.Text.Json alone takes an offsetless time as the server's local time).</summary>
     public sealed class DateTimeOffsetJsonConverter : JsonConverter<DateTimeOffset>
     {
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             reader.TokenType == JsonTokenType.String && TryParse(reader.GetString(), out var value)
                 ? value
-                : throw new JsonException("Times are ISO 8601, e.g. 2026-12-01T12:00:00Z; without an offset they are UTC.");
+                : throw new JsonException(JsonFormatError);
 
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value.UtcDateTime);
@@ -52,7 +55,7 @@ public static class UtcTime
         public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             reader.TokenType == JsonTokenType.String && TryParse(reader.GetString(), out var value)
                 ? value.UtcDateTime
-                : throw new JsonException("Times are ISO 8601, e.g. 2026-12-01T12:00:00Z; without an offset they are UTC.");
+                : throw new JsonException(JsonFormatError);
 
         public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
             writer.WriteStringValue(AsUtc(value));

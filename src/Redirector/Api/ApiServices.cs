@@ -241,7 +241,7 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
             if (string.IsNullOrEmpty(path) || path == "$")
                 return (null, $"The body must be a JSON object of the expected shape, not an array, a string or a number (at {PositionOf(json)}).");
             var field = path[(path.LastIndexOfAny(['.', '[']) + 1)..].TrimEnd(']').Trim('\'', '"');
-            return (field, $"The value of '{field}' ({path}, {LineAndByteOf(json)}) is not valid: check its type and format (times are ISO 8601).");
+            return (field, $"The value of '{field}' ({path}, {LineAndByteOf(json)}) is not valid: {ExpectedOf(json)}.");
         }
         // Messages of parameter binding read 'Failed to bind parameter "DateOnly from" from "garbage".'
         var message = exception.Message;
@@ -257,6 +257,36 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
             message.Contains("request body", StringComparison.Ordinal))
             return (null, "The request needs a body: a JSON object of the expected shape (not null).");
         return (null, "The request could not be read.");
+    }
+
+    /// <summary>
+    /// What the field takes, in words rather than the .NET type the serializer names ("The JSON value could not be
+    /// converted to System.Collections.Generic.List`1[System.String]. Path: ..."): a list of strings, a time, a whole
+    /// number. A type it does not know gets the general advice.
+    /// </summary>
+    private static string ExpectedOf(System.Text.Json.JsonException json)
+    {
+        const string marker = "converted to ";
+        var message = json.Message;
+        if (message.StartsWith(Redirector.Times.UtcTime.JsonFormatError, StringComparison.Ordinal))
+            return "it should be a time in ISO 8601, such as \"2026-12-31T23:59:00Z\" (without an offset, UTC)";
+        var at = message.IndexOf(marker, StringComparison.Ordinal);
+        var end = message.IndexOf(". Path:", StringComparison.Ordinal);
+        var type = at >= 0 && end > at ? message[(at + marker.Length)..end] : "";
+        var nullable = type.StartsWith("System.Nullable`1[", StringComparison.Ordinal);
+        if (nullable)
+            type = type["System.Nullable`1[".Length..^1];
+        return type switch
+        {
+            "System.DateTime" or "System.DateTimeOffset" => "it should be a time in ISO 8601, such as \"2026-12-31T23:59:00Z\"",
+            "System.DateOnly" => "it should be a date in ISO 8601, such as \"2026-12-31\"",
+            "System.Int32" or "System.Int64" => "it should be a whole number",
+            "System.Double" or "System.Decimal" => "it should be a number",
+            "System.Boolean" => "it should be true or false",
+            "System.String" => "it should be a string",
+            _ when type.EndsWith("[System.String]", StringComparison.Ordinal) || type == "System.String[]" => "it should be a list of strings, such as [\"spring\"]",
+            _ => "check its type and format against the API reference (/openapi/v1.json)",
+        };
     }
 
     /// <summary>

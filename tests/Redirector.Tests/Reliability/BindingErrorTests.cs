@@ -30,6 +30,25 @@ public sealed class BindingErrorTests
     }
 
     [Theory]
+    [InlineData("""{"url":"https://shop.example/","tags":"spring"}""", "tags", "a list of strings")]
+    [InlineData("""{"url":"https://shop.example/","expiresAt":"12/01/2026"}""", "expiresAt", "a time in ISO 8601")]
+    [InlineData("""{"url":"https://shop.example/","redirectType":"abc"}""", "redirectType", "a whole number")]
+    [InlineData("""{"url":"https://shop.example/","slug":42}""", "slug", "a string")]
+    public async Task A_value_of_the_wrong_type_is_told_what_its_field_takes(string body, string field, string expected)
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+
+        using var response = await SendAsync(api, "POST", "/api/links", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var detail = problem.RootElement.GetProperty("detail").GetString()!;
+        Assert.Contains($"'{field}'", detail);
+        Assert.Contains(expected, detail);
+        Assert.DoesNotContain("System.", detail);
+    }
+
+    [Theory]
     [InlineData("""{"url":""")]
     [InlineData("")]
     [InlineData("null")]

@@ -58,6 +58,8 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
     private readonly Dictionary<string, StatsSubject> _pages = new(StringComparer.Ordinal);
     private readonly Dictionary<(StatsSubject, string Day), SubjectKeys> _subjectKeys = [];
     private readonly List<(Dimension Dimension, Field Field)> _shapeFields = [];
+    // The group's field of the Link dimension (its link, in the top links of its other subjects), if it counts one.
+    private Field? _linkField;
     private readonly List<(StatsSubject Subject, Subjects Kind)> _shapeSubjects = [];
     // Kept from batch to batch, like the names, so their tables are not grown again for every batch.
     private readonly Dictionary<string, CallBuilder> _calls = new(StringComparer.Ordinal);
@@ -133,8 +135,23 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             CollectFields(shape);
             foreach (var (subject, kind) in _shapeSubjects)
             {
-                var subjectKeys = KeysOf(subject, shape.Day);
                 var call = CallFor(keys.UnitOf(subject, shape.LinkId));
+                // Clicks spread over many links: a group mostly differs from the last one of its call in its link
+                // alone, so its subjects other than the link increment the same fields but one, at known places.
+                var repeat = kind == Subjects.Link ? null : call.RepeatOf(kind);
+                if (repeat is not null && repeat.Shape is { } last && SameExceptLink(last, shape))
+                {
+                    call.Repeat(repeat, group.Count);
+                    if (_linkField is { } linkField)
+                    {
+                        call.BeginGroup();
+                        call.Increment(repeat.Day, linkField, group.Count);
+                    }
+                    AddVisitors(call, repeat.Keys!, group, expiry, now);
+                    continue;
+                }
+                repeat?.Start(shape);
+                var subjectKeys = KeysOf(subject, shape.Day);
                 call.BeginGroup();
                 // Resolved once per subject rather than on every increment: a group increments ~50 fields.
                 var day = call.IndexOf(subjectKeys.Day);
@@ -145,29 +162,44 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                 if (!refused)
                 {
                     var total = shape.IsBot ? BotsField : ClicksField;
-                    call.Increment(day, total, group.Count);
-                    call.Increment(call.IndexOf(subjectKeys.Totals), total, group.Count);
+                    var clicks = call.Increment(day, total, group.Count);
+                    var totals = call.Increment(call.IndexOf(subjectKeys.Totals), total, group.Count);
+                    repeat?.Add(clicks);
+                    repeat?.Add(totals);
                     if (!shape.IsBot && countsDetails)
-                        call.Increment(day, HourFields[shape.Hour], group.Count);
+                    {
+                        var hour = call.Increment(day, HourFields[shape.Hour], group.Count);
+                        repeat?.Add(hour);
+                    }
                 }
                 if (countsDetails)
                 {
                     foreach (var (dimension, field) in _shapeFields)
                     {
-                        if (dimension.IsCountedFor(kind))
-                            call.Increment(day, field, group.Count);
+                        if (!dimension.IsCountedFor(kind))
+                            continue;
+                        var at = call.Increment(day, field, group.Count);
+                        if (dimension != Dimensions.Link)
+                            repeat?.Add(at);
                     }
                 }
-                if (group.Visitors.Count > 0 && countsDetails)
-                {
-                    call.AddVisitors(subjectKeys.Visitors, group.Visitors);
-                    if (SendsExpiry(subjectKeys.VisitorsExpiry, now))
-                        call.Expire(subjectKeys.Visitors, expiry);
-                }
+                if (repeat is not null)
+                    (repeat.Day, repeat.Keys) = (day, subjectKeys);
+                if (countsDetails)
+                    AddVisitors(call, subjectKeys, group, expiry, now);
             }
         }
         if (batch.Groups.Count > 0)
             CallFor(keys.UnitOf(StatsSubject.Global, batch.Groups[0].Shape.LinkId)).AppendRaw(keys.RawLog, options.RawLogEntries, RawPayload(batch));
+    }
+
+    private void AddVisitors(CallBuilder call, SubjectKeys subjectKeys, ClickGroup group, long expiry, long now)
+    {
+        if (group.Visitors.Count == 0)
+            return;
+        call.AddVisitors(subjectKeys.Visitors, group.Visitors);
+        if (SendsExpiry(subjectKeys.VisitorsExpiry, now))
+            call.Expire(subjectKeys.Visitors, expiry);
     }
 
     private void IncrementDay(CallBuilder call, SubjectKeys subject, Field field, long amount, long expiry, long now)
@@ -216,10 +248,29 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             _shapeSubjects.Add((PageOf(page), Subjects.Page));
     }
 
+    /// <summary>
+    /// Whether two groups count the same fields in every subject but their links': they differ at most in the link
+    /// (and so in the <see cref="Dimensions.Link"/> field their other subjects count).
+    /// </summary>
+    private static bool SameExceptLink(in ClickShape last, in ClickShape shape)
+    {
+        if (last.Hour != shape.Hour || last.IsBot != shape.IsBot || !string.Equals(last.Day, shape.Day, StringComparison.Ordinal))
+            return false;
+        var lastValues = last.Values;
+        var values = shape.Values;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (i != Dimensions.Link.Index && !string.Equals(lastValues[i], values[i], StringComparison.Ordinal))
+                return false;
+        }
+        return true;
+    }
+
     /// <summary>The fields a group increments: every dimension it has a value of (for bots, only those counting bots).</summary>
     private void CollectFields(ClickShape shape)
     {
         _shapeFields.Clear();
+        _linkField = null;
         var values = shape.Values;
         var refused = Dimensions.IsRefused(shape);
         foreach (var dimension in Dimensions.ClickRows)
@@ -232,6 +283,8 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                 if (!string.Equals(last.Value, value, StringComparison.Ordinal))
                     last = (value, FieldName(dimension, value));
                 _shapeFields.Add((dimension, last.Field));
+                if (dimension == Dimensions.Link)
+                    _linkField = last.Field;
             }
             else if (values[per.Index] is { } of)
                 _shapeFields.Add((dimension, FieldName(dimension, of + "\n" + value)));
@@ -359,7 +412,8 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
         /// </summary>
         public void BeginGroup() => _groupStart = _increments.Count;
 
-        public void Increment(int index, Field field, long amount)
+        /// <summary>Adds <paramref name="amount"/> to a field of the key numbered <paramref name="index"/>; returns the increment's place.</summary>
+        public int Increment(int index, Field field, long amount)
         {
             ref var chain = ref CollectionsMarshal.AsSpan(_keyIncrements)[index];
             if (chain.Indexed)
@@ -369,7 +423,7 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                     CollectionsMarshal.AsSpan(_increments)[at].Amount += amount;
                 else
                     at = Append(ref chain, field, amount);
-                return;
+                return at;
             }
             if (chain.First >= 0 && chain.First < _groupStart)
             {
@@ -379,11 +433,11 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                     if (increments[at].FieldId == field.Id)
                     {
                         increments[at].Amount += amount;
-                        return;
+                        return at;
                     }
                 }
             }
-            Append(ref chain, field, amount);
+            var appended = Append(ref chain, field, amount);
             if (chain.Count > MaxSearchedIncrements)
             {
                 chain.Indexed = true;
@@ -391,6 +445,25 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
                 for (var at = chain.First; at >= 0; at = increments[at].Next)
                     _incrementAt[((long)index << 32) | (uint)increments[at].FieldId] = at;
             }
+            return appended;
+        }
+
+        // Per kind of subject other than a link (global, destination domain, source page), the last group planned in full.
+        private readonly SubjectRepeat?[] _repeats = new SubjectRepeat?[4];
+
+        /// <summary>The last group of this plan that counted a subject of <paramref name="kind"/> in full here, for the next one like it.</summary>
+        public SubjectRepeat RepeatOf(Subjects kind)
+        {
+            var slot = System.Numerics.BitOperations.Log2((uint)kind);
+            return _repeats[slot] ??= new SubjectRepeat();
+        }
+
+        /// <summary>Adds a group's count to every increment its <paramref name="repeat"/>ed group made, but the link's field.</summary>
+        public void Repeat(SubjectRepeat repeat, long amount)
+        {
+            var increments = CollectionsMarshal.AsSpan(_increments);
+            foreach (var at in CollectionsMarshal.AsSpan(repeat.Increments))
+                increments[at].Amount += amount;
         }
 
         private int Append(ref KeyIncrements chain, Field field, long amount)
@@ -440,6 +513,8 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             _visitorSources.Clear();
             _expiries.Clear();
             _raw.Clear();
+            foreach (var repeat in _repeats)
+                repeat?.Start(null);
         }
 
         public ScriptCall Build(string node, long firstSequence, long lastSequence, ArrayBufferWriter<byte> json)
@@ -623,6 +698,29 @@ public sealed class RedisBatchPlanner(StatsKeys keys, AnalyticsOptions options)
             public int Next = -1;
 
             public readonly int FieldId => Field.Id;
+        }
+
+        /// <summary>
+        /// A group's increments in one subject other than its link, but the link's field, by their places in this
+        /// call; the subject's keys and its day key's number. Valid for the plan being made.
+        /// </summary>
+        public sealed class SubjectRepeat
+        {
+            public ClickShape? Shape { get; private set; }
+
+            public List<int> Increments { get; } = [];
+
+            public int Day { get; set; }
+
+            public SubjectKeys? Keys { get; set; }
+
+            public void Start(ClickShape? shape)
+            {
+                Shape = shape;
+                Increments.Clear();
+            }
+
+            public void Add(int increment) => Increments.Add(increment);
         }
 
         /// <summary>A key's increments: the first and last of its chain (-1 for none), how many, and whether they are in the table.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Redirector.Clicks;
@@ -233,6 +234,58 @@ public sealed class ClickBatchBuilderTests
                 Assert.Equal(clicks, increments[($"rd:{{l:{link}}}:d:20261122", $"us:{source}")]);
         }
         Assert.Equal(4000, increments[("rd:{g}:d:20261122", "c")]);
+        // The global and destination-domain days: per source, and per link in their top links.
+        var domainDay = Keys.Day(StatsSubject.Domain("example.com"), "20261122");
+        foreach (var day in new[] { "rd:{g}:d:20261122", domainDay })
+        {
+            Assert.Equal(4000, increments[(day, "c")]);
+            Assert.Equal(4000, increments[(day, "h10")]);
+            foreach (var source in clicksOf.GroupBy(c => c.Key.Source))
+                Assert.Equal(source.Sum(c => c.Value), increments[(day, $"us:{source.Key}")]);
+            foreach (var link in clicksOf.GroupBy(c => c.Key.Link))
+                Assert.Equal(link.Sum(c => c.Value), increments[(day, StatsKeys.Field(Dimensions.Link, link.Key.ToString(CultureInfo.InvariantCulture)))]);
+        }
+    }
+
+    [Fact]
+    public void Groups_that_differ_in_their_link_alone_count_every_field_of_their_other_subjects()
+    {
+        // Links 1, 17, 33 and 49 share a unit, so their groups follow one another in one call; a bot and another hour
+        // come between them.
+        var batches = new Batches(Keys);
+        ulong visitor = 0;
+        foreach (var link in new long[] { 1, 17, 33, 49 })
+        {
+            batches.Builder.Add(ClickOn(link, ++visitor));
+            batches.Builder.Add(ClickOn(link, ++visitor));
+            if (link == 17)
+                batches.Builder.Add(ClickOn(65, visitor: null, isBot: true));
+            if (link == 33)
+                batches.Builder.Add(new Click(new DateTime(2026, 11, 22, 11, 0, 0, DateTimeKind.Utc),
+                    TestShapes.Make("20261122", 11, 81, false, (Dimensions.DestinationDomain, "example.com"), (Dimensions.UtmSource, "mail")), ++visitor));
+        }
+        var (_, calls) = batches.Build(1);
+
+        var call = Assert.Single(calls);
+        var increments = Increments(call);
+        foreach (var day in new[] { "rd:{g}:d:20261122", Keys.Day(StatsSubject.Domain("example.com"), "20261122") })
+        {
+            Assert.Equal(9, increments[(day, "c")]);
+            Assert.Equal(1, increments[(day, "b")]);
+            Assert.Equal(8, increments[(day, "h10")]);
+            Assert.Equal(1, increments[(day, "h11")]);
+            Assert.Equal(9, increments[(day, "us:mail")]);
+            Assert.Equal(8, increments[(day, "br:Chrome")]);
+            foreach (var link in new[] { 1, 17, 33, 49 })
+                Assert.Equal(2, increments[(day, $"ln:{link}")]);
+            Assert.Equal(1, increments[(day, "ln:81")]);
+        }
+        Assert.Equal(9, increments[("rd:{g}:t", "c")]);
+        // Every person is a member of the global visitors key, once.
+        var global = Array.IndexOf(call.Keys, "rd:{g}:u:20261122") + 1;
+        var members = Operations(call.Args, "v").Where(op => op.AsSpan(2, op.Length - 3).Contains(global.ToString(CultureInfo.InvariantCulture)))
+            .SelectMany(op => op[^1].Chunk(16).Select(c => new string(c))).ToList();
+        Assert.Equal(Enumerable.Range(1, 9).Select(v => ((ulong)v).ToString("x16", CultureInfo.InvariantCulture)).Order(), members.Order());
     }
 
     /// <summary>Every increment of a call, by key and field.</summary>

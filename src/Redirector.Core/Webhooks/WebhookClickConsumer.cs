@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Redirector.Catalog;
 using Redirector.Clicks;
+using Redirector.Links;
 
 namespace Redirector.Webhooks;
 
@@ -241,8 +242,15 @@ public sealed partial class WebhookClickConsumer(
                 }
                 json.WriteEndObject();
             }
-            return new GroupParts(linkJson, link?.Domain, link?.Url ?? shape[Dimensions.TargetUrl], shape.IsBot, buffer.WrittenSpan.ToArray());
+            return new GroupParts(linkJson, link?.Domain, DestinationOf(shape, link), shape.IsBot, buffer.WrittenSpan.ToArray());
         }
+
+        /// <summary>
+        /// Where the click was sent, before the visitor's own query was merged: the A/B variant it went to (else the
+        /// link's destination) with the link's UTM tags, as the redirect's Location has them; an outbound click's target URL.
+        /// </summary>
+        private static string? DestinationOf(ClickShape shape, LinkSnapshot? link) =>
+            link is null ? shape[Dimensions.TargetUrl] : RedirectLocation.Prepare(shape[Dimensions.Variant] ?? link.Url, link.Utm).Location;
     }
 
     private async Task<Dictionary<long, LinkSnapshot?>> LinksOfAsync(ClickBatch batch, CancellationToken ct)

@@ -11,7 +11,6 @@ namespace Redirector.Tests.Webhooks;
 /// <summary>Clicks and link changes reach a real receiver on loopback through the real pipeline, signed, once per event id.</summary>
 public sealed class WebhookDeliveryTests
 {
-    /// <summary>Fast retries so that tests of failing receivers take seconds, and loopback allowed.</summary>
     /// <summary>
     /// Waits until this node's dispatcher has read every endpoint created so far: an endpoint gets the clicks counted
     /// after that (within Webhooks:PollInterval of its creation), and a loaded machine can stretch the poll.
@@ -26,6 +25,7 @@ public sealed class WebhookDeliveryTests
             await Task.Delay(20);
     }
 
+    /// <summary>Fast retries so that tests of failing receivers take seconds, and loopback allowed.</summary>
     internal static Dictionary<string, string?> FastSettings(Dictionary<string, string?>? more = null)
     {
         var settings = new Dictionary<string, string?>
@@ -79,7 +79,8 @@ public sealed class WebhookDeliveryTests
 
         var click = clicks[0].Data;
         Assert.Equal("wh", click.GetProperty("link").GetProperty("slug").GetString());
-        Assert.Equal("https://shop.example.com/sale", click.GetProperty("destination").GetString());
+        // Where the visitor was sent: the link's UTM tags are part of it (the visitor's own utm_campaign is a dimension).
+        Assert.Equal("https://shop.example.com/sale?utm_source=newsletter", click.GetProperty("destination").GetString());
         // The short domain: without Redirector:BaseUrl the default domain has no name a payload could give.
         Assert.Equal(JsonValueKind.Null, click.GetProperty("domain").ValueKind);
         Assert.Equal("shop.example.com", click.GetProperty("dimensions").GetProperty("destinationDomain").GetString());
@@ -92,6 +93,40 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(500, clicks.Count(c => c.Data.GetProperty("dimensions").GetProperty("utmCampaign").GetString() is "c0" or "c1" or "c2"));
         // The visitor is a keyed hash: no address travels (the test client's and loopback's).
         Assert.DoesNotContain(events, e => e.Raw.Contains("127.0.0.1", StringComparison.Ordinal) || e.Raw.Contains("::1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_click_sent_to_an_AB_variant_names_that_variant_as_its_destination()
+    {
+        await using var receiver = new WebhookReceiver();
+        await using var app = new RedirectorApplication(settings: FastSettings());
+        using var api = app.CreateApiClient();
+        await WebhookReceiver.CreateEndpointAsync(api, receiver);
+        await SubscribedAsync(app);
+        await app.CreateLinkAsync(new
+        {
+            url = "https://shop.example.com/sale", slug = "ab", utm = new { campaign = "spring" },
+            variants = new[] { new { url = "https://shop.example.com/a", weight = 50 }, new { url = "https://shop.example.com/b?x=1", weight = 50 } },
+        });
+        using var visitor = app.CreateVisitorClient();
+        var locations = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/ab");
+            // A visitor of its own for each click, so the split sends some to each side.
+            request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows + " Visitor/" + i);
+            using var response = await visitor.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            locations.Add(response.Headers.Location!.OriginalString);
+        }
+        await app.FlushClicksAsync();
+        await receiver.WaitForAsync(r => r.Events.Count(e => e.Type == WebhookEventTypes.LinkClicked) >= 40, TimeSpan.FromSeconds(30), "40 clicks");
+
+        var destinations = receiver.Events.Where(e => e.Type == WebhookEventTypes.LinkClicked).DistinctBy(e => e.Id)
+            .Select(e => e.Data.GetProperty("destination").GetString()!).ToList();
+        Assert.Equal(locations.Order(StringComparer.Ordinal), destinations.Order(StringComparer.Ordinal));
+        Assert.Equal(["https://shop.example.com/a?utm_campaign=spring", "https://shop.example.com/b?x=1&utm_campaign=spring"],
+            destinations.Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]

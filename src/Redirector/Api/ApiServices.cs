@@ -34,7 +34,12 @@ public static class ApiServices
         var services = builder.Services;
         services.AddOptions<RedirectorOptions>().BindSettings("Redirector").ValidateOnStart();
         services.AddOptions<RateLimitOptions>().BindSettings("RateLimits").ValidateOnStart();
-        services.AddProblemDetails();
+        // A body over Kestrel's limit is refused before any handler sees it: the answer names the limit.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge)
+                context.ProblemDetails.Detail ??= Hosting.KestrelLimits.BodyTooLarge(context.HttpContext);
+        });
         // Counts carry visitor-supplied text (referrers, UTM values); escaping markup in JSON keeps a careless
         // consumer that pastes it into a page from running it.
         services.ConfigureHttpJsonOptions(options =>
@@ -217,7 +222,9 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = DuplicateProperties.Problem(duplicates) });
         }
         var status = badRequest.StatusCode;
-        var (field, message) = Describe(badRequest);
+        var (field, message) = status == StatusCodes.Status413PayloadTooLarge
+            ? (null, Hosting.KestrelLimits.BodyTooLarge(httpContext))
+            : Describe(badRequest);
         httpContext.Response.StatusCode = status;
         var problem = new HttpValidationProblemDetails
         {

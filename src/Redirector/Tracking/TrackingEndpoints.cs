@@ -49,17 +49,21 @@ public static class TrackingEndpoints
     /// A page view from the script's sendBeacon: a text/plain body (no CORS preflight) holding {"site","url"}. The answer
     /// is never read by the browser, so errors are plain status codes.
     /// </summary>
+    // Its own cap, not the server's body limit that a bare 413 is told of (KestrelLimits.BodyTooLarge).
+    private static IResult PageViewTooLarge() => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
+        detail: $"A page view's body is at most {MaxPageViewBytes} bytes.");
+
     public static async Task<IResult> CountPageView(HttpContext context, SiteCache sites, ClickTracker tracker)
     {
         if (context.Request.ContentLength > MaxPageViewBytes)
-            return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            return PageViewTooLarge();
         var buffer = new byte[MaxPageViewBytes + 1];
         var length = 0;
         int read;
         while (length < buffer.Length && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0)
             length += read;
         if (length > MaxPageViewBytes)
-            return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            return PageViewTooLarge();
         if (!TryReadPageView(buffer.AsSpan(0, length), out var siteKey, out var page) ||
             !sites.TryGet(siteKey, out var site) || !site.OwnsUrl(page))
             return Results.BadRequest();

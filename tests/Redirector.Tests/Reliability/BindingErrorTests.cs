@@ -48,6 +48,30 @@ public sealed class BindingErrorTests
         Assert.DoesNotContain("System.", detail);
     }
 
+    [Fact]
+    public async Task A_body_over_the_servers_limit_is_told_the_limit_and_loses_nothing()
+    {
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Kestrel:Limits:MaxRequestBodySize"] = "4096" });
+        app.StartKestrel();
+        using var api = app.CreateApiClient();
+
+        var title = new string('t', 5000);
+        using (var response = await SendAsync(api, "POST", "/api/links", $$"""{"url":"https://shop.example/","slug":"big","title":"{{title}}"}"""))
+        {
+            Assert.True(HttpStatusCode.RequestEntityTooLarge == response.StatusCode, await response.Content.ReadAsStringAsync());
+            var body = await response.Content.ReadAsStringAsync();
+            using var problem = JsonDocument.Parse(body);
+            Assert.True(problem.RootElement.TryGetProperty("detail", out var detailElement), body);
+            var detail = detailElement.GetString()!;
+            Assert.Contains("4,096 bytes", detail);
+            Assert.Contains("Kestrel:Limits:MaxRequestBodySize", detail);
+        }
+        using (var missing = await api.GetAsync("/api/links/big"))
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using (var response = await SendAsync(api, "POST", "/api/links", """{"url":"https://shop.example/","slug":"big","title":"short"}"""))
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("""{"url":""")]
     [InlineData("")]

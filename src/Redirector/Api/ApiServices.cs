@@ -50,6 +50,9 @@ public static class ApiServices
             options.SerializerOptions.Converters.Add(new UtcTime.DateTimeJsonConverter());
             // {"url":"a","URL":"b"} names one property twice: refused (DuplicateProperties), never "the last wins".
             options.SerializerOptions.AllowDuplicateProperties = false;
+            // {"redirectType":"301"} is a string where a number goes: refused with the field's type, as any other
+            // wrong type is (the web defaults would read numbers from strings).
+            options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             var strict = new StrictBodies(new Dictionary<Type, Type>
             {
                 [typeof(UpdateLinkRequest)] = typeof(LinkResponse),

@@ -34,6 +34,7 @@ public sealed class BindingErrorTests
     [InlineData("""{"url":"https://shop.example/","expiresAt":"12/01/2026"}""", "expiresAt", "a time in ISO 8601")]
     [InlineData("""{"url":"https://shop.example/","redirectType":"abc"}""", "redirectType", "a whole number")]
     [InlineData("""{"url":"https://shop.example/","slug":42}""", "slug", "a string")]
+    [InlineData("""{"url":"https://shop.example/","redirectType":"301"}""", "redirectType", "a whole number")]
     public async Task A_value_of_the_wrong_type_is_told_what_its_field_takes(string body, string field, string expected)
     {
         await using var app = new RedirectorApplication();

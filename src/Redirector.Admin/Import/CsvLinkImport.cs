@@ -21,7 +21,8 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
     public const int MaxRows = 10_000;
     private const int MaxQuotedCell = 40;
 
-    public async Task<ImportReport> ImportAsync(string text, CancellationToken ct)
+    /// <param name="seenHost">The host the admin was reached at, for links to their own short URL (<see cref="LinkCatalog.CreateManyAsync"/>).</param>
+    public async Task<ImportReport> ImportAsync(string text, string? seenHost, CancellationToken ct)
     {
         var records = Csv.Read(text);
         if (records.Count == 0)
@@ -57,7 +58,7 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
         if (problems.Count > 0)
             return new ImportReport(0, problems);
 
-        var outcome = await catalog.CreateManyAsync(requests, ct);
+        var outcome = await catalog.CreateManyAsync(requests, seenHost, ct);
         problems.AddRange(outcome.Errors
             .SelectMany(row => row.Value.Select(e => new ImportProblem(rows[row.Key].Line, e.Key, string.Join(" ", e.Value)))));
         return new ImportReport(outcome.Saved.Count, problems);

@@ -35,12 +35,13 @@ public sealed partial class LinkCatalog(
 
     private const int GeneratedSlugAttempts = 8;
 
-    public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, CancellationToken ct)
+    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseOwnShortUrl"/>); null when unknown.</param>
+    public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, string? seenHost, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var link = BuildNewLink(request, errors);
         await ResolveDomainAsync(link, request.Domain, errors, ct);
-        RefuseOwnShortUrl(link, errors);
+        RefuseOwnShortUrl(link, errors, seenHost);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -79,7 +80,8 @@ public sealed partial class LinkCatalog(
     /// the stored one (version, updatedAt, change log and webhooks untouched); else the version goes up by one.
     /// </summary>
     /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
-    public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, CancellationToken ct)
+    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseOwnShortUrl"/>); null when unknown.</param>
+    public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, string? seenHost, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var link = await db.Links.FirstOrDefaultAsync(l => l.Domain == domain && l.Slug == slug, ct);
@@ -143,7 +145,7 @@ public sealed partial class LinkCatalog(
         // Only an edit of where the link goes or of its address is checked: a link that became a loop some other way
         // (a changed Redirector:BaseUrl) must still be switched off or retitled.
         if (patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants)
-            RefuseOwnShortUrl(link, errors);
+            RefuseOwnShortUrl(link, errors, seenHost);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -253,7 +255,8 @@ public sealed partial class LinkCatalog(
     /// Creates every link or none: all rows are validated first (slugs unique within the batch and against the
     /// catalogue), then inserted in one transaction. Errors are keyed by the row's index.
     /// </summary>
-    public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, CancellationToken ct)
+    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseOwnShortUrl"/>); null when unknown.</param>
+    public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, string? seenHost, CancellationToken ct)
     {
         var rowErrors = new SortedDictionary<int, IDictionary<string, string[]>>();
         var links = new List<Link>(requests.Count);
@@ -265,7 +268,7 @@ public sealed partial class LinkCatalog(
             var errors = new Dictionary<string, string[]>();
             var link = BuildNewLink(requests[i], errors);
             await ResolveDomainAsync(link, requests[i].Domain, errors, ct, hosts);
-            RefuseOwnShortUrl(link, errors);
+            RefuseOwnShortUrl(link, errors, seenHost);
             if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add((link.Domain, link.Slug)))
                 errors["slug"] = ["This slug appears more than once on its domain in the import."];
             if (errors.Count > 0)
@@ -428,12 +431,15 @@ public sealed partial class LinkCatalog(
     /// Refuses a destination (the link's own, a rule's or a variant's) that is the link's own short URL, whatever its
     /// scheme, port, query or fragment: it would send visitors round in a loop. The port does not tell a short URL
     /// apart, since links are found by host alone and a registered domain's port is only BaseUrl's. The error goes under "url", "rules" or
-    /// "variants". Known for a registered domain, and for the default domain once <c>Redirector:BaseUrl</c> is set;
-    /// a link pointing at another short link is a chain, and allowed.
+    /// "variants". Known for a registered domain; for the default domain, its host is <c>Redirector:BaseUrl</c>'s, or
+    /// without it <paramref name="seenHost"/> (the host the API or admin was reached at) unless that is a registered
+    /// domain. A link pointing at another short link is a chain, and allowed.
     /// </summary>
-    private void RefuseOwnShortUrl(Link link, Dictionary<string, string[]> errors)
+    private void RefuseOwnShortUrl(Link link, Dictionary<string, string[]> errors, string? seenHost)
     {
-        if (link.Slug.Length == 0 || urls.ConfiguredHostOf(link.Domain) is not { } host ||
+        var host = urls.ConfiguredHostOf(link.Domain)
+            ?? (seenHost is { Length: > 0 } seen && !domains.IsRegistered(seen) ? seen : null);
+        if (link.Slug.Length == 0 || host is null ||
             !Uri.TryCreate(urls.For($"https://{host}", link.Slug, link.Domain), UriKind.Absolute, out var own))
             return;
         if (IsOwn(link.Destination))

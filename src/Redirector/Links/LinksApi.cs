@@ -54,7 +54,7 @@ public static class LinksApi
     {
         if (NamesDefaultDomain(request.Domain, domains, shortUrls, context.Request))
             request = request with { Domain = null };
-        var outcome = await catalog.CreateAsync(request, ct);
+        var outcome = await catalog.CreateAsync(request, context.Request.Host.Host, ct);
         return outcome.Kind switch
         {
             LinkOutcomeKind.Saved => TypedResults.Created(LocationOf(outcome.Link!), ToResponse(outcome.Link!, shortUrls, context)),
@@ -122,7 +122,7 @@ public static class LinksApi
             request.KeepDomain();
         else if (request.HasDomain && NamesDefaultDomain(request.Domain, domains, shortUrls, context.Request))
             request.Domain = null;
-        var outcome = await catalog.UpdateAsync(key, slug, request, expected, ct);
+        var outcome = await catalog.UpdateAsync(key, slug, request, expected, context.Request.Host.Host, ct);
         switch (outcome.Kind)
         {
             case LinkOutcomeKind.Saved:

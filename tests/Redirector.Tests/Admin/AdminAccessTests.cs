@@ -166,7 +166,7 @@ public sealed class AdminAccessTests(SharedAdminApplication shared) : IClassFixt
             "ftp://example.com/two,two,,,\n" +
             "https://example.com/three,taken,,,\n" +
             "\"https://example.com/four?a=1,2\",one,\"Quoted, with comma\",,\n",
-            CancellationToken.None);
+            seenHost: null, CancellationToken.None);
 
         Assert.False(failed.Succeeded);
         Assert.Equal(0, failed.Imported);
@@ -179,7 +179,7 @@ public sealed class AdminAccessTests(SharedAdminApplication shared) : IClassFixt
             "url,slug,title,tags,utm_source,utm_medium\n" +
             "https://example.com/one,one,First,\"a, b\",news,email\n" +
             "\"https://example.com/four?a=1,2\",,\"Quoted, with comma\",,,\n",
-            CancellationToken.None);
+            seenHost: null, CancellationToken.None);
 
         Assert.True(succeeded.Succeeded);
         Assert.Equal(2, succeeded.Imported);

@@ -59,7 +59,7 @@ public sealed class LinkCsvTests
         var export = await client.GetStringAsync("/admin/export/links.csv");
 
         await using var target = NewApp();
-        var report = await target.Services.GetRequiredService<CsvLinkImport>().ImportAsync(export, CancellationToken.None);
+        var report = await target.Services.GetRequiredService<CsvLinkImport>().ImportAsync(export, seenHost: null, CancellationToken.None);
         Assert.True(report.Succeeded, string.Join("; ", report.Problems));
         Assert.Equal(3, report.Imported);
 
@@ -94,7 +94,7 @@ public sealed class LinkCsvTests
         // The list's filter: search "easter" (a UTM campaign) and the tags spring or summer.
         var export = await client.GetStringAsync("/admin/export/links.csv?q=easter&tag=spring&tag=summer");
         await using var target = NewApp();
-        var report = await target.Services.GetRequiredService<CsvLinkImport>().ImportAsync(export, CancellationToken.None);
+        var report = await target.Services.GetRequiredService<CsvLinkImport>().ImportAsync(export, seenHost: null, CancellationToken.None);
         Assert.True(report.Succeeded, string.Join("; ", report.Problems));
         var before = (await source.Services.GetRequiredService<LinkCatalog>().ListAsync(new LinkQuery(Sort: "slug"), CancellationToken.None)).Items;
         var after = (await target.Services.GetRequiredService<LinkCatalog>().ListAsync(new LinkQuery(Sort: "slug"), CancellationToken.None)).Items;
@@ -104,7 +104,7 @@ public sealed class LinkCsvTests
         // A bulk selection exports just those links.
         var selected = await client.GetStringAsync("/admin/export/links.csv?key=c&key=d");
         await using var third = NewApp();
-        Assert.Equal(2, (await third.Services.GetRequiredService<CsvLinkImport>().ImportAsync(selected, CancellationToken.None)).Imported);
+        Assert.Equal(2, (await third.Services.GetRequiredService<CsvLinkImport>().ImportAsync(selected, seenHost: null, CancellationToken.None)).Imported);
         var copies = (await third.Services.GetRequiredService<LinkCatalog>().ListAsync(new LinkQuery(Sort: "slug"), CancellationToken.None)).Items;
         Assert.Equal(before.Where(l => l.Slug is "c" or "d").Select(Fields), copies.Select(Fields));
     }
@@ -157,18 +157,18 @@ public sealed class LinkCsvTests
 
         await using var target = NewApp(baseUrl);
         var import = target.Services.GetRequiredService<CsvLinkImport>();
-        var refused = await import.ImportAsync(export, CancellationToken.None);
+        var refused = await import.ImportAsync(export, seenHost: null, CancellationToken.None);
         Assert.False(refused.Succeeded);
         Assert.Contains(refused.Problems, p => p.Field == "domain");
         using (var api = target.CreateApiClient())
             (await api.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).EnsureSuccessStatusCode();
-        var report = await import.ImportAsync(export, CancellationToken.None);
+        var report = await import.ImportAsync(export, seenHost: null, CancellationToken.None);
         Assert.True(report.Succeeded, string.Join("; ", report.Problems));
         Assert.Equal(2, report.Imported);
         var links = await target.Services.GetRequiredService<LinkCatalog>().ListAsync(new LinkQuery(Sort: "oldest"), CancellationToken.None);
         Assert.Equal([("", "https://example.com/default"), ("brand.test", "https://example.com/brand")], links.Items.Select(l => (l.Domain, l.Destination)));
 
-        var plain = await import.ImportAsync("slug,url\nplain,https://example.com/plain\n", CancellationToken.None);
+        var plain = await import.ImportAsync("slug,url\nplain,https://example.com/plain\n", seenHost: null, CancellationToken.None);
         Assert.True(plain.Succeeded, string.Join("; ", plain.Problems));
         using var visitor = target.CreateVisitorClient();
         using var redirect = await visitor.GetAsync("http://go.example.com/plain");
@@ -177,10 +177,10 @@ public sealed class LinkCsvTests
         Assert.Equal("https://example.com/brand", onBrand.Headers.Location!.OriginalString);
 
         // A slug is taken on its own domain only: "plain" exists on the default domain, not on brand.test.
-        var again = await import.ImportAsync("slug,url,domain\nplain,https://example.com/again,\n", CancellationToken.None);
+        var again = await import.ImportAsync("slug,url,domain\nplain,https://example.com/again,\n", seenHost: null, CancellationToken.None);
         Assert.False(again.Succeeded);
         Assert.Contains(again.Problems, p => p.Field == "slug");
-        var elsewhere = await import.ImportAsync("slug,url,domain\nplain,https://example.com/brand-plain,brand.test\n", CancellationToken.None);
+        var elsewhere = await import.ImportAsync("slug,url,domain\nplain,https://example.com/brand-plain,brand.test\n", seenHost: null, CancellationToken.None);
         Assert.True(elsewhere.Succeeded, string.Join("; ", elsewhere.Problems));
         using var brandPlain = await visitor.GetAsync("http://brand.test/plain");
         Assert.Equal("https://example.com/brand-plain", brandPlain.Headers.Location!.OriginalString);

@@ -68,6 +68,34 @@ public sealed class ShortDomainTests
     }
 
     [Fact]
+    public async Task Without_a_base_url_a_link_to_the_host_the_API_is_reached_at_is_refused_as_a_loop()
+    {
+        await using var app = new RedirectorApplication();
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(app, new { host = "brand.test" })).StatusCode);
+        using var api = app.CreateApiClient();
+        var seen = api.BaseAddress!.Host;
+
+        using (var refused = await api.PostAsJsonAsync("/api/links", new { url = $"https://{seen}/self", slug = "self" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("round in a loop", await refused.Content.ReadAsStringAsync());
+        }
+        await app.CreateLinkAsync(new { url = Home, slug = "self" });
+        using (var patched = await api.PatchAsJsonAsync("/api/links/self", new { url = $"http://{seen}:8080/self/" }))
+            Assert.Equal(HttpStatusCode.BadRequest, patched.StatusCode);
+
+        // Reached at a registered short domain, the API cannot tell the default domain's host: a link to that domain's
+        // own slug is a chain to another link there, allowed.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/links")
+        {
+            Content = JsonContent.Create(new { url = "https://brand.test/elsewhere", slug = "elsewhere" }),
+        };
+        request.Headers.Host = "brand.test";
+        using (var chain = await api.SendAsync(request))
+            Assert.Equal(HttpStatusCode.Created, chain.StatusCode);
+    }
+
+    [Fact]
     public async Task The_same_slug_on_two_domains_redirects_by_host_and_unknown_hosts_are_the_default_domain()
     {
         await using var app = new RedirectorApplication(settings: WithBaseUrl);

@@ -256,6 +256,62 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         await BrowserFixture.ScreenshotAsync(page, "23-pages");
     }
 
+    /// <summary>
+    /// From the fresh-user trial: scaled as one picture to a phone's width, the chart was a strip ~100 px high. The
+    /// laptop's chart keeps the design's 760 × 236 proportions.
+    /// </summary>
+    [Fact]
+    public async Task The_click_chart_is_tall_enough_to_read_on_a_phone_and_keeps_its_shape_on_a_laptop()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://example.com/chart", slug = "chart" });
+        await ClickAsync(address, "/chart", 5, null);
+        await app.WaitForEventsAsync();
+
+        var sizes = new Dictionary<int, ChartSize>();
+        foreach (var width in new[] { 390, 1280 })
+        {
+            var page = await browser.SignedInPageAsync(address, width, 844);
+            var chart = page.Locator("figure.chart svg");
+            await Expect(page.GetByTestId("clicks-value")).ToHaveTextAsync("5");
+            await chart.ScrollIntoViewIfNeededAsync();
+            await BrowserFixture.ScreenshotAsync(page, $"40-click-chart-{width}");
+            sizes[width] = await chart.EvaluateAsync<ChartSize>("""
+                svg => {
+                    const box = svg.getBoundingClientRect();
+                    const shown = [...svg.querySelectorAll('text.axis')].filter(t => getComputedStyle(t).display !== 'none').map(t => t.getBoundingClientRect());
+                    const bar = [...svg.querySelectorAll('rect.bar')].reduce((a, b) => a.getBoundingClientRect().height > b.getBoundingClientRect().height ? a : b);
+                    return {
+                        width: box.width, height: box.height, tallestBar: bar.getBoundingClientRect().height,
+                        smallestLabel: Math.min(...shown.map(t => t.height)),
+                        labelsInside: shown.every(t => t.left >= box.left - 0.5 && t.right <= box.right + 0.5 && t.top >= box.top - 0.5 && t.bottom <= box.bottom + 0.5),
+                    };
+                }
+                """);
+            Assert.Equal(width, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+            await page.Context.CloseAsync();
+        }
+
+        var (phone, laptop) = (sizes[390], sizes[1280]);
+        Assert.True(phone.Height >= 160, $"the chart is {phone.Height:0.#} px high on a 390 px phone");
+        Assert.True(phone.TallestBar >= 100, $"the day with every click is a {phone.TallestBar:0.#} px bar on a phone");
+        Assert.True(phone.SmallestLabel >= 11, $"the smallest axis label is {phone.SmallestLabel:0.#} px high on a phone");
+        Assert.True(phone.LabelsInside, "an axis label sticks out of the chart on a phone");
+        Assert.InRange(laptop.Width / laptop.Height, 760 / 236.0 - 0.01, 760 / 236.0 + 0.01);
+        Assert.True(laptop.LabelsInside, "an axis label sticks out of the chart on a laptop");
+    }
+
+    /// <summary>The chart as drawn, in CSS pixels (a class with setters: Playwright fills it by property).</summary>
+    private sealed class ChartSize
+    {
+        public double Width { get; set; }
+        public double Height { get; set; }
+        public double TallestBar { get; set; }
+        public double SmallestLabel { get; set; }
+        public bool LabelsInside { get; set; }
+    }
+
     /// <summary>A person's browser following the short link: a plain client on the real port, desktop Chrome's user agent.</summary>
     private static async Task ClickAsync(Uri address, string path, int times, string? referrer)
     {

@@ -135,6 +135,11 @@ public sealed class FieldInputTests
     [InlineData("POST", "/api/links/only", null, 405)]
     [InlineData("POST", "/api/links", "text/plain", 415)]
     [InlineData("PATCH", "/api/links/only", "application/x-www-form-urlencoded", 415)]
+    // A webhook id is a whole number: another value is no webhook, not a body in the wrong format.
+    [InlineData("GET", "/api/webhooks/abc", null, 404)]
+    [InlineData("GET", "/api/webhooks/1.5/deliveries", null, 404)]
+    [InlineData("DELETE", "/api/webhooks/abc", null, 404)]
+    [InlineData("PATCH", "/api/webhooks/abc", "application/json", 404)]
     public async Task Api_requests_no_endpoint_takes_answer_problem_details(string method, string path, string? contentType, int status)
     {
         await using var app = new RedirectorApplication();
@@ -150,6 +155,8 @@ public sealed class FieldInputTests
         Assert.Equal(status, problem.GetProperty("status").GetInt32());
         if (status == 405)
             Assert.Contains("GET", response.Content.Headers.Allow);
+        if (path.StartsWith("/api/webhooks/", StringComparison.Ordinal))
+            Assert.Contains("is not a valid id: it must be a whole number", problem.GetProperty("detail").GetString());
     }
 
     [Theory]

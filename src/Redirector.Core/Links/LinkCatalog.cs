@@ -42,6 +42,8 @@ public sealed partial class LinkCatalog(
         var link = BuildNewLink(request, errors);
         await ResolveDomainAsync(link, request.Domain, errors, ct);
         RefuseOwnShortUrl(link, errors, seenHost);
+        if (errors.Count == 0 && !string.IsNullOrEmpty(request.Slug))
+            await RefuseChainLoopAsync(link, pending: null, errors, seenHost, ct);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -145,7 +147,11 @@ public sealed partial class LinkCatalog(
         // Only an edit of where the link goes or of its address is checked: a link that became a loop some other way
         // (a changed Redirector:BaseUrl) must still be switched off or retitled.
         if (patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants)
+        {
             RefuseOwnShortUrl(link, errors, seenHost);
+            if (errors.Count == 0)
+                await RefuseChainLoopAsync(link, pending: null, errors, seenHost, ct);
+        }
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -274,6 +280,20 @@ public sealed partial class LinkCatalog(
             if (errors.Count > 0)
                 rowErrors[i] = errors;
             links.Add(link);
+        }
+        // Rows may point at each other: a chain is followed through the import's own links as well as the catalogue's.
+        var pending = new Dictionary<(string, string), Link>();
+        foreach (var link in links.Where(l => l.Slug.Length > 0))
+            pending.TryAdd((link.Domain, link.Slug), link);
+        for (var i = 0; i < links.Count; i++)
+        {
+            if (links[i].Slug.Length > 0 && !rowErrors.ContainsKey(i))
+            {
+                var errors = new Dictionary<string, string[]>();
+                await RefuseChainLoopAsync(links[i], pending, errors, seenHost, ct);
+                if (errors.Count > 0)
+                    rowErrors[i] = errors;
+            }
         }
         var custom = links.Where(l => l.Slug.Length > 0).Select(l => (l.Domain, l.Slug)).ToList();
         var taken = (await db.Links.AmongKeys(custom).Select(l => new { l.Domain, l.Slug }).ToListAsync(ct))
@@ -453,6 +473,76 @@ public sealed partial class LinkCatalog(
             Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
             string.Equals(uri.IdnHost.TrimEnd('.'), own.IdnHost.TrimEnd('.'), StringComparison.OrdinalIgnoreCase) &&
             string.Equals(uri.AbsolutePath.TrimEnd('/'), own.AbsolutePath, StringComparison.Ordinal);
+    }
+
+    /// <summary>Short links a chain is followed through at most before it is taken as no loop.</summary>
+    private const int MaxChainLinks = 32;
+
+    /// <summary>
+    /// Refuses destinations (the link's own, a rule's or a variant's) that lead back to the link through other short
+    /// links of this service (a → b → a): each hop's 302 would be followed round for ever. Short URLs are recognised as
+    /// in <see cref="RefuseOwnShortUrl"/> (a registered domain's host, or the default domain's); every destination of
+    /// each link on the way is followed, up to <see cref="MaxChainLinks"/> links. <paramref name="pending"/> holds links
+    /// about to be created with this one (an import), looked up before the catalogue.
+    /// </summary>
+    private async Task RefuseChainLoopAsync(Link link, IReadOnlyDictionary<(string, string), Link>? pending,
+        Dictionary<string, string[]> errors, string? seenHost, CancellationToken ct)
+    {
+        var defaultHost = urls.ConfiguredHostOf(DomainLinks.DefaultKey)
+            ?? (seenHost is { Length: > 0 } seen && !domains.IsRegistered(seen) ? seen : null);
+        var queue = new Queue<(string Domain, string Slug, string Field, string Path)>();
+        var visited = new HashSet<(string, string)>();
+        foreach (var (field, url) in DestinationsOf(link))
+        {
+            if (ShortLinkOf(url, defaultHost) is { } next)
+                queue.Enqueue((next.Domain, next.Slug, field, link.Slug + " → " + next.Slug));
+        }
+        if (queue.Count == 0)
+            return;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        while (queue.Count > 0 && visited.Count < MaxChainLinks)
+        {
+            var (domain, slug, field, path) = queue.Dequeue();
+            if (domain == link.Domain && slug == link.Slug)
+            {
+                errors.TryAdd(field, [$"This leads back to the link through other short links ({path}): visitors would be sent round in a loop."]);
+                continue;
+            }
+            if (!visited.Add((domain, slug)))
+                continue;
+            var hop = pending?.GetValueOrDefault((domain, slug))
+                ?? await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Domain == domain && l.Slug == slug, ct);
+            if (hop is null)
+                continue;
+            foreach (var (_, url) in DestinationsOf(hop))
+            {
+                if (ShortLinkOf(url, defaultHost) is { } next)
+                    queue.Enqueue((next.Domain, next.Slug, field, path + " → " + next.Slug));
+            }
+        }
+
+        static IEnumerable<(string Field, string? Url)> DestinationsOf(Link link) =>
+        [
+            ("url", link.Destination),
+            .. (link.Rules ?? []).Select(r => ("rules", r.Url)),
+            .. (link.Variants ?? []).Select(v => ("variants", v.Url)),
+        ];
+    }
+
+    /// <summary>The link a URL names when it is a short URL of this service (its host a registered domain's or <paramref name="defaultHost"/>, its path one slug); else null.</summary>
+    private (string Domain, string Slug)? ShortLinkOf(string? url, string? defaultHost)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            return null;
+        var slug = uri.AbsolutePath.Trim('/');
+        if (slug.Length == 0 || slug.Contains('/'))
+            return null;
+        var host = uri.IdnHost.TrimEnd('.');
+        if (domains.IsRegistered(host))
+            return (domains.KeyForQuery(host), Uri.UnescapeDataString(slug));
+        return defaultHost is not null && string.Equals(host, defaultHost.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
+            ? (DomainLinks.DefaultKey, Uri.UnescapeDataString(slug))
+            : null;
     }
 
     private static CatalogChange ChangeOf(Link link) => new() { Slug = link.Slug, Domain = link.Domain, At = link.UpdatedAt };

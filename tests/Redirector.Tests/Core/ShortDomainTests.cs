@@ -68,6 +68,48 @@ public sealed class ShortDomainTests
     }
 
     [Fact]
+    public async Task Short_links_that_lead_back_to_each_other_are_refused_as_a_loop_and_lose_nothing()
+    {
+        await using var app = new RedirectorApplication(settings: WithBaseUrl);
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(app, new { host = "brand.test" })).StatusCode);
+        using var api = app.CreateApiClient();
+        // a -> brand.test/b -> c: a chain, allowed.
+        await app.CreateLinkAsync(new { url = "https://brand.test/b", slug = "a" });
+        await app.CreateLinkAsync(new { url = Home, slug = "b", domain = "brand.test", rules = new[] { new { when = new { os = "iOS" }, url = "https://go.example.com/c" } } });
+
+        // c -> a closes the ring through b's rule: refused, and c is not created.
+        using (var refused = await api.PostAsJsonAsync("/api/links", new { url = "https://go.example.com/a/?utm_source=x", slug = "c" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+            var error = problem.RootElement.GetProperty("errors").GetProperty("url")[0].GetString();
+            Assert.Contains("c → a → b → c", error);
+        }
+        using (var missing = await api.GetAsync("/api/links/c"))
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // Created pointing elsewhere, then changed to close the ring through a variant: refused, the link unchanged.
+        await app.CreateLinkAsync(new { url = Home, slug = "c" });
+        using (var patched = await api.PatchAsJsonAsync("/api/links/c", new
+        {
+            variants = new[] { new { url = Home, weight = 1 }, new { url = "https://go.example.com/a", weight = 1 } },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, patched.StatusCode);
+            Assert.Contains("\"variants\"", await patched.Content.ReadAsStringAsync());
+        }
+        using var visitor = app.CreateVisitorClient();
+        using (var still = await VisitAsync(visitor, "http://go.example.com/c"))
+            Assert.Equal(Home, still.Headers.Location!.OriginalString);
+
+        // Two rows of an import that point at each other.
+        var import = app.Services.GetRequiredService<Redirector.Admin.Import.CsvLinkImport>();
+        var report = await import.ImportAsync("slug,url\nx,https://go.example.com/y\ny,https://go.example.com/x\n", seenHost: null, CancellationToken.None);
+        Assert.Equal(0, report.Imported);
+        Assert.Contains(report.Problems, p => p.Field == "url" && p.Message.Contains("round in a loop", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Without_a_base_url_a_link_to_the_host_the_API_is_reached_at_is_refused_as_a_loop()
     {
         await using var app = new RedirectorApplication();

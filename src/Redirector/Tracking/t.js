@@ -26,11 +26,19 @@
     try { u = new URL(a.href); } catch (x) { return false; }
     return (u.protocol === "http:" || u.protocol === "https:") && u.origin !== src.origin && !mine(u.hostname);
   }
+  // A short link is counted by the redirect, whose source page is the Referer: browsers send another origin only
+  // this page's origin unless the link asks for more. A policy the page set itself (on the link or in a meta tag) stands.
+  var ownPolicy = !!document.querySelector("meta[name=referrer]");
+  function shortLink(a) {
+    if (!a || ownPolicy || a.hasAttribute("referrerpolicy")) return false;
+    try { return new URL(a.href).origin === src.origin; } catch (x) { return false; }
+  }
   // Rewriting at activation (press, middle/ctrl-click, Enter, touch) keeps target and rel as the page set them.
   function activate(ev) {
     if (ev.type === "keydown" && ev.key !== "Enter") return;
     var a = ev.target && ev.target.closest && ev.target.closest("a[href]");
     if (outbound(a)) a.href = out(a.href, a.innerText || a.textContent || a.title);
+    else if (shortLink(a)) a.referrerPolicy = "no-referrer-when-downgrade";
   }
   ["mousedown", "auxclick", "touchstart", "click", "keydown"].forEach(function (t) {
     document.addEventListener(t, activate, true);

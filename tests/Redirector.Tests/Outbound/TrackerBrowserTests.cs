@@ -30,19 +30,7 @@ public sealed class TrackerBrowserTests
         string Shop(string path) => $"http://shop.example.test:{web.Port}{path}";
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP *.test 127.0.0.1",
-                // Tabs the page opens itself (middle and ctrl clicks) send their first request before Playwright
-                // attaches its per-context agent, so the browser-wide agent must already be a person's.
-                "--user-agent=" + Agents.ChromeWindows,
-            ],
-        });
+        await using var browser = await LaunchAsync(playwright);
         // A headless agent is a bot to the service; the visitor here is a person.
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { UserAgent = Agents.ChromeWindows });
         var outs = new ConcurrentQueue<string>();
@@ -118,6 +106,49 @@ public sealed class TrackerBrowserTests
         Assert.Equal([("blog", 1L)], (await app.GetJsonAsync<StatsResponse>("/api/stats/summary"))[Dimensions.UtmSource].Select(u => (u.Key, u.Clicks)));
     }
 
+    [Fact]
+    public async Task A_short_link_clicked_on_a_tracked_page_counts_that_page_as_its_source_not_the_sites_home()
+    {
+        await using var app = new RedirectorApplication();
+        var tracker = app.StartKestrel();
+        var site = await app.CreateSiteAsync("Blog", false, "blog.test");
+        await using var web = await CustomerSite.StartAsync(site.Key, tracker.Port);
+        var blog = $"http://blog.test:{web.Port}";
+        var sale = $"http://shop.example.test:{web.Port}/sale";
+        await app.CreateLinkAsync(new { url = sale, slug = "spring" });
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { UserAgent = Agents.ChromeWindows });
+        var page = await context.NewPageAsync();
+        await page.RunAndWaitForResponseAsync(() => page.GotoAsync(blog + "/post?ref=x"), r => r.Url.EndsWith("/pv", StringComparison.Ordinal));
+        await page.Locator("#short").ClickAsync();
+        await Assertions.Expect(page.Locator("body")).ToHaveTextAsync("arrived at " + sale, new() { Timeout = 30_000 });
+        await app.FlushClicksAsync();
+
+        var stats = await app.GetJsonAsync<StatsResponse>("/api/links/spring/stats");
+        Assert.Equal(1, stats.Clicks);
+        // The page without its query, as source pages are counted; the browser alone would have sent "blog.test/".
+        Assert.Equal([(blog + "/post", 1L)], stats[Dimensions.SourcePage].Select(p => (p.Key, p.Clicks)));
+        // Counted through the redirect alone, never through /out as well.
+        Assert.Empty((await app.GetJsonAsync<StatsResponse>("/api/stats/summary"))[Dimensions.TargetUrl]);
+    }
+
+    /// <summary>Chromium with every *.test name on the loopback.</summary>
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args =
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP *.test 127.0.0.1",
+            // Tabs the page opens itself (middle and ctrl clicks) send their first request before Playwright
+            // attaches its per-context agent, so the browser-wide agent must already be a person's.
+            "--user-agent=" + Agents.ChromeWindows,
+        ],
+    });
+
     /// <summary>The customer's web server: the test page on blog.test, a 200 "arrived at URL" on every other host.</summary>
     private sealed class CustomerSite : IAsyncDisposable
     {
@@ -159,6 +190,7 @@ public sealed class TrackerBrowserTests
             <p><a id="same" href="http://blog.test:{{port}}/other">Other post</a> <a id="relative" href="/about">About</a></p>
             <p><a id="mail" href="mailto:me@example.com">Mail</a> <a id="tel" href="tel:+123">Call</a></p>
             <p><a id="ignored" href="http://docs.example.test:{{port}}/ignored" data-redirector-ignore>Ignored</a></p>
+            <p><a id="short" href="http://go.test:{{trackerPort}}/spring">Spring sale</a></p>
             <p id="late"></p>
             <script>
             setTimeout(function () {

@@ -260,7 +260,19 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
         {
             var declaration = quoted[1];
             var field = declaration[(declaration.LastIndexOf(' ') + 1)..];
-            return (field, $"The value \"{quoted[3]}\" of '{field}' is not valid.");
+            // The framework names the type for people: "DateOnly?", "Nullable<DateOnly>", "int".
+            var type = declaration[..Math.Max(declaration.LastIndexOf(' '), 0)].TrimEnd('?');
+            if (type.StartsWith("Nullable<", StringComparison.Ordinal))
+                type = type["Nullable<".Length..].TrimEnd('>');
+            var expected = type switch
+            {
+                "DateOnly" => ": it should be a date as yyyy-MM-dd, such as 2026-12-31",
+                "int" or "Int32" or "long" or "Int64" => ": it should be a whole number",
+                "DateTimeOffset" or "DateTime" => ": it should be a time in ISO 8601, such as 2026-12-31T23:59:00Z",
+                "bool" or "Boolean" => ": it should be true or false",
+                _ => "",
+            };
+            return (field, $"The value \"{quoted[3]}\" of '{field}' is not valid{expected}.");
         }
         // A body of null, or none, reads "Implicit body inferred for parameter ... but no body was provided".
         if (message.StartsWith("Required parameter", StringComparison.Ordinal) || message.StartsWith("Implicit body inferred", StringComparison.Ordinal) ||
@@ -290,7 +302,8 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
         {
             "System.DateTime" or "System.DateTimeOffset" => "it should be a time in ISO 8601, such as \"2026-12-31T23:59:00Z\"",
             "System.DateOnly" => "it should be a date in ISO 8601, such as \"2026-12-31\"",
-            "System.Int32" or "System.Int64" => "it should be a whole number",
+            "System.Int32" => "it should be a whole number from -2,147,483,648 to 2,147,483,647",
+            "System.Int64" => "it should be a whole number from -9,223,372,036,854,775,808 to 9,223,372,036,854,775,807",
             "System.Double" or "System.Decimal" => "it should be a number",
             "System.Boolean" => "it should be true or false",
             "System.String" => "it should be a string",

@@ -30,11 +30,29 @@ public sealed class BindingErrorTests
     }
 
     [Theory]
+    [InlineData("/api/stats/summary?from=yesterday", "from", "yyyy-MM-dd")]
+    [InlineData("/api/links/known/clicks?limit=ten", "limit", "a whole number")]
+    public async Task A_query_value_that_does_not_bind_is_told_its_format(string path, string field, string expected)
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/", slug = "known" });
+        using var api = app.CreateApiClient();
+
+        using var response = await api.GetAsync(path);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var detail = problem.RootElement.GetProperty("detail").GetString()!;
+        Assert.Contains($"'{field}'", detail);
+        Assert.Contains(expected, detail);
+    }
+
+    [Theory]
     [InlineData("""{"url":"https://shop.example/","tags":"spring"}""", "tags", "a list of strings")]
     [InlineData("""{"url":"https://shop.example/","expiresAt":"12/01/2026"}""", "expiresAt", "a time in ISO 8601")]
     [InlineData("""{"url":"https://shop.example/","redirectType":"abc"}""", "redirectType", "a whole number")]
     [InlineData("""{"url":"https://shop.example/","slug":42}""", "slug", "a string")]
     [InlineData("""{"url":"https://shop.example/","redirectType":"301"}""", "redirectType", "a whole number")]
+    [InlineData("""{"url":"https://shop.example/","maxClicks":99999999999999999999}""", "maxClicks", "a whole number from")]
     public async Task A_value_of_the_wrong_type_is_told_what_its_field_takes(string body, string field, string expected)
     {
         await using var app = new RedirectorApplication();

@@ -126,6 +126,15 @@ public sealed class Dimension
     /// <summary>How it is read from a click; null for one that clicks do not carry (page views).</summary>
     public DimensionValue? Value { get; }
 
+    /// <summary>
+    /// A filter's value written as clicks hold it ("de" is the country "DE", "Desktop" the device type "desktop"), so
+    /// that a filter of the same value in another case does not silently match nothing; null to match as given.
+    /// </summary>
+    public Func<string, string>? FilterValue { get; init; }
+
+    /// <summary>Every value clicks can hold, for a dimension with a closed set (device types, bot kinds): a filter of another is refused.</summary>
+    public IReadOnlyList<string>? KnownValues { get; init; }
+
     public bool IsCountedFor(Subjects subject) => (CountedFor & subject) != 0;
 
     /// <summary>Whether a subject's stats hold it, counted or derived.</summary>
@@ -201,12 +210,14 @@ public static class Dimensions
         (in ClickFacts c) => c.IsBot ? UserAgents.DeviceType.Bot.ToKey() : c.Agent.DeviceType.ToKey())
     {
         JsonName = "deviceTypes", CountsBots = true, InAdmin = true, RawName = "device",
+        FilterValue = Lowercase, KnownValues = [.. Enum.GetValues<UserAgents.DeviceType>().Select(t => t.ToKey())],
     };
 
     /// <summary>What kind of machine each bot was ("preview", "crawler", "scanner"...; docs/bots.md); bots only.</summary>
     public static readonly Dimension BotKind = new("BotKind", "bk", "Bot kinds", Subjects.All, (in ClickFacts c) => c.Bot?.ToKey())
     {
         JsonName = "botKinds", CountsBots = true, OnlyBots = true, InAdmin = true, RawName = "botKind",
+        FilterValue = Lowercase, KnownValues = [.. Enum.GetValues<Bots.BotKind>().Select(k => k.ToKey())],
     };
 
     public static readonly Dimension Os = new("Os", "os", "Operating systems", Subjects.All, (in ClickFacts c) => c.Agent.Os.Family)
@@ -223,6 +234,8 @@ public static class Dimensions
         (in ClickFacts c) => c.IsBot ? null : c.Place.Country ?? ClickEnricher.UnknownPlace)
     {
         JsonName = "countries", InAdmin = true, RawName = "country",
+        // ISO 3166 codes are upper case; "(unknown)" stays as it is.
+        FilterValue = value => value.Length == 2 ? value.ToUpperInvariant() : value,
     };
 
     /// <summary>
@@ -250,6 +263,7 @@ public static class Dimensions
     public static readonly Dimension Language = new("Language", "lg", "Languages", Subjects.All, (in ClickFacts c) => AcceptLanguage.PrimaryOf(c.Raw.AcceptLanguage))
     {
         JsonName = "languages", InAdmin = true, RawName = "language",
+        FilterValue = Lowercase,
     };
 
     /// <summary>
@@ -297,6 +311,8 @@ public static class Dimensions
 
     /// <summary>A refused visit rather than a click: it counts its refusal and nothing else.</summary>
     public static bool IsRefused(in ClickShape shape) => shape.Values[Refused.Index] is not null;
+
+    private static string Lowercase(string value) => value.ToLowerInvariant();
 
     /// <summary>Every row, by <see cref="Dimension.Index"/>.</summary>
     public static IReadOnlyList<Dimension> All => Rows;

@@ -32,8 +32,9 @@ public sealed class EventFilter
     public static IReadOnlyCollection<string> Parameters => ByParameter.Keys;
 
     /// <summary>
-    /// The filters in a query string. False, with <paramref name="error"/> naming the parameter, when a value is
-    /// empty ("" or "!") or longer than <see cref="MaxValueLength"/>.
+    /// The filters in a query string, each value written as clicks hold it (<see cref="Dimension.FilterValue"/>).
+    /// False, with <paramref name="error"/> naming the parameter, when a value is empty ("" or "!"), longer than
+    /// <see cref="MaxValueLength"/>, or none of a closed set's (<see cref="Dimension.KnownValues"/>).
     /// </summary>
     public static bool TryParse(IEnumerable<KeyValuePair<string, StringValues>> query, out EventFilter filter, out string? error)
     {
@@ -53,6 +54,12 @@ public sealed class EventFilter
                 if (string.IsNullOrEmpty(value) || value.Length > MaxValueLength)
                 {
                     error = $"Filter \"{name}\" needs a value of 1 to {MaxValueLength} characters (\"!value\" excludes one).";
+                    return false;
+                }
+                value = dimension.FilterValue?.Invoke(value) ?? value;
+                if (dimension.KnownValues is { } known && !known.Contains(value, StringComparer.Ordinal))
+                {
+                    error = $"Filter \"{name}\" takes one of {string.Join(", ", known)}; \"{value}\" is none of them.";
                     return false;
                 }
                 (excluded ? exclude : include).Add(value);

@@ -79,6 +79,7 @@ public static class DimensionSchemas
             StatsSources.TimeZoneParameter => "An IANA time zone (e.g. Europe/Berlin) whose days and hours the answer counts in; UTC without it.",
             _ => Events.EventColumns.Dimensions.FirstOrDefault(c => Events.EventColumns.ParameterOf(c.Dimension) == name).Dimension is { } dimension
                 ? $"Only events whose \"{dimension.Title}\" is this value (as the {name} field of /api/events has it). Repeat for any of several; \"!value\" excludes one."
+                  + (dimension.KnownValues is { } known ? $" One of {string.Join(", ", known)}." : "")
                 : null,
         };
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Redirector.Clicks;
+using Redirector.Events;
 using Redirector.Stats;
 using Redirector.Tests.Core;
 using Redirector.Tests.Infrastructure;
@@ -39,6 +40,8 @@ public sealed class FilteredStatsTests
         Assert.Equal(8, facebook[Dimensions.UtmCampaign].Single().Clicks);
 
         Assert.Equal(5, (await Stats("utmSource=facebook&deviceType=mobile")).Clicks);
+        // A device type in another case is the same device type, not a filter that silently matches nothing.
+        Assert.Equal(5, (await Stats("utmSource=facebook&deviceType=Mobile")).Clicks);
 
         var mobile = await Stats("deviceType=mobile");
         Assert.Equal(9, mobile.Clicks);
@@ -78,10 +81,28 @@ public sealed class FilteredStatsTests
             Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
             Assert.Contains("utmSource", await empty.Content.ReadAsStringAsync());
         }
+        using (var unknown = await api.GetAsync("/api/stats/summary?deviceType=phone"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+            Assert.Contains("takes one of desktop, mobile, tablet, bot, other", await unknown.Content.ReadAsStringAsync());
+        }
         using (var off = await api.GetAsync("/api/stats/summary?utmSource=facebook"))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, off.StatusCode);
         using var unfiltered = await api.GetAsync("/api/stats/summary");
         Assert.Equal(HttpStatusCode.OK, unfiltered.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("country", "de", "DE")]
+    [InlineData("country", "(unknown)", "(unknown)")]
+    [InlineData("language", "DE", "de")]
+    [InlineData("botKind", "!Crawler", "crawler")]
+    [InlineData("utmSource", "Newsletter", "Newsletter")]
+    public void A_filter_value_is_written_as_clicks_hold_it(string parameter, string value, string held)
+    {
+        Assert.True(EventFilter.TryParse([new(parameter, value)], out var filter, out var error), error);
+        var dimension = Assert.Single(filter.Dimensions);
+        Assert.Equal(held, Assert.Single(value.StartsWith('!') ? dimension.Exclude : dimension.Include));
     }
 
     [Fact]

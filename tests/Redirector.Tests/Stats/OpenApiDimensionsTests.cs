@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Redirector.Clicks;
 using Redirector.Geo;
 using Redirector.Tests.Core;
 using Redirector.Tests.Geo;
@@ -89,11 +90,15 @@ public sealed class OpenApiDimensionsTests
             Assert.Equal(path != "/api/events", parameters.ContainsKey("timeZone"));
             // Each listed parameter is one the endpoint takes: a client that sends them gets no 400.
             var query = string.Join("&", parameters.Keys.Where(n => n is not ("slug" or "from" or "to" or "format" or "link" or "shortDomain" or "domain" or "timeZone"))
-                .Select(n => $"{n}=x"));
+                .Select(n => $"{n}={ValueFor(n)}"));
             using var response = await api.GetAsync(path.Replace("{slug}", "sale", StringComparison.Ordinal) + "?" + query);
             Assert.True(response.IsSuccessStatusCode, $"{path}?{query}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
     }
+
+    /// <summary>A value the filter takes: any text, or for a closed set (device types, bot kinds) one of its values.</summary>
+    private static string ValueFor(string parameter) =>
+        Dimensions.All.FirstOrDefault(d => Redirector.Events.EventColumns.ParameterOf(d) == parameter)?.KnownValues?[0] ?? "x";
 
     private static JsonElement ResponseSchema(JsonElement document, string path) =>
         Resolve(document, document.GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("responses").GetProperty("200")

@@ -250,8 +250,9 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
                 return (null, $"The body is not valid JSON: it breaks at {PositionOf(json)}. Check for a body cut short or a missing quote, comma or bracket.");
             if (string.IsNullOrEmpty(path) || path == "$")
                 return (null, $"The body must be a JSON object of the expected shape, not an array, a string or a number (at {PositionOf(json)}).");
-            var field = path[(path.LastIndexOfAny(['.', '[']) + 1)..].TrimEnd(']').Trim('\'', '"');
-            return (field, $"The value of '{field}' ({path}, {LineAndByteOf(json)}) is not valid: {ExpectedOf(json)}.");
+            // Keyed by its whole path ("utm.source", "variants[0].weight"), as unknown properties are (StrictBodies).
+            var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+            return (field, $"The value of '{field}' ({LineAndByteOf(json)}) is not valid: {ExpectedOf(json)}.");
         }
         // Messages of parameter binding read 'Failed to bind parameter "DateOnly from" from "garbage".'
         var message = exception.Message;

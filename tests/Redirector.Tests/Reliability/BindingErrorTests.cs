@@ -53,6 +53,8 @@ public sealed class BindingErrorTests
     [InlineData("""{"url":"https://shop.example/","slug":42}""", "slug", "a string")]
     [InlineData("""{"url":"https://shop.example/","redirectType":"301"}""", "redirectType", "a whole number")]
     [InlineData("""{"url":"https://shop.example/","maxClicks":99999999999999999999}""", "maxClicks", "a whole number from")]
+    [InlineData("""{"url":"https://shop.example/","utm":{"source":7}}""", "utm.source", "a string")]
+    [InlineData("""{"url":"https://shop.example/","variants":[{"url":"https://a.example/","weight":"half"}]}""", "variants[0].weight", "a whole number")]
     public async Task A_value_of_the_wrong_type_is_told_what_its_field_takes(string body, string field, string expected)
     {
         await using var app = new RedirectorApplication();
@@ -65,6 +67,7 @@ public sealed class BindingErrorTests
         Assert.Contains($"'{field}'", detail);
         Assert.Contains(expected, detail);
         Assert.DoesNotContain("System.", detail);
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), problem.RootElement.ToString());
     }
 
     [Fact]

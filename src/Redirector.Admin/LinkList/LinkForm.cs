@@ -161,13 +161,16 @@ public sealed class LinkForm
         Preview = new LinkPreview { Title = PreviewTitle, Description = PreviewDescription, Image = PreviewImage },
     };
 
-    /// <summary>Every editable property is sent, so the form replaces the link's values (the slug never changes), except an empty password.</summary>
+    /// <summary>
+    /// Every editable property is sent, so the form replaces the link's values, except an empty password. The slug is
+    /// sent too: a new one renames the link as the API's PATCH does, an empty one is refused as the API refuses it.
+    /// </summary>
     public UpdateLinkRequest ToUpdateRequest(List<LinkRule>? rules = null, List<LinkVariant>? variants = null)
     {
         var all = ToCreateRequest(rules, variants);
         var update = new UpdateLinkRequest
         {
-            Url = all.Url, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled,
+            Url = all.Url, Slug = all.Slug, Title = all.Title, Tags = all.Tags, Utm = all.Utm, RedirectType = all.RedirectType, Enabled = all.Enabled,
             ExpiresAt = all.ExpiresAt, ValidFrom = all.ValidFrom, MaxClicks = all.MaxClicks, ExpiredUrl = all.ExpiredUrl,
             Rules = all.Rules, Variants = all.Variants, Preview = all.Preview,
         };

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Redirector.Tests.Core;
@@ -62,5 +63,54 @@ public sealed class ShortDomainsBrowserTests(BrowserFixture browser) : IClassFix
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page.Locator("tr[data-domain='brand.test']")).ToContainTextAsync("https://brand.example.com/");
         await BrowserFixture.ScreenshotAsync(page, "short-domains");
+    }
+
+    [Fact]
+    public async Task On_a_phone_every_row_button_of_a_long_host_is_inside_its_card_without_scrolling()
+    {
+        const string host = "links.spring-clearance-campaign.northern-outdoor-equipment.example.co.uk";
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        using var api = app.CreateApiClient();
+        using (var created = await api.PostAsJsonAsync("/api/domains", new { host, rootUrl = "https://www.northern-outdoor-equipment.example.co.uk/collections/spring-clearance" }))
+            created.EnsureSuccessStatusCode();
+        var page = await browser.SignedInPageAsync(address, 390, 844);
+        var row = page.Locator($"tr[data-domain='{host}']");
+
+        // Both states of a row: Edit and Remove…, then Edit, Remove now and Cancel while a removal is confirmed.
+        foreach (var (url, buttons) in new[] { ("/admin/short-domains", 2), ($"/admin/short-domains?confirm={host}", 3) })
+        {
+            await page.GotoAsync(url);
+            await Expect(row.Locator("a.button, button")).ToHaveCountAsync(buttons);
+            await AssertButtonsInsideCardAsync(page, row, url);
+            await Expect(row.Locator(".show-narrow")).ToContainTextAsync("Root: https://www.northern-outdoor-equipment");
+            await BrowserFixture.ScreenshotAsync(page, buttons == 2 ? "short-domains-phone" : "short-domains-phone-confirm");
+        }
+
+        // A laptop's table is left as it was: every column shown. A root URL this long still widens that table beyond
+        // its card there, as it did before, so the row gets an ordinary one first.
+        using (var changed = await api.PatchAsJsonAsync($"/api/domains/{host}", new { rootUrl = "https://www.example.co.uk/" }))
+            changed.EnsureSuccessStatusCode();
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GotoAsync("/admin/short-domains");
+        foreach (var column in new[] { "Root", "Unknown slugs", "Expired links", "Well-known" })
+            await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = column })).ToBeVisibleAsync();
+        await Expect(row.Locator(".show-narrow")).ToBeHiddenAsync();
+        await AssertButtonsInsideCardAsync(page, row, "/admin/short-domains at 1280 px");
+    }
+
+    /// <summary>Every button of <paramref name="row"/> wholly inside its table's card, which does not scroll, on a page that does not either.</summary>
+    private static async Task AssertButtonsInsideCardAsync(IPage page, ILocator row, string where)
+    {
+        var card = page.Locator(".table-card").Filter(new() { Has = row });
+        var cardBox = (await card.BoundingBoxAsync())!;
+        foreach (var button in await row.Locator("a.button, button").AllAsync())
+        {
+            var box = (await button.BoundingBoxAsync())!;
+            Assert.True(box.X >= cardBox.X - 0.5 && box.X + box.Width <= cardBox.X + cardBox.Width + 0.5,
+                $"\"{await button.TextContentAsync()}\" spans {box.X:0}..{box.X + box.Width:0}px, its card {cardBox.X:0}..{cardBox.X + cardBox.Width:0}px ({where})");
+        }
+        Assert.Equal(0, await card.EvaluateAsync<int>("c => c.scrollWidth - c.clientWidth"));
+        Assert.Equal(page.ViewportSize!.Width, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
     }
 }

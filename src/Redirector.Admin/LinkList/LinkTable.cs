@@ -1,9 +1,33 @@
+using System.Globalization;
 using Redirector.Admin.Stats;
 using Redirector.Links;
 
 namespace Redirector.Admin.LinkList;
 
-public sealed record LinkRow(Link Link, long? Recent, long? Total);
+public sealed record LinkRow(Link Link, long? Recent, long? Total)
+{
+    /// <summary>The link has a maximum of clicks and its counted clicks reached it: visits are refused as "maxClicks".</summary>
+    public bool IsUsedUp => ClickUse.IsUsedUp(Link, Total);
+}
+
+/// <summary>How much of a link's maximum of clicks is used, from its counted clicks (people's clicks, as the maximum counts).</summary>
+public static class ClickUse
+{
+    /// <summary>
+    /// True once <paramref name="clicks"/> (null when counts are unavailable) reached the link's maximum. Counted clicks
+    /// rather than the grants in Redis, which nodes lease ahead of use; clicks counted before the maximum was set count too.
+    /// </summary>
+    public static bool IsUsedUp(Link link, long? clicks) => link.MaxClicks is { } max && clicks >= max;
+
+    /// <summary>"2 of 3 clicks used", or "3 of 3 clicks used — used up"; null without a maximum or without counts.</summary>
+    public static string? Describe(Link link, long? clicks)
+    {
+        if (link.MaxClicks is not { } max || clicks is not { } used)
+            return null;
+        var text = $"{used.ToString("N0", CultureInfo.InvariantCulture)} of {max.ToString("N0", CultureInfo.InvariantCulture)} clicks used";
+        return IsUsedUp(link, clicks) ? text + " — used up" : text;
+    }
+}
 
 public sealed record LinkTablePage(IReadOnlyList<LinkRow> Rows, int Total, int Page, int PageSize, bool StatsUnavailable)
 {

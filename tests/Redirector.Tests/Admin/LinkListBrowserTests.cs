@@ -58,6 +58,34 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
+    public async Task A_link_whose_clicks_reached_its_maximum_is_marked_used_up_in_the_list_and_on_its_page()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example/drop", slug = "drop", maxClicks = 3 });
+        await app.CreateLinkAsync(new { url = "https://shop.example/half", slug = "half", maxClicks = 3 });
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        visitor.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        foreach (var slug in new[] { "drop", "drop", "drop", "half", "half" })
+        {
+            using var response = await visitor.GetAsync("/" + slug);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        }
+        await app.FlushClicksAsync();
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links");
+        await Expect(page.Locator("tr[data-slug='drop'] .badge")).ToHaveTextAsync("Used up");
+        await Expect(page.Locator("tr[data-slug='half'] .badge")).ToHaveCountAsync(0);
+
+        await page.GotoAsync("/admin/links/drop");
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("3 of 3 clicks used — used up");
+        await page.GotoAsync("/admin/links/half");
+        await Expect(page.GetByTestId("access")).ToContainTextAsync("2 of 3 clicks used");
+        await Expect(page.GetByTestId("access")).Not.ToContainTextAsync("used up");
+    }
+
+    [Fact]
     public async Task Duplicating_a_link_opens_the_form_prefilled_with_an_empty_slug()
     {
         var (app, address) = BrowserFixture.StartService();

@@ -114,6 +114,73 @@ public sealed partial class AdminLayoutTests(BrowserFixture browser) : IClassFix
     }
 
     [Fact]
+    public async Task Pages_of_one_site_keep_their_paths_visible_in_the_pages_table_on_a_phone()
+    {
+        const string PageA = "https://blog.example.com/a.html", PageB = "https://blog.example.com/b.html";
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var site = await app.CreateSiteAsync("Blog", true, "example.com");
+        using (var visitor = app.CreateVisitorClient())
+        {
+            foreach (var page in new[] { PageA, PageB, PageB })
+            {
+                using var click = await OutboundTestHelpers.GetAsync(visitor, OutboundTestHelpers.OutPath(site.Key, "https://github.com/dotnet", page, "Repo"), page);
+                Assert.Equal(System.Net.HttpStatusCode.Found, click.StatusCode);
+            }
+        }
+        await app.FlushClicksAsync();
+
+        var phone = await browser.SignedInPageAsync(address, 390, 844);
+        await phone.GotoAsync("/admin/pages");
+        await BrowserFixture.ScreenshotAsync(phone, "pages-phone-urls");
+        var shown = await VisibleUrlTextsAsync(phone);
+        Assert.Equal(2, shown.Length);
+        Assert.NotEqual(shown[0], shown[1]);
+        // The busier page comes first.
+        Assert.Contains("b.html", shown[0], StringComparison.Ordinal);
+        Assert.Contains("a.html", shown[1], StringComparison.Ordinal);
+        Assert.Equal(390, await phone.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+        await Expect(phone.Locator("[data-testid='pages'] td.url-cell a").First).ToHaveAttributeAsync("title", PageB);
+
+        // Where the URL fits, all of it shows, as before.
+        var laptop = await browser.SignedInPageAsync(address);
+        await laptop.GotoAsync("/admin/pages");
+        Assert.Equal([PageB, PageA], await VisibleUrlTextsAsync(laptop));
+    }
+
+    /// <summary>
+    /// The characters of each URL cell of the pages table that are on screen: inside the box of the element that clips
+    /// them and of the cell. An ellipsis hides what it replaces from people, and from this too.
+    /// </summary>
+    private static Task<string[]> VisibleUrlTextsAsync(IPage page) =>
+        page.Locator("[data-testid='pages'] td.url-cell").EvaluateAllAsync<string[]>("""
+            cells => cells.map(cell => {
+              const inside = (r, box) => r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+              const cellBox = cell.getBoundingClientRect();
+              const measure = document.createElement('canvas').getContext('2d');
+              const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+              let text = '';
+              for (let node; (node = walker.nextNode());) {
+                const element = node.parentElement;
+                const box = element.getBoundingClientRect();
+                // A cut element draws its ellipsis over the end of what fits.
+                measure.font = getComputedStyle(element).font;
+                const ellipsis = element.scrollWidth > element.clientWidth ? measure.measureText('…').width : 0;
+                const clip = { left: box.left, right: box.right - ellipsis };
+                for (let i = 0; i < node.length; i++) {
+                  const range = document.createRange();
+                  range.setStart(node, i);
+                  range.setEnd(node, i + 1);
+                  const r = range.getBoundingClientRect();
+                  if (r.width > 0 && inside(r, clip) && inside(r, cellBox))
+                    text += node.data[i];
+                }
+              }
+              return text;
+            })
+            """);
+
+    [Fact]
     public async Task An_unknown_admin_address_answers_404_inside_the_admin_with_a_way_back()
     {
         var (app, address) = BrowserFixture.StartService();

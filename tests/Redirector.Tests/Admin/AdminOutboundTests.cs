@@ -123,6 +123,6 @@ public sealed partial class AdminOutboundTests
 
     private static async Task<string> CsvAsync(HttpClient client, string path) => (await client.GetStringAsync(path)).TrimStart('\uFEFF');
 
-    [GeneratedRegex("<a class=\"truncate\" href=\"/admin/pages\\?url=[^\"]+\" title=\"([^\"]+)\"")]
+    [GeneratedRegex("<a class=\"url-split\" href=\"/admin/pages\\?url=[^\"]+\" title=\"([^\"]+)\"")]
     private static partial Regex PageLinks();
 }

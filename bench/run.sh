@@ -72,6 +72,11 @@ wait_http() { # url, seconds
   done
 }
 
+# A missing tool would otherwise end the run minutes in, at its first use, with no more than exit status 127.
+for tool in wrk redis-server redis-cli jq bc curl python3; do
+  command -v "$tool" >/dev/null || { echo "$tool not found: the benchmarks need it (apt-get install wrk redis-server jq bc curl python3)" >&2; exit 1; }
+done
+
 echo "== Redirector benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(load)"
 echo "   wrk -t1 -c$CONNECTIONS, $ROUNDS x $DURATION per side, warm-up $WARMUP"
 

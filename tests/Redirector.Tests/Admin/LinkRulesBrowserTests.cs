@@ -87,6 +87,14 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         await visitor.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await Expect(visitor).ToHaveURLAsync(destination);
 
+        // A save that fails shows the form again, still knowing the link has a password.
+        await page.GotoAsync("/admin/links/vip/edit");
+        await page.GetByLabel("Destination URL").FillAsync("ftp://example.com/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.Locator("#url-error")).ToBeVisibleAsync();
+        await Expect(page.GetByLabel("Password", new() { Exact = true })).ToHaveAttributeAsync("placeholder", "unchanged when empty");
+        await Expect(page.GetByLabel("Remove the password")).ToBeVisibleAsync();
+
         await page.GotoAsync("/admin/links/vip/edit");
         await page.GetByLabel("Remove the password").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();

@@ -70,7 +70,7 @@ public static class ApiFallback
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
-                title: "No API endpoint has this path.",
+                title: $"No {name} '{value}' exists.",
                 detail: $"'{value}' is not a valid {name}: it must be {constraint}.");
         }
         return TypedResults.Problem(

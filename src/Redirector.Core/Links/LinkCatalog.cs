@@ -35,15 +35,13 @@ public sealed partial class LinkCatalog(
 
     private const int GeneratedSlugAttempts = 8;
 
-    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseOwnShortUrl"/>); null when unknown.</param>
+    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
     public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, string? seenHost, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var link = BuildNewLink(request, errors);
         await ResolveDomainAsync(link, request.Domain, errors, ct);
-        RefuseOwnShortUrl(link, errors, seenHost);
-        if (errors.Count == 0 && !string.IsNullOrEmpty(request.Slug))
-            await RefuseChainLoopAsync(link, pending: null, errors, seenHost, ct);
+        await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -82,7 +80,7 @@ public sealed partial class LinkCatalog(
     /// the stored one (version, updatedAt, change log and webhooks untouched); else the version goes up by one.
     /// </summary>
     /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
-    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseOwnShortUrl"/>); null when unknown.</param>
+    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
     public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, string? seenHost, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -147,11 +145,7 @@ public sealed partial class LinkCatalog(
         // Only an edit of where the link goes or of its address is checked: a link that became a loop some other way
         // (a changed Redirector:BaseUrl) must still be switched off or retitled.
         if (patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants)
-        {
-            RefuseOwnShortUrl(link, errors, seenHost);
-            if (errors.Count == 0)
-                await RefuseChainLoopAsync(link, pending: null, errors, seenHost, ct);
-        }
+            await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -261,7 +255,7 @@ public sealed partial class LinkCatalog(
     /// Creates every link or none: all rows are validated first (slugs unique within the batch and against the
     /// catalogue), then inserted in one transaction. Errors are keyed by the row's index.
     /// </summary>
-    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseOwnShortUrl"/>); null when unknown.</param>
+    /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
     public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, string? seenHost, CancellationToken ct)
     {
         var rowErrors = new SortedDictionary<int, IDictionary<string, string[]>>();
@@ -274,7 +268,6 @@ public sealed partial class LinkCatalog(
             var errors = new Dictionary<string, string[]>();
             var link = BuildNewLink(requests[i], errors);
             await ResolveDomainAsync(link, requests[i].Domain, errors, ct, hosts);
-            RefuseOwnShortUrl(link, errors, seenHost);
             if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add((link.Domain, link.Slug)))
                 errors["slug"] = ["This slug appears more than once on its domain in the import."];
             if (errors.Count > 0)
@@ -287,13 +280,10 @@ public sealed partial class LinkCatalog(
             pending.TryAdd((link.Domain, link.Slug), link);
         for (var i = 0; i < links.Count; i++)
         {
-            if (links[i].Slug.Length > 0 && !rowErrors.ContainsKey(i))
-            {
-                var errors = new Dictionary<string, string[]>();
-                await RefuseChainLoopAsync(links[i], pending, errors, seenHost, ct);
-                if (errors.Count > 0)
-                    rowErrors[i] = errors;
-            }
+            var errors = rowErrors.TryGetValue(i, out var found) ? (Dictionary<string, string[]>)found : [];
+            await RefuseLoopsAsync(links[i], pending, errors, seenHost, ct);
+            if (errors.Count > 0)
+                rowErrors[i] = errors;
         }
         var custom = links.Where(l => l.Slug.Length > 0).Select(l => (l.Domain, l.Slug)).ToList();
         var taken = (await db.Links.AmongKeys(custom).Select(l => new { l.Domain, l.Slug }).ToListAsync(ct))
@@ -447,58 +437,39 @@ public sealed partial class LinkCatalog(
             errors["domain"] = [error!];
     }
 
-    /// <summary>
-    /// Refuses a destination (the link's own, a rule's or a variant's) that is the link's own short URL, whatever its
-    /// scheme, port, query or fragment: it would send visitors round in a loop. The port does not tell a short URL
-    /// apart, since links are found by host alone and a registered domain's port is only BaseUrl's. The error goes under "url", "rules" or
-    /// "variants". Known for a registered domain; for the default domain, its host is <c>Redirector:BaseUrl</c>'s, or
-    /// without it <paramref name="seenHost"/> (the host the API or admin was reached at) unless that is a registered
-    /// domain. A link pointing at another short link is a chain, and allowed.
-    /// </summary>
-    private void RefuseOwnShortUrl(Link link, Dictionary<string, string[]> errors, string? seenHost)
-    {
-        var host = urls.ConfiguredHostOf(link.Domain)
-            ?? (seenHost is { Length: > 0 } seen && !domains.IsRegistered(seen) ? seen : null);
-        if (link.Slug.Length == 0 || host is null ||
-            !Uri.TryCreate(urls.For($"https://{host}", link.Slug, link.Domain), UriKind.Absolute, out var own))
-            return;
-        if (IsOwn(link.Destination))
-            errors["url"] = ["This is the link's own short URL: visitors would be sent round in a loop."];
-        if (link.Rules?.Any(r => IsOwn(r.Url)) == true)
-            errors["rules"] = ["A rule sends visitors to the link's own short URL, round in a loop."];
-        if (link.Variants?.Any(v => IsOwn(v.Url)) == true)
-            errors["variants"] = ["A variant sends visitors to the link's own short URL, round in a loop."];
-
-        bool IsOwn(string? url) =>
-            Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
-            string.Equals(uri.IdnHost.TrimEnd('.'), own.IdnHost.TrimEnd('.'), StringComparison.OrdinalIgnoreCase) &&
-            string.Equals(uri.AbsolutePath.TrimEnd('/'), own.AbsolutePath, StringComparison.Ordinal);
-    }
-
     /// <summary>Short links a chain is followed through at most before it is taken as no loop.</summary>
     private const int MaxChainLinks = 32;
 
     /// <summary>
-    /// Refuses destinations (the link's own, a rule's or a variant's) that lead back to the link through other short
-    /// links of this service (a → b → a): each hop's 302 would be followed round for ever. Short URLs are recognised as
-    /// in <see cref="RefuseOwnShortUrl"/> (a registered domain's host, or the default domain's); every destination of
-    /// each link on the way is followed, up to <see cref="MaxChainLinks"/> links. <paramref name="pending"/> holds links
-    /// about to be created with this one (an import), looked up before the catalogue.
+    /// Refuses destinations (the link's own, a rule's or a variant's) that send visitors round in a loop: the link's own
+    /// short URL, whatever its scheme, port, query or fragment (links are found by host alone), or another short link of
+    /// this service that leads back to it (a → b → a), every destination of each link on the way followed, up to
+    /// <see cref="MaxChainLinks"/> links. A chain that does not come back is allowed. Short URLs are those of a
+    /// registered domain, or of the default domain's host: <c>Redirector:BaseUrl</c>'s, or without it
+    /// <paramref name="seenHost"/> (the host the API or admin was reached at) unless that is a registered domain.
+    /// The errors go under "url", "rules" or "variants". <paramref name="pending"/> holds links about to be created
+    /// with this one (an import), looked up before the catalogue.
     /// </summary>
-    private async Task RefuseChainLoopAsync(Link link, IReadOnlyDictionary<(string, string), Link>? pending,
+    private async Task RefuseLoopsAsync(Link link, IReadOnlyDictionary<(string, string), Link>? pending,
         Dictionary<string, string[]> errors, string? seenHost, CancellationToken ct)
     {
+        if (link.Slug.Length == 0)
+            return;
         var defaultHost = urls.ConfiguredHostOf(DomainLinks.DefaultKey)
             ?? (seenHost is { Length: > 0 } seen && !domains.IsRegistered(seen) ? seen : null);
         var queue = new Queue<(string Domain, string Slug, string Field, string Path)>();
-        var visited = new HashSet<(string, string)>();
         foreach (var (field, url) in DestinationsOf(link))
         {
-            if (ShortLinkOf(url, defaultHost) is { } next)
+            if (ShortLinkOf(url, defaultHost) is not { } next)
+                continue;
+            if (next.Domain == link.Domain && next.Slug == link.Slug)
+                errors.TryAdd(field, [OwnShortUrl(field)]);
+            else
                 queue.Enqueue((next.Domain, next.Slug, field, link.Slug + " → " + next.Slug));
         }
         if (queue.Count == 0)
             return;
+        var visited = new HashSet<(string, string)>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         while (queue.Count > 0 && visited.Count < MaxChainLinks)
         {
@@ -527,6 +498,13 @@ public sealed partial class LinkCatalog(
             .. (link.Rules ?? []).Select(r => ("rules", r.Url)),
             .. (link.Variants ?? []).Select(v => ("variants", v.Url)),
         ];
+
+        static string OwnShortUrl(string field) => field switch
+        {
+            "rules" => "A rule sends visitors to the link's own short URL, round in a loop.",
+            "variants" => "A variant sends visitors to the link's own short URL, round in a loop.",
+            _ => "This is the link's own short URL: visitors would be sent round in a loop.",
+        };
     }
 
     /// <summary>The link a URL names when it is a short URL of this service (its host a registered domain's or <paramref name="defaultHost"/>, its path one slug); else null.</summary>

@@ -210,7 +210,7 @@ public static class Dimensions
         (in ClickFacts c) => c.IsBot ? UserAgents.DeviceType.Bot.ToKey() : c.Agent.DeviceType.ToKey())
     {
         JsonName = "deviceTypes", CountsBots = true, InAdmin = true, RawName = "device",
-        FilterValue = Lowercase, KnownValues = [.. Enum.GetValues<UserAgents.DeviceType>().Select(t => t.ToKey())],
+        FilterValue = Lowercase, KnownValues = DeviceTypes.Keys,
     };
 
     /// <summary>What kind of machine each bot was ("preview", "crawler", "scanner"...; docs/bots.md); bots only.</summary>

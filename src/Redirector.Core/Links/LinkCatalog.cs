@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Redirector.Catalog;
 using Redirector.Domains;
+using Redirector.UserAgents;
 using Redirector.Webhooks;
 
 namespace Redirector.Links;
@@ -28,7 +29,8 @@ public sealed record BulkOutcome(IReadOnlyList<Link> Saved, IReadOnlyDictionary<
 /// transaction (other nodes poll it) and updates this node's <see cref="LinkCache"/> at once.
 /// </summary>
 public sealed partial class LinkCatalog(
-    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, DomainCatalog domains, ShortUrls urls, TimeProvider time, ILogger<LinkCatalog> logger)
+    IDbContextFactory<CatalogDb> dbFactory, LinkCache cache, DomainCatalog domains, ShortUrls urls, UserAgentParser agents, TimeProvider time,
+    ILogger<LinkCatalog> logger)
 {
     /// <summary>Links a page of <see cref="ListAsync"/> holds at most.</summary>
     public const int MaxPageSize = 500;
@@ -133,7 +135,7 @@ public sealed partial class LinkCatalog(
         if (patch.HasExpiredUrl)
             link.ExpiredUrl = LinkRules.NormalizeExpiredUrl(patch.ExpiredUrl, errors);
         if (patch.HasRules)
-            link.Rules = LinkRules.NormalizeRules(patch.Rules, errors);
+            link.Rules = LinkRules.NormalizeRules(patch.Rules, agents, errors);
         if (patch.HasVariants)
             link.Variants = LinkRules.NormalizeVariants(patch.Variants, errors);
         if (patch.HasPreview)
@@ -377,7 +379,7 @@ public sealed partial class LinkCatalog(
             MaxClicks = request.MaxClicks,
             ExpiredUrl = expiredUrl,
             PasswordHash = LinkPasswords.HashOf(request.Password, request.PasswordHash, errors),
-            Rules = LinkRules.NormalizeRules(request.Rules, errors),
+            Rules = LinkRules.NormalizeRules(request.Rules, agents, errors),
             Variants = LinkRules.NormalizeVariants(request.Variants, errors),
             Preview = LinkRules.NormalizePreview(request.Preview, errors),
             CreatedAt = now,

@@ -1,3 +1,6 @@
+using Redirector.Text;
+using Redirector.UserAgents;
+
 namespace Redirector.Links;
 
 /// <summary>Validation shared by the API, the admin area and CSV import, keyed by the JSON field names.</summary>
@@ -69,14 +72,18 @@ public static class LinkRules
     public const int MaxWeight = 1_000_000;
     public const int MaxConditionValues = 50;
     public const int MaxConditionLength = 200;
-    private static readonly string[] DeviceTypes = ["desktop", "mobile", "tablet", "bot", "other"];
+    // Browser families are too many (some 600) for an error to list: it names a few of the common ones.
+    private const string CommonBrowsers = "Chrome, Chrome Mobile, Mobile Safari, Safari, Firefox, Edge, Samsung Internet, Opera";
 
     /// <summary>
-    /// Checks and normalises targeting rules: every URL a valid destination, device types known, countries two
-    /// letters (upper case), languages a primary subtag (lower case), after before before, at least one condition per
-    /// rule. Errors are keyed <c>rules</c> and say which rule. An empty list is none (null).
+    /// Checks and normalises targeting rules: every URL a valid destination; device types, operating systems and
+    /// browsers among the values the counts give (any case, stored in the counts' spelling: "ios" becomes "iOS", see
+    /// <see cref="UserAgentParser.OsFamilies"/>), countries two letters (upper case), languages a primary subtag (lower
+    /// case), after before before, at least one condition per rule. Errors are keyed <c>rules</c> and name the rule
+    /// (from 1) and its field. An empty list is none (null).
     /// </summary>
-    public static List<LinkRule>? NormalizeRules(List<LinkRule>? rules, Dictionary<string, string[]> errors)
+    /// <param name="agents">The parser the counts use: its rules name the operating systems and browsers a rule can match.</param>
+    public static List<LinkRule>? NormalizeRules(List<LinkRule>? rules, UserAgentParser agents, Dictionary<string, string[]> errors)
     {
         if (rules is not { Count: > 0 })
             return null;
@@ -99,13 +106,18 @@ public static class LinkRules
             var when = rule.When ?? new RuleConditions();
             if (when.IsEmpty)
                 problems.Add(at + "give at least one condition in \"when\" (the link's own url is for everyone else).");
-            var devices = Values(when.DeviceType, v => v.ToLowerInvariant(), v => DeviceTypes.Contains(v), at + "deviceType is one of desktop, mobile, tablet, bot, other.", problems);
-            var os = Values(when.Os, v => v, v => v.Length > 0, at + "os values are operating system names such as iOS or Android.", problems);
-            var browsers = Values(when.Browser, v => v, v => v.Length > 0, at + "browser values are browser names such as Chrome or Firefox.", problems);
-            var countries = Values(when.Country, v => v.ToUpperInvariant(), v => v is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b),
-                at + "country values are ISO 3166-1 alpha-2 codes such as DE.", problems);
-            var languages = Values(when.Language, v => v.ToLowerInvariant(), v => v.Length is >= 2 and <= 8 && v.All(char.IsAsciiLetter),
-                at + "language values are primary language subtags such as de or en.", problems);
+            var devices = Values(when.DeviceType, Known(DeviceTypes.Keys),
+                v => at + $"deviceType \"{v}\" is not a device type; the device types are {string.Join(", ", DeviceTypes.Keys)}.", problems);
+            var os = Values(when.Os, v => agents.OsFamilies.TryFind(v, out var family) ? family : null,
+                v => at + $"os \"{v}\" is no operating system the counts name{NearMiss.Hint(v, agents.OsFamilies.All)}; "
+                     + $"the operating systems are {string.Join(", ", agents.OsFamilies.All)}.", problems);
+            var browsers = Values(when.Browser, v => agents.BrowserFamilies.TryFind(v, out var family) ? family : null,
+                v => at + $"browser \"{v}\" is no browser the counts name{NearMiss.Hint(v, agents.BrowserFamilies.All)}; "
+                     + $"browsers are named as the stats name them, such as {CommonBrowsers}.", problems);
+            var countries = Values(when.Country, v => v is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b) ? v.ToUpperInvariant() : null,
+                v => at + $"country \"{v}\" is not a country code; countries are ISO 3166-1 alpha-2 codes such as DE or US.", problems);
+            var languages = Values(when.Language, v => v.Length is >= 2 and <= 8 && v.All(char.IsAsciiLetter) ? v.ToLowerInvariant() : null,
+                v => at + $"language \"{v}\" is not a primary language subtag; languages are written as such, 2 to 8 letters such as de or en.", problems);
             Dictionary<string, List<string>>? query = null;
             if (when.Query is { Count: > 0 })
             {
@@ -114,7 +126,7 @@ public static class LinkRules
                 {
                     if (string.IsNullOrEmpty(name) || name.Length > MaxConditionLength || name.Any(char.IsControl))
                         problems.Add(at + "query parameter names are 1 to " + MaxConditionLength + " characters.");
-                    else if (Values(values, v => v, _ => true, at + $"query \"{name}\" needs one or more values.", problems) is { Count: > 0 } clean)
+                    else if (Values(values, v => v, _ => at + $"query \"{name}\" values are 1 to {MaxConditionLength} characters.", problems) is { Count: > 0 } clean)
                         query[name] = clean;
                     else if (values is not { Count: > 0 })
                         problems.Add(at + $"query \"{name}\" needs one or more values.");
@@ -195,7 +207,11 @@ public static class LinkRules
         return title is null && description is null && image is null ? null : new LinkPreview { Title = title, Description = description, Image = image };
     }
 
-    private static List<string>? Values(List<string>? values, Func<string, string> normalize, Func<string, bool> valid, string problem, List<string> problems)
+    /// <summary>
+    /// A condition's values, each trimmed and written as <paramref name="canonical"/> gives it; null (and one problem,
+    /// <paramref name="problem"/> of the first bad value) when a value is empty, too long, or one it refuses (null).
+    /// </summary>
+    private static List<string>? Values(List<string>? values, Func<string, string?> canonical, Func<string, string> problem, List<string> problems)
     {
         if (values is not { Count: > 0 })
             return null;
@@ -203,17 +219,25 @@ public static class LinkRules
         foreach (var raw in values)
         {
             var value = raw?.Trim();
-            if (string.IsNullOrEmpty(value) || value.Length > MaxConditionLength || value.Any(char.IsControl) || !valid(normalize(value)))
+            if (string.IsNullOrEmpty(value) || value.Length > MaxConditionLength || value.Any(char.IsControl) || canonical(value) is not { } clean)
             {
-                problems.Add(problem);
+                problems.Add(problem(Quoted(value)));
                 return null;
             }
-            result.Add(normalize(value));
+            result.Add(clean);
         }
         if (result.Count > MaxConditionValues)
             problems.Add($"At most {MaxConditionValues} values per condition.");
         return result;
     }
+
+    /// <summary>The value in a closed set of lower-case keys, in their spelling; null for another.</summary>
+    private static Func<string, string?> Known(IReadOnlyList<string> keys) =>
+        value => keys.FirstOrDefault(k => string.Equals(k, value, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A value as an error quotes it: its first 64 characters, without control characters.</summary>
+    private static string Quoted(string? value) =>
+        value is null ? "" : new string([.. value.Take(64).Select(c => char.IsControl(c) ? '?' : c)]) + (value.Length > 64 ? "…" : "");
 
     /// <summary>An empty expired URL means none (the domain's or the 404 page); any other must be a valid destination.</summary>
     public static string? NormalizeExpiredUrl(string? expiredUrl, Dictionary<string, string[]> errors)

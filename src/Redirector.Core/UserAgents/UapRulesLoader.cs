@@ -13,10 +13,12 @@ internal static class UapRulesLoader
             throw new FormatException("regexes.yaml must be a mapping of parser lists.");
 
         var literals = new LiteralTable();
-        var browsers = Entries(root, "user_agent_parsers").Select(e => new BrowserRule(
+        var browserEntries = Entries(root, "user_agent_parsers").ToList();
+        var systemEntries = Entries(root, "os_parsers").ToList();
+        var browsers = browserEntries.Select(e => new BrowserRule(
             Regex(e), literals, e.Get("family_replacement"), e.Get("v1_replacement"), e.Get("v2_replacement"),
             e.Get("v3_replacement"), e.Get("v4_replacement")));
-        var systems = Entries(root, "os_parsers").Select(e => new OsRule(
+        var systems = systemEntries.Select(e => new OsRule(
             Regex(e), literals, e.Get("os_replacement"), e.Get("os_v1_replacement"), e.Get("os_v2_replacement"),
             e.Get("os_v3_replacement"), e.Get("os_v4_replacement")));
         var devices = Entries(root, "device_parsers").Select(e => new DeviceRule(
@@ -27,7 +29,9 @@ internal static class UapRulesLoader
             new UapRuleList<BrowserInfo>([.. browsers]),
             new UapRuleList<OsInfo>([.. systems]),
             new UapRuleList<DeviceInfo>([.. devices]),
-            literals);
+            literals,
+            new KnownFamilies(browserEntries.SelectMany(e => FamilyNames.Of(e.Get("family_replacement"), Regex(e)))),
+            new KnownFamilies(systemEntries.SelectMany(e => FamilyNames.Of(e.Get("os_replacement"), Regex(e)))));
         literals.Seal();
         return ruleSet;
     }
@@ -59,4 +63,6 @@ internal sealed record UapRuleSet(
     UapRuleList<BrowserInfo> Browsers,
     UapRuleList<OsInfo> OperatingSystems,
     UapRuleList<DeviceInfo> Devices,
-    LiteralTable Literals);
+    LiteralTable Literals,
+    KnownFamilies BrowserFamilies,
+    KnownFamilies OsFamilies);

@@ -28,6 +28,12 @@ public sealed class UserAgentParser
     /// <summary>The rules embedded at build time (uap-core pinned in UserAgents/package-lock.json).</summary>
     public static UserAgentParser Default => EmbeddedDefault.Value;
 
+    /// <summary>The operating system families the rules can name (iOS, Android, Windows, Mac OS X...); see <see cref="KnownFamilies"/>.</summary>
+    public KnownFamilies OsFamilies => _rules.OsFamilies;
+
+    /// <summary>The browser families the rules can name (Chrome, Mobile Safari, Firefox...); see <see cref="KnownFamilies"/>.</summary>
+    public KnownFamilies BrowserFamilies => _rules.BrowserFamilies;
+
     internal int RuleCount => _rules.Browsers.Count + _rules.OperatingSystems.Count + _rules.Devices.Count;
 
     internal int CompiledRuleCount =>

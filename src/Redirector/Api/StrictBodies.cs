@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
+using Redirector.Text;
 
 namespace Redirector.Api;
 

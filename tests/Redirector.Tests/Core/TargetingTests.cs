@@ -167,7 +167,7 @@ public sealed class TargetingTests
         {
             Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
             var link = await patch.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal("ios", link.GetProperty("rules")[0].GetProperty("when").GetProperty("os")[0].GetString());
+            Assert.Equal("iOS", link.GetProperty("rules")[0].GetProperty("when").GetProperty("os")[0].GetString());
             Assert.Equal(3, link.GetProperty("variants")[1].GetProperty("weight").GetInt32());
         }
         using var visitor = app.CreateVisitorClient();
@@ -179,6 +179,57 @@ public sealed class TargetingTests
             Assert.Equal(JsonValueKind.Null, link.GetProperty("variants").ValueKind);
         }
         Assert.Equal(Web, await Visit(visitor, "/t", Agents.SafariIphone));
+    }
+
+    [Fact]
+    public async Task Rule_values_the_counts_never_give_are_refused_naming_the_rule_and_field_and_any_case_is_stored_as_the_counts_spell_it()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        var bad = new (object When, string Says)[]
+        {
+            (new { os = "iOSS" }, "Rule 2: os \"iOSS\" is no operating system the counts name (did you mean 'iOS'?); the operating systems are Android, "),
+            (new { deviceType = "phonee" }, "Rule 2: deviceType \"phonee\" is not a device type; the device types are desktop, mobile, tablet, bot, other."),
+            (new { browser = "Chrom" }, "Rule 2: browser \"Chrom\" is no browser the counts name (did you mean 'Chrome'?); browsers are named as the stats name them, such as Chrome, "),
+            (new { country = "DEU" }, "Rule 2: country \"DEU\" is not a country code; countries are ISO 3166-1 alpha-2 codes such as DE or US."),
+            (new { language = "de-DE" }, "Rule 2: language \"de-DE\" is not a primary language subtag"),
+        };
+        foreach (var (when, says) in bad)
+        {
+            using var response = await api.PostAsJsonAsync("/api/links", new
+            {
+                url = Web,
+                rules = new object[] { new { when = new { os = "Android" }, url = Android }, new { when, url = AppStore } },
+            });
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var message = Assert.Single(problem.GetProperty("errors").GetProperty("rules").EnumerateArray()).GetString()!;
+            Assert.StartsWith(says, message);
+        }
+
+        await app.CreateLinkAsync(new { url = Web, slug = "t" });
+        using (var patch = await api.PatchAsJsonAsync("/api/links/t", new { rules = new[] { new { when = new { os = "iPhone OS" }, url = AppStore } } }))
+            Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
+        using (var patch = await api.PatchAsJsonAsync("/api/links/t", new
+        {
+            rules = new object[]
+            {
+                new { when = new { os = new[] { "ios", "MAC OS X" }, browser = "mobile safari", deviceType = "Mobile" }, url = AppStore },
+                new { when = new { country = "de", language = "DE" }, url = Android },
+            },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+            var rules = (await patch.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rules");
+            Assert.Equal(["iOS", "Mac OS X"], rules[0].GetProperty("when").GetProperty("os").EnumerateArray().Select(v => v.GetString()));
+            Assert.Equal("Mobile Safari", rules[0].GetProperty("when").GetProperty("browser")[0].GetString());
+            Assert.Equal("mobile", rules[0].GetProperty("when").GetProperty("deviceType")[0].GetString());
+            Assert.Equal("DE", rules[1].GetProperty("when").GetProperty("country")[0].GetString());
+            Assert.Equal("de", rules[1].GetProperty("when").GetProperty("language")[0].GetString());
+        }
+        using var visitor = app.CreateVisitorClient();
+        Assert.Equal(AppStore, await Visit(visitor, "/t", Agents.SafariIphone));
     }
 
     private static string AgentOf(int visitor) =>

@@ -1,10 +1,10 @@
-namespace Redirector.Api;
+namespace Redirector.Text;
 
 /// <summary>
 /// The accepted name a client probably meant when it sent one that matches nothing: the same name in another case
 /// (<c>devicetype</c>), the same letters without separators (<c>utm_source</c>, <c>expires-at</c>), else the closest
 /// name at most two edits away (<c>maxClick</c>), else the only name that holds it (<c>campaign</c> for
-/// <c>utmCampaign</c>). Used by the unknown-property and unknown-parameter answers.
+/// <c>utmCampaign</c>). Used by the unknown-property and unknown-parameter answers, and by the targeting rules' OS and browser names.
 /// </summary>
 public static class NearMiss
 {

@@ -127,8 +127,11 @@ public sealed class Dimension
     public DimensionValue? Value { get; }
 
     /// <summary>
-    /// A filter's value written as clicks hold it ("de" is the country "DE", "Desktop" the device type "desktop"), so
-    /// that a filter of the same value in another case does not silently match nothing; null to match as given.
+    /// A filter's value written as clicks hold it ("de" is the country "DE", "Desktop" the device type "desktop", "ios"
+    /// the OS "iOS"), so that a filter of the same value in another case does not silently match nothing; null to match
+    /// as given. OS and browser names are spelt as the embedded user-agent rules name them (<see cref="KnownFamilies"/>);
+    /// a name they do not list (a family copied from free text, or one only a newer <c>UserAgents:RegexesPath</c> file
+    /// names) is matched as given.
     /// </summary>
     public Func<string, string>? FilterValue { get; init; }
 
@@ -223,11 +226,13 @@ public static class Dimensions
     public static readonly Dimension Os = new("Os", "os", "Operating systems", Subjects.All, (in ClickFacts c) => c.Agent.Os.Family)
     {
         JsonName = "operatingSystems", InAdmin = true, RawName = "os",
+        FilterValue = value => UserAgentParser.Default.OsFamilies.SpellingOf(value),
     };
 
     public static readonly Dimension Browser = new("Browser", "br", "Browsers", Subjects.All, (in ClickFacts c) => c.Agent.Browser.Family)
     {
         JsonName = "browsers", InAdmin = true, RawName = "browser",
+        FilterValue = value => UserAgentParser.Default.BrowserFamilies.SpellingOf(value),
     };
 
     public static readonly Dimension Country = new("Country", "cc", "Countries", Subjects.All,

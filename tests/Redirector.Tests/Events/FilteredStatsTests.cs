@@ -43,6 +43,14 @@ public sealed class FilteredStatsTests
         // A device type in another case is the same device type, not a filter that silently matches nothing.
         Assert.Equal(5, (await Stats("utmSource=facebook&deviceType=Mobile")).Clicks);
 
+        // So is an OS or a browser: "ios" is the counts' "iOS", not a filter of no clicks.
+        Assert.Equal(9, (await Stats("os=iOS")).Clicks);
+        Assert.Equal(9, (await Stats("os=ios")).Clicks);
+        Assert.Equal(5, (await Stats("utmSource=facebook&os=IOS")).Clicks);
+        Assert.Equal(3, (await Stats("os=!ios")).Clicks);
+        Assert.Equal(9, (await Stats("browser=mobile%20safari")).Clicks);
+        Assert.Equal(3, (await Stats("browser=CHROME&os=windows")).Clicks);
+
         var mobile = await Stats("deviceType=mobile");
         Assert.Equal(9, mobile.Clicks);
         Assert.Equal([("facebook", 5L), ("google", 4L)], Of(mobile, Dimensions.UtmSource));

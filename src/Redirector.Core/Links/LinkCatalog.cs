@@ -127,7 +127,14 @@ public sealed partial class LinkCatalog(
         if (patch.HasEnabled)
             link.Enabled = patch.Enabled ?? true;
         if (patch.HasExpiresAt)
-            link.ExpiresAt = LinkRules.NormalizeExpiry(patch.ExpiresAt);
+        {
+            var expiry = LinkRules.NormalizeExpiry(patch.ExpiresAt);
+            // The expiry the link has now may lie in the past and comes back with every GET or form sent back: it is
+            // no new one. The admin form shows minutes, so it sends a stored 12:30:45 back as 12:30.
+            if (expiry is { } set && !(link.ExpiresAt is { } before && set <= before && before - set < TimeSpan.FromMinutes(1)))
+                LinkRules.RefusePastExpiry(expiry, time.GetUtcNow().UtcDateTime, errors);
+            link.ExpiresAt = expiry;
+        }
         if (patch.HasValidFrom)
             link.ValidFrom = LinkRules.NormalizeExpiry(patch.ValidFrom);
         if (patch.HasMaxClicks)
@@ -386,6 +393,7 @@ public sealed partial class LinkCatalog(
             UpdatedAt = now,
             Version = 1,
         };
+        LinkRules.RefusePastExpiry(link.ExpiresAt, now, errors);
         LinkRules.ValidateAccess(link, errors);
         return link;
     }

@@ -58,6 +58,19 @@ public static class LinkRules
 
     public static DateTime? NormalizeExpiry(DateTimeOffset? expiresAt) => expiresAt?.UtcDateTime;
 
+    /// <summary>
+    /// Refuses an expiry (UTC) at or before <paramref name="now"/>: the link would be dead at birth, or die at the save.
+    /// The error is keyed <c>expiresAt</c> and quotes both times. Callers check only an expiry being set, so that a
+    /// link that has expired since can still be edited.
+    /// </summary>
+    public static void RefusePastExpiry(DateTime? expiresAt, DateTime now, Dictionary<string, string[]> errors)
+    {
+        if (expiresAt is { } expiry && expiry <= now)
+            errors["expiresAt"] = [$"The link would be expired at once: expiresAt {Utc(expiry)} is not after now ({Utc(now)}). Give a later time, or null for no expiry."];
+    }
+
+    private static string Utc(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The access rules of a link (validFrom, expiresAt, maxClicks, expiredUrl), checked together since they bound each other.</summary>
     public static void ValidateAccess(Link link, Dictionary<string, string[]> errors)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Redirector.Clicks;
 using Redirector.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -19,7 +20,7 @@ public sealed class AccessRulesTests(ITestOutputHelper output)
     {
         await using var app = new RedirectorApplication();
         await app.CreateLinkAsync(new { url = Destination, slug = "soon", validFrom = DateTime.UtcNow.AddDays(1), expiredUrl = Expired });
-        await app.CreateLinkAsync(new { url = Destination, slug = "past", expiresAt = DateTime.UtcNow.AddSeconds(-1), expiredUrl = Expired });
+        await app.CreateExpiredLinkAsync(new { url = Destination, slug = "past", expiredUrl = Expired });
         await app.CreateLinkAsync(new { url = Destination, slug = "off", enabled = false, expiredUrl = Expired });
         await app.CreateLinkAsync(new { url = Destination, slug = "soon404", validFrom = DateTime.UtcNow.AddDays(1) });
         await app.CreateLinkAsync(new { url = Destination, slug = "open", validFrom = DateTime.UtcNow.AddMinutes(-1), expiredUrl = Expired });
@@ -136,6 +137,53 @@ public sealed class AccessRulesTests(ITestOutputHelper output)
         output.WriteLine($"maxClicks {max}, lease {lease}, 2 nodes: {total} redirected (overshoot {total - max})");
         Assert.InRange(total, max, max + 2 * lease);
         Directory.Delete(data, recursive: true);
+    }
+
+    [Fact]
+    public async Task An_expiry_in_the_past_is_refused_naming_the_field_and_time_on_create_change_and_import_but_an_expired_link_stays_editable()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+
+        async Task AssertRefused(HttpResponseMessage response, string time)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var message = Assert.Single(problem.GetProperty("errors").EnumerateObject(), e => e.Name == "expiresAt").Value[0].GetString()!;
+            Assert.StartsWith($"The link would be expired at once: expiresAt {time} is not after now (", message);
+        }
+
+        using (var created = await api.PostAsJsonAsync("/api/links", new { url = Destination, slug = "dead", expiresAt = "2020-03-01T10:00:00+01:00" }))
+            await AssertRefused(created, "2020-03-01T09:00:00Z");
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/dead")).StatusCode);
+
+        await app.CreateLinkAsync(new { url = Destination, slug = "live", expiresAt = "2999-01-01T00:00:00Z" });
+        using (var patch = await api.PatchAsJsonAsync("/api/links/live", new { title = "Spring", expiresAt = "2021-06-01T00:00:00Z" }))
+            await AssertRefused(patch, "2021-06-01T00:00:00Z");
+        var live = await api.GetFromJsonAsync<JsonElement>("/api/links/live");
+        Assert.Equal("2999-01-01T00:00:00Z", live.GetProperty("expiresAt").GetString());
+        Assert.Equal(JsonValueKind.Null, live.GetProperty("title").ValueKind);
+
+        // An import is refused row by row, nothing saved.
+        var import = app.Services.GetRequiredService<Redirector.Admin.Import.CsvLinkImport>();
+        var report = await import.ImportAsync("slug,url,expires_at\nok,https://example.com/ok,2999-01-01T00:00:00Z\nold,https://example.com/old,2019-01-01T00:00:00Z\n",
+            seenHost: null, CancellationToken.None);
+        Assert.Equal(0, report.Imported);
+        Assert.Contains(report.Problems, p => p.Field == "expiresAt" && p.Message.Contains("2019-01-01T00:00:00Z", StringComparison.Ordinal));
+
+        // A link that has expired since keeps its expiry through changes that leave it (a GET sent back with a new title).
+        await app.CreateExpiredLinkAsync(new { url = Destination, slug = "over" });
+        var over = (await api.GetFromJsonAsync<JsonElement>("/api/links/over")).Deserialize<Dictionary<string, JsonElement>>()!;
+        over["title"] = JsonSerializer.SerializeToElement("Sold out");
+        using (var patch = await api.PatchAsJsonAsync("/api/links/over", over))
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        using (var patch = await api.PatchAsJsonAsync("/api/links/over", new { expiredUrl = Expired }))
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        using (var patch = await api.PatchAsJsonAsync("/api/links/over", new { expiresAt = "2000-01-01T00:00:00Z" }))
+            await AssertRefused(patch, "2000-01-01T00:00:00Z");
+        using (var patch = await api.PatchAsJsonAsync("/api/links/over", new { expiresAt = (string?)null }))
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
     }
 
     [Fact]

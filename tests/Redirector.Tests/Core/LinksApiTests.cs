@@ -181,7 +181,7 @@ public sealed class LinksApiTests
     {
         await using var app = new RedirectorApplication();
         await app.CreateLinkAsync(new { url = "https://example.com/1", slug = "off" });
-        await app.CreateLinkAsync(new { url = "https://example.com/2", slug = "old", expiresAt = DateTimeOffset.UtcNow.AddDays(-1) });
+        await app.CreateExpiredLinkAsync(new { url = "https://example.com/2", slug = "old" });
         await app.CreateLinkAsync(new { url = "https://example.com/3", slug = "gone" });
         using var api = app.CreateApiClient();
         using var visitor = app.CreateVisitorClient();

@@ -311,7 +311,7 @@ public sealed class ShortDomainTests
             expiredUrl = "https://brand.example.com/over",
         });
         await app.CreateLinkAsync(new { url = Brand, slug = "off", enabled = false, domain = "brand.test" });
-        await app.CreateLinkAsync(new { url = Brand, slug = "past", expiresAt = DateTime.UtcNow.AddSeconds(-1), domain = "brand.test" });
+        await app.CreateExpiredLinkAsync(new { url = Brand, slug = "past", domain = "brand.test" });
         await app.CreateLinkAsync(new { url = Brand, slug = "own", enabled = false, expiredUrl = "https://brand.example.com/own", domain = "brand.test" });
         await app.CreateLinkAsync(new { url = Brand, slug = "off", enabled = false });
         using var visitor = app.CreateVisitorClient();

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -91,6 +92,21 @@ public sealed class RedirectorApplication : WebApplicationFactory<Program>
     private HttpClient CreateNonRedirectingClient() => _kestrelAddress is { } address
         ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = address }
         : CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    /// <summary>
+    /// Creates a link (<paramref name="request"/>'s properties) that expires two seconds later, and waits until it has:
+    /// the API refuses an expiry in the past, so an expired link is one that was alive when it was saved.
+    /// </summary>
+    public async Task<LinkResponse> CreateExpiredLinkAsync(object request)
+    {
+        var body = JsonSerializer.SerializeToNode(request, JsonSerializerOptions.Web)!.AsObject();
+        var expiry = DateTimeOffset.UtcNow.AddSeconds(2);
+        body["expiresAt"] = expiry;
+        var link = await CreateLinkAsync(body);
+        if (expiry - DateTimeOffset.UtcNow is { Ticks: > 0 } left)
+            await Task.Delay(left + TimeSpan.FromMilliseconds(20));
+        return link;
+    }
 
     public async Task<LinkResponse> CreateLinkAsync(object request)
     {

@@ -10,6 +10,7 @@ public static class StatsServices
     {
         builder.Services.AddSingleton<StatsReader>();
         builder.Services.AddSingleton<FilteredStats>();
+        builder.Services.AddSingleton<LinkClickOrder>();
         return builder;
     }
 }

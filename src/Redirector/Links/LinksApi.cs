@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Mvc;
 using Redirector.Api;
 using Redirector.Domains;
 using Redirector.Links;
+using Redirector.Stats;
+using Redirector.Text;
 
 namespace Redirector.Links;
 
@@ -63,21 +65,29 @@ public static class LinksApi
         };
     }
 
+    /// <summary>The orders of the list's <c>sort</c>: the catalogue's, then by clicks (<see cref="LinkClickOrder"/>).</summary>
+    public static readonly IReadOnlyList<string> Sorts = [.. LinkCatalog.Sorts, .. LinkClickOrder.Sorts];
+
+    /// <summary>
+    /// A page of links. <c>sort</c> is one of <see cref="Sorts"/>: <c>clicks</c> (most clicked first) and
+    /// <c>fewestClicks</c> order by the all-time clicks of the Redis counters (503 while Redis is away), the others by
+    /// the catalogue.
+    /// </summary>
     public static async Task<Results<Ok<LinkListResponse>, ValidationProblem>> ListLinks(
-        LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
+        LinkCatalog catalog, LinkClickOrder byClicks, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
         string? search = null, string[]? tag = null, string? sort = null, int page = 1, int pageSize = 50, string? domain = null)
     {
         if ((QueryRanges.Outside("page", page, 1, int.MaxValue) ?? QueryRanges.Outside("pageSize", pageSize, 1, LinkCatalog.MaxPageSize)) is { } outside)
             return outside;
-        if (sort is not null && !LinkCatalog.Sorts.Contains(sort))
+        if (sort is not null && !Sorts.Contains(sort))
             return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["sort"] = [$"'sort' is one of {string.Join(", ", LinkCatalog.Sorts)}; '{sort}' is not."] },
+                new Dictionary<string, string[]> { ["sort"] = [$"'sort' is one of {string.Join(", ", Sorts)}; '{sort}' is not{NearMiss.Hint(sort, Sorts)}."] },
                 title: "A query parameter is out of range.");
         var key = domain is null ? null : DomainKeyOf(domain, domains, shortUrls, context.Request);
         if (key is { Length: > 0 } && await domains.KeyForLinkAsync(domain, ct) is (false, _, { } unknown))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["domain"] = [unknown] }, title: "A query parameter is out of range.");
         var query = new LinkQuery(search, tag, sort ?? "created", page, pageSize, key);
-        var result = await catalog.ListAsync(query, ct);
+        var result = LinkClickOrder.Sorts.Contains(query.Sort) ? await byClicks.ListAsync(query, ct) : await catalog.ListAsync(query, ct);
         return TypedResults.Ok(new LinkListResponse(
             result.Items.Select(l => ToResponse(l, shortUrls, context)).ToList(), result.Total, result.Page, result.PageSize));
     }

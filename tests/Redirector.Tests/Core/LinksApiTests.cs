@@ -205,6 +205,40 @@ public sealed class LinksApiTests
     }
 
     [Fact]
+    public async Task The_list_sorts_by_the_counted_clicks_most_or_fewest_first_within_its_search_and_pages()
+    {
+        await using var app = new RedirectorApplication();
+        foreach (var (slug, tag) in new[] { ("once", "sale"), ("thrice", "sale"), ("never", "sale"), ("twice", "sale"), ("other", "news") })
+            await app.CreateLinkAsync(new { url = $"https://shop.example/{slug}", slug, tags = new[] { tag } });
+        using var visitor = app.CreateVisitorClient();
+        foreach (var (slug, clicks) in new[] { ("once", 1), ("thrice", 3), ("twice", 2), ("other", 5) })
+        {
+            for (var i = 0; i < clicks; i++)
+                (await CountingTests.ClickAsync(visitor, "/" + slug, Agents.ChromeWindows, null)).Dispose();
+        }
+        // Bots are redirected but not counted as clicks: they do not lift "never".
+        for (var i = 0; i < 4; i++)
+            (await CountingTests.ClickAsync(visitor, "/never", "curl/8.5.0", null)).Dispose();
+        await app.FlushClicksAsync();
+        using var api = app.CreateApiClient();
+        async Task<List<string>> Slugs(string query) => [.. (await api.GetFromJsonAsync<LinkListResponse>("/api/links?" + query))!.Items.Select(l => l.Slug)];
+
+        Assert.Equal(["other", "thrice", "twice", "once", "never"], await Slugs("sort=clicks"));
+        Assert.Equal(["thrice", "twice", "once", "never"], await Slugs("sort=clicks&tag=sale"));
+        Assert.Equal(["never", "once", "twice", "thrice"], await Slugs("sort=fewestClicks&tag=sale"));
+        var second = (await api.GetFromJsonAsync<LinkListResponse>("/api/links?sort=clicks&tag=sale&pageSize=3&page=2"))!;
+        Assert.Equal(4, second.Total);
+        Assert.Equal(["never"], second.Items.Select(l => l.Slug));
+        Assert.Empty((await api.GetFromJsonAsync<LinkListResponse>("/api/links?sort=clicks&page=9"))!.Items);
+
+        using var bad = await api.GetAsync("/api/links?sort=click");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("'sort' is one of created, oldest, slug, updated, clicks, fewestClicks; 'click' is not (did you mean 'clicks'?).",
+            problem.GetProperty("errors").GetProperty("sort")[0].GetString());
+    }
+
+    [Fact]
     public async Task The_list_pages_searches_and_filters_by_tag()
     {
         await using var app = new RedirectorApplication();

@@ -53,7 +53,7 @@ public static class LinkRules
     public static void ValidateRedirectType(int redirectType, Dictionary<string, string[]> errors)
     {
         if (!RedirectTypes.Contains(redirectType))
-            errors["redirectType"] = ["The redirect type must be 301, 302, 307 or 308."];
+            errors["redirectType"] = [$"The redirect type must be one of {string.Join(", ", RedirectTypes)}; {redirectType} is not."];
     }
 
     public static DateTime? NormalizeExpiry(DateTimeOffset? expiresAt) => expiresAt?.UtcDateTime;

@@ -252,7 +252,7 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
                 return (null, $"The body must be a JSON object of the expected shape, not an array, a string or a number (at {PositionOf(json)}).");
             // Keyed by its whole path ("utm.source", "variants[0].weight"), as unknown properties are (StrictBodies).
             var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-            return (field, $"The value of '{field}' ({LineAndByteOf(json)}) is not valid: {ExpectedOf(json)}.");
+            return (field, $"The value of '{field}' ({LineAndByteOf(json)}) is not valid: {ExpectedIn(field) ?? ExpectedOf(json)}.");
         }
         // Messages of parameter binding read 'Failed to bind parameter "DateOnly from" from "garbage".'
         var message = exception.Message;
@@ -281,6 +281,20 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
             return (null, "The request needs a body: a JSON object of the expected shape (not null).");
         return (null, "The request could not be read.");
     }
+
+    /// <summary>
+    /// What a number field of a link takes when its values are fewer than its .NET type's (a redirect type is one of
+    /// four codes, not any 32-bit number): the values it takes, from the same rules that check them once bound. Null
+    /// for another field, which <see cref="ExpectedOf"/> describes by its type.
+    /// </summary>
+    private static string? ExpectedIn(string field) => field switch
+    {
+        "redirectType" => $"it should be one of the numbers {string.Join(", ", Links.LinkRules.RedirectTypes)}, without quotes",
+        "maxClicks" => "it should be a whole number of at least 1, without quotes, or null for no maximum",
+        _ when field.StartsWith("variants[", StringComparison.Ordinal) && field.EndsWith("].weight", StringComparison.Ordinal) =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"it should be a whole number from 1 to {Links.LinkRules.MaxWeight:N0}, without quotes"),
+        _ => null,
+    };
 
     /// <summary>
     /// What the field takes, in words rather than the .NET type the serializer names ("The JSON value could not be

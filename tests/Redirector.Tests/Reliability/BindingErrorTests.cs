@@ -49,12 +49,16 @@ public sealed class BindingErrorTests
     [Theory]
     [InlineData("""{"url":"https://shop.example/","tags":"spring"}""", "tags", "a list of strings")]
     [InlineData("""{"url":"https://shop.example/","expiresAt":"12/01/2026"}""", "expiresAt", "a time in ISO 8601")]
-    [InlineData("""{"url":"https://shop.example/","redirectType":"abc"}""", "redirectType", "a whole number")]
+    [InlineData("""{"url":"https://shop.example/","redirectType":"abc"}""", "redirectType", "one of the numbers 301, 302, 307, 308, without quotes")]
+    [InlineData("""{"url":"https://shop.example/","redirectType":99999999999}""", "redirectType", "one of the numbers 301, 302, 307, 308")]
+    [InlineData("""{"url":"https://shop.example/","redirectType":301.5}""", "redirectType", "one of the numbers 301, 302, 307, 308")]
+    [InlineData("""{"url":"https://shop.example/","maxClicks":"ten"}""", "maxClicks", "a whole number of at least 1, without quotes, or null")]
+    [InlineData("""{"url":"https://shop.example/","variants":[{"url":"https://a.example/","weight":1},{"url":"https://b.example/","weight":3000000000}]}""", "variants[1].weight", "a whole number from 1 to 1,000,000")]
     [InlineData("""{"url":"https://shop.example/","slug":42}""", "slug", "a string")]
-    [InlineData("""{"url":"https://shop.example/","redirectType":"301"}""", "redirectType", "a whole number")]
-    [InlineData("""{"url":"https://shop.example/","maxClicks":99999999999999999999}""", "maxClicks", "a whole number from")]
+    [InlineData("""{"url":"https://shop.example/","redirectType":"301"}""", "redirectType", "one of the numbers 301, 302, 307, 308")]
+    [InlineData("""{"url":"https://shop.example/","maxClicks":99999999999999999999}""", "maxClicks", "a whole number of at least 1")]
     [InlineData("""{"url":"https://shop.example/","utm":{"source":7}}""", "utm.source", "a string")]
-    [InlineData("""{"url":"https://shop.example/","variants":[{"url":"https://a.example/","weight":"half"}]}""", "variants[0].weight", "a whole number")]
+    [InlineData("""{"url":"https://shop.example/","variants":[{"url":"https://a.example/","weight":"half"}]}""", "variants[0].weight", "a whole number from 1 to 1,000,000")]
     public async Task A_value_of_the_wrong_type_is_told_what_its_field_takes(string body, string field, string expected)
     {
         await using var app = new RedirectorApplication();

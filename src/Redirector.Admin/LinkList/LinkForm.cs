@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Redirector.Links;
 
 namespace Redirector.Admin.LinkList;
@@ -67,7 +70,34 @@ public sealed class LinkForm
             : url;
     }
 
-    private static readonly JsonSerializerOptions Indented = new(JsonSerializerOptions.Web) { WriteIndented = true };
+    /// <summary>
+    /// The API's names, without the conditions a rule leaves out (they read back as absent all the same), and URLs as
+    /// typed: the default encoder writes '&amp;' and '+' as \u0026 and \u002B, which holds in JSON but not in a reader's eye.
+    /// The textarea's text is HTML-encoded by Razor like any other, so nothing here reaches the page as markup.
+    /// </summary>
+    private static readonly JsonSerializerOptions RuleJson = new(JsonSerializerOptions.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>
+    /// The rules as the form shows them: one rule a line, with only the conditions it sets and a list of one value as
+    /// that value (<c>"os": "iOS"</c>, as the placeholder writes it), which <see cref="TryReadTargeting"/> reads back
+    /// into the same rules.
+    /// </summary>
+    public static string RulesText(IReadOnlyList<LinkRule> rules) =>
+        "[\n" + string.Join(",\n", rules.Select(rule => "  " + OneLine(JsonSerializer.SerializeToNode(rule, RuleJson)))) + "\n]";
+
+    // Every list inside a rule (a condition's values, a query parameter's) takes one value or a list of them alike.
+    private static string OneLine(JsonNode? node) => node switch
+    {
+        JsonObject properties => "{" + string.Join(", ", properties.Select(p => JsonSerializer.Serialize(p.Key, RuleJson) + ": " + OneLine(p.Value))) + "}",
+        JsonArray { Count: 1 } one => OneLine(one[0]),
+        JsonArray values => "[" + string.Join(", ", values.Select(OneLine)) + "]",
+        null => "null",
+        _ => node.ToJsonString(RuleJson),
+    };
 
     public static LinkForm From(Link link) => new()
     {
@@ -91,7 +121,7 @@ public sealed class LinkForm
         PreviewTitle = link.Preview?.Title,
         PreviewDescription = link.Preview?.Description,
         PreviewImage = link.Preview?.Image,
-        Rules = link.Rules is null ? null : JsonSerializer.Serialize(link.Rules, Indented),
+        Rules = link.Rules is null ? null : RulesText(link.Rules),
         Variants = link.Variants is null ? null
             : string.Join("\n", link.Variants.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Weight} {v.Url}"))),
     };

@@ -108,6 +108,45 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_edit_form_shows_only_the_conditions_a_rule_sets_one_rule_a_line_and_saving_it_unchanged_keeps_the_rules()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new
+        {
+            url = "https://shop.example.com/app",
+            slug = "app",
+            rules = new object[]
+            {
+                new { when = new { os = "iOS" }, url = "https://apps.apple.com/app/id1?pt=1&ct=mail+x" },
+                new { when = new { country = new[] { "de", "AT" }, query = new { @ref = "mail" } }, url = "https://example.de/" },
+                new { when = new { after = "2030-01-01T00:00:00Z" }, url = "https://shop.example.com/later" },
+            },
+        });
+        using var api = app.CreateApiClient();
+        var before = RulesOf(await api.GetStringAsync("/api/links/app"));
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/app/edit");
+        await Expect(page.GetByLabel("Targeting rules (JSON)")).ToHaveValueAsync("""
+            [
+              {"when": {"os": "iOS"}, "url": "https://apps.apple.com/app/id1?pt=1&ct=mail+x"},
+              {"when": {"country": ["DE", "AT"], "query": {"ref": "mail"}}, "url": "https://example.de/"},
+              {"when": {"after": "2030-01-01T00:00:00+00:00"}, "url": "https://shop.example.com/later"}
+            ]
+            """);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/app\\?saved=1$"));
+        Assert.Equal(before, RulesOf(await api.GetStringAsync("/api/links/app")));
+    }
+
+    private static string RulesOf(string link)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(link);
+        return json.RootElement.GetProperty("rules").GetRawText();
+    }
+
+    [Fact]
     public async Task Rules_and_variants_are_edited_in_the_form_and_mistakes_are_explained()
     {
         var (app, address) = BrowserFixture.StartService();

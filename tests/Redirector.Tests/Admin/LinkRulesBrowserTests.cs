@@ -116,12 +116,7 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         {
             url = "https://shop.example.com/app",
             slug = "app",
-            rules = new object[]
-            {
-                new { when = new { os = "iOS" }, url = "https://apps.apple.com/app/id1?pt=1&ct=mail+x" },
-                new { when = new { country = new[] { "de", "AT" }, query = new { @ref = "mail" } }, url = "https://example.de/" },
-                new { when = new { after = "2030-01-01T00:00:00Z" }, url = "https://shop.example.com/later" },
-            },
+            rules = (object[])[.. AppRules, new { when = new { after = "2030-01-01T00:00:00Z" }, url = "https://shop.example.com/later" }],
         });
         using var api = app.CreateApiClient();
         var before = RulesOf(await api.GetStringAsync("/api/links/app"));
@@ -139,6 +134,42 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         await Expect(page).ToHaveURLAsync(new Regex("/admin/links/app\\?saved=1$"));
         Assert.Equal(before, RulesOf(await api.GetStringAsync("/api/links/app")));
     }
+
+    [Fact]
+    public async Task A_links_page_sums_up_its_rules_variants_access_and_preview_card_in_words_within_a_phones_width()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new
+        {
+            url = "https://shop.example.com/app",
+            slug = "app",
+            password = "open sesame",
+            maxClicks = 3,
+            rules = AppRules,
+            variants = new object[] { new { weight = 1, url = "https://shop.example.com/a" }, new { weight = 3, url = "https://shop.example.com/b" } },
+            preview = new { title = "Our app", description = "The shop in your pocket.", image = "https://cdn.example.com/app.png" },
+        });
+        var page = await browser.SignedInPageAsync(address, width: 390);
+
+        await page.GotoAsync("/admin/links/app");
+        await Expect(page.GetByTestId("rules").Locator("li")).ToHaveTextAsync([
+            "iOS → https://apps.apple.com/app/id1?pt=1&ct=mail+x",
+            "country DE or AT, ?ref=mail → https://example.de/",
+            "anyone else → the A/B split",
+        ]);
+        await Expect(page.GetByTestId("variants").Locator("li")).ToHaveTextAsync(["25% (weight 1) → https://shop.example.com/a", "75% (weight 3) → https://shop.example.com/b"]);
+        await Expect(page.GetByTestId("preview-card")).ToHaveTextAsync(new Regex("^Our app\\s*The shop in your pocket\\.\\s*image https://cdn\\.example\\.com/app\\.png$"));
+        await Expect(page.GetByTestId("access")).ToHaveTextAsync(new Regex("^password required · at most 3 clicks · 0 of 3 clicks used$"));
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), "the page scrolls sideways at 390 px");
+    }
+
+    /// <summary>Two rules whose text shows what a careless encoding would spoil: '&amp;' and '+' in a URL, a list, a query condition.</summary>
+    private static readonly object[] AppRules =
+    [
+        new { when = new { os = "iOS" }, url = "https://apps.apple.com/app/id1?pt=1&ct=mail+x" },
+        new { when = new { country = new[] { "de", "AT" }, query = new { @ref = "mail" } }, url = "https://example.de/" },
+    ];
 
     private static string RulesOf(string link)
     {

@@ -58,6 +58,34 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
+    public async Task On_a_phone_each_link_shows_its_destination_under_the_short_url_keeping_the_path()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://www.a-rather-long-shop-domain-example.com/sandals", slug = "sandals", title = "Blue sandals" });
+        await app.CreateLinkAsync(new { url = "https://www.a-rather-long-shop-domain-example.com/boots", slug = "boots" });
+        var page = await browser.SignedInPageAsync(address, width: 390);
+
+        await page.GotoAsync("/admin/links");
+        foreach (var (slug, path) in new[] { ("sandals", "/sandals"), ("boots", "/boots") })
+        {
+            var shown = page.Locator($"tr[data-slug='{slug}'] td.slug-cell .url-split");
+            await Expect(shown).ToBeVisibleAsync();
+            await Expect(shown).ToHaveAttributeAsync("title", $"https://www.a-rather-long-shop-domain-example.com{path}");
+            var rest = shown.Locator(".url-rest");
+            await Expect(rest).ToHaveTextAsync(path);
+            Assert.True(await rest.EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth"), $"the path of /{slug}'s destination is cut: " + await shown.EvaluateAsync<string>("e => [e.closest('td'), e, ...e.children].map(c => c.className + ' ' + c.scrollWidth + '/' + c.clientWidth + ' ' + getComputedStyle(c).display).join(' | ')"));
+        }
+        Assert.Equal(0, await page.Locator(".table-card").EvaluateAsync<int>("c => c.scrollWidth - c.clientWidth"));
+        Assert.Equal(390, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+
+        // Where the Destination column has room, the destination is not said twice.
+        await page.SetViewportSizeAsync(1280, 900);
+        await Expect(page.Locator("td.slug-cell .url-split").First).ToBeHiddenAsync();
+        await Expect(page.Locator("tr[data-slug='boots'] td.destination-cell")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task A_link_whose_clicks_reached_its_maximum_is_marked_used_up_in_the_list_and_on_its_page()
     {
         var (app, address) = BrowserFixture.StartService();

@@ -66,7 +66,7 @@ public sealed class ShortDomainsBrowserTests(BrowserFixture browser) : IClassFix
     }
 
     [Fact]
-    public async Task On_a_phone_every_row_button_of_a_long_host_is_inside_its_card_without_scrolling()
+    public async Task On_a_phone_and_a_laptop_every_row_button_of_a_long_host_with_a_long_root_is_inside_its_card_without_scrolling()
     {
         const string host = "links.spring-clearance-campaign.northern-outdoor-equipment.example.co.uk";
         var (app, address) = BrowserFixture.StartService();
@@ -87,16 +87,16 @@ public sealed class ShortDomainsBrowserTests(BrowserFixture browser) : IClassFix
             await BrowserFixture.ScreenshotAsync(page, buttons == 2 ? "short-domains-phone" : "short-domains-phone-confirm");
         }
 
-        // A laptop's table is left as it was: every column shown. A root URL this long still widens that table beyond
-        // its card there, as it did before, so the row gets an ordinary one first.
-        using (var changed = await api.PatchAsJsonAsync($"/api/domains/{host}", new { rootUrl = "https://www.example.co.uk/" }))
-            changed.EnsureSuccessStatusCode();
+        // A laptop shows every column, the long root URL too, cut origin first within the card.
         await page.SetViewportSizeAsync(1280, 900);
         await page.GotoAsync("/admin/short-domains");
         foreach (var column in new[] { "Root", "Unknown slugs", "Expired links", "Well-known" })
             await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = column })).ToBeVisibleAsync();
         await Expect(row.Locator(".show-narrow")).ToBeHiddenAsync();
         await AssertButtonsInsideCardAsync(page, row, "/admin/short-domains at 1280 px");
+        var root = row.Locator("td.address .url-split").First;
+        await Expect(root).ToHaveAttributeAsync("title", "https://www.northern-outdoor-equipment.example.co.uk/collections/spring-clearance");
+        await Expect(root.Locator(".url-rest")).ToHaveTextAsync("/collections/spring-clearance");
     }
 
     /// <summary>Every button of <paramref name="row"/> wholly inside its table's card, which does not scroll, on a page that does not either.</summary>

@@ -286,6 +286,9 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
                         width: box.width, height: box.height, tallestBar: bar.getBoundingClientRect().height,
                         smallestLabel: Math.min(...shown.map(t => t.height)),
                         labelsInside: shown.every(t => t.left >= box.left - 0.5 && t.right <= box.right + 0.5 && t.top >= box.top - 0.5 && t.bottom <= box.bottom + 0.5),
+                        axisText: parseFloat(getComputedStyle(svg.querySelector('text.axis')).fontSize),
+                        gridLine: parseFloat(getComputedStyle(svg.querySelector('line.grid')).strokeWidth),
+                        styledUnit: getComputedStyle(svg.closest('figure')).getPropertyValue('--unit'),
                     };
                 }
                 """);
@@ -300,6 +303,11 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         Assert.True(phone.LabelsInside, "an axis label sticks out of the chart on a phone");
         Assert.InRange(laptop.Width / laptop.Height, 760 / 236.0 - 0.01, 760 / 236.0 + 0.01);
         Assert.True(laptop.LabelsInside, "an axis label sticks out of the chart on a laptop");
+        // Text and lines scale with the drawn width as in a viewBox (11 and 1 of the 760 units across), sized by the
+        // component alone: the stylesheet keeps no copy of the design's width to divide by.
+        Assert.InRange(laptop.AxisText, 11 * laptop.Width / 760 - 0.05, 11 * laptop.Width / 760 + 0.05);
+        Assert.InRange(laptop.GridLine, laptop.Width / 760 - 0.01, laptop.Width / 760 + 0.01);
+        Assert.Equal("", laptop.StyledUnit);
     }
 
     /// <summary>The chart as drawn, in CSS pixels (a class with setters: Playwright fills it by property).</summary>
@@ -310,6 +318,9 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
         public double TallestBar { get; set; }
         public double SmallestLabel { get; set; }
         public bool LabelsInside { get; set; }
+        public double AxisText { get; set; }
+        public double GridLine { get; set; }
+        public string StyledUnit { get; set; } = "";
     }
 
     /// <summary>A person's browser following the short link: a plain client on the real port, desktop Chrome's user agent.</summary>

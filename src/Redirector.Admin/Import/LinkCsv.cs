@@ -35,7 +35,7 @@ public static class LinkCsv
         new("utm_content", r => r.Link.Utm.Content, (q, v) => q with { Utm = (q.Utm ?? new UtmTags()) with { Content = v } }),
         new("redirect_type", r => Number(r.Link.RedirectType),
             (q, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var type) ? q with { RedirectType = type } : null,
-            "301, 302, 307 or 308"),
+            $"{string.Join(", ", LinkRules.RedirectTypes.SkipLast(1))} or {LinkRules.RedirectTypes[^1]}"),
         new("enabled", r => r.Link.Enabled ? "true" : "false",
             (q, v) => bool.TryParse(v, out var enabled) ? q with { Enabled = enabled } : null, "true or false"),
         new("expires_at", r => r.Link.ExpiresAt is { } at ? UtcTime.Format(at) : null,

@@ -42,6 +42,8 @@ public sealed partial class LinkCatalog(
     {
         var errors = new Dictionary<string, string[]>();
         var link = BuildNewLink(request, errors);
+        // Here and not in BuildNewLink: an import restores or moves a catalogue, whose expired links keep answering as expired.
+        LinkRules.RefusePastExpiry(link.ExpiresAt, time.GetUtcNow().UtcDateTime, errors);
         await ResolveDomainAsync(link, request.Domain, errors, ct);
         await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
         if (errors.Count > 0)
@@ -130,10 +132,14 @@ public sealed partial class LinkCatalog(
         {
             var expiry = LinkRules.NormalizeExpiry(patch.ExpiresAt);
             // The expiry the link has now may lie in the past and comes back with every GET or form sent back: it is
-            // no new one. The admin form shows minutes, so it sends a stored 12:30:45 back as 12:30.
-            if (expiry is { } set && !(link.ExpiresAt is { } before && set <= before && before - set < TimeSpan.FromMinutes(1)))
+            // no new one, and is kept as stored. The admin form shows minutes, so it sends a stored 12:30:45 back as
+            // 12:30: saved as sent, a link due at 12:30:45 would stop at 12:30, or at once when saved within that minute.
+            var unchanged = expiry is { } set && link.ExpiresAt is { } before && set <= before && before - set < TimeSpan.FromMinutes(1);
+            if (!unchanged)
+            {
                 LinkRules.RefusePastExpiry(expiry, time.GetUtcNow().UtcDateTime, errors);
-            link.ExpiresAt = expiry;
+                link.ExpiresAt = expiry;
+            }
         }
         if (patch.HasValidFrom)
             link.ValidFrom = LinkRules.NormalizeExpiry(patch.ValidFrom);
@@ -393,7 +399,6 @@ public sealed partial class LinkCatalog(
             UpdatedAt = now,
             Version = 1,
         };
-        LinkRules.RefusePastExpiry(link.ExpiresAt, now, errors);
         LinkRules.ValidateAccess(link, errors);
         return link;
     }

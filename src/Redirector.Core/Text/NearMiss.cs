@@ -8,9 +8,12 @@ namespace Redirector.Text;
 /// </summary>
 public static class NearMiss
 {
-    /// <summary>The candidate <paramref name="name"/> most likely stands for, or null when none is close.</summary>
+    /// <summary>The candidate <paramref name="name"/> most likely stands for, or null when none is close or the name is blank.</summary>
     public static string? Of(string name, IEnumerable<string> candidates)
     {
+        // Any name of one or two letters is "two edits away" from nothing: an empty value would be told one at random.
+        if (string.IsNullOrWhiteSpace(name))
+            return null;
         var list = candidates as IReadOnlyCollection<string> ?? candidates.ToList();
         if (list.FirstOrDefault(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase)) is { } sameLetters)
             return sameLetters;

@@ -189,6 +189,7 @@ public sealed class TargetingTests
         var bad = new (object When, string Says)[]
         {
             (new { os = "iOSS" }, "Rule 2: os \"iOSS\" is no operating system the counts name (did you mean 'iOS'?); the operating systems are Android, "),
+            (new { os = "" }, "Rule 2: os \"\" is no operating system the counts name; the operating systems are Android, "),
             (new { deviceType = "phonee" }, "Rule 2: deviceType \"phonee\" is not a device type; the device types are desktop, mobile, tablet, bot, other."),
             (new { browser = "Chrom" }, "Rule 2: browser \"Chrom\" is no browser the counts name (did you mean 'Chrome'?); browsers are named as the stats name them, such as Chrome, "),
             (new { country = "DEU" }, "Rule 2: country \"DEU\" is not a country code; countries are ISO 3166-1 alpha-2 codes such as DE or US."),

@@ -96,4 +96,33 @@ public sealed class WebhookDirectDeliveryTests
         Assert.NotEmpty(sentFromTheSpool);
         Assert.Equal(10, sentFromTheSpool.Sum(d => d.GetProperty("events").GetInt32()));
     }
+
+    [Fact]
+    public async Task Without_an_endpoint_for_clicks_the_spool_is_passed_and_an_endpoint_created_later_gets_the_clicks_after_it()
+    {
+        await using var receiver = new WebhookReceiver();
+        await using var app = new RedirectorApplication(settings: WebhookDeliveryTests.FastSettings());
+        using var api = app.CreateApiClient();
+        // An endpoint for link changes alone does not want clicks: its batches are passed too.
+        await WebhookReceiver.CreateEndpointAsync(api, receiver, new { events = new[] { WebhookEventTypes.LinkDeleted } });
+        await WebhookDeliveryTests.SubscribedAsync(app);
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "later" });
+        var consumer = app.Services.GetRequiredService<WebhookClickConsumer>();
+        for (var batch = 0; batch < 3; batch++)
+            await WebhookDeliveryTests.ClickAsync(app, "/later", 5);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((consumer.PendingBatches > 0 || consumer.AppliedClicks < 15) && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.Equal(0, consumer.PendingBatches);
+        Assert.Equal(15, consumer.AppliedClicks);
+
+        await WebhookReceiver.CreateEndpointAsync(api, receiver, new { events = new[] { WebhookEventTypes.LinkClicked } });
+        await WebhookDeliveryTests.SubscribedAsync(app);
+        await WebhookDeliveryTests.ClickAsync(app, "/later", 7);
+        await receiver.WaitForAsync(r => r.DistinctIds.Count >= 7, TimeSpan.FromSeconds(30), "the clicks after the endpoint");
+        await Task.Delay(500);
+        Assert.Equal(7, receiver.DistinctIds.Count);
+        Assert.All(receiver.Events, e => Assert.Equal(WebhookEventTypes.LinkClicked, e.Type));
+    }
 }

@@ -129,6 +129,12 @@ public sealed class StatsReader(RedisConnection redis, StatsKeys keys, IOptions<
             _unanswered = reading;
             throw new StatsUnavailableException(ex);
         }
+        // A connection that drops while the read is in flight fails it with the client's own exception; callers
+        // that answer without counts (the link list) then need to catch one type only.
+        catch (RedisException ex)
+        {
+            throw new StatsUnavailableException(ex);
+        }
     }
 
     private async Task<SubjectStats> ReadStatsAsync(StatsSubject subject, DateOnly from, DateOnly to, int top)

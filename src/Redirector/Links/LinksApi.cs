@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -9,6 +10,12 @@ using Redirector.Text;
 
 namespace Redirector.Links;
 
+/// <summary>A link as the API answers it.</summary>
+/// <param name="Clicks">
+/// The link's all-time counted clicks (bots, HEAD requests and prefetches not counted), as the Redis counters hold
+/// them and <c>sort=clicks</c> ranks them: 0 for a link never clicked, null while Redis is away (the link is still
+/// answered). A click is counted once the click pipeline has passed it to Redis, within about a second.
+/// </param>
 public sealed record LinkResponse(
     string Slug,
     string Domain,
@@ -29,7 +36,9 @@ public sealed record LinkResponse(
     LinkPreview? Preview,
     DateTime CreatedAt,
     DateTime UpdatedAt,
-    int Version);
+    int Version,
+    [property: Description("All-time counted clicks (bots, HEAD requests and prefetches not counted), as sort=clicks ranks them; null while Redis, which holds the counts, is away.")]
+    long? Clicks);
 
 public sealed record LinkListResponse(IReadOnlyList<LinkResponse> Items, int Total, int Page, int PageSize);
 
@@ -59,7 +68,8 @@ public static class LinksApi
         var outcome = await catalog.CreateAsync(request, context.Request.Host.Host, ct);
         return outcome.Kind switch
         {
-            LinkOutcomeKind.Saved => TypedResults.Created(LocationOf(outcome.Link!), ToResponse(outcome.Link!, shortUrls, context)),
+            // A new link's id has no counters yet: its clicks are 0 without asking Redis.
+            LinkOutcomeKind.Saved => TypedResults.Created(LocationOf(outcome.Link!), ToResponse(outcome.Link!, 0, shortUrls, context)),
             LinkOutcomeKind.Invalid => TypedResults.ValidationProblem(outcome.Errors!, title: "The link is not valid."),
             _ => TypedResults.Conflict(SlugTaken(request.Slug)),
         };
@@ -69,9 +79,10 @@ public static class LinksApi
     public static readonly IReadOnlyList<string> Sorts = [.. LinkCatalog.Sorts, .. LinkClickOrder.Sorts];
 
     /// <summary>
-    /// A page of links. <c>sort</c> is one of <see cref="Sorts"/>: <c>clicks</c> (most clicked first) and
-    /// <c>fewestClicks</c> order by the all-time clicks of the Redis counters (503 while Redis is away), the others by
-    /// the catalogue.
+    /// A page of links, each with its <see cref="LinkResponse.Clicks"/> (the page's read in one round trip). <c>sort</c>
+    /// is one of <see cref="Sorts"/>: <c>clicks</c> (most clicked first) and <c>fewestClicks</c> order by the all-time
+    /// clicks of the Redis counters (503 while Redis is away, unless no link matches: then an empty page), the others
+    /// by the catalogue, whose pages are answered while Redis is away with <c>"clicks": null</c>.
     /// </summary>
     public static async Task<Results<Ok<LinkListResponse>, ValidationProblem>> ListLinks(
         LinkCatalog catalog, LinkClickOrder byClicks, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
@@ -87,30 +98,41 @@ public static class LinksApi
         if (key is { Length: > 0 } && await domains.KeyForLinkAsync(domain, ct) is (false, _, { } unknown))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["domain"] = [unknown] }, title: "A query parameter is out of range.");
         var query = new LinkQuery(search, tag, sort ?? "created", page, pageSize, key);
-        var result = LinkClickOrder.Sorts.Contains(query.Sort) ? await byClicks.ListAsync(query, ct) : await catalog.ListAsync(query, ct);
+        LinkPage result;
+        IReadOnlyDictionary<long, long>? clicks;
+        if (LinkClickOrder.Sorts.Contains(query.Sort))
+            (result, clicks) = await byClicks.ListAsync(query, ct);
+        else
+        {
+            result = await catalog.ListAsync(query, ct);
+            clicks = await ClicksOrNullAsync(byClicks, [.. result.Items.Select(l => l.Id)]);
+        }
         return TypedResults.Ok(new LinkListResponse(
-            result.Items.Select(l => ToResponse(l, shortUrls, context)).ToList(), result.Total, result.Page, result.PageSize));
+            result.Items.Select(l => ToResponse(l, clicks?[l.Id], shortUrls, context)).ToList(), result.Total, result.Page, result.PageSize));
     }
 
+    /// <summary>One link with its <see cref="LinkResponse.Clicks"/> (null while Redis is away); 404 for an unknown slug or domain.</summary>
     public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>>> GetLink(
-        string slug, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct, string? domain = null)
+        string slug, LinkCatalog catalog, LinkClickOrder byClicks, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
+        string? domain = null)
     {
         var (link, notFound) = await FindAsync(slug, domain, catalog, domains, shortUrls, context.Request, ct);
         if (link is null)
             return TypedResults.NotFound(notFound);
         context.Response.Headers.ETag = ETagOf(link);
-        return TypedResults.Ok(ToResponse(link, shortUrls, context));
+        return TypedResults.Ok(await ToResponseWithClicksAsync(link, byClicks, shortUrls, context));
     }
 
     /// <summary>
     /// Changes the properties present in the body. With If-Match or a body <c>"version"</c> (a GET sent back), a
     /// concurrent edit answers 412 instead of being overwritten. <c>"domain"</c> moves the link to another registered
     /// domain (400 when that is not registered) and <c>"slug"</c> renames it: 409 when the new slug is taken on the
-    /// link's domain; the domain and slug the link has now (as a GET answers them) change nothing.
+    /// link's domain; the domain and slug the link has now (as a GET answers them) change nothing. The changed link is
+    /// answered as a GET answers it, its <see cref="LinkResponse.Clicks"/> included.
     /// </summary>
     public static async Task<Results<Ok<LinkResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> UpdateLink(
-        string slug, UpdateLinkRequest request, LinkCatalog catalog, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
-        string? domain = null)
+        string slug, UpdateLinkRequest request, LinkCatalog catalog, LinkClickOrder byClicks, DomainCatalog domains, ShortUrls shortUrls, HttpContext context,
+        CancellationToken ct, string? domain = null)
     {
         int? expected = null;
         var ifMatch = context.Request.Headers.IfMatch.ToString();
@@ -137,7 +159,7 @@ public static class LinksApi
         {
             case LinkOutcomeKind.Saved:
                 context.Response.Headers.ETag = ETagOf(outcome.Link!);
-                return TypedResults.Ok(ToResponse(outcome.Link!, shortUrls, context));
+                return TypedResults.Ok(await ToResponseWithClicksAsync(outcome.Link!, byClicks, shortUrls, context));
             case LinkOutcomeKind.NotFound:
                 return TypedResults.NotFound(await UnknownLinkAsync(slug, domain, key, domains, ct));
             case LinkOutcomeKind.Invalid:
@@ -184,10 +206,30 @@ public static class LinksApi
         domain is not null && string.Equals(domain.Trim().TrimEnd('.'), shortUrls.HostOf(request, DomainLinks.DefaultKey), StringComparison.OrdinalIgnoreCase)
         && !domains.IsRegistered(domain);
 
-    public static LinkResponse ToResponse(Link link, ShortUrls shortUrls, HttpContext context) => new(
+    /// <summary>The answer for <paramref name="link"/> with <paramref name="clicks"/>, its all-time clicks (null: Redis is away).</summary>
+    public static LinkResponse ToResponse(Link link, long? clicks, ShortUrls shortUrls, HttpContext context) => new(
         link.Slug, shortUrls.HostOf(context.Request, link.Domain), link.Destination, shortUrls.For(context.Request, link.Slug, link.Domain), link.Title, link.Tags, link.Utm,
         link.RedirectType, link.Enabled, link.ExpiresAt, link.ValidFrom, link.MaxClicks, link.ExpiredUrl,
-        link.PasswordHash is not null, link.Rules, link.Variants, link.Preview, link.CreatedAt, link.UpdatedAt, link.Version);
+        link.PasswordHash is not null, link.Rules, link.Variants, link.Preview, link.CreatedAt, link.UpdatedAt, link.Version, clicks);
+
+    private static async Task<LinkResponse> ToResponseWithClicksAsync(Link link, LinkClickOrder byClicks, ShortUrls shortUrls, HttpContext context) =>
+        ToResponse(link, (await ClicksOrNullAsync(byClicks, [link.Id]))?[link.Id], shortUrls, context);
+
+    /// <summary>
+    /// The all-time clicks of these links by id, or null while Redis is away: a link's settings are the catalogue's
+    /// and stay readable (and changeable) without the counters, as redirects do.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<long, long>?> ClicksOrNullAsync(LinkClickOrder byClicks, IReadOnlyCollection<long> linkIds)
+    {
+        try
+        {
+            return await byClicks.ReadAsync(linkIds);
+        }
+        catch (StatsUnavailableException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The link a route's slug and <c>?domain=</c> name (<see cref="DomainKeyOf"/>), or the 404 problem <see cref="UnknownLinkAsync"/> gives.</summary>
     public static async Task<(Link? Link, ProblemDetails? NotFound)> FindAsync(

@@ -239,6 +239,66 @@ public sealed class LinksApiTests
     }
 
     [Fact]
+    public async Task The_list_and_a_read_give_each_links_counted_clicks_and_openapi_describes_them()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example/clicked", slug = "clicked" });
+        var created = await app.CreateLinkAsync(new { url = "https://shop.example/quiet", slug = "quiet" });
+        Assert.Equal(0, created.Clicks);
+        using var visitor = app.CreateVisitorClient();
+        for (var i = 0; i < 3; i++)
+            (await CountingTests.ClickAsync(visitor, "/clicked", Agents.ChromeWindows, null)).Dispose();
+        // A bot is redirected but is no click.
+        (await CountingTests.ClickAsync(visitor, "/quiet", "curl/8.5.0", null)).Dispose();
+        await app.FlushClicksAsync();
+        using var api = app.CreateApiClient();
+
+        foreach (var query in new[] { "", "?sort=slug", "?sort=clicks" })
+        {
+            var items = (await api.GetFromJsonAsync<LinkListResponse>("/api/links" + query))!.Items.ToDictionary(l => l.Slug, l => l.Clicks);
+            Assert.Equal(new Dictionary<string, long?> { ["clicked"] = 3, ["quiet"] = 0 }, items);
+        }
+        Assert.Equal(3, (await api.GetFromJsonAsync<LinkResponse>("/api/links/clicked"))!.Clicks);
+        Assert.Equal(0, (await api.GetFromJsonAsync<LinkResponse>("/api/links/quiet"))!.Clicks);
+        using (var patched = await api.PatchAsJsonAsync("/api/links/clicked", new { title = "Clicked" }))
+            Assert.Equal(3, (await patched.Content.ReadFromJsonAsync<LinkResponse>())!.Clicks);
+
+        using var openApi = JsonDocument.Parse(await api.GetStringAsync("/openapi/v1.json"));
+        var clicks = openApi.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("LinkResponse").GetProperty("properties").GetProperty("clicks");
+        Assert.Equal(["integer", "null"], clicks.GetProperty("type").EnumerateArray().Select(t => t.GetString()).Order());
+        Assert.Contains("null while Redis", clicks.GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task With_Redis_away_the_list_answers_clicks_null_and_sort_by_clicks_503_unless_nothing_matches()
+    {
+        using var redis = new RedisServer();
+        await using var app = new RedirectorApplication(redis);
+        await app.CreateLinkAsync(new { url = "https://shop.example/clicked", slug = "clicked", tags = new[] { "sale" } });
+        using var visitor = app.CreateVisitorClient();
+        (await CountingTests.ClickAsync(visitor, "/clicked", Agents.ChromeWindows, null)).Dispose();
+        await app.FlushClicksAsync();
+        using var api = app.CreateApiClient();
+        Assert.Equal(1, (await api.GetFromJsonAsync<LinkResponse>("/api/links/clicked"))!.Clicks);
+        redis.Kill();
+
+        var list = await api.GetFromJsonAsync<JsonElement>("/api/links");
+        Assert.Equal(JsonValueKind.Null, list.GetProperty("items")[0].GetProperty("clicks").ValueKind);
+        var read = await api.GetFromJsonAsync<JsonElement>("/api/links/clicked");
+        Assert.Equal(JsonValueKind.Null, read.GetProperty("clicks").ValueKind);
+        using (var sorted = await api.GetAsync("/api/links?sort=clicks&tag=sale"))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, sorted.StatusCode);
+        foreach (var query in new[] { "sort=clicks&tag=nothing-tagged", "sort=fewestClicks&search=no-such-link" })
+        {
+            using var empty = await api.GetAsync("/api/links?" + query);
+            Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
+            var page = (await empty.Content.ReadFromJsonAsync<LinkListResponse>())!;
+            Assert.Empty(page.Items);
+            Assert.Equal(0, page.Total);
+        }
+    }
+
+    [Fact]
     public async Task The_list_pages_searches_and_filters_by_tag()
     {
         await using var app = new RedirectorApplication();

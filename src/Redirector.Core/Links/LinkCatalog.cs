@@ -178,7 +178,7 @@ public sealed partial class LinkCatalog(
         // A move changes two keys: every node forgets the old one and learns the new one.
         if (moved)
             db.Changes.Add(new CatalogChange { Slug = slugBefore, Domain = domainBefore, At = link.UpdatedAt });
-        LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt, urls);
+        LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt, urls, (domainBefore, slugBefore));
         try
         {
             await db.SaveChangesAsync(ct);

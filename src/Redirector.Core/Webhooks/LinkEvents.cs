@@ -35,7 +35,10 @@ public sealed record LinkSnapshot(
     public string DestinationDomain => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.IdnHost : "";
 }
 
-/// <summary>The "data" of link.created, link.updated and link.deleted: the link after the change (before it, for a delete).</summary>
+/// <summary>
+/// The "data" of link.created, link.updated and link.deleted: the link after the change (before it, for a delete).
+/// A link.updated that renamed or moved the link also has "previousSlug" and "previousDomain" (<see cref="LinkEvents.Add"/>).
+/// </summary>
 public sealed record LinkEventData(LinkSnapshot Link);
 
 /// <summary>
@@ -46,13 +49,28 @@ public static class LinkEvents
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Adds one event of <paramref name="type"/> (a <see cref="WebhookEventTypes"/> link type) for the link as it is now.</summary>
-    public static void Add(Catalog.CatalogDb db, string type, Link link, DateTime at, ShortUrls urls) =>
+    /// <summary>
+    /// Adds one event of <paramref name="type"/> (a <see cref="WebhookEventTypes"/> link type) for the link as it is now.
+    /// <paramref name="before"/> is the link's domain key and slug before a change: the data then has
+    /// <c>"previousSlug"</c> when the slug differs and <c>"previousDomain"</c> (the host, as <see cref="LinkSnapshot.Domain"/>
+    /// gives it: null for the default domain without BaseUrl) when the domain differs, and neither when both are the same.
+    /// </summary>
+    public static void Add(Catalog.CatalogDb db, string type, Link link, DateTime at, ShortUrls urls, (string Domain, string Slug)? before = null)
+    {
+        var data = JsonSerializer.SerializeToNode(new LinkEventData(LinkSnapshot.Of(link, urls)), Json)!.AsObject();
+        // A receiver keys the links it knows by (domain, slug): without the old key it cannot tell a renamed or moved
+        // link from a new one. Each is written only when it changed: previousDomain may be null (the default domain
+        // without BaseUrl), so its presence, not its value, says that the link moved.
+        if (before is { } was && was.Slug != link.Slug)
+            data["previousSlug"] = was.Slug;
+        if (before is { } from && from.Domain != link.Domain)
+            data["previousDomain"] = urls.ConfiguredHostOf(from.Domain);
         db.WebhookOutbox.Add(new WebhookOutboxEvent
         {
             EventId = "lnk_" + Guid.CreateVersion7().ToString("N"),
             Type = type,
             At = at,
-            Data = JsonSerializer.Serialize(new LinkEventData(LinkSnapshot.Of(link, urls)), Json),
+            Data = data.ToJsonString(Json),
         });
+    }
 }

@@ -52,6 +52,41 @@ public sealed class WebhookLinkDomainTests
     }
 
     [Fact]
+    public async Task A_link_updated_event_names_the_previous_slug_or_domain_only_when_the_change_renamed_or_moved_the_link()
+    {
+        await using var receiver = new WebhookReceiver();
+        await using var app = new RedirectorApplication(settings: WebhookDeliveryTests.FastSettings(new() { ["Redirector:BaseUrl"] = "https://go.example.com" }));
+        using var api = app.CreateApiClient();
+        (await api.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).EnsureSuccessStatusCode();
+        await WebhookReceiver.CreateEndpointAsync(api, receiver, new { events = new[] { WebhookEventTypes.LinkUpdated } });
+        await WebhookDeliveryTests.SubscribedAsync(app);
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/sale", slug = "old" });
+        foreach (var (path, change) in new (string, object)[]
+        {
+            ("/api/links/old", new { title = "Kept" }),
+            ("/api/links/old", new { slug = "new" }),
+            ("/api/links/new", new { domain = "brand.test" }),
+        })
+        {
+            using var patch = await api.PatchAsJsonAsync(path, change);
+            patch.EnsureSuccessStatusCode();
+        }
+        await receiver.WaitForAsync(r => r.DistinctIds.Count >= 3, TimeSpan.FromSeconds(30), "three updates");
+
+        var updates = receiver.Events.DistinctBy(e => e.Id).Select(e => e.Data)
+            .ToDictionary(d => d.GetProperty("link").GetProperty("version").GetInt32());
+        Assert.Equal([2, 3, 4], updates.Keys.Order());
+        static string? Previous(JsonElement data, string name) => data.TryGetProperty(name, out var value) ? value.GetString() ?? "(null)" : null;
+
+        Assert.Equal("Kept", updates[2].GetProperty("link").GetProperty("title").GetString());
+        Assert.Equal((null, null), (Previous(updates[2], "previousSlug"), Previous(updates[2], "previousDomain")));
+        Assert.Equal("new", updates[3].GetProperty("link").GetProperty("slug").GetString());
+        Assert.Equal(("old", null), (Previous(updates[3], "previousSlug"), Previous(updates[3], "previousDomain")));
+        Assert.Equal("brand.test", updates[4].GetProperty("link").GetProperty("domain").GetString());
+        Assert.Equal((null, "go.example.com"), (Previous(updates[4], "previousSlug"), Previous(updates[4], "previousDomain")));
+    }
+
+    [Fact]
     public async Task A_click_from_another_sites_page_has_a_referrer_and_no_source_page_in_stats_events_and_webhooks()
     {
         await using var receiver = new WebhookReceiver();

@@ -60,7 +60,7 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
 
         var outcome = await catalog.CreateManyAsync(requests, seenHost, ct);
         problems.AddRange(outcome.Errors
-            .SelectMany(row => row.Value.Select(e => new ImportProblem(rows[row.Key].Line, e.Key, string.Join(" ", e.Value)))));
+            .SelectMany(row => row.Value.Select(e => new ImportProblem(rows[row.Key].Line, LinkCsv.ColumnOf(e.Key), LinkCsv.InCsvTerms(string.Join(" ", e.Value))))));
         return new ImportReport(outcome.Saved.Count, problems);
     }
 

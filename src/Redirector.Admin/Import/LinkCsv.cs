@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Redirector.Links;
 using Redirector.Times;
 
@@ -71,6 +72,34 @@ public static class LinkCsv
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Columns.Select(c => c.Name)];
+
+    /// <summary>
+    /// The column of a catalogue error's key, which names the API's JSON property (<c>maxClicks</c>,
+    /// <c>utm.source</c>, <c>preview.image</c>, <c>passwordHash</c>): the same words in snake case (<c>max_clicks</c>,
+    /// <c>utm_source</c>...). A key that names no column is kept.
+    /// </summary>
+    public static string ColumnOf(string property)
+    {
+        var column = SnakeCase(property.Replace('.', '_'));
+        return Names.Contains(column) ? column : property;
+    }
+
+    /// <summary>
+    /// A catalogue error's message in the CSV's terms: the JSON property names it quotes (<c>expiresAt</c>) as the
+    /// columns (<c>expires_at</c>), and <c>null</c>, which clears a JSON property, as the empty cell that does in a CSV.
+    /// The catalogue's rules are the API's and speak JSON; the file's author sees columns and cells. Rules and variants
+    /// are JSON in their cells, and no message about them names a link property or null.
+    /// </summary>
+    public static string InCsvTerms(string message) => JsonTerms.Replace(message, m => m.Value == "null" ? "an empty cell" : SnakeCase(m.Value));
+
+    /// <summary>Whole words that are JSON names of columns whose name differs (<c>expiresAt</c>, <c>maxClicks</c>...), and <c>null</c>.</summary>
+    private static readonly Regex JsonTerms = new(
+        $@"\b(?:{string.Join("|", Names.Where(n => n.Contains('_', StringComparison.Ordinal)).Select(CamelCase).Append("null"))})\b", RegexOptions.CultureInvariant);
+
+    private static string SnakeCase(string name) => Regex.Replace(name, "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();
+
+    private static string CamelCase(string column) =>
+        string.Concat(column.Split('_').Select((word, i) => i == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..]));
 
     private static T? TryJson<T>(string text) where T : class
     {

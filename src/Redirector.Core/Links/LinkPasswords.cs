@@ -17,7 +17,8 @@ public static class LinkPasswords
 
     /// <summary>
     /// The hash to store: of <paramref name="password"/> when given, else <paramref name="importedHash"/> when it is a
-    /// hash this hasher reads (a CSV export's), else null (no password). Errors are keyed <c>password</c>.
+    /// hash this hasher reads (a CSV export's), else null (no password). Errors are keyed by the property that holds the
+    /// bad value: <c>password</c>, or <c>passwordHash</c> for a hash this service did not write.
     /// </summary>
     public static string? HashOf(string? password, string? importedHash, Dictionary<string, string[]> errors)
     {
@@ -35,7 +36,7 @@ public static class LinkPasswords
         var hash = importedHash.Trim();
         if (hash.Length > MaxHashLength || !IsV3Hash(hash))
         {
-            errors["password"] = ["The password hash is not one this service wrote (ASP.NET Core Identity V3)."];
+            errors["passwordHash"] = ["The password hash is not one this service wrote (ASP.NET Core Identity V3)."];
             return null;
         }
         return hash;

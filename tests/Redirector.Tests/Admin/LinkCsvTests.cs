@@ -1,4 +1,8 @@
+using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using CsvHelper;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Admin.Exports;
@@ -10,7 +14,7 @@ using static Redirector.Tests.Admin.AdminHttp;
 namespace Redirector.Tests.Admin;
 
 /// <summary>The links CSV through real HTTP and a real catalogue: export, import elsewhere, and spreadsheets of any locale.</summary>
-public sealed class LinkCsvTests
+public sealed partial class LinkCsvTests
 {
     // Values a visitor or a careless editor could put in a cell: formulas after every separator, quotes, line breaks.
     private static readonly string[] Tricky =
@@ -185,6 +189,59 @@ public sealed class LinkCsvTests
         using var brandPlain = await visitor.GetAsync("http://brand.test/plain");
         Assert.Equal("https://example.com/brand-plain", brandPlain.Headers.Location!.OriginalString);
     }
+
+    [Fact]
+    public async Task A_csv_uploads_row_errors_name_its_columns_and_empty_cells_while_the_api_keeps_json_names()
+    {
+        await using var app = NewApp();
+        using var client = NewClient(app);
+        await SignInAsync(client, Password);
+        const string file = """
+            slug,url,valid_from,expires_at,max_clicks,password_hash,utm_source
+            late,https://example.com/late,2030-01-02T00:00:00Z,2030-01-01T00:00:00Z,,,
+            none,https://example.com/none,,,0,,
+            hash,https://example.com/hash,,,,not-a-hash,
+            """;
+        var page = await client.GetStringAsync("/admin/import");
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("import"), "_handler" },
+            { new StringContent(TokenOf(page)), "__RequestVerificationToken" },
+            { new StringContent(file), "file", "links.csv" },
+        };
+        using var upload = await client.PostAsync("/admin/import", form);
+        var html = await upload.Content.ReadAsStringAsync();
+        Assert.Contains("Nothing was imported", html);
+        var problems = ProblemRow().Matches(html).Select(m => (Line: int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Field: m.Groups[2].Value, Message: m.Groups[3].Value)).ToList();
+        Assert.Equal([(2, "valid_from"), (3, "max_clicks"), (4, "password_hash")], problems.Select(p => (p.Line, p.Field)));
+        Assert.Equal("The maximum of clicks is a whole number of at least 1, or an empty cell for no maximum.", problems[1].Message);
+        Assert.DoesNotContain(problems, p => p.Message.Contains("null", StringComparison.Ordinal) || p.Message.Contains("maxClicks", StringComparison.Ordinal));
+
+        // The catalogue's words for the API, put in the CSV's: the past expiry an API create refuses, quoted as the column.
+        var errors = new Dictionary<string, string[]>();
+        LinkRules.RefusePastExpiry(new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), errors);
+        Assert.Equal("expires_at", LinkCsv.ColumnOf(errors.Keys.Single()));
+        Assert.Equal("The link would be expired at once: expires_at 2020-01-01T00:00:00Z is not after now (2026-01-01T00:00:00Z). Give a later time, or an empty cell for no expiry.",
+            LinkCsv.InCsvTerms(errors["expiresAt"][0]));
+
+        // A JSON body keeps the JSON names and null.
+        using var api = app.CreateApiClient();
+        foreach (var (body, property, words) in new (object, string, string)[]
+        {
+            (new { url = "https://example.com/none", maxClicks = 0 }, "maxClicks", "or null for no maximum"),
+            (new { url = "https://example.com/past", expiresAt = DateTimeOffset.UtcNow.AddDays(-1) }, "expiresAt", "expiresAt 20"),
+            (new { url = "https://example.com/hash", passwordHash = "not-a-hash" }, "passwordHash", "password hash"),
+        })
+        {
+            using var response = await api.PostAsJsonAsync("/api/links", body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains(words, problem.GetProperty("errors").GetProperty(property)[0].GetString());
+        }
+    }
+
+    [GeneratedRegex("""<tr><td class="num">(\d+)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>""")]
+    private static partial Regex ProblemRow();
 
     // How a spreadsheet set to this separator reads the file: CsvHelper in its default (RFC 4180) mode.
     private static List<string> CellsOf(string text, char separator)

@@ -56,8 +56,10 @@ public sealed class LinkTable(LinkCatalog catalog, AdminStats counts)
             IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;
             if (await StatsReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(ids)) && clicks is not null)
             {
-                var ranked = ids.OrderByDescending(id => sort == "clicks" ? clicks[id].Total : clicks[id].Recent).ThenByDescending(id => id)
-                    .Skip((Math.Max(1, page) - 1) * PageSize).Take(PageSize).ToList();
+                // In long arithmetic, as the catalogue's pages: a page far past the end would overflow int and wrap round.
+                var skip = ((long)Math.Max(1, page) - 1) * PageSize;
+                var ranked = skip >= ids.Count ? [] : ids.OrderByDescending(id => sort == "clicks" ? clicks[id].Total : clicks[id].Recent)
+                    .ThenByDescending(id => id).Skip((int)skip).Take(PageSize).ToList();
                 var links = (await catalog.FindManyAsync(ranked, ct)).ToDictionary(l => l.Id);
                 var rows = ranked.Where(links.ContainsKey).Select(id => new LinkRow(links[id], clicks[id].Recent, clicks[id].Total)).ToList();
                 return new LinkTablePage(rows, ids.Count, Math.Max(1, page), PageSize, false);

@@ -1,4 +1,3 @@
-using Redirector.Text;
 using Redirector.UserAgents;
 
 namespace Redirector.Links;
@@ -122,10 +121,10 @@ public static class LinkRules
             var devices = Values(when.DeviceType, Known(DeviceTypes.Keys),
                 v => at + $"deviceType \"{v}\" is not a device type; the device types are {string.Join(", ", DeviceTypes.Keys)}.", problems);
             var os = Values(when.Os, v => agents.OsFamilies.TryFind(v, out var family) ? family : null,
-                v => at + $"os \"{v}\" is no operating system the counts name{NearMiss.Hint(v, agents.OsFamilies.All)}; "
+                v => at + $"os \"{v}\" is no operating system the counts name{FamilyAliases.Os.Hint(v, agents.OsFamilies)}; "
                      + $"the operating systems are {string.Join(", ", agents.OsFamilies.All)}.", problems);
             var browsers = Values(when.Browser, v => agents.BrowserFamilies.TryFind(v, out var family) ? family : null,
-                v => at + $"browser \"{v}\" is no browser the counts name{NearMiss.Hint(v, agents.BrowserFamilies.All)}; "
+                v => at + $"browser \"{v}\" is no browser the counts name{FamilyAliases.Browser.Hint(v, agents.BrowserFamilies)}; "
                      + $"browsers are named as the stats name them, such as {CommonBrowsers}.", problems);
             var countries = Values(when.Country, v => v is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b) ? v.ToUpperInvariant() : null,
                 v => at + $"country \"{v}\" is not a country code; countries are ISO 3166-1 alpha-2 codes such as DE or US.", problems);

@@ -196,18 +196,7 @@ public sealed class TargetingTests
             (new { language = "de-DE" }, "Rule 2: language \"de-DE\" is not a primary language subtag"),
         };
         foreach (var (when, says) in bad)
-        {
-            using var response = await api.PostAsJsonAsync("/api/links", new
-            {
-                url = Web,
-                rules = new object[] { new { when = new { os = "Android" }, url = Android }, new { when, url = AppStore } },
-            });
-            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-            var message = Assert.Single(problem.GetProperty("errors").GetProperty("rules").EnumerateArray()).GetString()!;
-            Assert.StartsWith(says, message);
-        }
+            Assert.StartsWith(says, Assert.Single(await RuleErrors(api, new { when = new { os = "Android" }, url = Android }, new { when, url = AppStore })));
 
         await app.CreateLinkAsync(new { url = Web, slug = "t" });
         using (var patch = await api.PatchAsJsonAsync("/api/links/t", new { rules = new[] { new { when = new { os = "iPhone OS" }, url = AppStore } } }))
@@ -231,6 +220,39 @@ public sealed class TargetingTests
         }
         using var visitor = app.CreateVisitorClient();
         Assert.Equal(AppStore, await Visit(visitor, "/t", Agents.SafariIphone));
+    }
+
+    [Fact]
+    public async Task Names_people_type_for_a_system_or_browser_are_refused_with_the_name_the_counts_give()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        var bad = new (object When, string Says)[]
+        {
+            // One edit from the classic 'Mac OS', which no Mac of this century reports.
+            (new { os = "macOS" }, "Rule 1: os \"macOS\" is no operating system the counts name (did you mean 'Mac OS X'?); "),
+            (new { os = "OS X" }, "Rule 1: os \"OS X\" is no operating system the counts name (did you mean 'Mac OS X'?); "),
+            (new { os = "osx" }, "Rule 1: os \"osx\" is no operating system the counts name (did you mean 'Mac OS X'?); "),
+            (new { os = "iPadOS" }, "Rule 1: os \"iPadOS\" is no operating system the counts name (did you mean 'iOS', with deviceType 'tablet' for iPads alone?); "),
+            (new { os = "iPhone" }, "Rule 1: os \"iPhone\" is no operating system the counts name (did you mean 'iOS', with deviceType 'mobile' for iPhones alone?); "),
+            (new { os = "Android phone" }, "Rule 1: os \"Android phone\" is no operating system the counts name (did you mean 'Android', with deviceType 'mobile' for phones alone?); "),
+            (new { os = "Windows 11" }, "Rule 1: os \"Windows 11\" is no operating system the counts name (did you mean 'Windows'?); "),
+            (new { browser = "iOS Safari" }, "Rule 1: browser \"iOS Safari\" is no browser the counts name (did you mean 'Mobile Safari'?); "),
+            (new { browser = "Internet Explorer" }, "Rule 1: browser \"Internet Explorer\" is no browser the counts name (did you mean 'IE'?); "),
+        };
+        foreach (var (when, says) in bad)
+            Assert.StartsWith(says, Assert.Single(await RuleErrors(api, new { when, url = AppStore })));
+        Assert.Equal(0, (await api.GetFromJsonAsync<JsonElement>("/api/links")).GetProperty("total").GetInt32());
+    }
+
+    /// <summary>The <c>errors.rules</c> of the 400 problem a create with these rules is answered.</summary>
+    private static async Task<List<string>> RuleErrors(HttpClient api, params object[] rules)
+    {
+        using var response = await api.PostAsJsonAsync("/api/links", new { url = Web, rules });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return [.. problem.GetProperty("errors").GetProperty("rules").EnumerateArray().Select(e => e.GetString()!)];
     }
 
     private static string AgentOf(int visitor) =>

@@ -119,17 +119,22 @@ public static class LinkRules
             if (when.IsEmpty)
                 problems.Add(at + "give at least one condition in \"when\" (the link's own url is for everyone else).");
             var devices = Values(when.DeviceType, Known(DeviceTypes.Keys),
-                v => at + $"deviceType \"{v}\" is not a device type; the device types are {string.Join(", ", DeviceTypes.Keys)}.", problems);
+                bad => at + Refused("deviceType", bad, "is not a device type", "are not device types")
+                       + $"; the device types are {string.Join(", ", DeviceTypes.Keys)}.", problems);
             var os = Values(when.Os, v => agents.OsFamilies.TryFind(v, out var family) ? family : null,
-                v => at + $"os \"{v}\" is no operating system the counts name{FamilyAliases.Os.Hint(v, agents.OsFamilies)}; "
-                     + $"the operating systems are {string.Join(", ", agents.OsFamilies.All)}.", problems);
+                bad => at + Refused("os", bad, "is no operating system the counts name", "are no operating systems the counts name",
+                           v => FamilyAliases.Os.Hint(v, agents.OsFamilies))
+                       + $"; the operating systems are {string.Join(", ", agents.OsFamilies.All)}.", problems);
             var browsers = Values(when.Browser, v => agents.BrowserFamilies.TryFind(v, out var family) ? family : null,
-                v => at + $"browser \"{v}\" is no browser the counts name{FamilyAliases.Browser.Hint(v, agents.BrowserFamilies)}; "
-                     + $"browsers are named as the stats name them, such as {CommonBrowsers}.", problems);
+                bad => at + Refused("browser", bad, "is no browser the counts name", "are no browsers the counts name",
+                           v => FamilyAliases.Browser.Hint(v, agents.BrowserFamilies))
+                       + $"; browsers are named as the stats name them, such as {CommonBrowsers}.", problems);
             var countries = Values(when.Country, v => v is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b) ? v.ToUpperInvariant() : null,
-                v => at + $"country \"{v}\" is not a country code; countries are ISO 3166-1 alpha-2 codes such as DE or US.", problems);
+                bad => at + Refused("country", bad, "is not a country code", "are not country codes")
+                       + "; countries are ISO 3166-1 alpha-2 codes such as DE or US.", problems);
             var languages = Values(when.Language, v => v.Length is >= 2 and <= 8 && v.All(char.IsAsciiLetter) ? v.ToLowerInvariant() : null,
-                v => at + $"language \"{v}\" is not a primary language subtag; languages are written as such, 2 to 8 letters such as de or en.", problems);
+                bad => at + Refused("language", bad, "is not a primary language subtag", "are not primary language subtags")
+                       + "; languages are written as such, 2 to 8 letters such as de or en.", problems);
             Dictionary<string, List<string>>? query = null;
             if (when.Query is { Count: > 0 })
             {
@@ -221,26 +226,47 @@ public static class LinkRules
 
     /// <summary>
     /// A condition's values, each trimmed and written as <paramref name="canonical"/> gives it; null (and one problem,
-    /// <paramref name="problem"/> of the first bad value) when a value is empty, too long, or one it refuses (null).
+    /// <paramref name="problem"/> of every bad value, quoted, so that one answer names all there are to mend) when a
+    /// value is empty, too long, or one it refuses (null).
     /// </summary>
-    private static List<string>? Values(List<string>? values, Func<string, string?> canonical, Func<string, string> problem, List<string> problems)
+    private static List<string>? Values(List<string>? values, Func<string, string?> canonical, Func<IReadOnlyList<string>, string> problem, List<string> problems)
     {
         if (values is not { Count: > 0 })
             return null;
         var result = new List<string>(values.Count);
+        var bad = new List<string>();
         foreach (var raw in values)
         {
             var value = raw?.Trim();
             if (string.IsNullOrEmpty(value) || value.Length > MaxConditionLength || value.Any(char.IsControl) || canonical(value) is not { } clean)
             {
-                problems.Add(problem(Quoted(value)));
-                return null;
+                if (!bad.Contains(Quoted(value)))
+                    bad.Add(Quoted(value));
             }
-            result.Add(clean);
+            else
+                result.Add(clean);
+        }
+        if (bad.Count > 0)
+        {
+            problems.Add(problem(bad));
+            return null;
         }
         if (result.Count > MaxConditionValues)
             problems.Add($"At most {MaxConditionValues} values per condition.");
         return result;
+    }
+
+    /// <summary>
+    /// A field's refused values for its error, each with its hint: <c>os "iOSS" is {one}{hint}</c> for one, <c>os "iOSS"
+    /// (hint) and "Andriod" (hint) are {many}</c> for several.
+    /// </summary>
+    private static string Refused(string field, IReadOnlyList<string> bad, string one, string many, Func<string, string>? hint = null)
+    {
+        hint ??= _ => "";
+        if (bad is [var only])
+            return $"{field} \"{only}\" {one}{hint(only)}";
+        var named = bad.Select(v => $"\"{v}\"{hint(v)}").ToList();
+        return $"{field} {string.Join(", ", named[..^1])} and {named[^1]} {many}";
     }
 
     /// <summary>The value in a closed set of lower-case keys, in their spelling; null for another.</summary>

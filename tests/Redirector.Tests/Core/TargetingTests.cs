@@ -245,6 +245,21 @@ public sealed class TargetingTests
         Assert.Equal(0, (await api.GetFromJsonAsync<JsonElement>("/api/links")).GetProperty("total").GetInt32());
     }
 
+    [Fact]
+    public async Task Every_bad_value_of_a_condition_is_named_with_its_hint_not_only_the_first()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        var errors = await RuleErrors(api,
+            new { when = new { os = new[] { "iOSS", "Android", "Andriod", "iOSS" }, country = new[] { "DEU", "AT", "FRA" } }, url = AppStore },
+            new { when = new { browser = new[] { "Chrom", "Firefox", "iOS Safari" }, deviceType = new[] { "phone", "tablet", "" } }, url = Android });
+        Assert.Equal(4, errors.Count);
+        Assert.StartsWith("Rule 1: os \"iOSS\" (did you mean 'iOS'?) and \"Andriod\" (did you mean 'Android'?) are no operating systems the counts name; the operating systems are Android, ", errors[0]);
+        Assert.Equal("Rule 1: country \"DEU\" and \"FRA\" are not country codes; countries are ISO 3166-1 alpha-2 codes such as DE or US.", errors[1]);
+        Assert.Equal("Rule 2: deviceType \"phone\" and \"\" are not device types; the device types are desktop, mobile, tablet, bot, other.", errors[2]);
+        Assert.StartsWith("Rule 2: browser \"Chrom\" (did you mean 'Chrome'?) and \"iOS Safari\" (did you mean 'Mobile Safari'?) are no browsers the counts name; ", errors[3]);
+    }
+
     /// <summary>The <c>errors.rules</c> of the 400 problem a create with these rules is answered.</summary>
     private static async Task<List<string>> RuleErrors(HttpClient api, params object[] rules)
     {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Redirector.Links;
+using Redirector.Times;
 
 namespace Redirector.Admin.LinkList;
 
@@ -73,12 +74,14 @@ public sealed class LinkForm
     /// <summary>
     /// The API's names, without the conditions a rule leaves out (they read back as absent all the same), and URLs as
     /// typed: the default encoder writes '&amp;' and '+' as \u0026 and \u002B, which holds in JSON but not in a reader's eye.
-    /// The textarea's text is HTML-encoded by Razor like any other, so nothing here reaches the page as markup.
+    /// The textarea's text is HTML-encoded by Razor like any other, so nothing here reaches the page as markup. Times
+    /// are the API's: written in UTC with "Z" (not "+00:00"), read without an offset as UTC (not the server's zone).
     /// </summary>
     private static readonly JsonSerializerOptions RuleJson = new(JsonSerializerOptions.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new UtcTime.DateTimeOffsetJsonConverter() },
     };
 
     /// <summary>
@@ -138,7 +141,7 @@ public sealed class LinkForm
         {
             try
             {
-                rules = JsonSerializer.Deserialize<List<LinkRule>>(Rules, JsonSerializerOptions.Web);
+                rules = JsonSerializer.Deserialize<List<LinkRule>>(Rules, RuleJson);
             }
             catch (JsonException ex)
             {

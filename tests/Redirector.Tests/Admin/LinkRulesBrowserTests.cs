@@ -127,12 +127,49 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
             [
               {"when": {"os": "iOS"}, "url": "https://apps.apple.com/app/id1?pt=1&ct=mail+x"},
               {"when": {"country": ["DE", "AT"], "query": {"ref": "mail"}}, "url": "https://example.de/"},
-              {"when": {"after": "2030-01-01T00:00:00+00:00"}, "url": "https://shop.example.com/later"}
+              {"when": {"after": "2030-01-01T00:00:00Z"}, "url": "https://shop.example.com/later"}
             ]
             """);
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/admin/links/app\\?saved=1$"));
         Assert.Equal(before, RulesOf(await api.GetStringAsync("/api/links/app")));
+    }
+
+    [Fact]
+    public async Task Each_rule_error_is_a_line_of_its_own_the_list_of_systems_is_cut_and_times_read_and_write_as_utc()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/app", slug = "app" });
+        var page = await browser.SignedInPageAsync(address, width: 390);
+
+        await page.GotoAsync("/admin/links/app/edit");
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("""
+            [{"when": {"os": ["iOSS", "Andriod"]}, "url": "https://apps.apple.com/app/id1"},
+             {"when": {"country": "DEU", "os": "macOS"}, "url": "https://example.de/"}]
+            """);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        var errors = page.GetByTestId("error-rules").Locator("li");
+        await Expect(errors).ToHaveCountAsync(3);
+        await Expect(errors.Nth(0)).ToHaveTextAsync(new Regex(
+            "^Rule 1: os \"iOSS\" \\(did you mean 'iOS'\\?\\) and \"Andriod\" \\(did you mean 'Android'\\?\\) are no operating systems the counts name; "
+            + "the operating systems are iOS, Android, Windows, Mac OS X, Linux, Chrome OS, Ubuntu, Windows Phone, KaiOS, Tizen, Fedora, Debian and \\d+ more\\.$"));
+        await Expect(errors.Nth(1)).ToHaveTextAsync(new Regex("^Rule 2: os \"macOS\" is no operating system the counts name \\(did you mean 'Mac OS X'\\?\\); .* and \\d+ more\\.$"));
+        await Expect(errors.Nth(2)).ToHaveTextAsync(new Regex("^Rule 2: country \"DEU\" is not a country code"));
+        // One line each: every error starts below the one before (they ran together as one paragraph).
+        var tops = await errors.EvaluateAllAsync<double[]>("items => items.map(li => li.getBoundingClientRect().top)");
+        Assert.True(tops[0] < tops[1] && tops[1] < tops[2], string.Join(", ", tops));
+        await BrowserFixture.ScreenshotAsync(page, "links-rule-errors-390");
+
+        // A time without an offset is UTC (the server runs in UTC+14 here) and is shown back with "Z", as the API writes it.
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("""[{"when": {"after": "2030-01-01T09:30"}, "url": "https://shop.example.com/later"}]""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links/app\\?saved=1$"));
+        using var api = app.CreateApiClient();
+        Assert.Contains("\"after\":\"2030-01-01T09:30:00Z\"", RulesOf(await api.GetStringAsync("/api/links/app")), StringComparison.Ordinal);
+        await page.GotoAsync("/admin/links/app/edit");
+        await Expect(page.GetByLabel("Targeting rules (JSON)")).ToHaveValueAsync(
+            "[\n  {\"when\": {\"after\": \"2030-01-01T09:30:00Z\"}, \"url\": \"https://shop.example.com/later\"}\n]");
     }
 
     [Fact]

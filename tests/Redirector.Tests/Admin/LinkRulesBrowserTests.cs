@@ -56,6 +56,29 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_import_pages_sample_row_expires_next_year_or_later_and_imports_as_shown()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/import");
+        var sample = (await page.Locator("pre.sample").TextContentAsync())!.Trim();
+        var expiry = DateTime.Parse(sample.Split('\n')[1].Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        Assert.True(expiry > DateTime.UtcNow.AddDays(300), $"the sample expires {expiry:O}, within a year (a past expiry is refused when a link is created)");
+        await ImportAsync(page, sample);
+    }
+
+    /// <summary>Imports one link from <paramref name="csv"/> on the import page, as an editor would.</summary>
+    private static async Task ImportAsync(IPage page, string csv)
+    {
+        await page.GotoAsync("/admin/import");
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "links.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await Expect(page.GetByTestId("import-result")).ToContainTextAsync("Imported 1 links.");
+    }
+
+    [Fact]
     public async Task A_password_set_in_the_form_is_asked_of_visitors_in_the_browser()
     {
         var (app, address) = BrowserFixture.StartService();

@@ -56,6 +56,23 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_links_page_says_expires_for_a_time_ahead_and_expired_for_one_past()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/later", slug = "later", expiresAt = DateTime.UtcNow.AddDays(30) });
+        var page = await browser.SignedInPageAsync(address);
+        // An import keeps a past expiry (a create refuses one), as an export of expired links carries it.
+        await ImportAsync(page, "url,slug,expires_at\nhttps://shop.example.com/flash,flash,2026-01-31T18:00:00Z\n");
+        var redirect = page.Locator("dt:text-is('Redirect') + dd");
+
+        await page.GotoAsync("/admin/links/later");
+        await Expect(redirect).ToHaveTextAsync(new Regex("^302 · expires \\d{4}-\\d{2}-\\d{2} "));
+        await page.GotoAsync("/admin/links/flash");
+        await Expect(redirect).ToHaveTextAsync("302 · expired 2026-01-31 18:00 UTC");
+    }
+
+    [Fact]
     public async Task The_import_pages_sample_row_expires_next_year_or_later_and_imports_as_shown()
     {
         var (app, address) = BrowserFixture.StartService();

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Redirector.Tests.Core;
+using Redirector.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Redirector.Tests.Admin;
@@ -68,17 +69,13 @@ public sealed class ShortDomainsBrowserTests(BrowserFixture browser) : IClassFix
     [Fact]
     public async Task On_a_phone_and_a_laptop_every_row_button_of_a_long_host_with_a_long_root_is_inside_its_card_without_scrolling()
     {
-        const string host = "links.spring-clearance-campaign.northern-outdoor-equipment.example.co.uk";
-        var (app, address) = BrowserFixture.StartService();
+        var (app, address) = await WithLongHostAsync();
         await using var _ = app;
-        using var api = app.CreateApiClient();
-        using (var created = await api.PostAsJsonAsync("/api/domains", new { host, rootUrl = "https://www.northern-outdoor-equipment.example.co.uk/collections/spring-clearance" }))
-            created.EnsureSuccessStatusCode();
         var page = await browser.SignedInPageAsync(address, 390, 844);
-        var row = page.Locator($"tr[data-domain='{host}']");
+        var row = page.Locator($"tr[data-domain='{LongHost}']");
 
         // Both states of a row: Edit and Remove…, then Edit, Remove now and Cancel while a removal is confirmed.
-        foreach (var (url, buttons) in new[] { ("/admin/short-domains", 2), ($"/admin/short-domains?confirm={host}", 3) })
+        foreach (var (url, buttons) in new[] { ("/admin/short-domains", 2), ($"/admin/short-domains?confirm={LongHost}", 3) })
         {
             await page.GotoAsync(url);
             await Expect(row.Locator("a.button, button")).ToHaveCountAsync(buttons);
@@ -97,6 +94,47 @@ public sealed class ShortDomainsBrowserTests(BrowserFixture browser) : IClassFix
         var root = row.Locator("td.address .url-split").First;
         await Expect(root).ToHaveAttributeAsync("title", "https://www.northern-outdoor-equipment.example.co.uk/collections/spring-clearance");
         await Expect(root.Locator(".url-rest")).ToHaveTextAsync("/collections/spring-clearance");
+    }
+
+    [Fact]
+    public async Task A_long_host_takes_no_more_lines_than_its_length_needs_on_a_phone_and_a_laptop()
+    {
+        var (app, address) = await WithLongHostAsync();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address, 390, 844);
+        var link = page.Locator($"tr[data-domain='{LongHost}'] a.host");
+        foreach (var width in new[] { 390, 1280 })
+        {
+            await page.SetViewportSizeAsync(width, 900);
+            await page.GotoAsync("/admin/short-domains");
+            // Lines drawn against lines needed: the host's width on one line over the width its cell gives it, rounded up.
+            var measured = await link.EvaluateAsync<int[]>("""
+                a => {
+                  const text = document.createRange();
+                  text.selectNodeContents(a);
+                  const rects = [...text.getClientRects()];
+                  const cell = a.closest('th'), style = getComputedStyle(cell);
+                  const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+                  const full = rects.reduce((sum, r) => sum + r.width, 0);
+                  return [new Set(rects.map(r => Math.round(r.top))).size, Math.ceil(full / room), Math.round(full), Math.round(room)];
+                }
+                """);
+            var (lines, needed) = (measured[0], measured[1]);
+            var text = $"{measured[2]} px of text in {measured[3]} px";
+            Assert.True(lines <= needed, $"at {width} px the host takes {lines} lines where {needed} would do ({text})");
+        }
+    }
+
+    private const string LongHost = "links.spring-clearance-campaign.northern-outdoor-equipment.example.co.uk";
+
+    /// <summary>The service on a real port with <see cref="LongHost"/> registered, its root a long URL.</summary>
+    private static async Task<(RedirectorApplication App, Uri Address)> WithLongHostAsync()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        using var api = app.CreateApiClient();
+        using var created = await api.PostAsJsonAsync("/api/domains", new { host = LongHost, rootUrl = "https://www.northern-outdoor-equipment.example.co.uk/collections/spring-clearance" });
+        created.EnsureSuccessStatusCode();
+        return (app, address);
     }
 
     /// <summary>Every button of <paramref name="row"/> wholly inside its table's card, which does not scroll, on a page that does not either.</summary>

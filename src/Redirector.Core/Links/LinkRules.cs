@@ -84,6 +84,8 @@ public static class LinkRules
     public const int MaxWeight = 1_000_000;
     public const int MaxConditionValues = 50;
     public const int MaxConditionLength = 200;
+    // How many refused values of one condition an error quotes; it counts the others.
+    private const int MaxNamedValues = 10;
     // Browser families are too many (some 600) for an error to list: it names a few of the common ones.
     private const string CommonBrowsers = "Chrome, Chrome Mobile, Mobile Safari, Safari, Firefox, Edge, Samsung Internet, Opera";
 
@@ -258,16 +260,20 @@ public static class LinkRules
 
     /// <summary>
     /// A field's refused values for its error, each with its hint: <c>os "iOSS" is {one}{hint}</c> for one, <c>os "iOSS"
-    /// (hint) and "Andriod" (hint) are {many}</c> for several.
+    /// (hint) and "Andriod" (hint) are {many}</c> for several, past <see cref="MaxNamedValues"/> "and N more".
     /// </summary>
     private static string Refused(string field, IReadOnlyList<string> bad, string one, string many, Func<string, string>? hint = null)
     {
         hint ??= _ => "";
         if (bad is [var only])
             return $"{field} \"{only}\" {one}{hint(only)}";
-        var named = bad.Select(v => $"\"{v}\"{hint(v)}").ToList();
-        return $"{field} {string.Join(", ", named[..^1])} and {named[^1]} {many}";
+        // Hundreds of bad values get an error of bounded length, not each of them quoted back.
+        var named = bad.Take(MaxNamedValues).Select(v => $"\"{v}\"{hint(v)}").ToList();
+        return bad.Count > MaxNamedValues
+            ? $"{field} {string.Join(", ", named)} and {bad.Count - MaxNamedValues} more {many}"
+            : $"{field} {string.Join(", ", named[..^1])} and {named[^1]} {many}";
     }
+
 
     /// <summary>The value in a closed set of lower-case keys, in their spelling; null for another.</summary>
     private static Func<string, string?> Known(IReadOnlyList<string> keys) =>

@@ -258,6 +258,11 @@ public sealed class TargetingTests
         Assert.Equal("Rule 1: country \"DEU\" and \"FRA\" are not country codes; countries are ISO 3166-1 alpha-2 codes such as DE or US.", errors[1]);
         Assert.Equal("Rule 2: deviceType \"phone\" and \"\" are not device types; the device types are desktop, mobile, tablet, bot, other.", errors[2]);
         Assert.StartsWith("Rule 2: browser \"Chrom\" (did you mean 'Chrome'?) and \"iOS Safari\" (did you mean 'Mobile Safari'?) are no browsers the counts name; ", errors[3]);
+
+        // Past ten, the rest are counted rather than quoted back.
+        var many = Assert.Single(await RuleErrors(api, new { when = new { country = Enumerable.Range(0, 40).Select(i => $"X{i}").ToArray() }, url = AppStore }));
+        Assert.Equal("Rule 1: country \"X0\", \"X1\", \"X2\", \"X3\", \"X4\", \"X5\", \"X6\", \"X7\", \"X8\", \"X9\" and 30 more are not country codes; "
+                     + "countries are ISO 3166-1 alpha-2 codes such as DE or US.", many);
     }
 
     /// <summary>The <c>errors.rules</c> of the 400 problem a create with these rules is answered.</summary>

@@ -131,7 +131,8 @@ public sealed class LinkForm
 
     /// <summary>
     /// Reads the rules' JSON and the variant lines into <paramref name="rules"/> and <paramref name="variants"/>;
-    /// what cannot be read is an error keyed like the API's (<c>rules</c>, <c>variants</c>).
+    /// what cannot be read is an error keyed like the API's (<c>rules</c>, <c>variants</c>; every bad variant line an
+    /// error of its own) and leaves that field null, while the other is still read, so that a save can check it too.
     /// </summary>
     public bool TryReadTargeting(Dictionary<string, string[]> errors, out List<LinkRule>? rules, out List<LinkVariant>? variants)
     {
@@ -150,17 +151,21 @@ public sealed class LinkForm
         }
         if (!string.IsNullOrWhiteSpace(Variants))
         {
-            variants = [];
+            var read = new List<LinkVariant>();
+            var unread = new List<string>();
             foreach (var line in Variants.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 var space = line.IndexOf(' ', StringComparison.Ordinal);
                 if (space < 0 || !int.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var weight))
-                {
-                    errors["variants"] = [$"\"{line}\" is not a weight, a space and a URL (\"50 https://example.com/a\")."];
-                    continue;
-                }
-                variants.Add(new LinkVariant { Weight = weight, Url = line[(space + 1)..].Trim() });
+                    unread.Add($"\"{line}\" is not a weight, a space and a URL (\"50 https://example.com/a\").");
+                else
+                    read.Add(new LinkVariant { Weight = weight, Url = line[(space + 1)..].Trim() });
             }
+            // A split missing a line is not checked as a split: its count and numbering would be off by the lines left out.
+            if (unread.Count > 0)
+                errors["variants"] = [.. unread];
+            else
+                variants = read;
         }
         return !errors.ContainsKey("rules") && !errors.ContainsKey("variants");
     }

@@ -1,0 +1,34 @@
+using System.Net;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Redirector.Tests.Admin;
+
+/// <summary>The link form's errors (<c>/admin/links/new</c>), driven in Chromium against the real service.</summary>
+public sealed class LinkFormBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task Bad_variant_lines_are_marked_together_with_the_rules_and_the_other_fields_errors()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/new");
+        await page.GetByLabel("Destination URL").FillAsync("https://shop.example.com/sale");
+        await page.GetByLabel("Slug").FillAsync("sale");
+        await page.GetByLabel("Maximum of clicks").FillAsync("0");
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("""[{"when": {"os": "iOSS"}, "url": "https://apps.apple.com/app/id1"}]""");
+        await page.GetByLabel("A/B split").FillAsync("fifty https://shop.example.com/b\n50 https://shop.example.com/a\nhalf https://shop.example.com/c");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+
+        await Expect(page.GetByTestId("error-variants").Locator("li")).ToHaveTextAsync([
+            "\"fifty https://shop.example.com/b\" is not a weight, a space and a URL (\"50 https://example.com/a\").",
+            "\"half https://shop.example.com/c\" is not a weight, a space and a URL (\"50 https://example.com/a\")."]);
+        await Expect(page.GetByTestId("error-rules")).ToContainTextAsync("\"iOSS\"");
+        await Expect(page.GetByTestId("error-maxClicks")).ToContainTextAsync("at least 1");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the 3 fields marked below.");
+        using var api = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/sale")).StatusCode);
+    }
+}

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -30,5 +31,24 @@ public sealed class LinkFormBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the 3 fields marked below.");
         using var api = app.CreateApiClient();
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/sale")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_maximum_of_no_clicks_is_explained_in_the_forms_terms_and_in_the_apis_own()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/new");
+        await page.GetByLabel("Destination URL").FillAsync("https://shop.example.com/drop");
+        await page.GetByLabel("Maximum of clicks").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page.GetByTestId("error-maxClicks")).ToHaveTextAsync("The maximum of clicks is a whole number of at least 1, or leave it empty for no maximum.");
+
+        using var api = app.CreateApiClient();
+        using var refused = await api.PostAsJsonAsync("/api/links", new { url = "https://shop.example.com/drop", maxClicks = 0 });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("or null for no maximum", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

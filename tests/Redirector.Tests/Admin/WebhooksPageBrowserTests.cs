@@ -110,4 +110,23 @@ public sealed class WebhooksPageBrowserTests(BrowserFixture browser) : IClassFix
         Assert.True(await page.Locator("table.deliveries").EvaluateAsync<bool>("t => t.closest('.table-card').scrollWidth <= t.closest('.table-card').clientWidth + 1"),
             "the deliveries table is wider than its card: " + await page.Locator("table.deliveries").EvaluateAsync<string>("t => t.closest('.table-card').scrollWidth + ' in ' + t.closest('.table-card').clientWidth + ': ' + [...t.querySelectorAll('tbody tr:first-child td')].map(c => getComputedStyle(c).display + ' ' + c.offsetWidth + ' ' + c.textContent).join(' | ')"));
     }
+
+    [Fact]
+    public async Task The_help_on_separating_values_is_with_the_three_link_filter_fields()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/webhooks");
+        var filter = page.GetByRole(AriaRole.Group, new() { Name = "Which links" });
+        foreach (var label in new[] { "Only links tagged", "Only destination domains", "Only links (slugs)" })
+            await Expect(filter.GetByLabel(label)).ToBeVisibleAsync();
+        await Expect(filter.Locator("#filter-help")).ToHaveTextAsync("Separate values with commas; leave empty for every link.");
+        await Expect(filter.GetByLabel("Events per request")).ToHaveCountAsync(0);
+        // Under the last filter field and above "Events per request", not below the form's last field.
+        var help = (await filter.Locator("#filter-help").BoundingBoxAsync())!;
+        Assert.True(help.Y > (await page.GetByLabel("Only links (slugs)").BoundingBoxAsync())!.Y);
+        Assert.True(help.Y < (await page.GetByLabel("Events per request").BoundingBoxAsync())!.Y);
+    }
 }

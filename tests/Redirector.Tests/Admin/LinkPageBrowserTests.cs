@@ -31,6 +31,17 @@ public sealed class LinkPageBrowserTests(BrowserFixture browser) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task The_short_domain_and_the_link_to_its_other_links_are_apart()
+    {
+        var (app, address) = await StartWithLongHostAsync();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync($"/admin/links/spring?domain={LongHost}");
+        await Expect(page.GetByTestId("short-domain")).ToHaveTextAsync($"{LongHost} · all links on {LongHost}");
+    }
+
     /// <summary>The service with the short domain <see cref="LongHost"/> and a link /spring on it, which has no clicks.</summary>
     private static async Task<(RedirectorApplication App, Uri Address)> StartWithLongHostAsync()
     {

@@ -1,3 +1,5 @@
+using Redirector.Clicks;
+using Redirector.Geo;
 using Redirector.UserAgents;
 
 namespace Redirector.Links;
@@ -92,8 +94,9 @@ public static class LinkRules
     /// <summary>
     /// Checks and normalises targeting rules: every URL a valid destination; device types, operating systems and
     /// browsers among the values the counts give (any case, stored in the counts' spelling: "ios" becomes "iOS", see
-    /// <see cref="UserAgentParser.OsFamilies"/>), countries two letters (upper case), languages a primary subtag (lower
-    /// case), after before before, at least one condition per rule. Errors are keyed <c>rules</c> and name the rule
+    /// <see cref="UserAgentParser.OsFamilies"/>), countries among <see cref="Countries"/> (upper case), languages among
+    /// <see cref="Languages"/> (lower case), each refused one with a hint where one is known ("UK" → 'GB', "english" →
+    /// 'en'), after before before, at least one condition per rule. Errors are keyed <c>rules</c> and name the rule
     /// (from 1) and its field. An empty list is none (null).
     /// </summary>
     /// <param name="agents">The parser the counts use: its rules name the operating systems and browsers a rule can match.</param>
@@ -131,12 +134,12 @@ public static class LinkRules
                 bad => at + Refused("browser", bad, "is no browser the counts name", "are no browsers the counts name",
                            v => FamilyAliases.Browser.Hint(v, agents.BrowserFamilies))
                        + $"; browsers are named as the stats name them, such as {CommonBrowsers}.", problems);
-            var countries = Values(when.Country, v => v is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b) ? v.ToUpperInvariant() : null,
-                bad => at + Refused("country", bad, "is not a country code", "are not country codes")
+            var countries = Values(when.Country, v => Countries.Codes.Contains(v) ? v.ToUpperInvariant() : null,
+                bad => at + Refused("country", bad, "is not a country code", "are not country codes", Countries.Codes.Hint)
                        + "; countries are ISO 3166-1 alpha-2 codes such as DE or US.", problems);
-            var languages = Values(when.Language, v => v.Length is >= 2 and <= 8 && v.All(char.IsAsciiLetter) ? v.ToLowerInvariant() : null,
-                bad => at + Refused("language", bad, "is not a primary language subtag", "are not primary language subtags")
-                       + "; languages are written as such, 2 to 8 letters such as de or en.", problems);
+            var languages = Values(when.Language, v => Languages.Codes.Contains(v) ? v.ToLowerInvariant() : null,
+                bad => at + Refused("language", bad, "is not a primary language subtag", "are not primary language subtags", LanguageHint)
+                       + "; languages are ISO 639 codes, two letters where there is one, such as de or en.", problems);
             Dictionary<string, List<string>>? query = null;
             if (when.Query is { Count: > 0 })
             {
@@ -274,6 +277,12 @@ public static class LinkRules
             : $"{field} {string.Join(", ", named[..^1])} and {named[^1]} {many}";
     }
 
+
+    /// <summary>A language's hint: the code its name or other code stands for, or the primary subtag of a whole tag ("de-DE").</summary>
+    private static string LanguageHint(string value) =>
+        value.IndexOfAny(['-', '_']) is > 0 and var end && Languages.Codes.Contains(value[..end])
+            ? $" (did you mean '{value[..end].ToLowerInvariant()}'?)"
+            : Languages.Codes.Hint(value);
 
     /// <summary>The value in a closed set of lower-case keys, in their spelling; null for another.</summary>
     private static Func<string, string?> Known(IReadOnlyList<string> keys) =>

@@ -192,7 +192,7 @@ public sealed class TargetingTests
             (new { os = "" }, "Rule 2: os \"\" is no operating system the counts name; the operating systems are Android, "),
             (new { deviceType = "phonee" }, "Rule 2: deviceType \"phonee\" is not a device type; the device types are desktop, mobile, tablet, bot, other."),
             (new { browser = "Chrom" }, "Rule 2: browser \"Chrom\" is no browser the counts name (did you mean 'Chrome'?); browsers are named as the stats name them, such as Chrome, "),
-            (new { country = "DEU" }, "Rule 2: country \"DEU\" is not a country code; countries are ISO 3166-1 alpha-2 codes such as DE or US."),
+            (new { country = "DEU" }, "Rule 2: country \"DEU\" is not a country code (did you mean 'DE'?); countries are ISO 3166-1 alpha-2 codes such as DE or US."),
             (new { language = "de-DE" }, "Rule 2: language \"de-DE\" is not a primary language subtag"),
         };
         foreach (var (when, says) in bad)
@@ -255,7 +255,7 @@ public sealed class TargetingTests
             new { when = new { browser = new[] { "Chrom", "Firefox", "iOS Safari" }, deviceType = new[] { "phone", "tablet", "" } }, url = Android });
         Assert.Equal(4, errors.Count);
         Assert.StartsWith("Rule 1: os \"iOSS\" (did you mean 'iOS'?) and \"Andriod\" (did you mean 'Android'?) are no operating systems the counts name; the operating systems are Android, ", errors[0]);
-        Assert.Equal("Rule 1: country \"DEU\" and \"FRA\" are not country codes; countries are ISO 3166-1 alpha-2 codes such as DE or US.", errors[1]);
+        Assert.Equal("Rule 1: country \"DEU\" (did you mean 'DE'?) and \"FRA\" (did you mean 'FR'?) are not country codes; countries are ISO 3166-1 alpha-2 codes such as DE or US.", errors[1]);
         Assert.Equal("Rule 2: deviceType \"phone\" and \"\" are not device types; the device types are desktop, mobile, tablet, bot, other.", errors[2]);
         Assert.StartsWith("Rule 2: browser \"Chrom\" (did you mean 'Chrome'?) and \"iOS Safari\" (did you mean 'Mobile Safari'?) are no browsers the counts name; ", errors[3]);
 
@@ -263,6 +263,45 @@ public sealed class TargetingTests
         var many = Assert.Single(await RuleErrors(api, new { when = new { country = Enumerable.Range(0, 40).Select(i => $"X{i}").ToArray() }, url = AppStore }));
         Assert.Equal("Rule 1: country \"X0\", \"X1\", \"X2\", \"X3\", \"X4\", \"X5\", \"X6\", \"X7\", \"X8\", \"X9\" and 30 more are not country codes; "
                      + "countries are ISO 3166-1 alpha-2 codes such as DE or US.", many);
+    }
+
+    [Fact]
+    public async Task Countries_and_languages_the_counts_never_give_are_refused_with_the_code_they_stand_for_and_GB_matches_a_GB_visitor()
+    {
+        await using var app = new RedirectorApplication(settings: new Dictionary<string, string?> { ["Analytics:CountryHeader"] = "CF-IPCountry" });
+        using var api = app.CreateApiClient();
+        var errors = await RuleErrors(api,
+            new { when = new { country = "UK" }, url = AppStore },
+            new { when = new { country = new[] { "XX", "ZZ", "DE", "Germany" } }, url = AppStore },
+            new { when = new { language = new[] { "english", "eng", "xx", "de-DE", "en" } }, url = AppStore });
+        Assert.Equal(
+        [
+            "Rule 1: country \"UK\" is not a country code (did you mean 'GB'?); countries are ISO 3166-1 alpha-2 codes such as DE or US.",
+            "Rule 2: country \"XX\", \"ZZ\" and \"Germany\" (did you mean 'DE'?) are not country codes; countries are ISO 3166-1 alpha-2 codes such as DE or US.",
+            "Rule 3: language \"english\" (did you mean 'en'?), \"eng\" (did you mean 'en'?), \"xx\" and \"de-DE\" (did you mean 'de'?) are not primary language subtags; "
+            + "languages are ISO 639 codes, two letters where there is one, such as de or en.",
+        ], errors);
+
+        // The codes the hints give are the ones the counts give, so the rules they make match.
+        await app.CreateLinkAsync(new
+        {
+            url = Web,
+            slug = "uk",
+            rules = new object[]
+            {
+                new { when = new { country = "gb" }, url = "https://shop.example.com/gb" },
+                new { when = new { language = new[] { "EN", "fil" } }, url = "https://shop.example.com/en" },
+            },
+        });
+        using var visitor = app.CreateVisitorClient();
+        foreach (var (country, language, lands) in new[] { ("GB", "de", "https://shop.example.com/gb"), ("US", "en-GB,en;q=0.9", "https://shop.example.com/en"), ("US", "fil-PH", "https://shop.example.com/en"), ("US", "de", Web) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/uk");
+            request.Headers.TryAddWithoutValidation("CF-IPCountry", country);
+            request.Headers.TryAddWithoutValidation("Accept-Language", language);
+            using var response = await visitor.SendAsync(request);
+            Assert.Equal(lands, response.Headers.Location?.ToString());
+        }
     }
 
     /// <summary>The <c>errors.rules</c> of the 400 problem a create with these rules is answered.</summary>

@@ -1,7 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Redirector.Api;
 using Redirector.Domains;
 using Redirector.Links;
@@ -53,7 +56,7 @@ public static class LinksApi
         var group = app.MapApiGroup("/api/links", "Links");
 
         group.MapPost("/", CreateLink).RequireRateLimiting(ApiServices.LinkCreationPolicy);
-        group.MapGet("/", ListLinks);
+        group.MapGet("/", ListLinks).AddOpenApiOperationTransformer(DescribeSort);
         group.MapGet("/{slug}", GetLink);
         group.MapPatch("/{slug}", UpdateLink);
         group.MapDelete("/{slug}", DeleteLink);
@@ -77,6 +80,19 @@ public static class LinksApi
 
     /// <summary>The orders of the list's <c>sort</c>: the catalogue's, then by clicks (<see cref="LinkClickOrder"/>).</summary>
     public static readonly IReadOnlyList<string> Sorts = [.. LinkCatalog.Sorts, .. LinkClickOrder.Sorts];
+
+    /// <summary>The list's <c>sort</c> in OpenAPI: the values it takes (others are answered 400) and what each orders by.</summary>
+    private static Task DescribeSort(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Parameters?.FirstOrDefault(p => p.Name == "sort") is OpenApiParameter { Schema: OpenApiSchema schema } sort)
+        {
+            schema.Enum = [.. Sorts.Select(s => (JsonNode)JsonValue.Create(s))];
+            sort.Description = "The order of the list (default created): created (newest first), oldest, slug, updated (last changed first), "
+                               + "clicks (most all-time counted clicks first) or fewestClicks; clicks and fewestClicks need Redis (503 while it is away). "
+                               + "Any other value is answered 400.";
+        }
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// A page of links, each with its <see cref="LinkResponse.Clicks"/> (the page's read in one round trip). <c>sort</c>

@@ -270,6 +270,29 @@ public sealed class LinksApiTests
     }
 
     [Fact]
+    public async Task Openapi_gives_the_lists_sort_values_the_api_takes_and_describes_them()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        using var openApi = JsonDocument.Parse(await api.GetStringAsync("/openapi/v1.json"));
+        var sort = openApi.RootElement.GetProperty("paths").GetProperty("/api/links").GetProperty("get").GetProperty("parameters")
+            .EnumerateArray().Single(p => p.GetProperty("name").GetString() == "sort");
+        var values = sort.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()!).ToList();
+        Assert.Equal(["created", "oldest", "slug", "updated", "clicks", "fewestClicks"], values);
+        var description = sort.GetProperty("description").GetString()!;
+        Assert.All(values, v => Assert.Contains(v, description, StringComparison.Ordinal));
+
+        // Each value it gives is taken, and one outside them is refused.
+        foreach (var value in values)
+        {
+            using var listed = await api.GetAsync("/api/links?sort=" + value);
+            Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        }
+        using var refused = await api.GetAsync("/api/links?sort=newest");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task With_Redis_away_the_list_answers_clicks_null_and_sort_by_clicks_503_unless_nothing_matches()
     {
         using var redis = new RedisServer();

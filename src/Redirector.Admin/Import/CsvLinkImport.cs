@@ -1,5 +1,6 @@
 using Redirector.Admin.Exports;
 using Redirector.Links;
+using Redirector.Text;
 
 namespace Redirector.Admin.Import;
 
@@ -14,10 +15,17 @@ public sealed record ImportReport(int Imported, IReadOnlyList<ImportProblem> Pro
 /// <summary>
 /// Bulk import of links from CSV with a header row naming <see cref="LinkCsv"/> columns (url required; the links
 /// export is a valid import). All rows are checked by the API's rules before anything is saved, and then saved in one
-/// transaction: nothing is ever half-imported.
+/// transaction: nothing is ever half-imported. One upload names every problem: all unknown columns, and every cell
+/// that does not parse together with what the API's rules refuse in the row's other cells.
 /// </summary>
 public sealed class CsvLinkImport(LinkCatalog catalog)
 {
+    // Names people give the columns that neither case nor NearMiss's few edits lead to.
+    private static readonly Dictionary<string, string> ColumnAliases = new(StringComparer.Ordinal)
+    {
+        ["expiry"] = "expires_at", ["expiration"] = "expires_at", ["expires_on"] = "expires_at",
+    };
+
     public const int MaxRows = 10_000;
     private const int MaxQuotedCell = 40;
 
@@ -30,8 +38,11 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
         var header = records[0].Cells.Select(h => h.Trim().ToLowerInvariant().Replace('.', '_').Replace(' ', '_')).ToList();
         if (!header.Contains("url"))
             return Failed(1, "file", $"The first line must name the columns, with at least \"url\". Known columns: {string.Join(", ", LinkCsv.Names)}.");
-        if (header.FirstOrDefault(h => h.Length > 0 && !LinkCsv.Names.Contains(h)) is { } unknown)
-            return Failed(1, "file", $"Unknown column \"{unknown}\". Known columns: {string.Join(", ", LinkCsv.Names)}.");
+        if (header.Where(h => h.Length > 0 && !LinkCsv.Names.Contains(h)).Distinct().ToList() is { Count: > 0 } unknown)
+        {
+            var named = unknown.Select(u => $"\"{u}\"{(ColumnAliases.TryGetValue(u, out var meant) ? $" (did you mean '{meant}'?)" : NearMiss.Hint(u, LinkCsv.Names))}");
+            return Failed(1, "file", $"Unknown column{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", named)}. Known columns: {string.Join(", ", LinkCsv.Names)}.");
+        }
         var columns = header.Select(h => LinkCsv.Columns.FirstOrDefault(c => c.Name == h)).ToList();
         var rows = records.Skip(1).Where(r => r.Cells.Any(c => c.Length > 0)).ToList();
         if (rows.Count == 0)
@@ -41,6 +52,9 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
 
         var requests = new List<CreateLinkRequest>(rows.Count);
         var problems = new List<ImportProblem>();
+        // A cell that did not parse is left out of its request, so the rules' errors about that column would be about a
+        // value the file does not hold.
+        var unparsed = new HashSet<(int Line, string Column)>();
         foreach (var row in rows)
         {
             var request = new CreateLinkRequest();
@@ -51,17 +65,19 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
                 if (read(request, cell) is { } next)
                     request = next;
                 else
+                {
                     problems.Add(new ImportProblem(row.Line, column.Name, $"\"{Shorten(cell)}\" is not {column.Expected}."));
+                    unparsed.Add((row.Line, column.Name));
+                }
             }
             requests.Add(request);
         }
-        if (problems.Count > 0)
-            return new ImportReport(0, problems);
 
-        var outcome = await catalog.CreateManyAsync(requests, seenHost, ct);
+        var outcome = await catalog.CreateManyAsync(requests, seenHost, ct, checkOnly: problems.Count > 0);
         problems.AddRange(outcome.Errors
-            .SelectMany(row => row.Value.Select(e => new ImportProblem(rows[row.Key].Line, LinkCsv.ColumnOf(e.Key), LinkCsv.InCsvTerms(string.Join(" ", e.Value))))));
-        return new ImportReport(outcome.Saved.Count, problems);
+            .SelectMany(row => row.Value.Select(e => new ImportProblem(rows[row.Key].Line, LinkCsv.ColumnOf(e.Key), LinkCsv.InCsvTerms(string.Join(" ", e.Value)))))
+            .Where(p => !unparsed.Contains((p.Line, p.Field))));
+        return new ImportReport(outcome.Saved.Count, [.. problems.OrderBy(p => p.Line)]);
     }
 
     private static ImportReport Failed(int line, string field, string message) => new(0, [new ImportProblem(line, field, message)]);

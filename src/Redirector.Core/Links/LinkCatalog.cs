@@ -271,7 +271,11 @@ public sealed partial class LinkCatalog(
     /// catalogue), then inserted in one transaction. Errors are keyed by the row's index.
     /// </summary>
     /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
-    public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, string? seenHost, CancellationToken ct)
+    /// <param name="checkOnly">
+    /// Validate and save nothing, even when every row is valid: the caller already refuses the batch (an import whose
+    /// cells did not parse) and wants every other problem named in the same answer.
+    /// </param>
+    public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, string? seenHost, CancellationToken ct, bool checkOnly = false)
     {
         var rowErrors = new SortedDictionary<int, IDictionary<string, string[]>>();
         var links = new List<Link>(requests.Count);
@@ -308,7 +312,7 @@ public sealed partial class LinkCatalog(
             if (taken.Contains((links[i].Domain, links[i].Slug)))
                 (rowErrors.TryGetValue(i, out var errors) ? errors : rowErrors[i] = new Dictionary<string, string[]>())["slug"] = ["This slug is already taken."];
         }
-        if (rowErrors.Count > 0)
+        if (rowErrors.Count > 0 || checkOnly)
             return new BulkOutcome([], rowErrors);
 
         foreach (var link in links.Where(l => l.Slug.Length == 0))

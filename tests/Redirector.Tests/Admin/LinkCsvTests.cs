@@ -202,17 +202,9 @@ public sealed partial class LinkCsvTests
             none,https://example.com/none,,,0,,
             hash,https://example.com/hash,,,,not-a-hash,
             """;
-        var page = await client.GetStringAsync("/admin/import");
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent("import"), "_handler" },
-            { new StringContent(TokenOf(page)), "__RequestVerificationToken" },
-            { new StringContent(file), "file", "links.csv" },
-        };
-        using var upload = await client.PostAsync("/admin/import", form);
-        var html = await upload.Content.ReadAsStringAsync();
+        var html = await UploadAsync(client, file);
         Assert.Contains("Nothing was imported", html);
-        var problems = ProblemRow().Matches(html).Select(m => (Line: int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Field: m.Groups[2].Value, Message: m.Groups[3].Value)).ToList();
+        var problems = ProblemsOf(html);
         Assert.Equal([(2, "valid_from"), (3, "max_clicks"), (4, "password_hash")], problems.Select(p => (p.Line, p.Field)));
         Assert.Equal("The maximum of clicks is a whole number of at least 1, or an empty cell for no maximum.", problems[1].Message);
         Assert.DoesNotContain(problems, p => p.Message.Contains("null", StringComparison.Ordinal) || p.Message.Contains("maxClicks", StringComparison.Ordinal));
@@ -239,6 +231,56 @@ public sealed partial class LinkCsvTests
             Assert.Contains(words, problem.GetProperty("errors").GetProperty(property)[0].GetString());
         }
     }
+
+    [Fact]
+    public async Task One_upload_names_every_problem_of_every_row_and_every_unknown_column_with_the_one_meant()
+    {
+        await using var app = NewApp();
+        using var client = NewClient(app);
+        await SignInAsync(client, Password);
+        const string file = """
+            slug,url,max_clicks,valid_from,expires_at,enabled,redirect_type,rules
+            a,https://example.com/a,ten,,,,,
+            b,https://example.com/b,1.5,,,,,
+            c,https://example.com/c,,12/01/2026,,,,
+            d,https://example.com/d,,,,yes,,
+            e,https://example.com/e,0,,,,,
+            f,,,,,,,
+            g,https://example.com/g,,,,,303,
+            h,https://example.com/h,,2030-01-02T00:00:00Z,2030-01-01T00:00:00Z,,,
+            i,https://example.com/i,,,,,,"[{""when"":{""os"":""iOSS""},""url"":""https://example.com/ios""}]"
+            j,,ten,,,,,
+            """;
+        var html = await UploadAsync(client, file);
+        Assert.Contains("Nothing was imported", html);
+        var problems = ProblemsOf(html);
+        Assert.Equal(
+            [(2, "max_clicks"), (3, "max_clicks"), (4, "valid_from"), (5, "enabled"), (6, "max_clicks"), (7, "url"), (8, "redirect_type"), (9, "valid_from"), (10, "rules"), (11, "max_clicks"), (11, "url")],
+            problems.Select(p => (p.Line, p.Field)));
+        Assert.Equal("\"ten\" is not a whole number of at least 1.", problems[0].Message);
+        Assert.Empty(await app.Services.GetRequiredService<LinkCatalog>().FindManyAsync([.. Enumerable.Range(1, 20).Select(i => (long)i)], CancellationToken.None));
+
+        var columns = Assert.Single(ProblemsOf(await UploadAsync(client, "slug,url,expiry,maxclick,Expires\na,https://example.com/a,,,\n")));
+        Assert.StartsWith("Unknown columns \"expiry\" (did you mean 'expires_at'?), \"maxclick\" (did you mean 'max_clicks'?), \"expires\" (did you mean 'expires_at'?). Known columns: slug, url, ", columns.Message);
+    }
+
+    /// <summary>The import page's answer to <paramref name="file"/> uploaded through its form.</summary>
+    private static async Task<string> UploadAsync(HttpClient client, string file)
+    {
+        var page = await client.GetStringAsync("/admin/import");
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("import"), "_handler" },
+            { new StringContent(TokenOf(page)), "__RequestVerificationToken" },
+            { new StringContent(file), "file", "links.csv" },
+        };
+        using var upload = await client.PostAsync("/admin/import", form);
+        return await upload.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>The rows of the page's problem table, their messages as the reader sees them (entities decoded).</summary>
+    private static List<(int Line, string Field, string Message)> ProblemsOf(string html) =>
+        [.. ProblemRow().Matches(html).Select(m => (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value, WebUtility.HtmlDecode(m.Groups[3].Value)))];
 
     [GeneratedRegex("""<tr><td class="num">(\d+)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>""")]
     private static partial Regex ProblemRow();

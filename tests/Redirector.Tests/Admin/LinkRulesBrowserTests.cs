@@ -92,7 +92,7 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         await page.GotoAsync("/admin/import");
         await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "links.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
         await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
-        await Expect(page.GetByTestId("import-result")).ToContainTextAsync("Imported 1 links.");
+        await Expect(page.GetByTestId("import-result")).ToContainTextAsync("Imported 1 link.");
     }
 
     [Fact]

@@ -1,8 +1,6 @@
 using Redirector.Admin.Exports;
-using Redirector.Admin.LinkList;
 using Redirector.Links;
 using Redirector.Text;
-using Redirector.UserAgents;
 
 namespace Redirector.Admin.Import;
 
@@ -20,8 +18,7 @@ public sealed record ImportReport(int Imported, IReadOnlyList<ImportProblem> Pro
 /// transaction: nothing is ever half-imported. One upload names every problem: all unknown columns, and every cell
 /// that does not parse together with what the API's rules refuse in the row's other cells.
 /// </summary>
-/// <param name="agents">The counts' parser, whose operating systems a rules error lists (cut as the link form cuts it).</param>
-public sealed class CsvLinkImport(LinkCatalog catalog, UserAgentParser agents)
+public sealed class CsvLinkImport(LinkCatalog catalog)
 {
     // Names people give the columns that neither case nor NearMiss's few edits lead to.
     private static readonly Dictionary<string, string> ColumnAliases = new(StringComparer.Ordinal)
@@ -76,15 +73,12 @@ public sealed class CsvLinkImport(LinkCatalog catalog, UserAgentParser agents)
             requests.Add(request);
         }
 
-        var outcome = await catalog.CreateManyAsync(requests, seenHost, ct, checkOnly: problems.Count > 0);
+        var outcome = await catalog.CreateManyAsync(requests, seenHost, KnownNames.Common, ct, checkOnly: problems.Count > 0);
         problems.AddRange(outcome.Errors
-            .SelectMany(row => row.Value.Select(e => new ImportProblem(rows[row.Key].Line, LinkCsv.ColumnOf(e.Key), LinkCsv.InCsvTerms(string.Join(" ", Readable(e.Key, e.Value))))))
+            .SelectMany(row => row.Value.Select(e => new ImportProblem(rows[row.Key].Line, LinkCsv.ColumnOf(e.Key), LinkCsv.InCsvTerms(string.Join(" ", e.Value)))))
             .Where(p => !unparsed.Contains((p.Line, p.Field))));
         return new ImportReport(outcome.Saved.Count, [.. problems.OrderBy(p => p.Line)]);
     }
-
-    /// <summary>A rules error with the operating systems cut to the common ones, as under the link form's field.</summary>
-    private string[] Readable(string key, string[] messages) => key == "rules" ? RuleErrors.Shortened(messages, agents.OsFamilies) : messages;
 
     private static ImportReport Failed(int line, string field, string message) => new(0, [new ImportProblem(line, field, message)]);
 

@@ -59,7 +59,7 @@ public static class BulkEndpoints
             {
                 "delete" => await catalog.DeleteAsync(domain, slug, ct),
                 "tag" => await AddTagAsync(catalog, domain, slug, tag![0], ct),
-                _ => (await catalog.UpdateAsync(domain, slug, new UpdateLinkRequest { Enabled = action == "enable" }, null, seenHost: null, ct)).Kind == LinkOutcomeKind.Saved,
+                _ => (await catalog.UpdateAsync(domain, slug, new UpdateLinkRequest { Enabled = action == "enable" }, null, seenHost: null, KnownNames.Common, ct)).Kind == LinkOutcomeKind.Saved,
             };
             count += done ? 1 : 0;
         }
@@ -76,7 +76,7 @@ public static class BulkEndpoints
         if (link.Tags.Contains(tag))
             return true;
         // The version guards against a concurrent edit of the tags between the read and the write.
-        var outcome = await catalog.UpdateAsync(domain, slug, new UpdateLinkRequest { Tags = [.. link.Tags, tag] }, link.Version, seenHost: null, ct);
+        var outcome = await catalog.UpdateAsync(domain, slug, new UpdateLinkRequest { Tags = [.. link.Tags, tag] }, link.Version, seenHost: null, KnownNames.Common, ct);
         return outcome.Kind == LinkOutcomeKind.Saved;
     }
 }

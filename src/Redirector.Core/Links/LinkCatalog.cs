@@ -38,10 +38,11 @@ public sealed partial class LinkCatalog(
     private const int GeneratedSlugAttempts = 8;
 
     /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
-    public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, string? seenHost, CancellationToken ct)
+    /// <param name="listed">Which known operating systems a targeting rule's error lists (<see cref="LinkRules.NormalizeRules"/>).</param>
+    public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, string? seenHost, KnownNames listed, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var link = BuildNewLink(request, errors);
+        var link = BuildNewLink(request, listed, errors);
         // Here and not in BuildNewLink: an import restores or moves a catalogue, whose expired links keep answering as expired.
         LinkRules.RefusePastExpiry(link.ExpiresAt, time.GetUtcNow().UtcDateTime, errors);
         await ResolveDomainAsync(link, request.Domain, errors, ct);
@@ -85,7 +86,8 @@ public sealed partial class LinkCatalog(
     /// </summary>
     /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
     /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
-    public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, string? seenHost, CancellationToken ct)
+    /// <param name="listed">Which known operating systems a targeting rule's error lists (<see cref="LinkRules.NormalizeRules"/>).</param>
+    public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, string? seenHost, KnownNames listed, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var link = await db.Links.FirstOrDefaultAsync(l => l.Domain == domain && l.Slug == slug, ct);
@@ -148,7 +150,7 @@ public sealed partial class LinkCatalog(
         if (patch.HasExpiredUrl)
             link.ExpiredUrl = LinkRules.NormalizeExpiredUrl(patch.ExpiredUrl, errors);
         if (patch.HasRules)
-            link.Rules = LinkRules.NormalizeRules(patch.Rules, agents, errors);
+            link.Rules = LinkRules.NormalizeRules(patch.Rules, agents, listed, errors);
         if (patch.HasVariants)
             link.Variants = LinkRules.NormalizeVariants(patch.Variants, errors);
         if (patch.HasPreview)
@@ -275,7 +277,8 @@ public sealed partial class LinkCatalog(
     /// Validate and save nothing, even when every row is valid: the caller already refuses the batch (an import whose
     /// cells did not parse) and wants every other problem named in the same answer.
     /// </param>
-    public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, string? seenHost, CancellationToken ct, bool checkOnly = false)
+    /// <param name="listed">Which known operating systems a targeting rule's error lists (<see cref="LinkRules.NormalizeRules"/>).</param>
+    public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, string? seenHost, KnownNames listed, CancellationToken ct, bool checkOnly = false)
     {
         var rowErrors = new SortedDictionary<int, IDictionary<string, string[]>>();
         var links = new List<Link>(requests.Count);
@@ -285,7 +288,7 @@ public sealed partial class LinkCatalog(
         for (var i = 0; i < requests.Count; i++)
         {
             var errors = new Dictionary<string, string[]>();
-            var link = BuildNewLink(requests[i], errors);
+            var link = BuildNewLink(requests[i], listed, errors);
             await ResolveDomainAsync(link, requests[i].Domain, errors, ct, hosts);
             if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add((link.Domain, link.Slug)))
                 errors["slug"] = ["This slug appears more than once on its domain in the import."];
@@ -369,7 +372,8 @@ public sealed partial class LinkCatalog(
     }
 
     /// <summary>Validates a create request into an unsaved link (shared with bulk import).</summary>
-    public Link BuildNewLink(CreateLinkRequest request, Dictionary<string, string[]> errors)
+    /// <param name="listed">Which known operating systems a targeting rule's error lists (<see cref="LinkRules.NormalizeRules"/>).</param>
+    public Link BuildNewLink(CreateLinkRequest request, KnownNames listed, Dictionary<string, string[]> errors)
     {
         if (!DestinationUrl.TryNormalize(request.Url, out var destination, out var urlError))
             errors["url"] = [urlError];
@@ -396,7 +400,7 @@ public sealed partial class LinkCatalog(
             MaxClicks = request.MaxClicks,
             ExpiredUrl = expiredUrl,
             PasswordHash = LinkPasswords.HashOf(request.Password, request.PasswordHash, errors),
-            Rules = LinkRules.NormalizeRules(request.Rules, agents, errors),
+            Rules = LinkRules.NormalizeRules(request.Rules, agents, listed, errors),
             Variants = LinkRules.NormalizeVariants(request.Variants, errors),
             Preview = LinkRules.NormalizePreview(request.Preview, errors),
             CreatedAt = now,

@@ -4,6 +4,19 @@ using Redirector.UserAgents;
 
 namespace Redirector.Links;
 
+/// <summary>How many of the operating systems the counts know an error about an unknown one lists.</summary>
+public enum KnownNames
+{
+    /// <summary>Every one (some 70), alphabetically: the API's answer, whose client may want the list in full.</summary>
+    All,
+
+    /// <summary>
+    /// The systems most clicks come from, in that order, and "and N more": under a form field or in an import's report,
+    /// where the full list buries the error itself.
+    /// </summary>
+    Common,
+}
+
 /// <summary>Validation shared by the API, the admin area and CSV import, keyed by the JSON field names.</summary>
 public static class LinkRules
 {
@@ -90,6 +103,9 @@ public static class LinkRules
     private const int MaxNamedValues = 10;
     // Browser families are too many (some 600) for an error to list: it names a few of the common ones.
     private const string CommonBrowsers = "Chrome, Chrome Mobile, Mobile Safari, Safari, Firefox, Edge, Samsung Internet, Opera";
+    // The systems most clicks come from, in that order, for KnownNames.Common; one the parser's rules do not name is left out.
+    private static readonly string[] CommonOs =
+        ["iOS", "Android", "Windows", "Mac OS X", "Linux", "Chrome OS", "Ubuntu", "Windows Phone", "KaiOS", "Tizen", "Fedora", "Debian"];
 
     /// <summary>
     /// Checks and normalises targeting rules: every URL a valid destination; device types, operating systems and
@@ -100,7 +116,8 @@ public static class LinkRules
     /// (from 1) and its field. An empty list is none (null).
     /// </summary>
     /// <param name="agents">The parser the counts use: its rules name the operating systems and browsers a rule can match.</param>
-    public static List<LinkRule>? NormalizeRules(List<LinkRule>? rules, UserAgentParser agents, Dictionary<string, string[]> errors)
+    /// <param name="listed">Which of the known operating systems an unknown one's error lists.</param>
+    public static List<LinkRule>? NormalizeRules(List<LinkRule>? rules, UserAgentParser agents, KnownNames listed, Dictionary<string, string[]> errors)
     {
         if (rules is not { Count: > 0 })
             return null;
@@ -129,7 +146,7 @@ public static class LinkRules
             var os = Values(when.Os, v => agents.OsFamilies.TryFind(v, out var family) ? family : null,
                 bad => at + Refused("os", bad, "is no operating system the counts name", "are no operating systems the counts name",
                            v => FamilyAliases.Os.Hint(v, agents.OsFamilies))
-                       + $"; the operating systems are {string.Join(", ", agents.OsFamilies.All)}.", problems);
+                       + $"; the operating systems are {OsList(agents.OsFamilies, listed)}.", problems);
             var browsers = Values(when.Browser, v => agents.BrowserFamilies.TryFind(v, out var family) ? family : null,
                 bad => at + Refused("browser", bad, "is no browser the counts name", "are no browsers the counts name",
                            v => FamilyAliases.Browser.Hint(v, agents.BrowserFamilies))
@@ -277,6 +294,14 @@ public static class LinkRules
             : $"{field} {string.Join(", ", named[..^1])} and {named[^1]} {many}";
     }
 
+
+    private static string OsList(KnownFamilies os, KnownNames listed)
+    {
+        if (listed == KnownNames.All)
+            return string.Join(", ", os.All);
+        var common = CommonOs.Where(family => os.TryFind(family, out _)).ToList();
+        return $"{string.Join(", ", common)} and {os.All.Count - common.Count} more";
+    }
 
     /// <summary>A language's hint: the code its name or other code stands for, or the primary subtag of a whole tag ("de-DE").</summary>
     private static string LanguageHint(string value) =>

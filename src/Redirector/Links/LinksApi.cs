@@ -68,7 +68,7 @@ public static class LinksApi
     {
         if (NamesDefaultDomain(request.Domain, domains, shortUrls, context.Request))
             request = request with { Domain = null };
-        var outcome = await catalog.CreateAsync(request, context.Request.Host.Host, ct);
+        var outcome = await catalog.CreateAsync(request, context.Request.Host.Host, KnownNames.All, ct);
         return outcome.Kind switch
         {
             // A new link's id has no counters yet: its clicks are 0 without asking Redis.
@@ -170,7 +170,7 @@ public static class LinksApi
             request.KeepDomain();
         else if (request.HasDomain && NamesDefaultDomain(request.Domain, domains, shortUrls, context.Request))
             request.Domain = null;
-        var outcome = await catalog.UpdateAsync(key, slug, request, expected, context.Request.Host.Host, ct);
+        var outcome = await catalog.UpdateAsync(key, slug, request, expected, context.Request.Host.Host, KnownNames.All, ct);
         switch (outcome.Kind)
         {
             case LinkOutcomeKind.Saved:

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Redirector.Clicks;
+using Redirector.Links;
 using Redirector.Tests.Infrastructure;
+using Redirector.UserAgents;
 
 namespace Redirector.Tests.Core;
 
@@ -243,6 +245,24 @@ public sealed class TargetingTests
         foreach (var (when, says) in bad)
             Assert.StartsWith(says, Assert.Single(await RuleErrors(api, new { when, url = AppStore })));
         Assert.Equal(0, (await api.GetFromJsonAsync<JsonElement>("/api/links")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public void An_unknown_systems_error_lists_every_known_system_or_only_the_common_ones_as_the_caller_asks()
+    {
+        var os = UserAgentParser.Default.OsFamilies;
+        string ErrorListing(KnownNames listed)
+        {
+            var errors = new Dictionary<string, string[]>();
+            LinkRules.NormalizeRules([new LinkRule { When = new RuleConditions { Os = ["iOSS"] }, Url = AppStore }], UserAgentParser.Default, listed, errors);
+            return Assert.Single(errors["rules"]);
+        }
+
+        const string Refused = "Rule 1: os \"iOSS\" is no operating system the counts name (did you mean 'iOS'?); the operating systems are ";
+        Assert.Equal(Refused + string.Join(", ", os.All) + ".", ErrorListing(KnownNames.All));
+        // The form and the import ask the rules for the short list; they no longer cut it out of the full one.
+        Assert.Equal(Refused + $"iOS, Android, Windows, Mac OS X, Linux, Chrome OS, Ubuntu, Windows Phone, KaiOS, Tizen, Fedora, Debian and {os.All.Count - 12} more.",
+            ErrorListing(KnownNames.Common));
     }
 
     [Fact]

@@ -112,7 +112,8 @@ public static class LinkRules
     /// browsers among the values the counts give (any case, stored in the counts' spelling: "ios" becomes "iOS", see
     /// <see cref="UserAgentParser.OsFamilies"/>), countries among <see cref="Countries"/> (upper case), languages among
     /// <see cref="Languages"/> (lower case), each refused one with a hint where one is known ("UK" → 'GB', "english" →
-    /// 'en'), after before before, at least one condition per rule. Errors are keyed <c>rules</c> and name the rule
+    /// 'en'), a family the counts name but people type meaning another refused too ("Mac OS" → 'Mac OS X', see
+    /// <see cref="FamilyAliases.MeansAnother"/>), after before before, at least one condition per rule. Errors are keyed <c>rules</c> and name the rule
     /// (from 1) and its field. An empty list is none (null).
     /// </summary>
     /// <param name="agents">The parser the counts use: its rules name the operating systems and browsers a rule can match.</param>
@@ -147,6 +148,13 @@ public static class LinkRules
                 bad => at + Refused("os", bad, "is no operating system the counts name", "are no operating systems the counts name",
                            v => FamilyAliases.Os.Hint(v, agents.OsFamilies))
                        + $"; the operating systems are {OsList(agents.OsFamilies, listed)}.", problems);
+            if (os?.Where(FamilyAliases.Os.MeansAnother).Distinct().ToList() is { Count: > 0 } dated)
+            {
+                // A rule is stored and shown as the counts spell it, so the name meant is asked for rather than put in its place.
+                problems.Add(at + Refused("os", dated, "names a system almost no visitor reports now", "name systems almost no visitor reports now",
+                    v => FamilyAliases.Os.Hint(v, agents.OsFamilies)) + ".");
+                os = null;
+            }
             var browsers = Values(when.Browser, v => agents.BrowserFamilies.TryFind(v, out var family) ? family : null,
                 bad => at + Refused("browser", bad, "is no browser the counts name", "are no browsers the counts name",
                            v => FamilyAliases.Browser.Hint(v, agents.BrowserFamilies))

@@ -54,6 +54,14 @@ public sealed class FamilyAliases
             : $" (did you mean '{family}', with deviceType '{meaning.DeviceType}' for {meaning.Devices} alone?)";
     }
 
+    /// <summary>
+    /// Whether <paramref name="family"/>, a name the user-agent rules give, is also one people type for another family
+    /// that they mean: 'Mac OS', the PowerPC-era system almost no visitor reports now, typed for 'Mac OS X'. A targeting
+    /// rule refuses such a name (<see cref="Hint"/> gives the one meant); a stats filter takes it, for the clicks counted under it.
+    /// </summary>
+    public bool MeansAnother(string family) =>
+        _byKey.TryGetValue(Key(family), out var meaning) && !string.Equals(meaning.Family, family, StringComparison.OrdinalIgnoreCase);
+
     // "Mac OS X", "mac-os", "iPad OS" and "iPadOS" are one name typed several ways.
     private static string Key(string typed) =>
         string.Concat(typed.Where(char.IsAsciiLetterOrDigit)).ToLowerInvariant();

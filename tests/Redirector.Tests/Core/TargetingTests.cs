@@ -266,6 +266,30 @@ public sealed class TargetingTests
     }
 
     [Fact]
+    public async Task A_rule_refuses_the_PowerPC_era_Mac_OS_with_Mac_OS_X_as_the_hint_and_stats_filters_still_take_it()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        const string Says = "Rule 1: os \"Mac OS\" names a system almost no visitor reports now (did you mean 'Mac OS X'?).";
+        Assert.Equal([Says], await RuleErrors(api, new { when = new { os = "Mac OS" }, url = AppStore }));
+        // Any case, and beside a name that is fine: the error quotes it as the counts spell it.
+        Assert.Equal([Says], await RuleErrors(api, new { when = new { os = new[] { "iOS", "mac os" } }, url = AppStore }));
+        await app.CreateLinkAsync(new { url = Web, slug = "mac" });
+        using (var patch = await api.PatchAsJsonAsync("/api/links/mac", new { rules = new[] { new { when = new { os = "Mac OS" }, url = AppStore } } }))
+            Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
+        // The only name the counts give that a rule refuses so.
+        Assert.Equal(["Mac OS"], UserAgentParser.Default.OsFamilies.All.Where(FamilyAliases.Os.MeansAnother));
+
+        // Clicks counted as 'Mac OS' are still found by a stats filter of that name.
+        using var visitor = app.CreateVisitorClient();
+        Assert.Equal(Web, await Visit(visitor, "/mac", "Mozilla/4.0 (compatible; MSIE 5.23; Mac_PowerPC)"));
+        await app.WaitForEventsAsync();
+        using var stats = await api.GetAsync("/api/links/mac/stats?os=mac%20os");
+        Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
+        Assert.Equal(1, (await stats.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("clicks").GetInt64());
+    }
+
+    [Fact]
     public async Task Every_bad_value_of_a_condition_is_named_with_its_hint_not_only_the_first()
     {
         await using var app = new RedirectorApplication();

@@ -26,6 +26,9 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
         ["expiry"] = "expires_at", ["expiration"] = "expires_at", ["expires_on"] = "expires_at",
     };
 
+    // Their cells are JSON, whose errors quote the value in it that is wrong (Rule 1: os "iOSS"), not the whole cell.
+    private static readonly HashSet<string> JsonColumns = new(StringComparer.Ordinal) { "rules", "variants" };
+
     public const int MaxRows = 10_000;
     private const int MaxQuotedCell = 40;
 
@@ -66,7 +69,7 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
                     request = next;
                 else
                 {
-                    problems.Add(new ImportProblem(row.Line, column.Name, $"\"{Shorten(cell)}\" is not {column.Expected}."));
+                    problems.Add(new ImportProblem(row.Line, column.Name, $"{Quoted(cell)} is not {column.Expected}."));
                     unparsed.Add((row.Line, column.Name));
                 }
             }
@@ -75,12 +78,20 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
 
         var outcome = await catalog.CreateManyAsync(requests, seenHost, KnownNames.Common, ct, checkOnly: problems.Count > 0);
         problems.AddRange(outcome.Errors
-            .SelectMany(row => row.Value.Select(e => new ImportProblem(rows[row.Key].Line, LinkCsv.ColumnOf(e.Key), LinkCsv.InCsvTerms(string.Join(" ", e.Value)))))
+            .SelectMany(row => row.Value.Select(e => CatalogProblem(rows[row.Key], LinkCsv.ColumnOf(e.Key), LinkCsv.InCsvTerms(string.Join(" ", e.Value)))))
             .Where(p => !unparsed.Contains((p.Line, p.Field))));
         return new ImportReport(outcome.Saved.Count, [.. problems.OrderBy(p => p.Line)]);
+
+        // The API's messages leave the value out (maxClicks) or write it their own way (a redirect type, a slug): the
+        // file's author is shown the cell as written, quoted as a cell that did not parse is.
+        ImportProblem CatalogProblem(CsvRecord row, string column, string message) =>
+            header.IndexOf(column) is >= 0 and var i && i < row.Cells.Count && row.Cells[i].Trim() is { Length: > 0 } cell && !JsonColumns.Contains(column)
+                ? new ImportProblem(row.Line, column, $"{Quoted(cell)}: {message}")
+                : new ImportProblem(row.Line, column, message);
     }
 
     private static ImportReport Failed(int line, string field, string message) => new(0, [new ImportProblem(line, field, message)]);
 
-    private static string Shorten(string cell) => cell.Length > MaxQuotedCell ? cell[..MaxQuotedCell] + "…" : cell;
+    /// <summary>A cell as every problem quotes it: in double quotes, its first <see cref="MaxQuotedCell"/> characters.</summary>
+    private static string Quoted(string cell) => $"\"{(cell.Length > MaxQuotedCell ? cell[..MaxQuotedCell] + "…" : cell)}\"";
 }

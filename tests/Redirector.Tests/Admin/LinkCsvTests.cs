@@ -206,7 +206,7 @@ public sealed partial class LinkCsvTests
         Assert.Contains("Nothing was imported", html);
         var problems = ProblemsOf(html);
         Assert.Equal([(2, "valid_from"), (3, "max_clicks"), (4, "password_hash")], problems.Select(p => (p.Line, p.Field)));
-        Assert.Equal("The maximum of clicks is a whole number of at least 1, or an empty cell for no maximum.", problems[1].Message);
+        Assert.Equal("\"0\": The maximum of clicks is a whole number of at least 1, or an empty cell for no maximum.", problems[1].Message);
         Assert.DoesNotContain(problems, p => p.Message.Contains("null", StringComparison.Ordinal) || p.Message.Contains("maxClicks", StringComparison.Ordinal));
 
         // The catalogue's words for the API, put in the CSV's: the past expiry an API create refuses, quoted as the column.
@@ -258,6 +258,12 @@ public sealed partial class LinkCsvTests
             [(2, "max_clicks"), (3, "max_clicks"), (4, "valid_from"), (5, "enabled"), (6, "max_clicks"), (7, "url"), (8, "redirect_type"), (9, "valid_from"), (10, "rules"), (11, "max_clicks"), (11, "url")],
             problems.Select(p => (p.Line, p.Field)));
         Assert.Equal("\"ten\" is not a whole number of at least 1.", problems[0].Message);
+        // What the API's rules refuse quotes the cell as a cell that did not parse is quoted, whether the API's message
+        // leaves the value out (maxClicks) or writes it its own way (303); an empty cell has nothing to quote.
+        Assert.Equal("\"0\": The maximum of clicks is a whole number of at least 1, or an empty cell for no maximum.", problems[4].Message);
+        Assert.Equal("The URL is required.", problems[5].Message);
+        Assert.Equal("\"303\": The redirect type must be one of 301, 302, 307, 308; 303 is not.", problems[6].Message);
+        Assert.Equal("\"2030-01-02T00:00:00Z\": The link must become valid before it expires.", problems[7].Message);
         // The rules' operating systems are cut as under the link form's field, not all of them listed.
         Assert.Matches(@"^Rule 1: os ""iOSS"" is no operating system the counts name \(did you mean 'iOS'\?\); the operating systems are iOS, Android, .* and \d+ more\.$", problems[8].Message);
         Assert.Empty(await app.Services.GetRequiredService<LinkCatalog>().FindManyAsync([.. Enumerable.Range(1, 20).Select(i => (long)i)], CancellationToken.None));

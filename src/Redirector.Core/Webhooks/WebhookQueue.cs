@@ -20,12 +20,19 @@ public sealed record SentRequest(long Endpoint, string Type, int Events, Webhook
 /// <param name="Events">1 for a queued event; the events a request sent from the spool carried.</param>
 /// <param name="NextAttemptAt">When the worker sends it (again); null once it is delivered.</param>
 /// <param name="Status">The last answer's HTTP status; null before the first attempt or when none came (timeout, refused).</param>
+/// <param name="Link">
+/// The link a queued event is about, as its <c>data.link</c> names it; null for a request sent from the spool (its clicks
+/// may be of several links) and for a click of no catalogue link.
+/// </param>
 public sealed record WebhookDelivery(
     long Id, string EventId, string Type, int Events, DateTime QueuedAt, int Attempts, DateTime? NextAttemptAt, DateTime? LastAttemptAt,
-    int? Status, string? LastError, DateTime? DeliveredAt)
+    int? Status, string? LastError, DateTime? DeliveredAt, WebhookDeliveryLink? Link)
 {
     internal string Payload { get; init; } = "";
 }
+
+/// <summary>A delivery's link: its slug and its short domain's host (<see cref="LinkSnapshot.Domain"/>: null for the default domain without BaseUrl).</summary>
+public sealed record WebhookDeliveryLink(string Slug, string? Domain);
 
 /// <summary>
 /// This node's durable queue of webhook events, one row per (endpoint, event) in a SQLite file beside the spool
@@ -286,7 +293,12 @@ public sealed class WebhookQueue
         delete.ExecuteNonQuery();
     }
 
-    private const string Columns = "id, event_id, type, queued_at, attempts, next_attempt, last_attempt, status, last_error, delivered_at, events";
+    // A request sent from the spool has an empty payload, which is no JSON to read a link from.
+    private const string Columns = """
+        id, event_id, type, queued_at, attempts, next_attempt, last_attempt, status, last_error, delivered_at, events,
+        CASE WHEN json_valid(payload) THEN json_extract(payload, '$.data.link.slug') END,
+        CASE WHEN json_valid(payload) THEN json_extract(payload, '$.data.link.domain') END
+        """;
 
     private static List<WebhookDelivery> Read(SqliteCommand select, bool withPayload)
     {
@@ -296,9 +308,10 @@ public sealed class WebhookQueue
         {
             rows.Add(new WebhookDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(10), FromMs(reader.GetInt64(3)), reader.GetInt32(4),
                 reader.IsDBNull(9) ? FromMs(reader.GetInt64(5)) : null, reader.IsDBNull(6) ? null : FromMs(reader.GetInt64(6)), reader.IsDBNull(7) ? null : reader.GetInt32(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : FromMs(reader.GetInt64(9)))
+                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : FromMs(reader.GetInt64(9)),
+                reader.IsDBNull(11) ? null : new WebhookDeliveryLink(reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12)))
             {
-                Payload = withPayload ? reader.GetString(11) : "",
+                Payload = withPayload ? reader.GetString(13) : "",
             });
         }
         return rows;

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Redirector.Tests.Core;
+using Redirector.Tests.Infrastructure;
 using Redirector.Tests.Webhooks;
 using Redirector.Webhooks;
 using static Microsoft.Playwright.Assertions;
@@ -58,33 +59,7 @@ public sealed class WebhooksPageBrowserTests(BrowserFixture browser) : IClassFix
     {
         var (app, address) = BrowserFixture.StartService(WebhookDeliveryTests.FastSettings());
         await using var _ = app;
-        // An endpoint nobody listens on: every delivery fails with the connection's error, a long one.
-        int closedPort;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        using (var api = app.CreateApiClient())
-        {
-            using var created = await api.PostAsJsonAsync("/api/webhooks", new { url = $"http://127.0.0.1:{closedPort}/hook", events = new[] { WebhookEventTypes.LinkCreated } });
-            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
-        }
-        await WebhookDeliveryTests.SubscribedAsync(app);
-        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "unheard" });
-        string error = "";
-        using (var api = app.CreateApiClient())
-        {
-            var endpoint = (await api.GetFromJsonAsync<JsonElement>("/api/webhooks"))[0].GetProperty("id").GetInt64();
-            for (var tries = 0; error.Length == 0 && tries < 300; tries++)
-            {
-                var items = (await api.GetFromJsonAsync<JsonElement>($"/api/webhooks/{endpoint}/deliveries")).GetProperty("items");
-                if (items.GetArrayLength() > 0 && items[0].GetProperty("lastError") is { ValueKind: JsonValueKind.String } last)
-                    error = last.GetString()!;
-                else
-                    await Task.Delay(100);
-            }
-        }
+        var error = (await FailedDeliveryAsync(app, "unheard")).GetProperty("lastError").GetString()!;
         Assert.True(error.Length > 30, $"the failed delivery's error: '{error}'");
 
         var page = await browser.SignedInPageAsync(address);
@@ -109,6 +84,55 @@ public sealed class WebhooksPageBrowserTests(BrowserFixture browser) : IClassFix
         Assert.True(await shown.EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight + 1"), $"the error is clipped: {await shown.EvaluateAsync<string>("e => e.scrollWidth + \"x\" + e.scrollHeight + \" in \" + e.clientWidth + \"x\" + e.clientHeight")} for {error}");
         Assert.True(await page.Locator("table.deliveries").EvaluateAsync<bool>("t => t.closest('.table-card').scrollWidth <= t.closest('.table-card').clientWidth + 1"),
             "the deliveries table is wider than its card: " + await page.Locator("table.deliveries").EvaluateAsync<string>("t => t.closest('.table-card').scrollWidth + ' in ' + t.closest('.table-card').clientWidth + ': ' + [...t.querySelectorAll('tbody tr:first-child td')].map(c => getComputedStyle(c).display + ' ' + c.offsetWidth + ' ' + c.textContent).join(' | ')"));
+    }
+
+    [Fact]
+    public async Task A_delivery_links_to_its_link_and_an_endpoint_backing_off_shows_when_it_tries_next()
+    {
+        // An hour's wait after a failure: the next attempt stays put while the page is read.
+        var (app, address) = BrowserFixture.StartService(WebhookDeliveryTests.FastSettings(new() { ["Webhooks:RetryInitial"] = "01:00:00", ["Webhooks:RetryMax"] = "02:00:00" }));
+        await using var _ = app;
+        var delivery = await FailedDeliveryAsync(app, "unheard");
+        var next = delivery.GetProperty("nextAttemptAt").GetDateTimeOffset().UtcDateTime;
+        Assert.True(next > DateTime.UtcNow.AddMinutes(50), $"the next attempt: {next:O}");
+        var shown = next.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + " UTC";
+
+        var page = await browser.SignedInPageAsync(address);
+        await page.GotoAsync("/admin/webhooks");
+        await Expect(page.GetByTestId("next-attempt")).ToHaveTextAsync($"Backing off after failed deliveries: next attempt at {shown}.");
+        await Expect(page.Locator("table.deliveries tbody td:nth-child(3)")).ToHaveTextAsync($"retrying at {shown}");
+        await Expect(page.Locator("table.deliveries tbody td:nth-child(2)")).ToHaveTextAsync("link.created /unheard");
+        await page.Locator("table.deliveries tbody td:nth-child(2) a").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin/links/unheard$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("unheard");
+    }
+
+    /// <summary>
+    /// The first failed delivery (as the API lists it) of a link.created event for a new link <paramref name="slug"/> to an
+    /// endpoint nobody listens on, which fails with the connection's error, a long one.
+    /// </summary>
+    private static async Task<JsonElement> FailedDeliveryAsync(RedirectorApplication app, string slug)
+    {
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using var api = app.CreateApiClient();
+        using (var created = await api.PostAsJsonAsync("/api/webhooks", new { url = $"http://127.0.0.1:{closedPort}/hook", events = new[] { WebhookEventTypes.LinkCreated } }))
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        await WebhookDeliveryTests.SubscribedAsync(app);
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug });
+        var endpoint = (await api.GetFromJsonAsync<JsonElement>("/api/webhooks"))[0].GetProperty("id").GetInt64();
+        for (var tries = 0; tries < 300; tries++)
+        {
+            var items = (await api.GetFromJsonAsync<JsonElement>($"/api/webhooks/{endpoint}/deliveries")).GetProperty("items");
+            if (items.GetArrayLength() > 0 && items[0].GetProperty("lastError").ValueKind == JsonValueKind.String)
+                return items[0];
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("No delivery failed within 30 s.");
     }
 
     [Fact]

@@ -85,9 +85,15 @@ public static class DisplayTimeZone
     public static string Format(DateTime utc, ClaimsPrincipal? user, string format = "yyyy-MM-dd HH:mm")
     {
         var zone = Of(user);
-        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone);
-        return local.ToString(format, CultureInfo.InvariantCulture) + " " + NameOf(zone);
+        return InZone(utc, zone).ToString(format, CultureInfo.InvariantCulture) + " " + NameOf(zone);
     }
+
+    /// <summary>
+    /// <paramref name="utc"/> as <paramref name="zone"/>'s wall time, for a table whose heading names the zone once
+    /// (<see cref="NameOf"/>) rather than each row.
+    /// </summary>
+    public static DateTime InZone(DateTime utc, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone);
 
     /// <summary>"UTC" for UTC under any of its names (a browser in UTC sends "Etc/UTC"), else the IANA id.</summary>
     public static string NameOf(TimeZoneInfo zone) => zone.HasSameRules(TimeZoneInfo.Utc) ? "UTC" : zone.Id;

@@ -24,6 +24,21 @@ public sealed class DisplayTimeZoneTests(BrowserFixture browser) : IClassFixture
             Assert.Equal("/admin/account?zone=saved", saved.Headers.Location!.OriginalString);
         }
         Assert.Contains("valid from 2020-01-01 10:30 Europe/Paris", await client.GetStringAsync("/admin/links/timed"), StringComparison.Ordinal);
+        // Recent clicks name the zone once, in their heading, and show each time in it.
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var before = TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, paris);
+        using (var visitor = app.CreateVisitorClient())
+        using (var click = new HttpRequestMessage(HttpMethod.Get, "/timed"))
+        {
+            click.Headers.TryAddWithoutValidation("User-Agent", Redirector.Tests.Core.Agents.ChromeWindows);
+            using var redirected = await visitor.SendAsync(click);
+            Assert.Equal(HttpStatusCode.Found, redirected.StatusCode);
+        }
+        await app.FlushClicksAsync();
+        var recent = await client.GetStringAsync("/admin/links/timed");
+        Assert.Contains("<th scope=\"col\">Time (Europe/Paris)</th>", recent, StringComparison.Ordinal);
+        var after = TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, paris);
+        Assert.Matches($@"<td class=""nowrap"">({Hour(before)}|{Hour(after)}):\d\d:\d\d</td>", recent);
         var account = await client.GetStringAsync("/admin/account?zone=saved");
         Assert.Contains("<option value=\"Europe/Paris\" selected>", account, StringComparison.Ordinal);
         Assert.Contains("Times are now shown in Europe/Paris.", account, StringComparison.Ordinal);
@@ -50,6 +65,8 @@ public sealed class DisplayTimeZoneTests(BrowserFixture browser) : IClassFixture
             Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         Assert.Contains("10:30 Europe/Paris", await client.GetStringAsync("/admin/links/timed"), StringComparison.Ordinal);
     }
+
+    private static string Hour(DateTime time) => System.Text.RegularExpressions.Regex.Escape(time.ToString("MMM d, HH", System.Globalization.CultureInfo.InvariantCulture));
 
     [Theory]
     [InlineData("Asia/Calcutta", "Asia/Kolkata")]

@@ -38,19 +38,22 @@ public static class AccountEndpoints
     {
         var returnUrl = LocalAdminPath(form.ReturnUrl);
         if (string.IsNullOrWhiteSpace(form.Email) || string.IsNullOrEmpty(form.Password))
-            return TypedResults.Redirect(LoginPage("missing", returnUrl, form.Email));
+            return Failed(context, "missing", returnUrl, form.Email);
 
         var email = form.Email.Trim();
         var attempt = SignInThrottle.KeyOf(context.Connection.RemoteIpAddress, signIn.UserManager.NormalizeEmail(email));
         if (throttle.IsHeldBack(attempt))
-            return TypedResults.Redirect(LoginPage("throttled", returnUrl, email));
+            return Failed(context, "throttled", returnUrl, email);
 
         var user = await signIn.UserManager.FindByEmailAsync(email);
         if (user is null)
             CheckDummyPassword(signIn.UserManager.PasswordHasher, form.Password);
         else if ((await signIn.PasswordSignInAsync(user, form.Password, form.RememberMe, lockoutOnFailure: false)).Succeeded)
+        {
+            context.Response.Cookies.Delete(EmailCookie, new CookieOptions { Path = AdminCookie.LoginPath });
             return TypedResults.LocalRedirect(returnUrl);
-        return TypedResults.Redirect(LoginPage(throttle.Fail(attempt) ? "throttled" : "invalid", returnUrl, email));
+        }
+        return Failed(context, throttle.Fail(attempt) ? "throttled" : "invalid", returnUrl, email);
     }
 
     /// <summary>
@@ -120,6 +123,23 @@ public static class AccountEndpoints
         hasher.VerifyHashedPassword(Nobody, _dummyHash, password);
     }
 
-    private static string LoginPage(string error, string returnUrl, string? email) =>
-        $"{AdminCookie.LoginPath}?error={error}&returnUrl={Uri.EscapeDataString(returnUrl)}&email={Uri.EscapeDataString(email?.Trim() ?? "")}";
+    /// <summary>
+    /// The cookie that carries a failed sign-in's email back to the form (Login.razor fills it in), so the address is
+    /// typed once but never lands in the page's URL, where browser history and access logs would keep it.
+    /// </summary>
+    public const string EmailCookie = "redirector.sign-in-email";
+
+    private static RedirectHttpResult Failed(HttpContext context, string error, string returnUrl, string? email)
+    {
+        if (!string.IsNullOrWhiteSpace(email))
+            context.Response.Cookies.Append(EmailCookie, email.Trim(), new CookieOptions
+            {
+                Path = AdminCookie.LoginPath,
+                HttpOnly = true,
+                Secure = context.Request.IsHttps,
+                SameSite = SameSiteMode.Strict,
+                MaxAge = TimeSpan.FromMinutes(10),
+            });
+        return TypedResults.Redirect($"{AdminCookie.LoginPath}?error={error}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+    }
 }

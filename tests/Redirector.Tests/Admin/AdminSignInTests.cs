@@ -126,6 +126,20 @@ public sealed class AdminSignInTests(SharedAdminApplication shared) : IClassFixt
     }
 
     [Fact]
+    public async Task A_failed_sign_in_keeps_the_email_in_the_form_but_out_of_the_address()
+    {
+        await using var app = NewApp();
+        using var client = NewClient(app);
+
+        var location = await SignInAsync(client, "wrong-password");
+        Assert.Equal("/admin/login?error=invalid&returnUrl=%2Fadmin", location);
+        Assert.Contains($"value=\"{Email}\"", await client.GetStringAsync(location), StringComparison.Ordinal);
+
+        Assert.Equal("/admin", await SignInAsync(client, Password));
+        Assert.DoesNotContain(Email, await client.GetStringAsync("/admin/login?error=invalid"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Failures_from_one_client_hold_back_that_client_but_not_the_owner_elsewhere()
     {
         await using var app = NewApp(new()

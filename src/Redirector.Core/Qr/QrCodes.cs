@@ -19,9 +19,9 @@ public sealed record QrOutcome(QrOutcomeKind Kind, QrImage? Image = null, Dictio
 public sealed class QrCodes(LinkCatalog catalog, QrLogos logos, ShortUrls shortUrls)
 {
     /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
-    public async Task<QrOutcome> DrawAsync(string domain, string slug, QrQuery query, HttpRequest request, CancellationToken ct)
+    public async Task<QrOutcome> DrawAsync(string domain, string slug, QrQuery query, QrFieldNames names, HttpRequest request, CancellationToken ct)
     {
-        var valid = QrStyle.TryParse(query.Format, query.Size, query.Margin, query.Fg, query.Bg, query.Ecc, out var style, out var errors);
+        var valid = QrStyle.TryParse(query.Format, query.Size, query.Margin, query.Fg, query.Bg, query.Ecc, names, out var style, out var errors);
         var withLogo = true;
         if (!string.IsNullOrEmpty(query.Logo) && !bool.TryParse(query.Logo, out withLogo))
         {

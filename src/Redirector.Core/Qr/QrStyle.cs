@@ -50,7 +50,9 @@ public sealed record QrStyle(QrFormat Format, int Size, int Margin, string Foreg
     /// without the '#' (which a query must send as %23). The foreground must be darker than the background, with a
     /// contrast of at least <see cref="MinContrast"/>: most scanners cannot read light-on-dark codes.
     /// </summary>
-    public static bool TryParse(string? format, string? size, string? margin, string? fg, string? bg, string? ecc,
+    /// <param name="names">What the messages call each option: the query's parameters or the QR studio's labels. The
+    /// errors are keyed by parameter name either way.</param>
+    public static bool TryParse(string? format, string? size, string? margin, string? fg, string? bg, string? ecc, QrFieldNames names,
         out QrStyle style, out Dictionary<string, string[]> errors)
     {
         errors = [];
@@ -58,29 +60,29 @@ public sealed record QrStyle(QrFormat Format, int Size, int Margin, string Foreg
 
         var parsedFormat = Default.Format;
         if (!string.IsNullOrEmpty(format) && !TryParseFormat(format, out parsedFormat))
-            errors["format"] = ["format must be png, svg or pdf."];
+            errors["format"] = [$"{names.Format} must be png, svg or pdf."];
 
         var parsedSize = Default.Size;
         if (!string.IsNullOrEmpty(size) &&
             (!int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out parsedSize) || parsedSize < MinSize || parsedSize > MaxSize))
-            errors["size"] = [$"size must be a whole number of pixels from {MinSize} to {MaxSize}."];
+            errors["size"] = [$"{names.Size} must be a whole number of pixels from {MinSize} to {MaxSize}."];
 
         var parsedMargin = Default.Margin;
         if (!string.IsNullOrEmpty(margin) &&
             (!int.TryParse(margin, NumberStyles.None, CultureInfo.InvariantCulture, out parsedMargin) || parsedMargin > MaxMargin))
-            errors["margin"] = [$"margin must be a whole number of modules from 0 to {MaxMargin} (4 is the standard's quiet zone)."];
+            errors["margin"] = [$"{names.Margin} must be a whole number of modules from 0 to {MaxMargin} (4 is the standard's quiet zone)."];
 
         var foreground = Default.Foreground;
         if (!string.IsNullOrEmpty(fg) && !TryParseColor(fg, out foreground))
-            errors["fg"] = ["fg must be a hex colour, #rgb or #rrggbb (send '#' as %23)."];
+            errors["fg"] = [$"{names.Foreground} must be a hex colour, #rgb or #rrggbb{names.ColourHint}."];
 
         var background = Default.Background;
         if (!string.IsNullOrEmpty(bg) && !TryParseColor(bg, out background))
-            errors["bg"] = ["bg must be a hex colour, #rgb or #rrggbb (send '#' as %23)."];
+            errors["bg"] = [$"{names.Background} must be a hex colour, #rgb or #rrggbb{names.ColourHint}."];
 
         var parsedEcc = Default.Ecc;
         if (!string.IsNullOrEmpty(ecc) && !TryParseEcc(ecc, out parsedEcc))
-            errors["ecc"] = ["ecc must be L, M, Q or H."];
+            errors["ecc"] = [$"{names.Ecc} must be L, M, Q or H."];
 
         if (!errors.ContainsKey("fg") && !errors.ContainsKey("bg"))
         {
@@ -88,10 +90,10 @@ public sealed record QrStyle(QrFormat Format, int Size, int Margin, string Foreg
             var light = Luminance(background);
             var contrast = (Math.Max(dark, light) + 0.05) / (Math.Min(dark, light) + 0.05);
             if (dark > light)
-                errors["fg"] = ["fg must be darker than bg: most scanners cannot read a light code on a dark background."];
+                errors["fg"] = [$"{names.Foreground} must be darker than {names.Background}: most scanners cannot read a light code on a dark background."];
             else if (contrast < MinContrast)
                 errors["fg"] = [string.Create(CultureInfo.InvariantCulture,
-                    $"fg and bg are too close for scanners: their contrast is {contrast:0.0}:1, and at least {MinContrast:0.0}:1 is needed.")];
+                    $"{names.Foreground} and {names.Background} are too close for scanners: their contrast is {contrast:0.0}:1, and at least {MinContrast:0.0}:1 is needed.")];
         }
 
         if (errors.Count > 0)
@@ -162,4 +164,16 @@ public sealed record QrStyle(QrFormat Format, int Size, int Margin, string Foreg
             return c <= 0.03928 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4);
         }
     }
+}
+
+/// <summary>
+/// What <see cref="QrStyle.TryParse"/>'s messages call each option: <see cref="Query"/> for the API, whose callers
+/// type the parameters, <see cref="Labels"/> for the admin's QR studio, whose users see the form's labels.
+/// </summary>
+/// <param name="ColourHint">Added to a bad colour's message: how a query sends '#'; nothing for the studio's colour pickers.</param>
+public sealed record QrFieldNames(string Format, string Size, string Margin, string Foreground, string Background, string Ecc, string ColourHint)
+{
+    public static QrFieldNames Query { get; } = new("format", "size", "margin", "fg", "bg", "ecc", " (send '#' as %23)");
+
+    public static QrFieldNames Labels { get; } = new("Format", "Size", "Margin", "Foreground", "Background", "Error correction", "");
 }

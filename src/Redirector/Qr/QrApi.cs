@@ -36,7 +36,7 @@ public static class QrApi
         string slug, [AsParameters] QrQuery query, QrCodes codes, DomainCatalog domains, ShortUrls shortUrls, HttpRequest request, CancellationToken ct, string? domain = null)
     {
         var key = LinksApi.DomainKeyOf(domain, domains, shortUrls, request);
-        var outcome = await codes.DrawAsync(key, slug, query, request, ct);
+        var outcome = await codes.DrawAsync(key, slug, query, QrFieldNames.Query, request, ct);
         return outcome.Kind switch
         {
             QrOutcomeKind.Drawn => TypedResults.File(outcome.Image!.Content, outcome.Image.ContentType, $"{slug}.{outcome.Image.Extension}"),

@@ -28,7 +28,7 @@ public sealed class QrStudioBrowserTests(BrowserFixture browser) : IClassFixture
         // Colours too close: the server's reason is shown and nothing is drawn.
         await page.Locator("#qr-fg").FillAsync("#777777");
         await page.Locator("#qr-bg").FillAsync("#888888");
-        await Expect(page.GetByTestId("qr-error")).ToContainTextAsync("too close");
+        await Expect(page.GetByTestId("qr-error")).ToContainTextAsync("Foreground and Background are too close");
 
         await page.Locator("#qr-fg").FillAsync("#1a237e");
         await page.Locator("#qr-bg").FillAsync("#ffffff");

@@ -41,20 +41,21 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
         var header = records[0].Cells.Select(h => h.Trim().ToLowerInvariant().Replace('.', '_').Replace(' ', '_')).ToList();
         if (!header.Contains("url"))
             return Failed(1, "file", $"The first line must name the columns, with at least \"url\". Known columns: {string.Join(", ", LinkCsv.Names)}.");
-        if (header.Where(h => h.Length > 0 && !LinkCsv.Names.Contains(h)).Distinct().ToList() is { Count: > 0 } unknown)
-        {
-            var named = unknown.Select(u => $"\"{u}\"{(ColumnAliases.TryGetValue(u, out var meant) ? $" (did you mean '{meant}'?)" : NearMiss.Hint(u, LinkCsv.Names))}");
-            return Failed(1, "file", $"Unknown column{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", named)}. Known columns: {string.Join(", ", LinkCsv.Names)}.");
-        }
-        var columns = header.Select(h => LinkCsv.Columns.FirstOrDefault(c => c.Name == h)).ToList();
         var rows = records.Skip(1).Where(r => r.Cells.Any(c => c.Length > 0)).ToList();
         if (rows.Count == 0)
             return Failed(2, "file", "The file has no rows below its header.");
         if (rows.Count > MaxRows)
             return Failed(MaxRows + 2, "file", $"At most {MaxRows:N0} rows per import.");
 
-        var requests = new List<CreateLinkRequest>(rows.Count);
         var problems = new List<ImportProblem>();
+        // An unknown column is named, and its cells left out, while the rows are still checked: one upload shows both.
+        if (header.Where(h => h.Length > 0 && !LinkCsv.Names.Contains(h)).Distinct().ToList() is { Count: > 0 } unknown)
+        {
+            var named = unknown.Select(u => $"\"{u}\"{(ColumnAliases.TryGetValue(u, out var meant) ? $" (did you mean '{meant}'?)" : NearMiss.Hint(u, LinkCsv.Names))}");
+            problems.Add(new ImportProblem(1, "file", $"Unknown column{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", named)}. Known columns: {string.Join(", ", LinkCsv.Names)}."));
+        }
+        var columns = header.Select(h => LinkCsv.Columns.FirstOrDefault(c => c.Name == h)).ToList();
+        var requests = new List<CreateLinkRequest>(rows.Count);
         // A cell that did not parse is left out of its request, so the rules' errors about that column would be about a
         // value the file does not hold.
         var unparsed = new HashSet<(int Line, string Column)>();

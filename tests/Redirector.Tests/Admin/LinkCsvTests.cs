@@ -268,6 +268,10 @@ public sealed partial class LinkCsvTests
         Assert.Matches(@"^Rule 1: os ""iOSS"" is no operating system the counts name \(did you mean 'iOS'\?\); the operating systems are iOS, Android, .* and \d+ more\.$", problems[8].Message);
         Assert.Empty(await app.Services.GetRequiredService<LinkCatalog>().FindManyAsync([.. Enumerable.Range(1, 20).Select(i => (long)i)], CancellationToken.None));
 
+        // Unknown columns are named beside the rows' problems, not instead of them.
+        var withRows = ProblemsOf(await UploadAsync(client, "slug,url,max_clik,expires_at\nk,javascript:alert(1),3,\nl,https://example.com/l,,13/01/2026\n"));
+        Assert.Equal([(1, "file"), (2, "url"), (3, "expires_at")], withRows.Select(p => (p.Line, p.Field)));
+        Assert.StartsWith("Unknown column \"max_clik\" (did you mean 'max_clicks'?).", withRows[0].Message);
         var columns = Assert.Single(ProblemsOf(await UploadAsync(client, "slug,url,expiry,maxclick,Expires\na,https://example.com/a,,,\n")));
         Assert.StartsWith("Unknown columns \"expiry\" (did you mean 'expires_at'?), \"maxclick\" (did you mean 'max_clicks'?), \"expires\" (did you mean 'expires_at'?). Known columns: slug, url, ", columns.Message);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Redirector.Admin.LinkList;
 using Redirector.Links;
 using Redirector.Times;
 
@@ -25,7 +26,8 @@ public static class LinkCsv
     public static readonly IReadOnlyList<Column> Columns =
     [
         new("slug", r => r.Link.Slug, (q, v) => q with { Slug = v }),
-        new("url", r => r.Link.Destination, (q, v) => q with { Url = v }),
+        // As the link form does: a destination written without a scheme (shop.example/sale) is an https one.
+        new("url", r => r.Link.Destination, (q, v) => q with { Url = LinkForm.WithScheme(v) }),
         new("title", r => r.Link.Title, (q, v) => q with { Title = v }),
         // Tags cannot hold commas (LinkRules), so a comma list reads back unambiguously, whatever else a tag holds.
         new("tags", r => string.Join(", ", r.Link.Tags), (q, v) => q with { Tags = [.. v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] }),

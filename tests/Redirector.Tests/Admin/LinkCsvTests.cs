@@ -275,7 +275,9 @@ public sealed partial class LinkCsvTests
         var columns = Assert.Single(ProblemsOf(await UploadAsync(client, "slug,url,expiry,maxclick,Expires\na,https://example.com/a,,,\n")));
         Assert.StartsWith("Unknown columns \"expiry\" (did you mean 'expires_at'?), \"maxclick\" (did you mean 'max_clicks'?), \"expires\" (did you mean 'expires_at'?). Known columns: slug, url, ", columns.Message);
 
-        Assert.Contains("Imported 1 link.", await UploadAsync(client, "slug,url\none,https://example.com/one\n"));
+        // A destination without a scheme is an https one, as in the link form.
+        Assert.Contains("Imported 1 link.", await UploadAsync(client, "slug,url\none,example.com/one\n"));
+        Assert.Equal("https://example.com/one", (await app.Services.GetRequiredService<LinkCatalog>().FindAsync("", "one", CancellationToken.None))!.Destination);
     }
 
     /// <summary>The import page's answer to <paramref name="file"/> uploaded through its form.</summary>

@@ -9,6 +9,10 @@ namespace Redirector.Links;
 
 public enum LinkOutcomeKind { Saved, Invalid, SlugTaken, NotFound, VersionMismatch }
 
+/// <param name="Errors">
+/// With <see cref="LinkOutcomeKind.Invalid"/>, every problem by field (the API's names); with
+/// <see cref="LinkOutcomeKind.SlugTaken"/> from a check only, the problems found besides the taken slug (maybe none).
+/// </param>
 public sealed record LinkOutcome(LinkOutcomeKind Kind, Link? Link = null, IDictionary<string, string[]>? Errors = null)
 {
     public static LinkOutcome Invalid(IDictionary<string, string[]> errors) => new(LinkOutcomeKind.Invalid, Errors: errors);
@@ -39,7 +43,13 @@ public sealed partial class LinkCatalog(
 
     /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
     /// <param name="listed">Which known operating systems a targeting rule's error lists (<see cref="LinkRules.NormalizeRules"/>).</param>
-    public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, string? seenHost, KnownNames listed, CancellationToken ct)
+    /// <param name="checkOnly">
+    /// Save nothing and name every problem, a taken slug too: the caller already refuses the save (a form field it could
+    /// not read, left null here) and wants the rest named in the same answer. The outcome is then
+    /// <see cref="LinkOutcomeKind.SlugTaken"/> with the other errors, or <see cref="LinkOutcomeKind.Invalid"/> with every
+    /// error found, maybe none.
+    /// </param>
+    public async Task<LinkOutcome> CreateAsync(CreateLinkRequest request, string? seenHost, KnownNames listed, CancellationToken ct, bool checkOnly = false)
     {
         var errors = new Dictionary<string, string[]>();
         var link = BuildNewLink(request, listed, errors);
@@ -47,6 +57,10 @@ public sealed partial class LinkCatalog(
         LinkRules.RefusePastExpiry(link.ExpiresAt, time.GetUtcNow().UtcDateTime, errors);
         await ResolveDomainAsync(link, request.Domain, errors, ct);
         await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
+        if (checkOnly)
+            return link.Slug.Length > 0 && !errors.ContainsKey("slug") && !errors.ContainsKey("domain") && await SlugExistsAsync(link.Domain, link.Slug, ct)
+                ? new LinkOutcome(LinkOutcomeKind.SlugTaken, Errors: errors)
+                : LinkOutcome.Invalid(errors);
         if (errors.Count > 0)
             return LinkOutcome.Invalid(errors);
 
@@ -87,7 +101,9 @@ public sealed partial class LinkCatalog(
     /// <param name="domain">The link's domain key: empty for the default domain, else the registered host.</param>
     /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
     /// <param name="listed">Which known operating systems a targeting rule's error lists (<see cref="LinkRules.NormalizeRules"/>).</param>
-    public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, string? seenHost, KnownNames listed, CancellationToken ct)
+    /// <param name="checkOnly">Save nothing and name every problem, a taken slug too, as <see cref="CreateAsync"/>'s.</param>
+    public async Task<LinkOutcome> UpdateAsync(string domain, string slug, UpdateLinkRequest patch, int? expectedVersion, string? seenHost, KnownNames listed,
+        CancellationToken ct, bool checkOnly = false)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var link = await db.Links.FirstOrDefaultAsync(l => l.Domain == domain && l.Slug == slug, ct);
@@ -163,13 +179,14 @@ public sealed partial class LinkCatalog(
         // (a changed Redirector:BaseUrl) must still be switched off or retitled.
         if (patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants)
             await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
-        if (errors.Count > 0)
-            return LinkOutcome.Invalid(errors);
-
         // A move to another domain and a rename both give the link a new key: unique, and learnt by every node.
         var moved = link.Domain != domainBefore || link.Slug != slugBefore;
+        if (errors.Count > 0 && !checkOnly)
+            return LinkOutcome.Invalid(errors);
         if (moved && await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
-            return new LinkOutcome(LinkOutcomeKind.SlugTaken);
+            return new LinkOutcome(LinkOutcomeKind.SlugTaken, Errors: checkOnly ? errors : null);
+        if (checkOnly)
+            return LinkOutcome.Invalid(errors);
         // Values equal to the stored ones (a GET sent back, a form saved as it was) are no change: the version and
         // updatedAt stay, so a client's If-Match still holds, and no change-log entry or link.updated event is made.
         if (!db.ChangeTracker.HasChanges())

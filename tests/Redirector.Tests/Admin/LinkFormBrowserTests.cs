@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
+using Redirector.Links;
 using static Microsoft.Playwright.Assertions;
 
 namespace Redirector.Tests.Admin;
@@ -31,6 +32,30 @@ public sealed class LinkFormBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the 3 fields marked below.");
         using var api = app.CreateApiClient();
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/sale")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Unreadable_rules_are_marked_together_with_a_past_expiry_a_loop_and_a_taken_slug()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/first", slug = "taken" });
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/new");
+        await page.GetByLabel("Destination URL").FillAsync(new Uri(address, "/taken").ToString());
+        await page.GetByLabel("Slug").FillAsync("taken");
+        await page.GetByLabel("Expires (UTC)").FillAsync("2020-01-01T00:00");
+        await page.GetByLabel("Targeting rules (JSON)").FillAsync("""[{"when": {"os": "iOS"}""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+
+        await Expect(page.GetByTestId("error-rules")).ToContainTextAsync("not valid JSON");
+        await Expect(page.GetByTestId("error-url")).ToContainTextAsync("round in a loop");
+        await Expect(page.GetByTestId("error-slug")).ToHaveTextAsync("This slug is already taken.");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the 4 fields marked below.");
+        using var api = app.CreateApiClient();
+        var kept = await api.GetFromJsonAsync<LinkResponse>("/api/links/taken");
+        Assert.Equal("https://shop.example.com/first", kept!.Url);
     }
 
     [Fact]

@@ -52,6 +52,9 @@ public sealed class LinkFormBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(page.GetByTestId("error-rules")).ToContainTextAsync("not valid JSON");
         await Expect(page.GetByTestId("error-url")).ToContainTextAsync("round in a loop");
         await Expect(page.GetByTestId("error-slug")).ToHaveTextAsync("This slug is already taken.");
+        await Expect(page.GetByTestId("error-expiresAt")).ToContainTextAsync("The link would be expired at once: Expires (UTC) 2020-01-01T00:00:00Z is not after now");
+        await Expect(page.GetByTestId("error-expiresAt")).ToContainTextAsync("or leave it empty for no expiry.");
+        await Expect(page.GetByTestId("error-expiresAt")).Not.ToContainTextAsync("expiresAt");
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the 4 fields marked below.");
         using var api = app.CreateApiClient();
         var kept = await api.GetFromJsonAsync<LinkResponse>("/api/links/taken");

@@ -302,14 +302,26 @@ public static class LinkRules
             : $"{field} {string.Join(", ", named[..^1])} and {named[^1]} {many}";
     }
 
-
     private static string OsList(KnownFamilies os, KnownNames listed)
     {
         if (listed == KnownNames.All)
             return string.Join(", ", os.All);
-        var common = CommonOs.Where(family => os.TryFind(family, out _)).ToList();
-        return $"{string.Join(", ", common)} and {os.All.Count - common.Count} more";
+        var (common, others) = SplitOsList(os);
+        return $"{string.Join(", ", common)} {MoreOs(others)}";
     }
+
+    /// <summary>
+    /// The operating systems a <see cref="KnownNames.Common"/> list names (the common ones the parser knows, in the
+    /// order most clicks come from) and the others its "and N more" stands for (alphabetical).
+    /// </summary>
+    public static (IReadOnlyList<string> Common, IReadOnlyList<string> Others) SplitOsList(KnownFamilies os)
+    {
+        var common = CommonOs.Where(family => os.TryFind(family, out _)).ToList();
+        return (common, [.. os.All.Where(family => !common.Contains(family))]);
+    }
+
+    /// <summary>The "and N more" of a <see cref="KnownNames.Common"/> list, for <paramref name="others"/>.</summary>
+    public static string MoreOs(IReadOnlyList<string> others) => $"and {others.Count} more";
 
     /// <summary>A language's hint: the code its name or other code stands for, or the primary subtag of a whole tag ("de-DE").</summary>
     private static string LanguageHint(string value) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -191,10 +192,20 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         var errors = page.GetByTestId("error-rules").Locator("li");
         await Expect(errors).ToHaveCountAsync(3);
+        // What is read (innerText: the systems the cut list stands for stay folded away until asked for).
+        var shown = new LocatorAssertionsToHaveTextOptions { UseInnerText = true };
         await Expect(errors.Nth(0)).ToHaveTextAsync(new Regex(
             "^Rule 1: os \"iOSS\" \\(did you mean 'iOS'\\?\\) and \"Andriod\" \\(did you mean 'Android'\\?\\) are no operating systems the counts name; "
-            + "the operating systems are iOS, Android, Windows, Mac OS X, Linux, Chrome OS, Ubuntu, Windows Phone, KaiOS, Tizen, Fedora, Debian and \\d+ more\\.$"));
-        await Expect(errors.Nth(1)).ToHaveTextAsync(new Regex("^Rule 2: os \"macOS\" is no operating system the counts name \\(did you mean 'Mac OS X'\\?\\); .* and \\d+ more\\.$"));
+            + "the operating systems are iOS, Android, Windows, Mac OS X, Linux, Chrome OS, Ubuntu, Windows Phone, KaiOS, Tizen, Fedora, Debian and \\d+ more\\.$"), shown);
+        await Expect(errors.Nth(1)).ToHaveTextAsync(new Regex("^Rule 2: os \"macOS\" is no operating system the counts name \\(did you mean 'Mac OS X'\\?\\); .* and \\d+ more\\.$"), shown);
+        // "and N more" opens to the systems it counts.
+        var more = errors.Nth(0).GetByText(new Regex("^and \\d+ more$"));
+        var count = int.Parse((await more.InnerTextAsync()).Split(' ')[1], CultureInfo.InvariantCulture);
+        await Expect(errors.Nth(0)).Not.ToContainTextAsync("BlackBerry OS", new() { UseInnerText = true });
+        await more.ClickAsync();
+        await Expect(errors.Nth(0)).ToContainTextAsync("BlackBerry OS", new() { UseInnerText = true });
+        var listed = await errors.Nth(0).Locator("details > span").InnerTextAsync();
+        Assert.Equal(count, listed.TrimStart(':', ' ').Split(", ").Length);
         await Expect(errors.Nth(2)).ToHaveTextAsync(new Regex("^Rule 2: country \"DEU\" is not a country code"));
         // One line each: every error starts below the one before (they ran together as one paragraph).
         var tops = await errors.EvaluateAllAsync<double[]>("items => items.map(li => li.getBoundingClientRect().top)");

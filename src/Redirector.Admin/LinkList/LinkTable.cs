@@ -4,15 +4,25 @@ using Redirector.Links;
 
 namespace Redirector.Admin.LinkList;
 
-public sealed record LinkRow(Link Link, long? Recent, long? Total)
+/// <param name="Allowance">This node's share of the link's maximum of clicks (<see cref="ClickAllowances.Find"/>); null without one.</param>
+public sealed record LinkRow(Link Link, long? Recent, long? Total, ClickAllowance? Allowance = null)
 {
-    /// <summary>The link has a maximum of clicks and its counted clicks reached it: visits are refused as "maxClicks".</summary>
-    public bool IsUsedUp => ClickUse.IsUsedUp(Link, Total);
+    /// <summary>The link has a maximum of clicks and its used clicks (<see cref="ClickUse.Used"/>) reached it: visits are refused as "maxClicks".</summary>
+    public bool IsUsedUp => ClickUse.IsUsedUp(Link, ClickUse.Used(Total, Allowance));
 }
 
-/// <summary>How much of a link's maximum of clicks is used, from its counted clicks (people's clicks, as the maximum counts).</summary>
+/// <summary>How much of a link's maximum of clicks is used: its counted clicks (people's clicks, as the maximum counts), or this node's allowance where it took more.</summary>
 public static class ClickUse
 {
+    /// <summary>
+    /// The clicks of a link's maximum used so far: its counted <paramref name="clicks"/> (null while Redis is away,
+    /// and then null here too), or what this node's redirect path took from its <paramref name="allowance"/> when that
+    /// is more. The allowance, in this node's memory, is what refuses visitors; the counts live in Redis, and a Redis
+    /// that lost its data counts from 0 again while the allowance still refuses.
+    /// </summary>
+    public static long? Used(long? clicks, ClickAllowance? allowance) =>
+        clicks is { } counted && allowance is not null ? Math.Max(counted, allowance.Used) : clicks;
+
     /// <summary>
     /// True once <paramref name="clicks"/> (null when counts are unavailable) reached the link's maximum. Counted clicks
     /// rather than the grants in Redis, which nodes lease ahead of use; clicks counted before the maximum was set count too.
@@ -38,7 +48,7 @@ public sealed record LinkTablePage(IReadOnlyList<LinkRow> Rows, int Total, int P
 /// The links list: search, tag filter, paging, and ordering by clicks. The catalogue cannot order by counts that
 /// live in Redis, so for those orderings the matching ids are ranked by their counts first and only one page is loaded.
 /// </summary>
-public sealed class LinkTable(LinkCatalog catalog, AdminStats counts)
+public sealed class LinkTable(LinkCatalog catalog, AdminStats counts, ClickAllowances allowances)
 {
     public const int PageSize = 25;
 
@@ -61,7 +71,7 @@ public sealed class LinkTable(LinkCatalog catalog, AdminStats counts)
                 var ranked = skip >= ids.Count ? [] : ids.OrderByDescending(id => sort == "clicks" ? clicks[id].Total : clicks[id].Recent)
                     .ThenByDescending(id => id).Skip((int)skip).Take(PageSize).ToList();
                 var links = (await catalog.FindManyAsync(ranked, ct)).ToDictionary(l => l.Id);
-                var rows = ranked.Where(links.ContainsKey).Select(id => new LinkRow(links[id], clicks[id].Recent, clicks[id].Total)).ToList();
+                var rows = ranked.Where(links.ContainsKey).Select(id => new LinkRow(links[id], clicks[id].Recent, clicks[id].Total, allowances.Find(id))).ToList();
                 return new LinkTablePage(rows, ids.Count, Math.Max(1, page), PageSize, false);
             }
             query = query with { Sort = "created" };
@@ -70,7 +80,7 @@ public sealed class LinkTable(LinkCatalog catalog, AdminStats counts)
         IReadOnlyDictionary<long, (long Recent, long Total)>? pageClicks = null;
         var available = await StatsReads.TryAsync(async () => pageClicks = await counts.ReadLinkClicksAsync(result.Items.Select(l => l.Id).ToList()));
         var items = result.Items.Select(l => pageClicks is not null && pageClicks.TryGetValue(l.Id, out var c)
-            ? new LinkRow(l, c.Recent, c.Total)
+            ? new LinkRow(l, c.Recent, c.Total, allowances.Find(l.Id))
             : new LinkRow(l, null, null)).ToList();
         return new LinkTablePage(items, result.Total, result.Page, result.PageSize, !available);
     }

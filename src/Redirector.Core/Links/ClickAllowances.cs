@@ -111,5 +111,8 @@ public sealed class ClickAllowances(Microsoft.Extensions.Options.IOptions<ClickA
         return allowance;
     }
 
+    /// <summary>The link's allowance on this node, without making one: null for a link without a maximum or not visited since this node started.</summary>
+    public ClickAllowance? Find(long linkId) => _byLink.TryGetValue(linkId, out var allowance) ? allowance : null;
+
     public void Remove(long linkId) => _byLink.TryRemove(linkId, out _);
 }

@@ -114,6 +114,32 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
+    public async Task A_used_up_link_stays_used_up_in_the_list_and_on_its_page_after_redis_lost_its_counts()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example/drop", slug = "drop", maxClicks = 3 });
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        visitor.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await visitor.GetAsync("/drop");
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        }
+        await app.WaitForSpoolDrainedAsync();
+        Assert.Equal("+OK", app.Redis.Command("FLUSHALL"));
+        // The counts are gone; the redirect path's allowance, in this node's memory, still refuses.
+        using (var refused = await visitor.GetAsync("/drop"))
+            Assert.NotEqual(HttpStatusCode.Found, refused.StatusCode);
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/drop");
+        await Expect(page.GetByTestId("click-use")).ToContainTextAsync("3 of 3 clicks used — used up");
+        await page.GotoAsync("/admin/links");
+        await Expect(page.Locator("tr[data-slug='drop'] .badge")).ToHaveTextAsync("Used up");
+    }
+
+    [Fact]
     public async Task Duplicating_a_link_opens_the_form_prefilled_with_an_empty_slug()
     {
         var (app, address) = BrowserFixture.StartService();

@@ -86,6 +86,34 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
+    public async Task On_a_phone_two_destinations_on_one_shop_read_apart_by_the_end_of_their_paths()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        const string Shop = "https://www.a-rather-long-shop-domain-example.com/collections/summer-2026/";
+        await app.CreateLinkAsync(new { url = Shop + "sandals", slug = "sandals" });
+        await app.CreateLinkAsync(new { url = Shop + "hiking-boots", slug = "boots" });
+        var page = await browser.SignedInPageAsync(address, width: 390);
+
+        await page.GotoAsync("/admin/links");
+        var sandals = page.Locator("tr[data-slug='sandals'] td.slug-cell .show-narrow");
+        var boots = page.Locator("tr[data-slug='boots'] td.slug-cell .show-narrow");
+        // What is drawn, not what the markup holds: both cut at their end drew the same pixels ("h… /collections/su…").
+        Assert.NotEqual(await sandals.ScreenshotAsync(), await boots.ScreenshotAsync());
+        foreach (var (shown, end) in new[] { (sandals, "sandals"), (boots, "hiking-boots") })
+        {
+            await Expect(shown).ToContainTextAsync("a-rather-long-shop-domain-example.com");
+            await Expect(shown).Not.ToContainTextAsync("https://www.");
+            var tail = shown.GetByText(end, new() { Exact = true });
+            await Expect(tail).ToBeVisibleAsync();
+            Assert.True(await tail.EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth && e.getBoundingClientRect().right <= e.closest('td').getBoundingClientRect().right"),
+                $"the end of the destination of /{end} is cut");
+        }
+        Assert.Equal(390, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+        await BrowserFixture.ScreenshotAsync(page, "links-phone-destinations");
+    }
+
+    [Fact]
     public async Task A_link_whose_clicks_reached_its_maximum_is_marked_used_up_in_the_list_and_on_its_page()
     {
         var (app, address) = BrowserFixture.StartService();

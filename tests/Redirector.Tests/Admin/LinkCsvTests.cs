@@ -266,6 +266,10 @@ public sealed partial class LinkCsvTests
         Assert.Equal("\"2030-01-02T00:00:00Z\": The link must become valid before it expires.", problems[7].Message);
         // The rules' operating systems are cut as under the link form's field, not all of them listed.
         Assert.Matches(@"^Rule 1: os ""iOSS"" is no operating system the counts name \(did you mean 'iOS'\?\); the operating systems are iOS, Android, .* and \d+ more\.$", problems[8].Message);
+        // Its "and N more" opens to those N systems.
+        var opened = OpenedList().Match(html);
+        Assert.True(opened.Success, "no list to open under the rules' problem");
+        Assert.Equal(int.Parse(opened.Groups[1].Value, CultureInfo.InvariantCulture), WebUtility.HtmlDecode(opened.Groups[2].Value).Split(", ").Length);
         Assert.Empty(await app.Services.GetRequiredService<LinkCatalog>().FindManyAsync([.. Enumerable.Range(1, 20).Select(i => (long)i)], CancellationToken.None));
 
         // Unknown columns are named beside the rows' problems, not instead of them.
@@ -295,11 +299,19 @@ public sealed partial class LinkCsvTests
     }
 
     /// <summary>The rows of the page's problem table, their messages as the reader sees them (entities decoded).</summary>
+    /// <summary>Each problem's line, field and message as read: a cut list's folded-away systems left out, its "and N more" kept.</summary>
     private static List<(int Line, string Field, string Message)> ProblemsOf(string html) =>
-        [.. ProblemRow().Matches(html).Select(m => (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value, WebUtility.HtmlDecode(m.Groups[3].Value)))];
+        [.. ProblemRow().Matches(html).Select(m => (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value,
+            WebUtility.HtmlDecode(FoldedList().Replace(m.Groups[3].Value, "$1"))))];
 
-    [GeneratedRegex("""<tr><td class="num">(\d+)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>""")]
+    [GeneratedRegex("""<tr><td class="num">(\d+)</td><td><code>([^<]*)</code></td><td>(.*?)</td></tr>""")]
     private static partial Regex ProblemRow();
+
+    [GeneratedRegex("""<details[^>]*><summary>([^<]*)</summary>.*?</details>""")]
+    private static partial Regex FoldedList();
+
+    [GeneratedRegex("""<details[^>]*><summary>and (\d+) more</summary><span>: ([^<]*)</span></details>""")]
+    private static partial Regex OpenedList();
 
     // How a spreadsheet set to this separator reads the file: CsvHelper in its default (RFC 4180) mode.
     private static List<string> CellsOf(string text, char separator)

@@ -62,6 +62,27 @@ public sealed class LinkFormBrowserTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
+    public async Task An_edit_with_unreadable_variants_also_names_a_slug_another_link_has()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/first", slug = "first" });
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/second", slug = "second" });
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/second/edit");
+        await page.GetByLabel("Slug").FillAsync("first");
+        await page.GetByLabel("A/B split").FillAsync("half https://shop.example.com/b");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+
+        await Expect(page.GetByTestId("error-variants")).ToContainTextAsync("is not a weight, a space and a URL");
+        await Expect(page.GetByTestId("error-slug")).ToContainTextAsync("This slug is already taken by another link on this domain");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the 2 fields marked below.");
+        using var api = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/links/second")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_maximum_of_no_clicks_is_explained_in_the_forms_terms_and_in_the_apis_own()
     {
         var (app, address) = BrowserFixture.StartService();

@@ -36,6 +36,8 @@ public sealed class DomainCatalog(IDbContextFactory<CatalogDb> dbFactory, LinkCa
             CreatedAt = now,
             UpdatedAt = now,
         };
+        if (errors.Count == 0)
+            await RefuseLoopsAsync(domain, errors, ct);
         if (errors.Count > 0)
             return new DomainOutcome(DomainOutcomeKind.Invalid, Errors: errors);
 
@@ -95,6 +97,10 @@ public sealed class DomainCatalog(IDbContextFactory<CatalogDb> dbFactory, LinkCa
             domain.AppleAppSiteAssociation = DomainRules.NormalizeDocument(DomainRules.DocumentText(patch.AppleAppSiteAssociation), "appleAppSiteAssociation", JsonValueKind.Object, errors);
         if (patch.HasAssetLinks)
             domain.AssetLinks = DomainRules.NormalizeDocument(DomainRules.DocumentText(patch.AssetLinks), "assetLinks", JsonValueKind.Array, errors);
+        // Only an edit of where the domain sends visitors is checked, as for links: a domain that became a loop some
+        // other way (a link deleted since) must still be changeable.
+        if (errors.Count == 0 && (patch.HasRootUrl || patch.HasNotFoundUrl || patch.HasExpiredUrl))
+            await RefuseLoopsAsync(domain, errors, ct);
         if (errors.Count > 0)
             return new DomainOutcome(DomainOutcomeKind.Invalid, Errors: errors);
         // Values equal to the stored ones are no change: updatedAt stays and no change-log entry makes nodes reload it.
@@ -143,6 +149,61 @@ public sealed class DomainCatalog(IDbContextFactory<CatalogDb> dbFactory, LinkCa
         return await db.Domains.AnyAsync(d => d.Host == key, ct)
             ? (true, key, null)
             : (false, "", $"'{key}' is not a registered domain; register it under /api/domains first.");
+    }
+
+    /// <summary>Answers of this service a chain is followed through at most before it is taken as no loop.</summary>
+    private const int MaxChainHops = 32;
+
+    /// <summary>
+    /// Refuses a rootUrl, notFoundUrl or expiredUrl of <paramref name="edited"/> that sends visitors round in a loop
+    /// through this service's own answers, the check <see cref="LinkCatalog"/> makes for a link's destinations. A URL on
+    /// a short domain (<paramref name="edited"/> with its new values, a registered one, or the default domain's host) is
+    /// answered by that domain: its root by its rootUrl, a slug no link has by its notFoundUrl, a link that does not
+    /// redirect now (disabled, expired, not yet valid) by the link's expired URL, else the domain's; each answer is
+    /// followed the same way, up to <see cref="MaxChainHops"/> hops, and one that comes back to a URL already passed is
+    /// a loop (the error goes under the field's name). A live link or any other host ends the chain: where a link leads
+    /// is its own check, made when it is saved.
+    /// </summary>
+    private async Task RefuseLoopsAsync(ShortDomain edited, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var (field, start) in new[] { ("rootUrl", edited.RootUrl), ("notFoundUrl", edited.NotFoundUrl), ("expiredUrl", edited.ExpiredUrl) })
+        {
+            var passed = new List<string>();
+            for (var url = start; url is not null && passed.Count < MaxChainHops;)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+                    break;
+                var host = uri.IdnHost.TrimEnd('.');
+                var own = string.Equals(host, edited.Host, StringComparison.OrdinalIgnoreCase);
+                var key = cache.KeyOf(host);
+                if (!own && key.Length > 0 && !IsRegistered(host))
+                    break;
+                var slug = uri.AbsolutePath.Trim('/');
+                // A path of more segments is no slug: the 404 page answers it.
+                if (slug.Contains('/'))
+                    break;
+                var place = host.ToLowerInvariant() + "/" + slug;
+                if (passed.Contains(place))
+                {
+                    errors.TryAdd(field, [$"This leads back through this service's own answers ({string.Join(" → ", passed)} → {place}): visitors would be sent round in a loop."]);
+                    break;
+                }
+                passed.Add(place);
+                var answers = own ? new DomainAnswers(edited) : cache.ForHost(host).Settings;
+                if (slug.Length == 0)
+                {
+                    url = answers?.RootLocation;
+                    continue;
+                }
+                var name = Uri.UnescapeDataString(slug);
+                var link = await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Domain == key && l.Slug == name, ct);
+                url = link is null ? answers?.NotFoundLocation
+                    : link.IsLiveAt(now) ? null
+                    : link.ExpiredUrl ?? answers?.ExpiredLocation;
+            }
+        }
     }
 
     /// <summary>Whether <paramref name="host"/> (any case; a port or trailing dot ignored) is a registered short domain, from memory.</summary>

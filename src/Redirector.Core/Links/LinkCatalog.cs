@@ -177,7 +177,7 @@ public sealed partial class LinkCatalog(
         LinkRules.ValidateAccess(link, errors);
         // Only an edit of where the link goes or of its address is checked: a link that became a loop some other way
         // (a changed Redirector:BaseUrl) must still be switched off or retitled.
-        if (patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants)
+        if (patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants || patch.HasExpiredUrl)
             await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
         // A move to another domain and a rename both give the link a new key: unique, and learnt by every node.
         var moved = link.Domain != domainBefore || link.Slug != slugBefore;
@@ -481,13 +481,13 @@ public sealed partial class LinkCatalog(
     private const int MaxChainLinks = 32;
 
     /// <summary>
-    /// Refuses destinations (the link's own, a rule's or a variant's) that send visitors round in a loop: the link's own
+    /// Refuses destinations (the link's own, a rule's, a variant's or its expired URL) that send visitors round in a loop: the link's own
     /// short URL, whatever its scheme, port, query or fragment (links are found by host alone), or another short link of
     /// this service that leads back to it (a → b → a), every destination of each link on the way followed, up to
     /// <see cref="MaxChainLinks"/> links. A chain that does not come back is allowed. Short URLs are those of a
     /// registered domain, or of the default domain's host: <c>Redirector:BaseUrl</c>'s, or without it
     /// <paramref name="seenHost"/> (the host the API or admin was reached at) unless that is a registered domain.
-    /// The errors go under "url", "rules" or "variants". <paramref name="pending"/> holds links about to be created
+    /// The errors go under "url", "rules", "variants" or "expiredUrl". <paramref name="pending"/> holds links about to be created
     /// with this one (an import), looked up before the catalogue.
     /// </summary>
     private async Task RefuseLoopsAsync(Link link, IReadOnlyDictionary<(string, string), Link>? pending,
@@ -537,12 +537,14 @@ public sealed partial class LinkCatalog(
             ("url", link.Destination),
             .. (link.Rules ?? []).Select(r => ("rules", r.Url)),
             .. (link.Variants ?? []).Select(v => ("variants", v.Url)),
+            ("expiredUrl", link.ExpiredUrl),
         ];
 
         static string OwnShortUrl(string field) => field switch
         {
             "rules" => "A rule sends visitors to the link's own short URL, round in a loop.",
             "variants" => "A variant sends visitors to the link's own short URL, round in a loop.",
+            "expiredUrl" => "The expired URL is the link's own short URL: visitors of the switched-off or expired link would be sent round in a loop.",
             _ => "This is the link's own short URL: visitors would be sent round in a loop.",
         };
     }

@@ -110,6 +110,62 @@ public sealed class ShortDomainTests
     }
 
     [Fact]
+    public async Task An_expired_url_that_leads_back_to_the_link_is_refused_as_a_loop()
+    {
+        await using var app = new RedirectorApplication(settings: WithBaseUrl);
+        using var api = app.CreateApiClient();
+
+        // Its own short URL as where the switched-off link sends visitors.
+        using (var own = await api.PostAsJsonAsync("/api/links", new { url = Home, slug = "exloop", enabled = false, expiredUrl = "http://go.example.com:18080/exloop" }))
+            Assert.Contains("\"expiredUrl\"", await ProblemErrorsAsync(own, HttpStatusCode.BadRequest));
+
+        // Two switched-off links whose expired URLs name each other: the second one closes the ring, created or patched.
+        await app.CreateLinkAsync(new { url = Home, slug = "exloop2", enabled = false, expiredUrl = "https://go.example.com/exloop3" });
+        using (var ring = await api.PostAsJsonAsync("/api/links", new { url = Home, slug = "exloop3", enabled = false, expiredUrl = "https://go.example.com/exloop2" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, ring.StatusCode);
+            using var problem = JsonDocument.Parse(await ring.Content.ReadAsStringAsync());
+            Assert.Contains("exloop3 → exloop2 → exloop3", problem.RootElement.GetProperty("errors").GetProperty("expiredUrl")[0].GetString());
+        }
+        await app.CreateLinkAsync(new { url = Home, slug = "exloop3", enabled = false });
+        using (var patched = await api.PatchAsJsonAsync("/api/links/exloop3", new { expiredUrl = "https://go.example.com/exloop2" }))
+            Assert.Contains("\"expiredUrl\"", await ProblemErrorsAsync(patched, HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task A_domains_root_or_not_found_url_that_leads_back_to_its_own_answers_is_refused_as_a_loop()
+    {
+        await using var app = new RedirectorApplication(settings: WithBaseUrl);
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(app, new { host = "go.brand.test" })).StatusCode);
+        await app.CreateLinkAsync(new { url = Home, slug = "home", domain = "go.brand.test" });
+        using var api = app.CreateApiClient();
+
+        foreach (var (body, field) in new (object, string)[]
+        {
+            // An unknown slug of the domain itself: answered by the same notFoundUrl again.
+            (new { notFoundUrl = "http://go.brand.test:18080/nothing-here" }, "notFoundUrl"),
+            (new { rootUrl = "https://go.brand.test/" }, "rootUrl"),
+            // Root and not-found answers that hand visitors to each other.
+            (new { rootUrl = "https://go.brand.test/missing", notFoundUrl = "https://go.brand.test" }, "rootUrl"),
+        })
+        {
+            using var refused = await api.PatchAsJsonAsync("/api/domains/go.brand.test", body);
+            var errors = await ProblemErrorsAsync(refused, HttpStatusCode.BadRequest);
+            Assert.Contains($"\"{field}\"", errors);
+            Assert.Contains("round in a loop", errors);
+        }
+        using (var created = await RegisterAsync(app, new { host = "other.brand.test", notFoundUrl = "https://other.brand.test/x" }))
+            Assert.Contains("\"notFoundUrl\"", await ProblemErrorsAsync(created, HttpStatusCode.BadRequest));
+
+        // A link of the domain that redirects, or another site, ends the chain: allowed, and answered.
+        using (var allowed = await api.PatchAsJsonAsync("/api/domains/go.brand.test", new { notFoundUrl = "https://go.brand.test/home", rootUrl = Brand }))
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        using var visitor = app.CreateVisitorClient();
+        using (var unknown = await VisitAsync(visitor, "http://go.brand.test/nothing-here"))
+            Assert.Equal("https://go.brand.test/home", unknown.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task Without_a_base_url_a_link_to_the_host_the_API_is_reached_at_is_refused_as_a_loop()
     {
         await using var app = new RedirectorApplication();

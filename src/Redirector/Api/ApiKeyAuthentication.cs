@@ -42,8 +42,8 @@ public sealed class ApiKeyAuthenticationHandler(
             {
                 Status = StatusCodes.Status403Forbidden,
                 Title = "This API key may not do that.",
-                Detail = $"The key's role is {Context.User.FindFirstValue(ClaimTypes.Role) ?? "none"}: a viewer key may only read (GET), " +
-                    "an editor key may not manage keys or webhooks.",
+                Detail = $"The key's role is {Context.User.FindFirstValue(ClaimTypes.Role) ?? "none"}: a viewer key may only read (GET) links and counts, " +
+                    "not raw clicks (/api/events, /api/links/{slug}/clicks); an editor key may not manage keys or webhooks.",
             },
         });
     }

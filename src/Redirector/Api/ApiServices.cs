@@ -27,6 +27,13 @@ public static class ApiServices
 
     /// <summary>An administrator's key: for routes that manage secrets (webhooks), on top of <see cref="ApiPolicy"/>.</summary>
     public const string ApiAdministratorPolicy = "api-administrator";
+
+    /// <summary>
+    /// An editor's or administrator's key: for routes that answer raw per-click data (<c>GET /api/events</c>,
+    /// <c>GET /api/links/{slug}/clicks</c>), on top of <see cref="ApiPolicy"/>. Counts stay a viewer's, as in the admin
+    /// area, whose raw clicks export needs its editor policy too.
+    /// </summary>
+    public const string ApiEditorPolicy = "api-editor";
     public const string LinkCreationPolicy = "link-creation";
 
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
@@ -83,7 +90,9 @@ public static class ApiServices
                 .RequireAssertion(context => context.Resource is HttpContext http && (HttpMethods.IsGet(http.Request.Method) ||
                     HttpMethods.IsHead(http.Request.Method) || Roles.Editors.Any(context.User.IsInRole))))
             .AddPolicy(ApiAdministratorPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
-                .RequireRole(Roles.Administrator));
+                .RequireRole(Roles.Administrator))
+            .AddPolicy(ApiEditorPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireRole(Roles.Editors));
 
         var limits = builder.Configuration.GetSettings<RateLimitOptions>("RateLimits");
         services.AddRateLimiter(options =>

@@ -16,7 +16,7 @@ public static class EventsApi
 {
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapApiGroup("/api/events", "Events").MapGet("/", GetEvents).AcceptQueryParameters(StatsSources.Parameters);
+        app.MapApiGroup("/api/events", "Events").RequireAuthorization(ApiServices.ApiEditorPolicy).MapGet("/", GetEvents).AcceptQueryParameters(StatsSources.Parameters);
         return app;
     }
 

@@ -147,7 +147,8 @@ public static class StatsApi
             "The link's newest clicks, newest first, named as GET /api/events names the same facts: time, event, isBot, slug, " +
             "shortDomain, shortUrl, then each dimension the click has a value for under its filter parameter's name " +
             "(destinationDomain, referrerDomain, referrer, utmSource, deviceType, os, browser, country, language, via...); " +
-            "referrerDomain is (direct) for a click without a referrer.");
+            "referrerDomain is (direct) for a click without a referrer. Raw clicks: an editor's or administrator's key.")
+            .RequireAuthorization(ApiServices.ApiEditorPolicy);
 
         var stats = app.MapApiGroup("/api/stats", "Stats").AcceptQueryParameters([.. StatsSources.Parameters, StatsSources.TimeZoneParameter]);
         stats.MapGet("/summary", GetSummary);

@@ -264,6 +264,43 @@ public sealed partial class RoleTests
         Assert.Equal(Roles.Administrator, (await keys.ListAsync(CancellationToken.None)).Single(k => k.Name == "initial").Role);
     }
 
+    [Fact]
+    public async Task Raw_clicks_are_an_editors_in_the_API_as_in_the_admin_and_counts_stay_a_viewers()
+    {
+        await using var app = NewApp();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "link" });
+        var keys = app.Services.GetRequiredService<ApiKeyService>();
+        var viewer = await keys.CreateAsync("dashboard", Roles.Viewer, CancellationToken.None);
+        var editor = await keys.CreateAsync("cms", Roles.Editor, CancellationToken.None);
+        using var reading = app.CreateApiClient(viewer.Secret);
+        using var writing = app.CreateApiClient(editor.Secret);
+
+        foreach (var path in new[] { "/api/events", "/api/links/link/clicks" })
+        {
+            using var refused = await reading.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+            Assert.Contains("not raw clicks", await refused.Content.ReadAsStringAsync());
+            // Past the role check (the event store may answer 503 when it is off in this application).
+            using var allowed = await writing.GetAsync(path);
+            Assert.NotEqual(HttpStatusCode.Forbidden, allowed.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await reading.GetAsync("/api/links/link/stats")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await reading.GetAsync("/api/stats/summary")).StatusCode);
+
+        // The admin's link page shows a viewer the counts and no clicks one by one; an editor sees both.
+        await AddUserAsync(app, ViewerEmail, Roles.Viewer);
+        await AddUserAsync(app, EditorEmail, Roles.Editor);
+        foreach (var (email, sees) in new[] { (ViewerEmail, false), (EditorEmail, true) })
+        {
+            using var client = NewClient(app);
+            await SignInAsync(client, OtherPassword, email: email);
+            var page = await client.GetStringAsync("/admin/links/link");
+            Assert.Equal(sees, page.Contains("Recent clicks", StringComparison.Ordinal));
+            Assert.Equal(sees, page.Contains("/admin/export/clicks.csv", StringComparison.Ordinal));
+        }
+    }
+
     private static int Rank(string role) => role switch { Roles.Administrator => 0, Roles.Editor => 1, _ => 2 };
 
     private static async Task AddUserAsync(RedirectorApplication app, string email, string role, HttpClient? admin = null)

@@ -88,10 +88,19 @@ public static class TrustedProxies
             failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    /// <summary>Reads forwarded headers only when a proxy is configured: without one there is nothing to read, and the redirect path is spared the middleware.</summary>
+    /// <summary>
+    /// Reads forwarded headers only when a proxy is configured: without one there is nothing to read, and the redirect
+    /// path is spared the middleware. Malformed X-Forwarded-For entries are taken as absent first (<see cref="ForwardedAddresses"/>).
+    /// </summary>
     public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app)
     {
         var options = app.ApplicationServices.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
-        return options.ForwardedHeaders == ForwardedHeaders.None ? app : app.UseForwardedHeaders();
+        if (options.ForwardedHeaders == ForwardedHeaders.None)
+            return app;
+        return app.Use((context, next) =>
+        {
+            ForwardedAddresses.MarkMalformed(context.Request);
+            return next(context);
+        }).UseForwardedHeaders();
     }
 }

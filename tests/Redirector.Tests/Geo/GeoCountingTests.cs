@@ -53,6 +53,30 @@ public sealed class GeoCountingTests
         Assert.Empty(stats[Dimensions.Region]);
     }
 
+    [Fact]
+    public async Task Forwarded_addresses_in_legacy_or_broken_forms_are_taken_as_absent_and_the_connections_address_stands()
+    {
+        await using var app = BehindLoopbackProxy();
+        app.StartKestrel();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "geo" });
+        using var visitor = app.CreateVisitorClient();
+
+        // IPAddress.TryParse reads 1.2.3 as 1.2.0.3 (CN) and 0x55.214.132.117 as 85.214.132.117 (DE); a scope id is no
+        // client's. The rightmost entry is the trusted proxy's: a broken one is not skipped for the client's own left of it.
+        string[] broken = ["1.2.3", "0x55.214.132.117", "8.8.8.8, 1.2.3", "2001:4860:4860::8888%1", "81.2.69.142:99999"];
+        foreach (var forwarded in broken)
+            await ClickFromAsync(visitor, forwarded);
+        // A port, and an IPv6 address in brackets with one, as proxies write them: read.
+        await ClickFromAsync(visitor, "81.2.69.142:51234");
+        await ClickFromAsync(visitor, "[2001:4860:4860::8888]:443");
+        await app.FlushClicksAsync();
+
+        var stats = await CountingTests.GetStatsAsync(app, "geo");
+        Assert.Equal(
+            [("(unknown)", broken.Length), ("GB", 1), ("US", 1)],
+            stats[Dimensions.Country].Select(k => (k.Key, (int)k.Clicks)).OrderBy(k => k.Key, StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData(null, "(unknown)")]
     // Proxy__KnownProxies=10.9.9.9,127.0.0.1 in the environment: one value at the list's own key.

@@ -118,7 +118,7 @@ public sealed class WebhookCatalog(IDbContextFactory<CatalogDb> dbFactory, IData
         if (request.LinkFilter is { } filter)
         {
             endpoint.FilterTags = WebhookRules.NormalizeFilter("linkFilter.tags", filter.Tags, errors);
-            endpoint.FilterDomains = WebhookRules.NormalizeFilter("linkFilter.domains", filter.Domains, errors, lowercase: true);
+            endpoint.FilterDomains = WebhookRules.NormalizeDomainFilter(filter.Domains, errors);
             endpoint.FilterLinks = WebhookRules.NormalizeFilter("linkFilter.links", filter.Links, errors);
         }
         if (request.BatchSize is { } batchSize)

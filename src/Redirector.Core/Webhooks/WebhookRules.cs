@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
+using Redirector.Domains;
 
 namespace Redirector.Webhooks;
 
@@ -89,13 +90,41 @@ public static class WebhookRules
     }
 
     /// <summary>A filter's values trimmed and distinct; errors under <paramref name="field"/>.</summary>
-    public static List<string> NormalizeFilter(string field, IReadOnlyList<string>? values, Dictionary<string, string[]> errors, bool lowercase = false)
+    public static List<string> NormalizeFilter(string field, IReadOnlyList<string>? values, Dictionary<string, string[]> errors)
     {
         if (values is null)
             return [];
-        var cleaned = values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => lowercase ? v.Trim().ToLowerInvariant() : v.Trim()).Distinct().ToList();
+        var cleaned = values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v.Trim()).Distinct().ToList();
         if (cleaned.Count > MaxFilterValues || cleaned.Any(v => v.Length > MaxFilterValueLength))
             errors[field] = [$"At most {MaxFilterValues} values of at most {MaxFilterValueLength} characters each."];
         return cleaned;
+    }
+
+    /// <summary>
+    /// The "domains" filter (destination hosts): each value a DNS name as <see cref="DomainRules.TryNormalizeHost"/>
+    /// keeps short domains (lowercase, punycode, which is how a destination's host is compared), so that a value that
+    /// can never match is refused rather than saved. A URL given in its place is named with its host as the hint.
+    /// Errors under "linkFilter.domains".
+    /// </summary>
+    public static List<string> NormalizeDomainFilter(IReadOnlyList<string>? values, Dictionary<string, string[]> errors)
+    {
+        const string field = "linkFilter.domains";
+        var cleaned = NormalizeFilter(field, values, errors);
+        if (errors.ContainsKey(field))
+            return cleaned;
+        var hosts = new List<string>(cleaned.Count);
+        var problems = new List<string>();
+        foreach (var value in cleaned)
+        {
+            if (DomainRules.TryNormalizeHost(value, out var host, out var error))
+                hosts.Add(host);
+            else if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Host.Length > 0)
+                problems.Add($"'{value}' is a URL, not a host: give its host, {uri.IdnHost}.");
+            else
+                problems.Add(error);
+        }
+        if (problems.Count > 0)
+            errors[field] = [.. problems];
+        return [.. hosts.Distinct()];
     }
 }

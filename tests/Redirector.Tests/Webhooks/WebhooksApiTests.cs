@@ -79,6 +79,39 @@ public sealed class WebhooksApiTests(SharedApplication shared) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_domain_filter_takes_host_names_only_and_names_the_host_of_a_url_given_instead()
+    {
+        await using var app = new RedirectorApplication(settings: WebhookDeliveryTests.FastSettings());
+        using var api = app.CreateApiClient();
+
+        using (var refused = await api.PostAsJsonAsync("/api/webhooks", new
+        {
+            url = "http://127.0.0.1:9/hook",
+            events = new[] { "link.clicked" },
+            linkFilter = new { domains = new[] { "https://x.example/", "not a host" } },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var errors = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("linkFilter.domains");
+            Assert.Equal(2, errors.GetArrayLength());
+            Assert.Equal("'https://x.example/' is a URL, not a host: give its host, x.example.", errors[0].GetString());
+            Assert.Contains("not a valid DNS name", errors[1].GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal("[]", await api.GetStringAsync("/api/webhooks"));
+
+        // A host as people write it is kept as destinations are compared: lowercase, punycode, no trailing dot.
+        using var created = await api.PostAsJsonAsync("/api/webhooks", new
+        {
+            url = "http://127.0.0.1:9/hook",
+            events = new[] { "link.clicked" },
+            linkFilter = new { domains = new[] { "Shop.Example.com.", "bücher.example" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var domains = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("webhook").GetProperty("linkFilter").GetProperty("domains");
+        Assert.Equal(["shop.example.com", "xn--bcher-kva.example"], domains.EnumerateArray().Select(d => d.GetString()));
+    }
+
+    [Fact]
     public async Task A_host_name_that_resolves_to_loopback_is_refused_at_connection()
     {
         await using var receiver = new WebhookReceiver();

@@ -43,6 +43,7 @@ public sealed class SiteCatalog(IDbContextFactory<CatalogDb> dbFactory, SiteCach
         return new SiteOutcome(SiteOutcomeKind.Saved, site);
     }
 
+    /// <summary>Changes the properties given; saved with the site as stored when every value equals the stored one (updatedAt and the change log untouched).</summary>
     public async Task<SiteOutcome> UpdateAsync(string key, UpdateSiteRequest patch, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -58,6 +59,9 @@ public sealed class SiteCatalog(IDbContextFactory<CatalogDb> dbFactory, SiteCach
             site.AllowSubdomains = allow;
         if (errors.Count > 0)
             return new SiteOutcome(SiteOutcomeKind.Invalid, Errors: errors);
+        // Values equal to the stored ones are no change: updatedAt stays and no change-log entry makes nodes reload it.
+        if (!db.ChangeTracker.HasChanges())
+            return new SiteOutcome(SiteOutcomeKind.Saved, site);
         site.UpdatedAt = time.GetUtcNow().UtcDateTime;
         db.Changes.Add(new CatalogChange { Slug = SiteCache.ChangeOf(site.Key), At = site.UpdatedAt });
         await db.SaveChangesAsync(ct);

@@ -55,7 +55,10 @@ public sealed class WebhookCatalog(IDbContextFactory<CatalogDb> dbFactory, IData
         return await db.WebhookEndpoints.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct);
     }
 
-    /// <summary>Changes the properties given; enabling an endpoint clears the reason the service disabled it.</summary>
+    /// <summary>
+    /// Changes the properties given; enabling an endpoint clears the reason the service disabled it. Values equal to
+    /// the stored ones are no change: updatedAt stays, as a link's and a domain's do (docs/links.md, unchanged values).
+    /// </summary>
     public async Task<WebhookOutcome> UpdateAsync(long id, UpdateWebhookRequest request, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -66,6 +69,8 @@ public sealed class WebhookCatalog(IDbContextFactory<CatalogDb> dbFactory, IData
         Apply(endpoint, request, errors);
         if (errors.Count > 0)
             return new WebhookOutcome(WebhookOutcomeKind.Invalid, Errors: errors);
+        if (!db.ChangeTracker.HasChanges())
+            return new WebhookOutcome(WebhookOutcomeKind.Saved, endpoint);
         endpoint.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
         return new WebhookOutcome(WebhookOutcomeKind.Saved, endpoint);

@@ -16,7 +16,8 @@ namespace Redirector.Tests.Core;
 /// <summary>
 /// A PATCH whose values equal the stored ones (a GET sent back whole, a field sent again) changes nothing: 200 with
 /// the link as it was, the same version, ETag and updatedAt, no change-log entry for the nodes to reload and no
-/// <c>link.updated</c> webhook event. A domain PATCH likewise keeps its updatedAt and writes no change-log entry.
+/// <c>link.updated</c> webhook event. A domain PATCH likewise keeps its updatedAt and writes no change-log entry, and
+/// so do a webhook endpoint's and a site's.
 /// </summary>
 public sealed class UnchangedPatchTests
 {
@@ -120,6 +121,36 @@ public sealed class UnchangedPatchTests
         using (var changed = await api.PatchAsJsonAsync("/api/domains/brand.test", new { rootUrl = "https://brand.example/home" }))
             Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Equal(changesBefore + 1, await ChangesAsync(app, DomainCatalog.ChangeKey));
+    }
+
+    [Fact]
+    public async Task A_webhook_endpoint_or_a_site_patched_with_its_own_values_keeps_its_updated_time()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        using var hook = await api.PostAsJsonAsync("/api/webhooks", new
+        {
+            url = "https://hooks.example.com/in",
+            events = new[] { "link.clicked", "link.created" },
+            linkFilter = new { tags = new[] { "spring" }, domains = new[] { "shop.example.com" } },
+            batchSize = 5,
+        });
+        Assert.Equal(HttpStatusCode.Created, hook.StatusCode);
+        var id = (await hook.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("webhook").GetProperty("id").GetInt64();
+        using var site = await api.PostAsJsonAsync("/api/sites", new { name = "Blog", hosts = new[] { "blog.example.com" } });
+        Assert.Equal(HttpStatusCode.Created, site.StatusCode);
+        var key = (await site.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString();
+
+        foreach (var path in new[] { $"/api/webhooks/{id}", $"/api/sites/{key}" })
+        {
+            var read = (await api.GetFromJsonAsync<JsonObject>(path))!;
+            // A later clock reading than the create's, so a new updatedAt would differ.
+            await Task.Delay(20);
+            using var patch = await StrictInputTests.SendAsync(api, "PATCH", path, read.ToJsonString());
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+            var after = (await api.GetFromJsonAsync<JsonObject>(path))!;
+            Assert.Equal(read["updatedAt"]!.GetValue<DateTime>(), after["updatedAt"]!.GetValue<DateTime>());
+        }
     }
 
     private static async Task<int> ChangesAsync(RedirectorApplication app, string slug)

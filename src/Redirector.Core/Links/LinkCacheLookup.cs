@@ -23,6 +23,7 @@ public readonly record struct LinkLookup(RedirectTarget? Target, bool Unavailabl
 public sealed partial class LinkCacheLookup(
     [FromKeyedServices(LinkCacheLookup.ContextsKey)] IDbContextFactory<CatalogDb> dbFactory,
     LinkCache cache,
+    ClickAllowances allowances,
     IOptions<LinkCacheOptions> options,
     ILogger<LinkCacheLookup> logger)
 {
@@ -100,6 +101,10 @@ public sealed partial class LinkCacheLookup(
                 cache.AddUnknown(key.Domain, key.Slug, epoch);
             // A change applied while the query ran may be newer than the row read: then the row serves this request only.
             result = new LinkLookup(link is null ? null : cache.Add(link, epoch), false);
+            // The first visit of a link with a maximum since start learns what is left before it takes a click, so
+            // that a node restarted after a graceful stop does not redirect its optimistic lease again.
+            if (result.Target?.Allowance is { IsKnown: false } allowance)
+                await allowances.WhenKnownAsync([allowance]);
         }
         catch (Exception ex)
         {

@@ -60,6 +60,7 @@ public sealed class LinkCacheOptions
 public sealed partial class LinkCacheRefresher(
     IDbContextFactory<CatalogDb> dbFactory,
     LinkCache cache,
+    ClickAllowances allowances,
     SiteCache sites,
     IOptions<LinkCacheOptions> options,
     TimeProvider time,
@@ -137,11 +138,22 @@ public sealed partial class LinkCacheRefresher(
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var links = db.Links.AsNoTracking().OrderByDescending(l => l.Id).Take(count).Select(LinkCacheLookup.RedirectColumns);
             var warmed = 0;
+            // Links with a maximum are held only once Redis said what is left of them (see LinkCacheLookup).
+            var limited = new List<Link>();
             await foreach (var link in links.AsAsyncEnumerable().WithCancellation(ct))
             {
+                if (link.MaxClicks is not null)
+                {
+                    limited.Add(link);
+                    continue;
+                }
                 cache.Add(link, epoch: null);
                 warmed++;
             }
+            await allowances.WhenKnownAsync([.. limited.Select(l => allowances.For(l)!)]);
+            foreach (var link in limited)
+                cache.Add(link, epoch: null);
+            warmed += limited.Count;
             var changed = await db.Changes.AsNoTracking().Where(c => c.Id > _startWatermark)
                 .Select(c => new { c.Domain, c.Slug }).Distinct().ToListAsync(ct);
             await ReloadAsync(db, [.. changed.Select(c => (c.Domain, c.Slug))], ct);

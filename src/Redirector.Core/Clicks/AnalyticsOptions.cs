@@ -47,7 +47,7 @@ public sealed class AnalyticsOptions
 
     /// <summary>
     /// How long a spool consumer other than Redis (event store, webhook queue) may trail the counters while its writes
-    /// run on a thread of the lowest CPU priority (<see cref="LowPriorityScheduler"/>, <see cref="LowPriority.Idle"/>): at peaks they yield the cores
+    /// run on a thread of the lowest CPU priority (<see cref="IdlePriorityScheduler"/>): at peaks they yield the cores
     /// to redirects and counting, and catch up in the gaps. Past it, or with an eighth of <see cref="SpoolMaxBytes"/>
     /// waiting for it (so that a consumer kept behind never fills the spool), the consumer writes at normal priority
     /// until it has caught up. Zero: always at normal priority. bench/README.md, "Consumers at idle priority".

@@ -71,13 +71,6 @@ public sealed partial class ClickPipeline(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var thread = new LowPriorityScheduler("click collector", LowPriority.Background);
-        // Not cancelled with the token: a loop asked to stop before it started must still drain the queue.
-        await thread.Start(() => CollectAsync(stoppingToken), CancellationToken.None);
-    }
-
-    private async Task CollectAsync(CancellationToken stoppingToken)
-    {
         var reader = queue.Reader;
         var flushes = new List<TaskCompletionSource>();
         try

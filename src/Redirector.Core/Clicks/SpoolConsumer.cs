@@ -13,7 +13,7 @@ namespace Redirector.Clicks;
 /// which holds them against its cap. A consumer may see its last batch again after a crash (the cursor is saved
 /// after the apply), so <see cref="ApplyAsync"/> must be idempotent per (node, sequence). A failing consumer never
 /// touches redirects, the Redis counters or other consumers. While the consumer keeps up, within
-/// <see cref="AnalyticsOptions.IdlePriorityLag"/>, its applies run on a <see cref="LowPriorityScheduler"/> of its own at <see cref="LowPriority.Idle"/>.
+/// <see cref="AnalyticsOptions.IdlePriorityLag"/>, its applies run on an <see cref="IdlePriorityScheduler"/> of its own.
 /// Register one with <see cref="ClickServices.AddSpoolConsumer{TConsumer}"/>, which names it to the spool.
 /// </summary>
 public abstract partial class SpoolConsumer : BackgroundService
@@ -82,7 +82,7 @@ public abstract partial class SpoolConsumer : BackgroundService
     {
         var delay = _options.ReplayInterval;
         var behind = false;
-        using var idle = _options.IdlePriorityLag > TimeSpan.Zero ? new LowPriorityScheduler($"{Name} consumer", LowPriority.Idle) : null;
+        using var idle = _options.IdlePriorityLag > TimeSpan.Zero ? new IdlePriorityScheduler($"{Name} consumer") : null;
         long? trailingSince = null;
         try
         {

@@ -180,22 +180,6 @@ public sealed class CountingTests
         Assert.Equal(12, Assert.Single(stats[Dimensions.ReferrerDomain]).Clicks);
     }
 
-    [Fact]
-    public async Task Clicks_are_collected_on_a_thread_that_never_preempts_a_redirect()
-    {
-        await using var app = new RedirectorApplication();
-        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "prio" });
-        using var visitor = app.CreateVisitorClient();
-        await ClickAsync(visitor, "/prio", Agents.ChromeWindows, null);
-        await app.FlushClicksAsync();
-        Assert.Equal(1, (await GetStatsAsync(app, "prio")).Clicks);
-
-        // Every application this test process runs has one; each at SCHED_BATCH, nice 5 (LowPriority.Background).
-        var collectors = ThreadScheduling.OfThreadsNamed("click collector");
-        Assert.NotEmpty(collectors);
-        Assert.All(collectors, thread => Assert.Equal((ThreadScheduling.SchedBatch, 5), thread));
-    }
-
     internal static async Task<HttpResponseMessage> ClickAsync(HttpClient client, string path, string userAgent, string? referrer)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Redirector.Clicks;
-using Redirector.Tests.Infrastructure;
 
 namespace Redirector.Tests.Reliability;
 
@@ -65,8 +64,19 @@ public sealed class SpoolConsumerTests : IDisposable
             foreach (var batch in batches)
                 Applied.Enqueue(batch.Sequence);
             Applies.Enqueue(batches.Count);
-            Policies.Enqueue((batches[0].Sequence, ThreadScheduling.OfThisThread().Policy));
+            Policies.Enqueue((batches[0].Sequence, SchedulingPolicyOfThisThread()));
         }
+    }
+
+    private const int SchedOther = 0, SchedIdle = 5;
+
+    /// <summary>The calling thread's Linux scheduling policy: field 41 of /proc/thread-self/stat (proc(5)).</summary>
+    private static int SchedulingPolicyOfThisThread()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        // The thread's name (field 2) is in parentheses and may hold spaces: count from the field after it.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static ClickBatch Batch(long sequence)
@@ -257,7 +267,7 @@ public sealed class SpoolConsumerTests : IDisposable
             await AppendOnAThread(spool, i, i);
             await Until(() => events.Applied.Count == i && events.PendingBatches == 0, $"batch {i} applied and acknowledged");
         }
-        Assert.Equal([ThreadScheduling.SchedIdle, ThreadScheduling.SchedIdle, ThreadScheduling.SchedIdle], events.Policies.Select(p => p.Policy));
+        Assert.Equal([SchedIdle, SchedIdle, SchedIdle], events.Policies.Select(p => p.Policy));
 
         // Falling behind: each apply takes 150 ms while 6 batches wait, so from the third on the consumer has trailed
         // for more than the 200 ms lag and applies at normal priority until it has caught up.
@@ -265,14 +275,14 @@ public sealed class SpoolConsumerTests : IDisposable
         await AppendOnAThread(spool, 4, 9);
         await Until(() => events.Applied.Count == 9, "backlog applied");
         var backlog = events.Policies.Where(p => p.Sequence >= 4).Select(p => p.Policy).ToList();
-        Assert.Equal(ThreadScheduling.SchedIdle, backlog[0]);
-        Assert.Equal(ThreadScheduling.SchedOther, backlog[^1]);
+        Assert.Equal(SchedIdle, backlog[0]);
+        Assert.Equal(SchedOther, backlog[^1]);
 
         // Caught up: idle again.
         events.ApplyTime = TimeSpan.Zero;
         await AppendOnAThread(spool, 10, 10);
         await Until(() => events.Applied.Count == 10, "batch 10 applied");
-        Assert.Equal((10, ThreadScheduling.SchedIdle), events.Policies.Last());
+        Assert.Equal((10, SchedIdle), events.Policies.Last());
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), events.Applied);
         await events.StopAsync(CancellationToken.None);
     }

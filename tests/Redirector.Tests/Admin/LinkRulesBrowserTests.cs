@@ -232,6 +232,7 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
         {
             url = "https://shop.example.com/app",
             slug = "app",
+            utm = new { source = "mail" },
             password = "open sesame",
             maxClicks = 3,
             rules = AppRules,
@@ -247,6 +248,8 @@ public sealed class LinkRulesBrowserTests(BrowserFixture browser) : IClassFixtur
             "anyone else → the A/B split",
         ]);
         await Expect(page.GetByTestId("variants").Locator("li")).ToHaveTextAsync(["25% (weight 1) → https://shop.example.com/a", "75% (weight 3) → https://shop.example.com/b"]);
+        // The split sends nobody to the destination itself: where visitors land is each variant with the link's tags.
+        await Expect(page.GetByTestId("lands-on").Locator("li")).ToHaveTextAsync(["https://shop.example.com/a?utm_source=mail", "https://shop.example.com/b?utm_source=mail"]);
         await Expect(page.GetByTestId("preview-card")).ToHaveTextAsync(new Regex("^Our app\\s*The shop in your pocket\\.\\s*image https://cdn\\.example\\.com/app\\.png$"));
         await Expect(page.GetByTestId("access")).ToHaveTextAsync(new Regex("^password required · at most 3 clicks · 0 of 3 clicks used$"));
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), "the page scrolls sideways at 390 px");

@@ -77,6 +77,17 @@ public sealed class AdminAccessTests(SharedAdminApplication shared) : IClassFixt
     }
 
     [Fact]
+    public async Task A_copy_of_a_link_that_does_not_exist_says_so_over_an_empty_form()
+    {
+        using var client = NewClient(shared.App);
+        await SignInAsync(client);
+
+        var page = await client.GetStringAsync("/admin/links/new?duplicate=no-such-link");
+        Assert.Contains("There is no link /no-such-link to copy: the form is empty.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"duplicate-of\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Edge_nodes_run_without_the_admin_area()
     {
         await using var app = NewApp(new() { ["Admin:Enabled"] = "false" });

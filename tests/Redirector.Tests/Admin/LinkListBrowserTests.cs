@@ -93,6 +93,9 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
         const string Shop = "https://www.a-rather-long-shop-domain-example.com/collections/summer-2026/";
         await app.CreateLinkAsync(new { url = Shop + "sandals", slug = "sandals" });
         await app.CreateLinkAsync(new { url = Shop + "hiking-boots", slug = "boots" });
+        // Last segments wider than the cell, alike up to their end.
+        await app.CreateLinkAsync(new { url = Shop + "products/linen-midi-dress-in-summer-blue", slug = "blue" });
+        await app.CreateLinkAsync(new { url = Shop + "products/linen-midi-dress-in-summer-green", slug = "green" });
         var page = await browser.SignedInPageAsync(address, width: 390);
 
         await page.GotoAsync("/admin/links");
@@ -100,7 +103,10 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
         var boots = page.Locator("tr[data-slug='boots'] td.slug-cell .show-narrow");
         // What is drawn, not what the markup holds: both cut at their end drew the same pixels ("h… /collections/su…").
         Assert.NotEqual(await sandals.ScreenshotAsync(), await boots.ScreenshotAsync());
-        foreach (var (shown, end) in new[] { (sandals, "sandals"), (boots, "hiking-boots") })
+        var blue = page.Locator("tr[data-slug='blue'] td.slug-cell .show-narrow");
+        var green = page.Locator("tr[data-slug='green'] td.slug-cell .show-narrow");
+        Assert.NotEqual(await blue.ScreenshotAsync(), await green.ScreenshotAsync());
+        foreach (var (shown, end) in new[] { (sandals, "sandals"), (boots, "hiking-boots"), (blue, "linen-midi-dress-in-summer-blue"), (green, "linen-midi-dress-in-summer-green") })
         {
             await Expect(shown).ToContainTextAsync("a-rather-long-shop-domain-example.com");
             await Expect(shown).Not.ToContainTextAsync("https://www.");

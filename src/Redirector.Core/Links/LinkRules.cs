@@ -305,7 +305,7 @@ public static class LinkRules
     private static string OsList(KnownFamilies os, KnownNames listed)
     {
         if (listed == KnownNames.All)
-            return string.Join(", ", os.All);
+            return string.Join(", ", Offered(os));
         var (common, others) = SplitOsList(os);
         return $"{string.Join(", ", common)} {MoreOs(others)}";
     }
@@ -317,8 +317,11 @@ public static class LinkRules
     public static (IReadOnlyList<string> Common, IReadOnlyList<string> Others) SplitOsList(KnownFamilies os)
     {
         var common = CommonOs.Where(family => os.TryFind(family, out _)).ToList();
-        return (common, [.. os.All.Where(family => !common.Contains(family))]);
+        return (common, [.. Offered(os).Where(family => !common.Contains(family))]);
     }
+
+    // A family the counts name but rules refuse (FamilyAliases.MeansAnother: "Mac OS") is not offered as a choice.
+    private static IEnumerable<string> Offered(KnownFamilies os) => os.All.Where(family => !FamilyAliases.Os.MeansAnother(family));
 
     /// <summary>The "and N more" of a <see cref="KnownNames.Common"/> list, for <paramref name="others"/>.</summary>
     public static string MoreOs(IReadOnlyList<string> others) => $"and {others.Count} more";

@@ -259,9 +259,12 @@ public sealed class TargetingTests
         }
 
         const string Refused = "Rule 1: os \"iOSS\" is no operating system the counts name (did you mean 'iOS'?); the operating systems are ";
-        Assert.Equal(Refused + string.Join(", ", os.All) + ".", ErrorListing(KnownNames.All));
+        // Every system a rule takes: 'Mac OS', which the counts name but a rule refuses, is not offered.
+        var offered = os.All.Where(family => family != "Mac OS").ToList();
+        Assert.Equal(offered.Count + 1, os.All.Count);
+        Assert.Equal(Refused + string.Join(", ", offered) + ".", ErrorListing(KnownNames.All));
         // The form and the import ask the rules for the short list; they no longer cut it out of the full one.
-        Assert.Equal(Refused + $"iOS, Android, Windows, Mac OS X, Linux, Chrome OS, Ubuntu, Windows Phone, KaiOS, Tizen, Fedora, Debian and {os.All.Count - 12} more.",
+        Assert.Equal(Refused + $"iOS, Android, Windows, Mac OS X, Linux, Chrome OS, Ubuntu, Windows Phone, KaiOS, Tizen, Fedora, Debian and {offered.Count - 12} more.",
             ErrorListing(KnownNames.Common));
     }
 

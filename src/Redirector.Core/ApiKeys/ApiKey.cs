@@ -14,7 +14,7 @@ public sealed class ApiKey
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
 
-    /// <summary>One of <see cref="Security.Roles"/>: a viewer key may only read (GET and HEAD).</summary>
+    /// <summary>One of <see cref="Security.Roles"/>: a viewer key may only read (GET; the API answers HEAD with 405 for every role).</summary>
     public string Role { get; set; } = Security.Roles.Editor;
 }
 

@@ -390,7 +390,7 @@ public sealed partial class LinkCatalog(
 
     /// <summary>Validates a create request into an unsaved link (shared with bulk import).</summary>
     /// <param name="listed">Which known operating systems a targeting rule's error lists (<see cref="LinkRules.NormalizeRules"/>).</param>
-    public Link BuildNewLink(CreateLinkRequest request, KnownNames listed, Dictionary<string, string[]> errors)
+    private Link BuildNewLink(CreateLinkRequest request, KnownNames listed, Dictionary<string, string[]> errors)
     {
         if (!DestinationUrl.TryNormalize(request.Url, out var destination, out var urlError))
             errors["url"] = [urlError];

@@ -63,6 +63,12 @@ public sealed partial class ClickPipeline(
     /// <summary>Clicks written to Redis (live or replayed) since start.</summary>
     public long AppliedClicks => Interlocked.Read(ref _applied);
 
+    /// <summary>
+    /// Whether the last attempt to apply batches to Redis failed (no answer within <see cref="AnalyticsOptions.ApplyTimeout"/>
+    /// or an error), connected or not: a paused or overloaded server keeps its connections open.
+    /// </summary>
+    public bool RedisFailing => Volatile.Read(ref _redisFailing);
+
     /// <summary>Bytes spooled that Redis has not taken yet (other consumers report their own lag).</summary>
     public long SpooledBytes => _redis.PendingBytes;
 

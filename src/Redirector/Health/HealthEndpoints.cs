@@ -100,15 +100,12 @@ internal sealed class AnalyticsHealthCheck(RedisConnection redis, ClickPipeline 
             ["consumers"] = consumers.ToDictionary(c => c.Name, c => new { pendingBatches = c.PendingBatches, failing = c.Failing, lastError = c.LastError }),
         };
         var failing = consumers.Where(c => c.Failing).Select(c => c.Name).ToList();
-        var result = !redis.IsConnected
-            ? HealthCheckResult.Degraded("Redis is not reachable: clicks are spooled and replayed when it returns.", data: data)
-            : pipeline.CountingBehind
-                ? HealthCheckResult.Degraded("Replaying spooled clicks.", data: data)
-                : pipeline.DroppedClicks > 0
-                    ? HealthCheckResult.Degraded("Some clicks were dropped because the queue or the spool was full.", data: data)
-                    : failing.Count > 0
-                        ? HealthCheckResult.Degraded($"Spool consumer {string.Join(", ", failing)} cannot apply batches: they wait in the spool.", data: data)
-                        : HealthCheckResult.Healthy("Counting.", data);
-        return Task.FromResult(result);
+        var trouble = !redis.IsConnected ? "Redis is not reachable: clicks are spooled and replayed when it returns."
+            : pipeline.RedisFailing ? "Redis does not answer in time (Analytics:ApplyTimeout): clicks are spooled and replayed when it does."
+            : pipeline.CountingBehind ? "Replaying spooled clicks."
+            : pipeline.DroppedClicks > 0 ? "Some clicks were dropped because the queue or the spool was full."
+            : failing.Count > 0 ? $"Spool consumer {string.Join(", ", failing)} cannot apply batches: they wait in the spool."
+            : null;
+        return Task.FromResult(trouble is null ? HealthCheckResult.Healthy("Counting.", data) : HealthCheckResult.Degraded(trouble, data: data));
     }
 }

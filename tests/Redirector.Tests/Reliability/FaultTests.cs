@@ -69,6 +69,13 @@ public sealed class FaultTests
         redis.Pause();
         var slowest = await BurstAsync(visitor, "/pause", 200);
         await app.FlushClicksAsync();
+        // The connection stays open while the server answers nothing: readyz must say so, not that clicks are replaying.
+        using (var ready = JsonDocument.Parse(await visitor.GetStringAsync("/readyz")))
+        {
+            var analytics = ready.RootElement.GetProperty("checks").GetProperty("analytics");
+            Assert.Equal("degraded", analytics.GetProperty("status").GetString());
+            Assert.StartsWith("Redis does not answer", analytics.GetProperty("description").GetString());
+        }
         redis.Resume();
         await BurstAsync(visitor, "/pause", 100);
         await app.WaitForSpoolDrainedAsync();

@@ -165,11 +165,11 @@ public static class ExportEndpoints
     public static Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportPages(string? from, string? to, HttpRequest request, AdminStats counts) =>
         GlobalCsvAsync(from, to, request, counts, "pages", (stats, filters) =>
         {
-            var csv = filters.IsEmpty ? new Csv("page", "page_views", "outbound_clicks", "exit_rate") : new Csv("page", "outbound_clicks");
+            var csv = filters.IsEmpty ? new Csv("page", "page_views", "clicks", "exit_rate") : new Csv("page", "clicks");
             foreach (var page in SourcePagesOf(stats, filters))
             {
                 if (filters.IsEmpty)
-                    csv.Add(page.Key, Number(page.PageViews), Number(page.Clicks), page.OutboundClickRate?.ToString("0.####", CultureInfo.InvariantCulture));
+                    csv.Add(page.Key, Number(page.PageViews), Number(page.Clicks), page.ExitRate?.ToString("0.####", CultureInfo.InvariantCulture));
                 else
                     csv.Add(page.Key, Number(page.Clicks));
             }

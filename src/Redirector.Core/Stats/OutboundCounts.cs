@@ -4,7 +4,7 @@ using Redirector.Links;
 namespace Redirector.Stats;
 
 /// <summary>A page of a registered site: clicks that left it, views reported by the tracker and their ratio (null without views, or with fewer views than clicks).</summary>
-public sealed record PageCount(string Key, long Clicks, long PageViews, double? OutboundClickRate);
+public sealed record PageCount(string Key, long Clicks, long PageViews, double? ExitRate);
 
 /// <summary>An outbound destination URL, its domain, its clicks and the link texts it was clicked with.</summary>
 public sealed record TargetCount(string Url, string Domain, long Clicks, IReadOnlyList<KeyCount> Texts);
@@ -36,7 +36,7 @@ public static class OutboundCounts
 
     /// <summary>Highest exit rate first; pages without views have no rate and come last, by clicks.</summary>
     public static IReadOnlyList<PageCount> ByExitRate(IEnumerable<PageCount> pages) =>
-        pages.OrderBy(p => p.OutboundClickRate is null).ThenByDescending(p => p.OutboundClickRate)
+        pages.OrderBy(p => p.ExitRate is null).ThenByDescending(p => p.ExitRate)
             .ThenByDescending(p => p.Clicks).ThenBy(p => p.Key, StringComparer.Ordinal)
             .ToList();
 

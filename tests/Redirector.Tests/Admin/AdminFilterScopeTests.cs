@@ -185,7 +185,7 @@ public sealed partial class AdminFilterScopeTests
         Assert.Empty(Cells(pages, "rate"));
         Assert.Contains("data-testid=\"views-note\"", pages, StringComparison.Ordinal);
         Assert.Contains($"href=\"/admin/pages?url={Uri.EscapeDataString(PageC)}&preset=30d&deviceType=mobile\"", pages, StringComparison.Ordinal);
-        Assert.Equal($"page,outbound_clicks\r\n{PageC},2\r\n{PageA},1\r\n", await CsvAsync(client, "/admin/export/pages.csv?deviceType=mobile"));
+        Assert.Equal($"page,clicks\r\n{PageC},2\r\n{PageA},1\r\n", await CsvAsync(client, "/admin/export/pages.csv?deviceType=mobile"));
         // Without filters the views and exit rates are back.
         Assert.Equal(["4", "0"], Cells(WebUtility.HtmlDecode(await client.GetStringAsync("/admin/pages")), "views"));
     }

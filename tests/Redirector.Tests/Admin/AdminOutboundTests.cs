@@ -101,7 +101,7 @@ public sealed partial class AdminOutboundTests
         Assert.Equal(["3", "0", "1"], Cells(pages, "clicks"));
         Assert.Equal(["75%", "0%", "—"], Cells(pages, "rate"));
         Assert.Equal(
-            $"page,page_views,outbound_clicks,exit_rate\r\n{PageA},4,3,0.75\r\n{PageB},2,0,0\r\n{PageC},0,1,\r\n",
+            $"page,page_views,clicks,exit_rate\r\n{PageA},4,3,0.75\r\n{PageB},2,0,0\r\n{PageC},0,1,\r\n",
             await CsvAsync(client, "/admin/export/pages.csv"));
     }
 

@@ -164,7 +164,7 @@ public sealed class OutRedirectTests
         await app.FlushClicksAsync();
 
         var page = Assert.Single(await app.GetJsonAsync<List<PageCount>>("/api/stats/pages"));
-        Assert.Equal((Page, 2L, 5L, 0.4), (page.Key, page.Clicks, page.PageViews, page.OutboundClickRate));
+        Assert.Equal((Page, 2L, 5L, 0.4), (page.Key, page.Clicks, page.PageViews, page.ExitRate));
     }
 
     [Fact]

@@ -102,7 +102,7 @@ public sealed class TrackerBrowserTests
         var pages = await app.GetJsonAsync<List<PageCount>>("/api/stats/pages");
         // Six clicks from four views (background tabs leave the page open): no exit rate is claimed above 100%.
         Assert.Equal([(blog + "/post", 6L, 4L, -1.0), (blog + "/other", 0L, 1L, 0.0)],
-            pages.Select(p => (p.Key, p.Clicks, p.PageViews, p.OutboundClickRate ?? -1)));
+            pages.Select(p => (p.Key, p.Clicks, p.PageViews, p.ExitRate ?? -1)));
         Assert.Equal([("blog", 1L)], (await app.GetJsonAsync<StatsResponse>("/api/stats/summary"))[Dimensions.UtmSource].Select(u => (u.Key, u.Clicks)));
     }
 

@@ -59,7 +59,7 @@ public sealed class OneMeaningTests
         var pages = await api.GetFromJsonAsync<JsonElement>("/api/stats/pages");
         var blog = pages.EnumerateArray().Single(p => p.GetProperty("key").GetString() == BlogPage);
         Assert.Equal((6, 2), (Int(blog, "clicks"), Int(blog, "pageViews")));
-        Assert.Equal(JsonValueKind.Null, blog.GetProperty("outboundClickRate").ValueKind);
+        Assert.Equal(JsonValueKind.Null, blog.GetProperty("exitRate").ValueKind);
 
         var recent = await api.GetFromJsonAsync<JsonElement>("/api/links/sale/clicks");
         Assert.Equal(7, recent.GetArrayLength());

@@ -42,6 +42,7 @@ app.ValidateSettings();
 app.UseNoSniff();
 app.UseUnreadableRequestChecks();
 app.UseTrustedProxies();
+app.UseHeldLinkRedirects();
 app.UseRouting();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -23,7 +23,8 @@ public static class Slugs
 
     private static bool IsReserved(string slug) => Reserved.Contains(slug);
 
-    private static bool IsWellFormed(ReadOnlySpan<char> slug) =>
+    /// <summary>Whether <paramref name="slug"/> is 1-64 characters of A-Za-z0-9_- (reserved names not checked).</summary>
+    public static bool IsWellFormed(ReadOnlySpan<char> slug) =>
         slug.Length is > 0 and <= MaxLength && !slug.ContainsAnyExcept(Allowed);
 
     /// <summary>Returns null when the slug is acceptable, otherwise the reason.</summary>

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.DependencyInjection;
 using Redirector.Links;
 using Redirector.Tests.Infrastructure;
 
@@ -107,6 +110,22 @@ public sealed class LinksApiTests
         using var response = await api.PostAsJsonAsync("/api/links", new { url = "https://example.com/", slug });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("\"slug\"", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Every_route_of_one_segment_is_a_reserved_slug_so_no_held_link_answers_in_its_place()
+    {
+        await using var app = new RedirectorApplication();
+        using var visitor = app.CreateVisitorClient();
+        var names = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Select(endpoint => endpoint.RoutePattern.PathSegments)
+            .Where(segments => segments.Count == 1 && segments[0].Parts is [RoutePatternLiteralPart])
+            .Select(segments => ((RoutePatternLiteralPart)segments[0].Parts[0]).Content)
+            .Distinct()
+            .ToList();
+        Assert.Contains("out", names);
+        Assert.Contains("admin", names, StringComparer.OrdinalIgnoreCase);
+        Assert.All(names, name => Assert.True(!Slugs.IsWellFormed(name) || Slugs.Validate(name)?.Contains("reserved") == true, name));
     }
 
     [Fact]

@@ -477,68 +477,120 @@ public sealed partial class LinkCatalog(
             errors["domain"] = [error!];
     }
 
-    /// <summary>Short links a chain is followed through at most before it is taken as no loop.</summary>
+    /// <summary>Places (short links, unknown slugs, roots) a check follows chains through at most before it takes them as no loop.</summary>
     private const int MaxChainLinks = 32;
 
     /// <summary>
-    /// Refuses destinations (the link's own, a rule's, a variant's or its expired URL) that send visitors round in a loop: the link's own
-    /// short URL, whatever its scheme, port, query or fragment (links are found by host alone), or another short link of
-    /// this service that leads back to it (a → b → a), every destination of each link on the way followed, up to
-    /// <see cref="MaxChainLinks"/> links. A chain that does not come back is allowed. Short URLs are those of a
-    /// registered domain, or of the default domain's host: <c>Redirector:BaseUrl</c>'s, or without it
-    /// <paramref name="seenHost"/> (the host the API or admin was reached at) unless that is a registered domain.
-    /// The errors go under "url", "rules", "variants" or "expiredUrl". <paramref name="pending"/> holds links about to be created
-    /// with this one (an import), looked up before the catalogue.
+    /// A place on this service a URL sends visitors to: <paramref name="Slug"/> on the domain with key
+    /// <paramref name="Domain"/> (a link, or a slug no link has), or with an empty slug the domain's root.
+    /// </summary>
+    private readonly record struct Place(string Domain, string Slug);
+
+    /// <summary>
+    /// Refuses destinations (the link's own, a rule's, a variant's or its expired URL) that send visitors round in a
+    /// loop through this service's own answers: the link's own short URL, whatever its scheme, port, query or fragment
+    /// (links are found by host alone), or a chain that comes back to the link or to any place already passed on it.
+    /// Each place answers as a visitor would be answered: a link by every destination it has (its expired URL too,
+    /// and when it does not redirect now and has none, the domain's expiredUrl), a slug no link has by the domain's
+    /// notFoundUrl, the root by the domain's rootUrl, the checks <see cref="DomainCatalog"/> makes when those are saved;
+    /// a domain saved without a loop may come to have one (its notFoundUrl's link deleted since), so they are followed
+    /// again here. Chains are followed up to <see cref="MaxChainLinks"/> places; another host, a path of more segments
+    /// or an answer left empty (the 404 page) ends one. Short URLs are those of a registered domain, or of the default
+    /// domain's host: <c>Redirector:BaseUrl</c>'s, or without it <paramref name="seenHost"/> (the host the API or admin
+    /// was reached at) unless that is a registered domain. The errors go under "url", "rules", "variants" or
+    /// "expiredUrl" (the domain's expiredUrl too: the link's own is what stops it) and name the chain, links by their
+    /// slug and the domains' answers by their URL. <paramref name="pending"/> holds links about to be created with this
+    /// one (an import), looked up before the catalogue.
     /// </summary>
     private async Task RefuseLoopsAsync(Link link, IReadOnlyDictionary<(string, string), Link>? pending,
         Dictionary<string, string[]> errors, string? seenHost, CancellationToken ct)
     {
-        if (link.Slug.Length == 0)
-            return;
         var defaultHost = urls.ConfiguredHostOf(DomainLinks.DefaultKey)
             ?? (seenHost is { Length: > 0 } seen && !domains.IsRegistered(seen) ? seen : null);
-        var queue = new Queue<(string Domain, string Slug, string Field, string Path)>();
-        foreach (var (field, url) in DestinationsOf(link))
+        var now = time.GetUtcNow().UtcDateTime;
+        // A link saved without a slug gets a generated one, which no URL can name yet: it is on no chain's way back.
+        Place? home = link.Slug.Length > 0 ? new Place(link.Domain, link.Slug) : null;
+        // The chain being followed: each place, its name in an error and how it answered (a domain's answer, or none).
+        var path = new List<(Place? Place, string Name, string Note)>();
+        var done = new HashSet<Place>();
+        CatalogDb? db = null;
+        try
         {
-            if (ShortLinkOf(url, defaultHost) is not { } next)
-                continue;
-            if (next.Domain == link.Domain && next.Slug == link.Slug)
-                errors.TryAdd(field, [OwnShortUrl(field)]);
-            else
-                queue.Enqueue((next.Domain, next.Slug, field, link.Slug + " → " + next.Slug));
+            var (note, answers) = AnswersOf(link);
+            foreach (var (field, url) in answers)
+            {
+                if (errors.ContainsKey(field) || PlaceOf(url, defaultHost) is not { } next)
+                    continue;
+                if (next == home)
+                {
+                    errors[field] = [OwnShortUrl(field)];
+                    continue;
+                }
+                path.Clear();
+                path.Add((home, link.Slug.Length > 0 ? link.Slug : "this link", field == "expiredUrl" ? note : ""));
+                if (await LoopFromAsync(next) is { } loop)
+                {
+                    errors[field] = [loop.Back
+                        ? $"This leads back to the link ({loop.Chain}): visitors would be sent round in a loop."
+                        : $"This leads into a loop of this service's own answers ({loop.Chain}): visitors would be sent round in a loop."];
+                }
+            }
         }
-        if (queue.Count == 0)
-            return;
-        var visited = new HashSet<(string, string)>();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        while (queue.Count > 0 && visited.Count < MaxChainLinks)
+        finally
         {
-            var (domain, slug, field, path) = queue.Dequeue();
-            if (domain == link.Domain && slug == link.Slug)
-            {
-                errors.TryAdd(field, [$"This leads back to the link through other short links ({path}): visitors would be sent round in a loop."]);
-                continue;
-            }
-            if (!visited.Add((domain, slug)))
-                continue;
-            var hop = pending?.GetValueOrDefault((domain, slug))
-                ?? await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Domain == domain && l.Slug == slug, ct);
-            if (hop is null)
-                continue;
-            foreach (var (_, url) in DestinationsOf(hop))
-            {
-                if (ShortLinkOf(url, defaultHost) is { } next)
-                    queue.Enqueue((next.Domain, next.Slug, field, path + " → " + next.Slug));
-            }
+            if (db is not null)
+                await db.DisposeAsync();
         }
 
-        static IEnumerable<(string Field, string? Url)> DestinationsOf(Link link) =>
-        [
-            ("url", link.Destination),
-            .. (link.Rules ?? []).Select(r => ("rules", r.Url)),
-            .. (link.Variants ?? []).Select(v => ("variants", v.Url)),
-            ("expiredUrl", link.ExpiredUrl),
-        ];
+        // Depth first: a place met again while still on the path closes a loop; one whose answers all ended is done.
+        async Task<(string Chain, bool Back)?> LoopFromAsync(Place place)
+        {
+            var at = path.FindIndex(p => p.Place == place);
+            if (at >= 0)
+                return (string.Join(" → ", path.Select(p => p.Name + p.Note)) + " → " + path[at].Name, at == 0);
+            if (done.Contains(place) || done.Count + path.Count >= MaxChainLinks)
+                return null;
+            var settings = cache.ForHost(place.Domain).Settings;
+            var url = (place.Domain.Length > 0 ? place.Domain : defaultHost) + "/" + place.Slug;
+            Link? hop = null;
+            if (place.Slug.Length > 0)
+            {
+                hop = pending?.GetValueOrDefault((place.Domain, place.Slug));
+                if (hop is null)
+                {
+                    db ??= await dbFactory.CreateDbContextAsync(ct);
+                    hop = await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Domain == place.Domain && l.Slug == place.Slug, ct);
+                }
+            }
+            var (name, note, next) = place.Slug.Length == 0 ? (url, " (the domain's rootUrl)", [settings?.RootLocation])
+                : hop is null ? (url, " (no link: the domain's notFoundUrl)", [settings?.NotFoundLocation])
+                : AnswersOf(hop) is var (hopNote, hopAnswers) ? (hop.Slug, hopNote, hopAnswers.Select(a => a.Url)) : default;
+            path.Add((place, name, note));
+            foreach (var answer in next)
+            {
+                if (PlaceOf(answer, defaultHost) is { } following && await LoopFromAsync(following) is { } loop)
+                    return loop;
+            }
+            path.RemoveAt(path.Count - 1);
+            done.Add(place);
+            return null;
+        }
+
+        // What a link answers, by field: every destination, and for a link that does not redirect now and has no
+        // expired URL of its own, its domain's expiredUrl (the note says so in a chain).
+        (string Note, IEnumerable<(string Field, string? Url)> Answers) AnswersOf(Link hop)
+        {
+            IEnumerable<(string Field, string? Url)> destinations =
+            [
+                ("url", hop.Destination),
+                .. (hop.Rules ?? []).Select(r => ("rules", r.Url)),
+                .. (hop.Variants ?? []).Select(v => ("variants", v.Url)),
+                ("expiredUrl", hop.ExpiredUrl),
+            ];
+            return hop.ExpiredUrl is null && !hop.IsLiveAt(now) && cache.ForHost(hop.Domain).Settings?.ExpiredLocation is { } fallback
+                ? (" (does not redirect now: the domain's expiredUrl)", destinations.Append(("expiredUrl", fallback)))
+                : ("", destinations);
+        }
 
         static string OwnShortUrl(string field) => field switch
         {
@@ -549,19 +601,22 @@ public sealed partial class LinkCatalog(
         };
     }
 
-    /// <summary>The link a URL names when it is a short URL of this service (its host a registered domain's or <paramref name="defaultHost"/>, its path one slug); else null.</summary>
-    private (string Domain, string Slug)? ShortLinkOf(string? url, string? defaultHost)
+    /// <summary>
+    /// The place a URL names when it is on this service (its host a registered domain's or <paramref name="defaultHost"/>,
+    /// its path one slug or the root); else null.
+    /// </summary>
+    private Place? PlaceOf(string? url, string? defaultHost)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
             return null;
         var slug = uri.AbsolutePath.Trim('/');
-        if (slug.Length == 0 || slug.Contains('/'))
+        if (slug.Contains('/'))
             return null;
         var host = uri.IdnHost.TrimEnd('.');
         if (domains.IsRegistered(host))
-            return (domains.KeyForQuery(host), Uri.UnescapeDataString(slug));
+            return new Place(domains.KeyForQuery(host), Uri.UnescapeDataString(slug));
         return defaultHost is not null && string.Equals(host, defaultHost.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
-            ? (DomainLinks.DefaultKey, Uri.UnescapeDataString(slug))
+            ? new Place(DomainLinks.DefaultKey, Uri.UnescapeDataString(slug))
             : null;
     }
 

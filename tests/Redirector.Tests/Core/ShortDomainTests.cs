@@ -133,6 +133,59 @@ public sealed class ShortDomainTests
     }
 
     [Fact]
+    public async Task A_links_expired_url_that_comes_back_through_a_domains_answers_is_refused_as_a_loop_naming_the_chain()
+    {
+        await using var app = new RedirectorApplication(settings: WithBaseUrl);
+        // The domain's notFoundUrl names a link that redirects: no loop when it is saved.
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(app, new { host = "go.brand.test" })).StatusCode);
+        await app.CreateLinkAsync(new { url = Home, slug = "promo", domain = "go.brand.test" });
+        using var api = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsJsonAsync("/api/domains/go.brand.test", new { notFoundUrl = "https://go.brand.test/promo" })).StatusCode);
+
+        // promo, switched off, would send visitors to an unknown slug, whose notFoundUrl is promo again.
+        using (var patched = await api.PatchAsJsonAsync("/api/links/promo?domain=go.brand.test", new { expiredUrl = "https://go.brand.test/gone" }))
+        {
+            using var errors = JsonDocument.Parse(await ProblemErrorsAsync(patched, HttpStatusCode.BadRequest));
+            var error = errors.RootElement.GetProperty("expiredUrl")[0].GetString()!;
+            Assert.Contains("promo → go.brand.test/gone (no link: the domain's notFoundUrl) → promo", error);
+            Assert.Contains("round in a loop", error);
+        }
+        // Through the domain's root and its rootUrl, on create.
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsJsonAsync("/api/domains/go.brand.test", new { rootUrl = "https://go.brand.test/spring" })).StatusCode);
+        using (var created = await api.PostAsJsonAsync("/api/links", new { url = Home, slug = "spring", domain = "go.brand.test", enabled = false, expiredUrl = "https://go.brand.test/" }))
+            Assert.Contains("spring → go.brand.test/ (the domain's rootUrl) → spring", Messages(await ProblemErrorsAsync(created, HttpStatusCode.BadRequest)));
+        // A switched-off link without an expired URL answers with the domain's expiredUrl: a destination through it is followed.
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsJsonAsync("/api/domains/go.brand.test", new { expiredUrl = "https://go.brand.test/gone" })).StatusCode);
+        await app.CreateLinkAsync(new { url = Home, slug = "off", domain = "go.brand.test", enabled = false });
+        using (var through = await api.PatchAsJsonAsync("/api/links/promo?domain=go.brand.test", new { url = "https://go.brand.test/off" }))
+            Assert.Contains("promo → off (does not redirect now: the domain's expiredUrl) → go.brand.test/gone (no link: the domain's notFoundUrl) → promo",
+                Messages(await ProblemErrorsAsync(through, HttpStatusCode.BadRequest)));
+
+        // Once promo is deleted the notFoundUrl names an unknown slug, answered by the notFoundUrl again: an import
+        // that brings promo back with an expired URL into it closes the loop on its own row...
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync("/api/links/promo?domain=go.brand.test")).StatusCode);
+        var import = app.Services.GetRequiredService<Redirector.Admin.Import.CsvLinkImport>();
+        var report = await import.ImportAsync($"slug,domain,url,expired_url\npromo,go.brand.test,{Home},https://go.brand.test/gone\n", seenHost: null, CancellationToken.None);
+        Assert.Equal(0, report.Imported);
+        Assert.Contains(report.Problems, p => p.Message.Contains("promo → go.brand.test/gone (no link: the domain's notFoundUrl) → promo", StringComparison.Ordinal));
+        // ...and a link that leads into that loop is refused, though the loop does not come back to the link itself.
+        using (var into = await api.PostAsJsonAsync("/api/links", new { url = Home, slug = "late", expiredUrl = "https://go.brand.test/anything" }))
+        {
+            Assert.Contains("late → go.brand.test/anything (no link: the domain's notFoundUrl) → go.brand.test/promo (no link: the domain's notFoundUrl) → go.brand.test/promo",
+                Messages(await ProblemErrorsAsync(into, HttpStatusCode.BadRequest)));
+        }
+
+        // A chain that ends at a link that redirects, or at an unknown slug of a domain without a notFoundUrl, is allowed.
+        await app.CreateLinkAsync(new { url = Home, slug = "target" });
+        await app.CreateLinkAsync(new { url = Home, slug = "fine", expiredUrl = "https://go.example.com/target" });
+        await app.CreateLinkAsync(new { url = Home, slug = "fine2", expiredUrl = "https://go.example.com/nobody" });
+
+        // The messages of an errors object, unescaped (the raw JSON writes → as \u2192).
+        static string Messages(string errors) =>
+            string.Join("\n", JsonDocument.Parse(errors).RootElement.EnumerateObject().SelectMany(f => f.Value.EnumerateArray()).Select(m => m.GetString()));
+    }
+
+    [Fact]
     public async Task A_domains_root_or_not_found_url_that_leads_back_to_its_own_answers_is_refused_as_a_loop()
     {
         await using var app = new RedirectorApplication(settings: WithBaseUrl);

@@ -11,7 +11,8 @@ public enum LinkOutcomeKind { Saved, Invalid, SlugTaken, NotFound, VersionMismat
 
 /// <param name="Errors">
 /// With <see cref="LinkOutcomeKind.Invalid"/>, every problem by field (the API's names); with
-/// <see cref="LinkOutcomeKind.SlugTaken"/> from a check only, the problems found besides the taken slug (maybe none).
+/// <see cref="LinkOutcomeKind.SlugTaken"/>, the problems found besides the taken slug: some when the save was refused
+/// for them too, maybe none from a check only, null when the slug alone was in the way.
 /// </param>
 public sealed record LinkOutcome(LinkOutcomeKind Kind, Link? Link = null, IDictionary<string, string[]>? Errors = null)
 {
@@ -57,12 +58,11 @@ public sealed partial class LinkCatalog(
         LinkRules.RefusePastExpiry(link.ExpiresAt, time.GetUtcNow().UtcDateTime, errors);
         await ResolveDomainAsync(link, request.Domain, errors, ct);
         await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
-        if (checkOnly)
+        // A refused save names a taken slug with the other problems, so that one answer names them all.
+        if (checkOnly || errors.Count > 0)
             return link.Slug.Length > 0 && !errors.ContainsKey("slug") && !errors.ContainsKey("domain") && await SlugExistsAsync(link.Domain, link.Slug, ct)
                 ? new LinkOutcome(LinkOutcomeKind.SlugTaken, Errors: errors)
                 : LinkOutcome.Invalid(errors);
-        if (errors.Count > 0)
-            return LinkOutcome.Invalid(errors);
 
         var customSlug = !string.IsNullOrEmpty(request.Slug);
         for (var attempt = 0; attempt < (customSlug ? 1 : GeneratedSlugAttempts); attempt++)
@@ -181,11 +181,9 @@ public sealed partial class LinkCatalog(
             await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
         // A move to another domain and a rename both give the link a new key: unique, and learnt by every node.
         var moved = link.Domain != domainBefore || link.Slug != slugBefore;
-        if (errors.Count > 0 && !checkOnly)
-            return LinkOutcome.Invalid(errors);
         if (moved && await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
-            return new LinkOutcome(LinkOutcomeKind.SlugTaken, Errors: checkOnly ? errors : null);
-        if (checkOnly)
+            return new LinkOutcome(LinkOutcomeKind.SlugTaken, Errors: checkOnly || errors.Count > 0 ? errors : null);
+        if (checkOnly || errors.Count > 0)
             return LinkOutcome.Invalid(errors);
         // Values equal to the stored ones (a GET sent back, a form saved as it was) are no change: the version and
         // updatedAt stay, so a client's If-Match still holds, and no change-log entry or link.updated event is made.

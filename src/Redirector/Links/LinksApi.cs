@@ -74,6 +74,9 @@ public static class LinksApi
             // A new link's id has no counters yet: its clicks are 0 without asking Redis.
             LinkOutcomeKind.Saved => TypedResults.Created(LocationOf(outcome.Link!), ToResponse(outcome.Link!, 0, shortUrls, context)),
             LinkOutcomeKind.Invalid => TypedResults.ValidationProblem(outcome.Errors!, title: "The link is not valid."),
+            // Other problems besides: a 400 that names the taken slug among them, as the admin form does.
+            LinkOutcomeKind.SlugTaken when outcome.Errors is { Count: > 0 } errors =>
+                TypedResults.ValidationProblem(new Dictionary<string, string[]>(errors) { ["slug"] = ["This slug is already taken."] }, title: "The link is not valid."),
             _ => TypedResults.Conflict(SlugTaken(request.Slug)),
         };
     }
@@ -182,6 +185,8 @@ public static class LinksApi
                 return TypedResults.ValidationProblem(outcome.Errors!, title: "The change is not valid.");
             case LinkOutcomeKind.SlugTaken:
                 var field = request.HasSlug && request.Slug != slug ? "slug" : "domain";
+                if (outcome.Errors is { Count: > 0 } errors)
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]>(errors) { [field] = ["This slug is already taken on that domain."] }, title: "The change is not valid.");
                 return TypedResults.Problem(
                     title: "The slug is already taken on that domain.",
                     detail: "That domain has a link with this slug: move, rename or delete that one first, or choose another slug or domain for this one.",

@@ -100,4 +100,31 @@ public sealed class LinkFormBrowserTests(BrowserFixture browser) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("or null for no maximum", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_taken_slug_is_marked_in_the_same_save_as_the_other_fields_errors()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/first", slug = "taken" });
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/second", slug = "second" });
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/links/new");
+        await page.GetByLabel("Destination URL").FillAsync("https://shop.example.com/sale");
+        await page.GetByLabel("Slug").FillAsync("taken");
+        await page.GetByLabel("Maximum of clicks").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        await Expect(page.GetByTestId("error-slug")).ToHaveTextAsync("This slug is already taken.");
+        await Expect(page.GetByTestId("error-maxClicks")).ToContainTextAsync("at least 1");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the 2 fields marked below.");
+
+        // An edit that renames onto a taken slug, with another problem.
+        await page.GotoAsync("/admin/links/second/edit");
+        await page.GetByLabel("Slug").FillAsync("taken");
+        await page.GetByLabel("Maximum of clicks").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("error-slug")).ToContainTextAsync("This slug is already taken by another link on this domain");
+        await Expect(page.GetByTestId("error-maxClicks")).ToContainTextAsync("at least 1");
+    }
 }

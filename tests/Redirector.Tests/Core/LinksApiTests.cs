@@ -400,4 +400,31 @@ public sealed class LinksApiTests
         using var ready = JsonDocument.Parse(await client.GetStringAsync("/readyz"));
         Assert.Equal("healthy", ready.RootElement.GetProperty("checks").GetProperty("catalog").GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task A_taken_slug_is_named_together_with_the_other_problems_of_a_refused_save()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/first", slug = "taken" });
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/second", slug = "second" });
+        using var api = app.CreateApiClient();
+
+        using (var created = await api.PostAsJsonAsync("/api/links", new { url = "https://shop.example.com/x", slug = "taken", maxClicks = 0 }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, created.StatusCode);
+            var errors = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+            Assert.Equal("This slug is already taken.", errors.GetProperty("slug")[0].GetString());
+            Assert.True(errors.TryGetProperty("maxClicks", out _));
+        }
+        using (var renamed = await api.PatchAsJsonAsync("/api/links/second", new { slug = "taken", redirectType = 200 }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, renamed.StatusCode);
+            var errors = (await renamed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+            Assert.Equal("This slug is already taken on that domain.", errors.GetProperty("slug")[0].GetString());
+            Assert.True(errors.TryGetProperty("redirectType", out _));
+        }
+        // The slug alone in the way is still the 409 it was.
+        using (var conflict = await api.PostAsJsonAsync("/api/links", new { url = "https://shop.example.com/x", slug = "taken" }))
+            Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Redirector.Links;
+using Redirector.Text;
 using Redirector.Times;
 
 namespace Redirector.Admin.LinkList;
@@ -146,7 +147,7 @@ public sealed class LinkForm
             }
             catch (JsonException ex)
             {
-                errors["rules"] = ["The rules are not valid JSON: " + ex.Message];
+                errors["rules"] = [RulesError(ex, Rules)];
             }
         }
         if (!string.IsNullOrWhiteSpace(Variants))
@@ -168,6 +169,23 @@ public sealed class LinkForm
                 variants = read;
         }
         return !errors.ContainsKey("rules") && !errors.ContainsKey("variants");
+    }
+
+    /// <summary>
+    /// What is wrong with rules that do not read, in words and with a line and column counted from 1 (the reader's
+    /// own text counts lines from 0 and names .NET types): JSON that breaks (a missing quote, comma or bracket), or a
+    /// value of the wrong kind, told by the targeting's own words when it has them (<see cref="OneOrManyConverter"/>).
+    /// </summary>
+    private static string RulesError(JsonException ex, string text)
+    {
+        var at = JsonPosition.Of(ex, text) ?? "an unknown position";
+        // The reader's own exception inside: the text is not JSON at all.
+        if (ex.InnerException is JsonException)
+            return $"The rules are not valid JSON: it breaks at {at}. Check for a missing quote, comma or bracket.";
+        var where = ex.Path is { Length: > 1 } path ? $"{at} ({path})" : at;
+        return ex.Message.Contains("Path:", StringComparison.Ordinal) || ex.Message.StartsWith("The JSON value", StringComparison.Ordinal)
+            ? $"The rules hold a value of the wrong kind at {where}: they are a list of rules such as [{{\"when\": {{\"os\": \"iOS\"}}, \"url\": \"https://...\"}}]."
+            : $"The rules hold a value of the wrong kind at {where}: {ex.Message}";
     }
 
     public UtmTags Utm => new() { Source = UtmSource, Medium = UtmMedium, Campaign = UtmCampaign, Term = UtmTerm, Content = UtmContent };

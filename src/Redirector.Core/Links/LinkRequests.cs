@@ -21,9 +21,11 @@ public sealed record CreateLinkRequest
     public string? ExpiredUrl { get; init; }
 
     /// <summary>The visitors' password (write-only: never answered, stored as a salted slow hash); empty for none.</summary>
+    [WriteOnly]
     public string? Password { get; init; }
 
-    /// <summary>An already hashed password (a CSV export's <c>password_hash</c>), used when <see cref="Password"/> is absent.</summary>
+    /// <summary>An already hashed password (a CSV export's <c>password_hash</c>), used when <see cref="Password"/> is absent; write-only too.</summary>
+    [WriteOnly]
     public string? PasswordHash { get; init; }
 
     public List<LinkRule>? Rules { get; init; }
@@ -60,7 +62,8 @@ public sealed class UpdateLinkRequest
     public long? MaxClicks { get => _maxClicks; set { _maxClicks = value; HasMaxClicks = true; } }
     public string? ExpiredUrl { get => _expiredUrl; set { _expiredUrl = value; HasExpiredUrl = true; } }
 
-    /// <summary>A new visitor password; null or empty removes the password.</summary>
+    /// <summary>A new visitor password (write-only: a read answers <c>hasPassword</c>); null or empty removes the password.</summary>
+    [WriteOnly]
     public string? Password { get => _password; set { _password = value; HasPassword = true; } }
 
     public List<LinkRule>? Rules { get => _rules; set { _rules = value; HasRules = true; } }

@@ -36,6 +36,15 @@ public static class ApiServices
     public const string ApiEditorPolicy = "api-editor";
     public const string LinkCreationPolicy = "link-creation";
 
+    /// <summary>The bodies' strictness, read by the JSON contracts and described by the OpenAPI document alike.</summary>
+    private static readonly StrictBodies Strict = new(new Dictionary<Type, Type>
+    {
+        [typeof(UpdateLinkRequest)] = typeof(LinkResponse),
+        [typeof(Domains.UpdateDomainRequest)] = typeof(Domains.DomainResponse),
+        [typeof(Sites.UpdateSiteRequest)] = typeof(Tracking.SiteResponse),
+        [typeof(Webhooks.UpdateWebhookRequest)] = typeof(Webhooks.WebhookResponse),
+    });
+
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -60,15 +69,8 @@ public static class ApiServices
             // {"redirectType":"301"} is a string where a number goes: refused with the field's type, as any other
             // wrong type is (the web defaults would read numbers from strings).
             options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
-            var strict = new StrictBodies(new Dictionary<Type, Type>
-            {
-                [typeof(UpdateLinkRequest)] = typeof(LinkResponse),
-                [typeof(Domains.UpdateDomainRequest)] = typeof(Domains.DomainResponse),
-                [typeof(Sites.UpdateSiteRequest)] = typeof(Tracking.SiteResponse),
-                [typeof(Webhooks.UpdateWebhookRequest)] = typeof(Webhooks.WebhookResponse),
-            });
             options.SerializerOptions.TypeInfoResolver = (options.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver())
-                .WithAddedModifier(strict.Modify);
+                .WithAddedModifier(Strict.Modify);
         });
         // A body or parameter that does not bind throws, so BadRequestHandler can say which one and why; by default
         // minimal APIs answer a bare 400 that names nothing.
@@ -78,7 +80,7 @@ public static class ApiServices
         services.AddSingleton<StatsSources>();
         services.AddExceptionHandler<EventStoreUnavailableHandler>();
         services.AddExceptionHandler<CatalogBusyHandler>();
-        services.AddOpenApi(options => options.AddSchemaTransformer(StrictBodies.MarkReadOnlyAsync).AddSchemaTransformer(DimensionSchemas.AddDimensionsAsync)
+        services.AddOpenApi(options => options.AddSchemaTransformer(Strict.MarkReadOnlyAsync).AddSchemaTransformer(DimensionSchemas.AddDimensionsAsync)
             .AddOperationTransformer(DimensionSchemas.AddFilterParametersAsync)
             .AddSchemaTransformer(OpenApiDates.TypeAsStringsAsync));
         services.TryAddSingleton<SharedRateLimits>();

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
+using Redirector.Links;
 using Redirector.Text;
 
 namespace Redirector.Api;
@@ -69,19 +70,34 @@ public sealed class StrictBodies(IReadOnlyDictionary<Type, Type> roundTrips)
     }
 
     /// <summary>
-    /// The OpenAPI schema transformer: the response's properties a round-trip body accepts and ignores are
-    /// <c>readOnly</c> in its schema (the property has no getter: see <see cref="Modify"/>), so a generated client
-    /// does not offer <c>shortUrl</c> or <c>createdAt</c> as something a PATCH changes.
+    /// The OpenAPI schema transformer, so that the document says what the API reads and answers: the response's
+    /// properties a round-trip body accepts and ignores (<c>shortUrl</c>, <c>hasPassword</c>, <c>createdAt</c>...; they
+    /// have no getter: see <see cref="Modify"/>) are <c>readOnly</c> in the body's schema, and so in the response's, so
+    /// that a generated client does not offer them as something a PATCH changes; a body's property marked
+    /// <see cref="WriteOnlyAttribute"/> (a password) is <c>writeOnly</c>: read, never answered.
     /// </summary>
-    public static Task MarkReadOnlyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    public Task MarkReadOnlyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
     {
-        if (context.JsonPropertyInfo is null && schema.Properties is { Count: > 0 } properties)
+        if (context.JsonPropertyInfo is not null || schema.Properties is not { Count: > 0 } properties)
+            return Task.CompletedTask;
+        foreach (var property in context.JsonTypeInfo.Properties)
         {
-            foreach (var property in context.JsonTypeInfo.Properties)
+            // The property reads any JSON (a JsonElement, a shared schema): it gets a schema of its own to say so. The
+            // schema generator leaves out some of them (hasPassword, whose name a [JsonIgnore] HasPassword also has).
+            if (property.Get is null && !property.IsExtensionData)
+                properties[property.Name] = new OpenApiSchema { ReadOnly = true, Description = "Read-only: accepted (a GET sent back) and ignored." };
+            else if (property.AttributeProvider?.IsDefined(typeof(WriteOnlyAttribute), inherit: true) == true && properties.TryGetValue(property.Name, out var own) && own is OpenApiSchema written)
+                written.WriteOnly = true;
+        }
+        // The response of a round trip: what its body ignores is answered only.
+        var body = roundTrips.FirstOrDefault(r => r.Value == context.JsonTypeInfo.Type).Key;
+        if (body is not null)
+        {
+            var ignored = context.JsonTypeInfo.Options.GetTypeInfo(body).Properties.Where(p => p.Get is null && !p.IsExtensionData).Select(p => p.Name);
+            foreach (var name in ignored)
             {
-                // The property reads any JSON (a JsonElement, a shared schema): it gets a schema of its own to say so.
-                if (property.Get is null && !property.IsExtensionData && properties.ContainsKey(property.Name))
-                    properties[property.Name] = new OpenApiSchema { ReadOnly = true, Description = "Read-only: accepted (a GET sent back) and ignored." };
+                if (properties.TryGetValue(name, out var answered) && answered is OpenApiSchema readOnly)
+                    readOnly.ReadOnly = true;
             }
         }
         return Task.CompletedTask;

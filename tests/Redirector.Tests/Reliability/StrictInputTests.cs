@@ -276,10 +276,23 @@ public sealed class StrictInputTests
         using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
         var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
         var link = schemas.GetProperty("UpdateLinkRequest").GetProperty("properties");
-        foreach (var name in new[] { "shortUrl", "createdAt", "updatedAt" })
+        foreach (var name in new[] { "shortUrl", "createdAt", "updatedAt", "hasPassword", "clicks" })
             Assert.True(link.TryGetProperty(name, out var property) && property.TryGetProperty("readOnly", out var readOnly) && readOnly.GetBoolean(), $"{name}: {link}");
         foreach (var name in new[] { "url", "slug", "domain", "title", "version" })
             Assert.False(link.GetProperty(name).TryGetProperty("readOnly", out _), $"{name}: {link.GetProperty(name)}");
+        // The password is read and never answered: write-only in the bodies, absent from the read shape, which says
+        // hasPassword instead, read-only there as everything a PATCH ignores.
+        Assert.True(link.GetProperty("password").GetProperty("writeOnly").GetBoolean(), link.GetProperty("password").ToString());
+        var create = schemas.GetProperty("CreateLinkRequest").GetProperty("properties");
+        foreach (var name in new[] { "password", "passwordHash" })
+            Assert.True(create.GetProperty(name).GetProperty("writeOnly").GetBoolean(), $"{name}: {create.GetProperty(name)}");
+        var read = schemas.GetProperty("LinkResponse").GetProperty("properties");
+        Assert.False(read.TryGetProperty("password", out _));
+        foreach (var name in new[] { "shortUrl", "createdAt", "updatedAt", "hasPassword", "clicks" })
+            Assert.True(read.GetProperty(name).TryGetProperty("readOnly", out var readOnly) && readOnly.GetBoolean(), $"{name}: {read.GetProperty(name)}");
+        Assert.Equal("boolean", read.GetProperty("hasPassword").GetProperty("type").GetString());
+        foreach (var name in new[] { "url", "slug", "maxClicks", "version" })
+            Assert.False(read.GetProperty(name).TryGetProperty("readOnly", out _), $"{name}: {read.GetProperty(name)}");
         var domain = schemas.GetProperty("UpdateDomainRequest").GetProperty("properties");
         Assert.True(domain.GetProperty("host").GetProperty("readOnly").GetBoolean());
         Assert.False(domain.GetProperty("rootUrl").TryGetProperty("readOnly", out _));

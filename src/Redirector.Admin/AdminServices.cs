@@ -64,6 +64,10 @@ public static class AdminServices
     {
         var services = builder.Services;
         services.AddOptions<AdminOptions>().BindSettings("Admin").ValidateOnStart();
+        // The links CSV is the API's too (/api/links/import, /api/links/export.csv), on nodes without the admin area.
+        services.AddSingleton<AdminStats>();
+        services.AddSingleton<CsvLinkImport>();
+        services.AddSingleton<LinkCsvExport>();
         if (!IsEnabled(builder.Configuration))
             return builder;
 
@@ -100,10 +104,8 @@ public static class AdminServices
         // so pages are plain HTML forms and links, and admin.js adds live refresh (on /admin/live's events), copy buttons and the UTM preview.
         services.AddRazorComponents();
         services.AddHostedService<FirstAdministrator>();
-        services.AddSingleton<AdminStats>();
         services.AddSingleton<LiveClicks>();
         services.AddHostedService(provider => provider.GetRequiredService<LiveClicks>());
-        services.AddSingleton<CsvLinkImport>();
         services.AddSingleton<LinkList.LinkTable>();
         return builder;
     }

@@ -35,30 +35,12 @@ public static class ExportEndpoints
     /// (every link without them), oldest first; with <paramref name="key"/>s (<see cref="LinkAddress.ExportKey"/>, the
     /// list's bulk selection) only those links of that filter.
     /// </summary>
-    public static async Task<FileContentHttpResult> ExportLinks(LinkCatalog catalog, AdminStats counts, ShortUrls shortUrls,
-        Redirector.Domains.DomainCatalog domains, HttpRequest request, CancellationToken ct,
-        string? q = null, string[]? tag = null, string? domain = null, string[]? key = null)
+    public static async Task<FileContentHttpResult> ExportLinks(LinkCsvExport export, Redirector.Domains.DomainCatalog domains, HttpRequest request,
+        CancellationToken ct, string? q = null, string[]? tag = null, string? domain = null, string[]? key = null)
     {
-        var filter = new LinkQuery(q, tag, "oldest", PageSize: 500, Domain: string.IsNullOrWhiteSpace(domain) ? null : domains.KeyForQuery(domain));
+        var filter = new LinkQuery(q, tag, Domain: string.IsNullOrWhiteSpace(domain) ? null : domains.KeyForQuery(domain));
         var selected = key is { Length: > 0 } ? key.ToHashSet(StringComparer.Ordinal) : null;
-        var links = new List<Link>();
-        for (var page = 1; ; page++)
-        {
-            var batch = await catalog.ListAsync(filter with { Page = page }, ct);
-            links.AddRange(selected is null ? batch.Items : batch.Items.Where(l => selected.Contains(LinkAddress.ExportKey(l))));
-            if ((long)page * batch.PageSize >= batch.Total || batch.Items.Count == 0)
-                break;
-        }
-        IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;
-        await StatsReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(links.Select(l => l.Id).ToList()));
-        var csv = new Csv(LinkCsv.Names);
-        foreach (var link in links)
-        {
-            var count = clicks?.GetValueOrDefault(link.Id);
-            var row = new LinkCsv.Row(link, shortUrls.For(request, link.Slug, link.Domain), count?.Recent, count?.Total);
-            csv.Add([.. LinkCsv.Columns.Select(column => column.Cell(row))]);
-        }
-        return File(csv, "links.csv");
+        return TypedResults.File(await export.WriteAsync(filter, selected, request, ct), CsvType, "links.csv");
     }
 
     /// <summary>
@@ -94,7 +76,7 @@ public static class ExportEndpoints
         }
         var links = new EventLinks(catalog, shortUrls, request);
         return TypedResults.Stream(body => EventCsv.WriteCsvAsync(body, EventCsv.SitePagesOnly(store.ReadEventsAsync(query, ct), sites), links, ct),
-            "text/csv; charset=utf-8", FileName(scope ?? "global", key, "clicks", range));
+            CsvType, FileName(scope ?? "global", key, "clicks", range));
     }
 
     /// <summary>What an export of a scope asks for: the page's filters, the scope and the range; a problem for a bad filter, neither for an unknown scope.</summary>
@@ -217,7 +199,10 @@ public static class ExportEndpoints
     private static string FileName(string scope, string? key, string table, DateRange range) =>
         $"{scope}-{Safe(key)}-{table}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv".Replace("--", "-", StringComparison.Ordinal);
 
-    private static FileContentHttpResult File(Csv csv, string name) => TypedResults.File(csv.ToUtf8(), "text/csv; charset=utf-8", name);
+    private static FileContentHttpResult File(Csv csv, string name) => TypedResults.File(csv.ToUtf8(), CsvType, name);
+
+    /// <summary>The content type of every CSV the admin area and the API answer.</summary>
+    public const string CsvType = "text/csv; charset=utf-8";
 
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Redirector.Catalog;
 using Redirector.Domains;
+using Redirector.Times;
 using Redirector.UserAgents;
 using Redirector.Webhooks;
 
@@ -26,8 +27,42 @@ public sealed record LinkQuery(string? Search = null, IReadOnlyList<string>? Tag
 
 public sealed record LinkPage(IReadOnlyList<Link> Items, int Total, int Page, int PageSize);
 
-/// <summary>The links a bulk create saved, or, when any row was invalid, nothing saved and the errors per row index.</summary>
-public sealed record BulkOutcome(IReadOnlyList<Link> Saved, IReadOnlyDictionary<int, IDictionary<string, string[]>> Errors);
+/// <summary>What a bulk import does with a row whose (domain, slug) already has a link (docs/links.md, "CSV import").</summary>
+public enum ExistingLinks
+{
+    /// <summary>The row is an error ("This slug is already taken."), so nothing is imported: the default, and the only choice before.</summary>
+    Fail,
+
+    /// <summary>The row is left out and the link left as it is.</summary>
+    Skip,
+
+    /// <summary>The row's change (<see cref="LinkImportRow.ChangeOf"/>) is applied to the link, by the rules of a PATCH.</summary>
+    Update,
+}
+
+/// <summary>What a bulk import did with a row, or, when it imported nothing, would have done.</summary>
+public enum ImportedAs { Created, Updated, Unchanged, Skipped }
+
+/// <summary>One row of a bulk import.</summary>
+/// <param name="Link">The link the row creates; its domain and slug also name the link it meets when that exists.</param>
+/// <param name="ChangeOf">
+/// With <see cref="ExistingLinks.Update"/>, the change the row makes to the link it meets, given that link as stored: the
+/// properties the row has (a CSV's columns), the others absent so that they stay.
+/// </param>
+/// <param name="ExportedAt">
+/// The <c>updatedAt</c> of the link when the row was exported (a links CSV's <c>updated_at</c>), or null: an update of a
+/// link changed since then is refused, so that a file edited for an hour does not undo a colleague's edit of the meantime.
+/// </param>
+public sealed record LinkImportRow(CreateLinkRequest Link, Func<Link, UpdateLinkRequest>? ChangeOf = null, DateTime? ExportedAt = null);
+
+/// <summary>What a bulk import did with one row, and the link's key: its domain (empty for the default domain) and slug, a generated one once saved.</summary>
+public sealed record ImportedLink(ImportedAs As, string Domain, string Slug);
+
+/// <summary>
+/// What a bulk import did (or would do) with each row, by row index; when any row was invalid, nothing was saved and
+/// <see cref="Errors"/> holds the problems by row index and field (the API's names).
+/// </summary>
+public sealed record BulkOutcome(IReadOnlyList<ImportedLink> Rows, IReadOnlyDictionary<int, IDictionary<string, string[]>> Errors);
 
 /// <summary>
 /// Creates, changes and deletes links. Every change also writes a <see cref="CatalogChange"/> row in the same
@@ -114,6 +149,48 @@ public sealed partial class LinkCatalog(
 
         var errors = new Dictionary<string, string[]>();
         var (domainBefore, slugBefore) = (link.Domain, link.Slug);
+        if (await ApplyChangeAsync(link, patch, listed, errors, ct))
+            await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
+        // A move to another domain and a rename both give the link a new key: unique, and learnt by every node.
+        var moved = link.Domain != domainBefore || link.Slug != slugBefore;
+        if (moved && await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
+            return new LinkOutcome(LinkOutcomeKind.SlugTaken, Errors: checkOnly || errors.Count > 0 ? errors : null);
+        if (checkOnly || errors.Count > 0)
+            return LinkOutcome.Invalid(errors);
+        // Values equal to the stored ones (a GET sent back, a form saved as it was) are no change: the version and
+        // updatedAt stay, so a client's If-Match still holds, and no change-log entry or link.updated event is made.
+        if (!db.ChangeTracker.HasChanges())
+            return new LinkOutcome(LinkOutcomeKind.Saved, link);
+        RecordChange(db, link, domainBefore, slugBefore);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another edit committed between our read and our write: the caller must re-read and retry.
+            return new LinkOutcome(LinkOutcomeKind.VersionMismatch);
+        }
+        catch (DbUpdateException) when (moved)
+        {
+            // Lost a race with a create or move of the same slug on the new domain: the unique index decided.
+            if (!await SlugExistsAsync(link.Domain, link.Slug, ct))
+                throw;
+            return new LinkOutcome(LinkOutcomeKind.SlugTaken);
+        }
+        if (moved)
+            cache.Remove(domainBefore, slugBefore);
+        cache.Upsert(link);
+        return new LinkOutcome(LinkOutcomeKind.Saved, link);
+    }
+
+    /// <summary>
+    /// Applies the properties present in <paramref name="patch"/> to <paramref name="link"/> (tracked), each checked by
+    /// the API's rules into <paramref name="errors"/>. The loop check is left to the caller, since an import checks its
+    /// rows against each other: true when the change touches what it looks at (where the link goes, or its address).
+    /// </summary>
+    private async Task<bool> ApplyChangeAsync(Link link, UpdateLinkRequest patch, KnownNames listed, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
         if (patch.HasDomain)
             await ResolveDomainAsync(link, patch.Domain, errors, ct);
         if (patch.HasSlug && patch.Slug != link.Slug)
@@ -174,48 +251,26 @@ public sealed partial class LinkCatalog(
         // Each hash has its own salt: the password the link has now keeps its hash, so that sending it again changes nothing.
         if (patch.HasPassword && !(link.PasswordHash is { } stored && LinkPasswords.Verify(stored, patch.Password)))
             link.PasswordHash = LinkPasswords.HashOf(patch.Password, null, errors);
+        else if (!patch.HasPassword && patch.HasPasswordHash && patch.PasswordHash != link.PasswordHash)
+            link.PasswordHash = LinkPasswords.HashOf(null, patch.PasswordHash, errors);
         LinkRules.ValidateAccess(link, errors);
         // Only an edit of where the link goes or of its address is checked: a link that became a loop some other way
         // (a changed Redirector:BaseUrl) must still be switched off or retitled.
-        if (patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants || patch.HasExpiredUrl)
-            await RefuseLoopsAsync(link, pending: null, errors, seenHost, ct);
-        // A move to another domain and a rename both give the link a new key: unique, and learnt by every node.
-        var moved = link.Domain != domainBefore || link.Slug != slugBefore;
-        if (moved && await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct))
-            return new LinkOutcome(LinkOutcomeKind.SlugTaken, Errors: checkOnly || errors.Count > 0 ? errors : null);
-        if (checkOnly || errors.Count > 0)
-            return LinkOutcome.Invalid(errors);
-        // Values equal to the stored ones (a GET sent back, a form saved as it was) are no change: the version and
-        // updatedAt stay, so a client's If-Match still holds, and no change-log entry or link.updated event is made.
-        if (!db.ChangeTracker.HasChanges())
-            return new LinkOutcome(LinkOutcomeKind.Saved, link);
+        return patch.HasUrl || patch.HasSlug || patch.HasDomain || patch.HasRules || patch.HasVariants || patch.HasExpiredUrl;
+    }
+
+    /// <summary>
+    /// Marks a changed link as changed: a new updatedAt and version, a change-log row (two for a move, so that every node
+    /// forgets the old key and learns the new one) and the link.updated webhook event, all saved with the change.
+    /// </summary>
+    private void RecordChange(CatalogDb db, Link link, string domainBefore, string slugBefore)
+    {
         link.UpdatedAt = time.GetUtcNow().UtcDateTime;
         link.Version++;
         db.Changes.Add(ChangeOf(link));
-        // A move changes two keys: every node forgets the old one and learns the new one.
-        if (moved)
+        if (link.Domain != domainBefore || link.Slug != slugBefore)
             db.Changes.Add(new CatalogChange { Slug = slugBefore, Domain = domainBefore, At = link.UpdatedAt });
         LinkEvents.Add(db, WebhookEventTypes.LinkUpdated, link, link.UpdatedAt, urls, (domainBefore, slugBefore));
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Another edit committed between our read and our write: the caller must re-read and retry.
-            return new LinkOutcome(LinkOutcomeKind.VersionMismatch);
-        }
-        catch (DbUpdateException) when (moved)
-        {
-            // Lost a race with a create or move of the same slug on the new domain: the unique index decided.
-            if (!await SlugExistsAsync(link.Domain, link.Slug, ct))
-                throw;
-            return new LinkOutcome(LinkOutcomeKind.SlugTaken);
-        }
-        if (moved)
-            cache.Remove(domainBefore, slugBefore);
-        cache.Upsert(link);
-        return new LinkOutcome(LinkOutcomeKind.Saved, link);
     }
 
     public async Task<bool> DeleteAsync(string domain, string slug, CancellationToken ct)
@@ -284,8 +339,13 @@ public sealed partial class LinkCatalog(
     }
 
     /// <summary>
-    /// Creates every link or none: all rows are validated first (slugs unique within the batch and against the
-    /// catalogue), then inserted in one transaction. Errors are keyed by the row's index.
+    /// Imports every row or none. Every row is checked first: a new link by the rules of a create (past expiries taken,
+    /// so that an export of expired links imports unchanged), a link that exists by <paramref name="existing"/> (with
+    /// <see cref="ExistingLinks.Update"/>, its change by the rules of a PATCH, a change equal to what is stored being
+    /// none), each (domain, slug) at most once in the rows, and no destination in a loop through the catalogue's links or
+    /// the rows' own. Then every creation and change is saved in one transaction, each with its change-log row and
+    /// webhook event as a single create or PATCH makes them; unchanged and skipped links keep their updatedAt and version.
+    /// Errors are keyed by the row's index.
     /// </summary>
     /// <param name="seenHost">The host the caller reached this service at (<see cref="RefuseLoopsAsync"/>); null when unknown.</param>
     /// <param name="checkOnly">
@@ -293,70 +353,140 @@ public sealed partial class LinkCatalog(
     /// cells did not parse) and wants every other problem named in the same answer.
     /// </param>
     /// <param name="listed">Which known operating systems a targeting rule's error lists (<see cref="LinkRules.NormalizeRules"/>).</param>
-    public async Task<BulkOutcome> CreateManyAsync(IReadOnlyList<CreateLinkRequest> requests, string? seenHost, KnownNames listed, CancellationToken ct, bool checkOnly = false)
+    public async Task<BulkOutcome> ImportManyAsync(IReadOnlyList<LinkImportRow> rows, ExistingLinks existing, string? seenHost, KnownNames listed,
+        CancellationToken ct, bool checkOnly = false)
     {
         var rowErrors = new SortedDictionary<int, IDictionary<string, string[]>>();
-        var links = new List<Link>(requests.Count);
-        var seen = new HashSet<(string, string)>();
+        var outcomes = new ImportedAs[rows.Count];
+        var linkOf = new Link[rows.Count];
+        var built = new List<(Link Link, Dictionary<string, string[]> Errors)>(rows.Count);
         var hosts = new Dictionary<string, (bool, string, string?)>(StringComparer.Ordinal);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        for (var i = 0; i < requests.Count; i++)
+        foreach (var row in rows)
         {
             var errors = new Dictionary<string, string[]>();
-            var link = BuildNewLink(requests[i], listed, errors);
-            await ResolveDomainAsync(link, requests[i].Domain, errors, ct, hosts);
+            var link = BuildNewLink(row.Link, listed, errors);
+            await ResolveDomainAsync(link, row.Link.Domain, errors, ct, hosts);
+            built.Add((link, errors));
+        }
+        // Tracked, so that the rows' changes are saved as the links' updates.
+        var keys = built.Where(b => b.Link.Slug.Length > 0 && !b.Errors.ContainsKey("slug") && !b.Errors.ContainsKey("domain"))
+            .Select(b => (b.Link.Domain, b.Link.Slug)).ToList();
+        var stored = keys.Count == 0 ? [] : (await db.Links.AmongKeys(keys).ToListAsync(ct)).ToDictionary(l => (l.Domain, l.Slug));
+
+        // The link each row creates or changes, for the loop check; the rows' changed links are found there before the catalogue's.
+        var checkLoops = new List<(int Row, Link Link)>();
+        var seen = new HashSet<(string, string)>();
+        var created = new List<Link>();
+        var changed = new List<Link>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (link, errors) = built[i];
+            outcomes[i] = ImportedAs.Created;
+            if (stored.TryGetValue((link.Domain, link.Slug), out var current) && !(errors.ContainsKey("slug") || errors.ContainsKey("domain")))
+            {
+                switch (existing)
+                {
+                    case ExistingLinks.Fail:
+                        errors["slug"] = ["This slug is already taken."];
+                        break;
+                    case ExistingLinks.Skip:
+                        // Left as it is: what the row would set is never read, so it cannot be wrong.
+                        outcomes[i] = ImportedAs.Skipped;
+                        errors.Clear();
+                        break;
+                    default:
+                        // What the row would set for a new link is no matter: its change is checked as a PATCH is.
+                        errors.Clear();
+                        if (await ChangeAsync(db, current, rows[i], listed, errors, ct))
+                            checkLoops.Add((i, current));
+                        // Equal values are no change (DbContext.Entry detects the entity's changes first).
+                        outcomes[i] = db.Entry(current).State == EntityState.Modified ? ImportedAs.Updated : ImportedAs.Unchanged;
+                        if (outcomes[i] == ImportedAs.Updated)
+                            changed.Add(current);
+                        link = current;
+                        break;
+                }
+            }
+            else
+            {
+                created.Add(link);
+                checkLoops.Add((i, link));
+            }
+            // A key twice in one file names one link twice: which row wins would be a guess.
             if (!errors.ContainsKey("slug") && link.Slug.Length > 0 && !seen.Add((link.Domain, link.Slug)))
                 errors["slug"] = ["This slug appears more than once on its domain in the import."];
             if (errors.Count > 0)
                 rowErrors[i] = errors;
-            links.Add(link);
+            linkOf[i] = link;
         }
         // Rows may point at each other: a chain is followed through the import's own links as well as the catalogue's.
         var pending = new Dictionary<(string, string), Link>();
-        foreach (var link in links.Where(l => l.Slug.Length > 0))
+        foreach (var (_, link) in checkLoops.Where(c => c.Link.Slug.Length > 0))
             pending.TryAdd((link.Domain, link.Slug), link);
-        for (var i = 0; i < links.Count; i++)
+        foreach (var (i, link) in checkLoops)
         {
             var errors = rowErrors.TryGetValue(i, out var found) ? (Dictionary<string, string[]>)found : [];
-            await RefuseLoopsAsync(links[i], pending, errors, seenHost, ct);
+            await RefuseLoopsAsync(link, pending, errors, seenHost, ct);
             if (errors.Count > 0)
                 rowErrors[i] = errors;
         }
-        var custom = links.Where(l => l.Slug.Length > 0).Select(l => (l.Domain, l.Slug)).ToList();
-        var taken = (await db.Links.AmongKeys(custom).Select(l => new { l.Domain, l.Slug }).ToListAsync(ct))
-            .Select(l => (l.Domain, l.Slug)).ToHashSet();
-        for (var i = 0; i < links.Count; i++)
-        {
-            if (taken.Contains((links[i].Domain, links[i].Slug)))
-                (rowErrors.TryGetValue(i, out var errors) ? errors : rowErrors[i] = new Dictionary<string, string[]>())["slug"] = ["This slug is already taken."];
-        }
         if (rowErrors.Count > 0 || checkOnly)
-            return new BulkOutcome([], rowErrors);
+            return new BulkOutcome(Rows(), rowErrors);
 
-        foreach (var link in links.Where(l => l.Slug.Length == 0))
+        foreach (var link in created.Where(l => l.Slug.Length == 0))
         {
             do
                 link.Slug = Slugs.Generate();
             while (!seen.Add((link.Domain, link.Slug)) || await db.Links.AnyAsync(l => l.Domain == link.Domain && l.Slug == link.Slug, ct));
         }
-        db.Links.AddRange(links);
-        db.Changes.AddRange(links.Select(ChangeOf));
-        links.ForEach(l => LinkEvents.Add(db, WebhookEventTypes.LinkCreated, l, l.UpdatedAt, urls));
+        db.Links.AddRange(created);
+        db.Changes.AddRange(created.Select(ChangeOf));
+        created.ForEach(l => LinkEvents.Add(db, WebhookEventTypes.LinkCreated, l, l.UpdatedAt, urls));
+        changed.ForEach(l => RecordChange(db, l, l.Domain, l.Slug));
         try
         {
             await db.SaveChangesAsync(ct);
         }
+        catch (DbUpdateConcurrencyException ex)
+        {
+            // A link was changed (or deleted) between the check and the save; SaveChanges rolled the whole batch back.
+            var row = ex.Entries.Select(e => e.Entity).OfType<Link>().Select(l => built.FindIndex(b => b.Link.Domain == l.Domain && b.Link.Slug == l.Slug))
+                .FirstOrDefault(r => r >= 0);
+            return new BulkOutcome(Rows(), new SortedDictionary<int, IDictionary<string, string[]>>
+            {
+                [row] = new Dictionary<string, string[]> { ["updatedAt"] = ["The link was changed by someone else while importing; nothing was imported, import the file again."] },
+            });
+        }
         catch (DbUpdateException ex) when (!CatalogBusyException.IsBusy(ex))
         {
             // A concurrent create took one of the slugs after the check; SaveChanges rolled the whole batch back.
-            return new BulkOutcome([], new SortedDictionary<int, IDictionary<string, string[]>>
+            return new BulkOutcome(Rows(), new SortedDictionary<int, IDictionary<string, string[]>>
             {
                 [0] = new Dictionary<string, string[]> { ["slug"] = ["A slug was taken while importing; nothing was imported, try again."] },
             });
         }
-        foreach (var link in links)
+        foreach (var link in created.Concat(changed))
             cache.Upsert(link);
-        return new BulkOutcome(links, rowErrors);
+        return new BulkOutcome(Rows(), rowErrors);
+
+        List<ImportedLink> Rows() => [.. outcomes.Select((outcome, i) => new ImportedLink(outcome, linkOf[i].Domain, linkOf[i].Slug))];
+    }
+
+    /// <summary>
+    /// Applies an import row's change to the link it meets (<see cref="ExistingLinks.Update"/>), refused under
+    /// <c>updatedAt</c> when the link was changed since the row's export and the row would change it. True when the change
+    /// touches what the loop check looks at.
+    /// </summary>
+    private async Task<bool> ChangeAsync(CatalogDb db, Link link, LinkImportRow row, KnownNames listed, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (row.ChangeOf is null)
+            return false;
+        var before = link.UpdatedAt;
+        var touched = await ApplyChangeAsync(link, row.ChangeOf(link), listed, errors, ct);
+        if (row.ExportedAt is { } exported && exported != before && db.Entry(link).State == EntityState.Modified)
+            errors["updatedAt"] = [$"The link was changed at {UtcTime.Format(before)}, after this copy of it ({UtcTime.Format(exported)}): export it again and make the change there, or empty this cell to overwrite it."];
+        return touched;
     }
 
     public async Task<IReadOnlyList<string>> TagsAsync(CancellationToken ct)

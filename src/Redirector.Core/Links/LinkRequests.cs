@@ -66,6 +66,12 @@ public sealed class UpdateLinkRequest
     [WriteOnly]
     public string? Password { get => _password; set { _password = value; HasPassword = true; } }
 
+    /// <summary>
+    /// An already hashed password, used when <see cref="Password"/> is absent; null or empty removes the password. Not
+    /// part of the API's JSON: a links CSV's <c>password_hash</c>, which an import with update sets, as a create takes it.
+    /// </summary>
+    [JsonIgnore] public string? PasswordHash { get => _passwordHash; set { _passwordHash = value; HasPasswordHash = true; } }
+
     public List<LinkRule>? Rules { get => _rules; set { _rules = value; HasRules = true; } }
     public List<LinkVariant>? Variants { get => _variants; set { _variants = value; HasVariants = true; } }
     public LinkPreview? Preview { get => _preview; set { _preview = value; HasPreview = true; } }
@@ -89,6 +95,7 @@ public sealed class UpdateLinkRequest
     [JsonIgnore] public bool HasMaxClicks { get; private set; }
     [JsonIgnore] public bool HasExpiredUrl { get; private set; }
     [JsonIgnore] public bool HasPassword { get; private set; }
+    [JsonIgnore] public bool HasPasswordHash { get; private set; }
     [JsonIgnore] public bool HasRules { get; private set; }
     [JsonIgnore] public bool HasVariants { get; private set; }
     [JsonIgnore] public bool HasPreview { get; private set; }
@@ -109,6 +116,7 @@ public sealed class UpdateLinkRequest
     private long? _maxClicks;
     private string? _expiredUrl;
     private string? _password;
+    private string? _passwordHash;
     private List<LinkRule>? _rules;
     private List<LinkVariant>? _variants;
     private LinkPreview? _preview;

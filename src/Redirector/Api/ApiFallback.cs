@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing.Template;
 
 namespace Redirector.Api;
@@ -23,19 +24,21 @@ public static class ApiFallback
                 .Where(e => e.RoutePattern.RawText is { } raw && ("/" + raw.TrimStart('/')).StartsWith(Prefix + "/", StringComparison.OrdinalIgnoreCase) &&
                             e.Metadata.GetMetadata<IHttpMethodMetadata>() is not null)
                 .Select(e => new ApiRoute(new TemplateMatcher(new RouteTemplate(e.RoutePattern), []), e.RoutePattern,
-                              e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods))]);
+                              e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods, e.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes))]);
         app.MapFallback(Prefix + "/{**path}", (HttpContext context) => Answer(context, routes.Value)).ExcludeFromDescription();
         return app;
     }
 
-    private sealed record ApiRoute(TemplateMatcher Matcher, Microsoft.AspNetCore.Routing.Patterns.RoutePattern Pattern, IReadOnlyList<string> Methods);
+    /// <param name="ContentTypes">The body types the route reads (its accepts metadata; JSON when it names none).</param>
+    private sealed record ApiRoute(TemplateMatcher Matcher, Microsoft.AspNetCore.Routing.Patterns.RoutePattern Pattern, IReadOnlyList<string> Methods,
+        IReadOnlyList<string>? ContentTypes);
 
     private static IResult Answer(HttpContext context, IReadOnlyList<ApiRoute> routes)
     {
         var request = context.Request;
         var allowed = new List<string>();
         (string Name, string? Value, string Constraint)? refused = null;
-        foreach (var (matcher, pattern, methods) in routes)
+        foreach (var (matcher, pattern, methods, contentTypes) in routes)
         {
             var values = new RouteValueDictionary();
             if (!matcher.TryMatch(request.Path, values))
@@ -52,7 +55,9 @@ public static class ApiFallback
                     return TypedResults.Problem(
                         statusCode: StatusCodes.Status415UnsupportedMediaType,
                         title: "The request body's content type is not supported.",
-                        detail: "Send the body as JSON with Content-Type: application/json.");
+                        detail: contentTypes is { Count: > 0 } && !contentTypes.Contains("application/json")
+                            ? $"Send the body with Content-Type: {string.Join(" or ", contentTypes)}."
+                            : "Send the body as JSON with Content-Type: application/json.");
                 }
                 if (!allowed.Contains(method, StringComparer.OrdinalIgnoreCase))
                     allowed.Add(method);

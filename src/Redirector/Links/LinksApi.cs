@@ -5,6 +5,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Microsoft.Net.Http.Headers;
+using Redirector.Admin.Exports;
+using Redirector.Admin.Import;
 using Redirector.Api;
 using Redirector.Domains;
 using Redirector.Links;
@@ -45,6 +48,21 @@ public sealed record LinkResponse(
 
 public sealed record LinkListResponse(IReadOnlyList<LinkResponse> Items, int Total, int Page, int PageSize);
 
+/// <summary>What a CSV import did with one row of the file.</summary>
+/// <param name="Line">The row's line in the file (1-based, the header is line 1; a quoted cell may span lines).</param>
+/// <param name="Domain">The link's short domain as the API names it (<see cref="LinkResponse.Domain"/>).</param>
+/// <param name="Slug">The link's slug: the row's, or the one generated for a row without one.</param>
+public sealed record LinkImportRowResponse(
+    int Line,
+    string Domain,
+    string Slug,
+    string ShortUrl,
+    [property: Description("What the import did with the row: created, updated (its link existed and the row changed it), unchanged (its link existed and already had the row's values) or skipped (its link existed and existing=skip).")]
+    string Outcome);
+
+/// <summary>A CSV import that was saved, all rows in one transaction: how many rows had each outcome, and every row's.</summary>
+public sealed record LinkImportResponse(int Created, int Updated, int Unchanged, int Skipped, IReadOnlyList<LinkImportRowResponse> Rows);
+
 /// <summary>
 /// /api/links: create, list, read, change and delete tracked links. A link on another domain than the default one is
 /// named with <c>?domain=HOST</c> (its slug alone names the default domain's link).
@@ -60,7 +78,80 @@ public static class LinksApi
         group.MapGet("/{slug}", GetLink);
         group.MapPatch("/{slug}", UpdateLink);
         group.MapDelete("/{slug}", DeleteLink);
+        // With a dot, which no slug has, so that the route hides no link's GET /api/links/{slug}.
+        group.MapGet("/export.csv", ExportLinks).Produces<string>(StatusCodes.Status200OK, "text/csv");
+        group.MapPost("/import", ImportLinks).Accepts<string>(CsvImportType).RequireRateLimiting(ApiServices.LinkCreationPolicy)
+            .AddOpenApiOperationTransformer(DescribeExisting);
         return group;
+    }
+
+    /// <summary>The content type <see cref="ImportLinks"/> reads (RFC 7111); its charset is UTF-8 unless a byte order mark says UTF-16.</summary>
+    private const string CsvImportType = "text/csv";
+
+    /// <summary>
+    /// The links CSV (docs/links.md: the admin's export, <see cref="LinkCsvExport"/>, one column per field) of the links
+    /// the list's <c>search</c>, <c>tag</c> and <c>domain</c> match (every link without them), oldest first, as a file
+    /// named links.csv; the clicks columns are empty while Redis is away. 400 for a domain that is not registered.
+    /// </summary>
+    public static async Task<Results<FileContentHttpResult, ValidationProblem>> ExportLinks(
+        LinkCsvExport export, DomainCatalog domains, ShortUrls shortUrls, HttpContext context, CancellationToken ct,
+        string? search = null, string[]? tag = null, string? domain = null)
+    {
+        var key = domain is null ? null : DomainKeyOf(domain, domains, shortUrls, context.Request);
+        if (key is { Length: > 0 } && await domains.KeyForLinkAsync(domain, ct) is (false, _, { } unknown))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["domain"] = [unknown] }, title: "A query parameter is out of range.");
+        var file = await export.WriteAsync(new LinkQuery(search, tag, Domain: key), keys: null, context.Request, ct);
+        return TypedResults.File(file, ExportEndpoints.CsvType, "links.csv");
+    }
+
+    /// <summary>
+    /// Imports the links CSV sent as the body (<c>Content-Type: text/csv</c>, at most <see cref="CsvLinkImport.MaxBytes"/>
+    /// bytes), all rows or none, as the admin's import page does (<see cref="CsvLinkImport"/>). <c>existing</c> says what
+    /// a row whose (domain, slug) has a link does: <c>fail</c> (the default: the file is refused), <c>skip</c> or
+    /// <c>update</c>. 200 with every row's outcome once saved; 400 with every problem (<c>problems</c>: line, column,
+    /// message) and nothing saved; 413 for a larger body, 415 for another content type.
+    /// </summary>
+    public static async Task<Results<Ok<LinkImportResponse>, ValidationProblem, ProblemHttpResult>> ImportLinks(
+        CsvLinkImport importer, ShortUrls shortUrls, HttpContext context, CancellationToken ct, string? existing = null)
+    {
+        if (!CsvLinkImport.TryParseExisting(existing, out var choice))
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]>
+                {
+                    ["existing"] = [$"'existing' is one of {string.Join(", ", CsvLinkImport.ExistingChoices)}; '{existing}' is not{NearMiss.Hint(existing!, CsvLinkImport.ExistingChoices)}."],
+                },
+                title: "A query parameter is out of range.");
+        // Routing refuses other content types (ApiFallback); a body without one is refused here.
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) || !type.MediaType.Equals(CsvImportType, StringComparison.OrdinalIgnoreCase))
+            return TypedResults.Problem(title: "The request body's content type is not supported.", detail: $"Send the file with Content-Type: {CsvImportType}.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
+        if (await CappedBodies.ReadAsync(context.Request, CsvLinkImport.MaxBytes, ct) is not { } body)
+            return TypedResults.Problem(title: "The file is too large.", detail: $"An import takes at most {CsvLinkImport.MaxBytes:N0} bytes; split the file.",
+                statusCode: StatusCodes.Status413PayloadTooLarge);
+        var report = await importer.ImportAsync(new MemoryStream(body), context.Request.Host.Host, ct, choice);
+        if (!report.Succeeded)
+            return TypedResults.Problem(
+                title: "Nothing was imported: the file has problems.",
+                detail: $"{report.Problems.Count} problem{(report.Problems.Count == 1 ? "" : "s")} to fix; then send the whole file again.",
+                statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["problems"] = report.Problems.Select(p => new { line = p.Line, column = p.Field, message = p.Message }).ToList() });
+        return TypedResults.Ok(new LinkImportResponse(
+            report.CountOf(ImportedAs.Created), report.CountOf(ImportedAs.Updated), report.CountOf(ImportedAs.Unchanged), report.CountOf(ImportedAs.Skipped),
+            [.. report.Rows.Select(r => new LinkImportRowResponse(r.Line, shortUrls.HostOf(context.Request, r.Domain), r.Slug,
+                shortUrls.For(context.Request, r.Slug, r.Domain), ImportReport.NameOf(r.As)))]));
+    }
+
+    /// <summary>The import's <c>existing</c> in OpenAPI: the values it takes (others are answered 400) and what each does.</summary>
+    private static Task DescribeExisting(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Parameters?.FirstOrDefault(p => p.Name == "existing") is OpenApiParameter { Schema: OpenApiSchema schema } existing)
+        {
+            schema.Enum = [.. CsvLinkImport.ExistingChoices.Select(s => (JsonNode)JsonValue.Create(s))];
+            existing.Description = "What a row whose (domain, slug) already has a link does (default fail): fail (the file is refused, nothing imported), "
+                                   + "skip (the link is left as it is) or update (the row's cells that differ from the link's export change its fields; "
+                                   + "columns the file lacks stay as they are).";
+        }
+        return Task.CompletedTask;
     }
 
     public static async Task<Results<Created<LinkResponse>, ValidationProblem, Conflict<ProblemDetails>>> CreateLink(

@@ -67,7 +67,7 @@ public static class QrApi
         var (link, notFound) = await LinksApi.FindAsync(slug, domain, catalog, domains, shortUrls, request, ct);
         if (link is null)
             return TypedResults.NotFound(notFound);
-        if (await ReadCappedAsync(request, QrLogoFile.MaxBytes, ct) is not { } body)
+        if (await CappedBodies.ReadAsync(request, QrLogoFile.MaxBytes, ct) is not { } body)
         {
             return TypedResults.Problem(
                 title: "The logo is too large.",
@@ -95,17 +95,4 @@ public static class QrApi
         Title = "The link has no QR logo.",
         Detail = $"Upload one with PUT /api/links/{(slug.Length > 64 ? slug[..64] + "…" : slug)}/qr/logo.",
     };
-
-    /// <summary>The body, or null when it is longer than <paramref name="cap"/> bytes (read no further than that).</summary>
-    private static async Task<byte[]?> ReadCappedAsync(HttpRequest request, int cap, CancellationToken ct)
-    {
-        if (request.ContentLength > cap)
-            return null;
-        var buffer = new byte[cap + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), ct)) > 0)
-            length += read;
-        return length > cap ? null : buffer[..length];
-    }
 }

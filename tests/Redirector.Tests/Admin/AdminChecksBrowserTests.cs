@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Redirector.Admin.Exports;
 using static Microsoft.Playwright.Assertions;
 
 namespace Redirector.Tests.Admin;
@@ -102,6 +103,55 @@ public sealed partial class AdminChecksBrowserTests(BrowserFixture browser) : IC
         }
 
         Assert.Equal(await LinksAsync(source), await LinksAsync(target));
+    }
+
+    [Fact]
+    public async Task A_links_export_edited_in_a_spreadsheet_imports_back_with_update_changing_the_edited_link_and_reporting_each_row()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/spring", slug = "spring", title = "Spring sale", tags = new[] { "newsletter", "spring" } });
+        await app.CreateLinkAsync(new { url = "https://docs.example.com/", slug = "help", title = "Help centre" });
+        var before = await LinksAsync(app);
+
+        var page = await browser.SignedInPageAsync(address);
+        await page.GotoAsync("/admin/links");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        var file = Path.Combine(Path.GetTempPath(), $"admin-links-{Guid.NewGuid():N}.csv");
+        await download.SaveAsAsync(file);
+        try
+        {
+            // One cell edited and the file saved again, as a spreadsheet would.
+            var records = Csv.Read(await File.ReadAllTextAsync(file));
+            var header = records[0].Cells.ToList();
+            var edited = new Csv(header);
+            foreach (var record in records.Skip(1))
+            {
+                var cells = record.Cells.ToArray();
+                if (cells[header.IndexOf("slug")] == "spring")
+                    cells[header.IndexOf("title")] = "Spring sale, extended";
+                edited.Add(cells);
+            }
+            await File.WriteAllBytesAsync(file, edited.ToUtf8());
+
+            await page.GotoAsync("/admin/import");
+            await page.GetByLabel("Update those links from the file").CheckAsync();
+            await page.Locator("input[type=file]").SetInputFilesAsync(file);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+            await Expect(page.GetByTestId("import-result")).ToContainTextAsync("Imported 2 links.");
+            await Expect(page.GetByTestId("import-counts")).ToHaveTextAsync("1 updated, 1 unchanged.");
+            var rows = page.GetByTestId("import-rows").Locator("tbody tr");
+            await Expect(rows.Locator("code")).ToHaveTextAsync(["spring", "help"]);
+            await Expect(rows.Locator("td:nth-child(3)")).ToHaveTextAsync(["updated", "unchanged"]);
+            // The choice stays as it was made, for the next file.
+            await Expect(page.GetByLabel("Update those links from the file")).ToBeCheckedAsync();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        Assert.Equal(before.Select(l => l.Replace("Spring sale|", "Spring sale, extended|", StringComparison.Ordinal)), await LinksAsync(app));
     }
 
     /// <summary>Every imported field of every link, by slug, as the API answers it.</summary>

@@ -59,6 +59,25 @@ internal static partial class AdminHttp
         return await client.PostAsync(path, new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>
+    /// The import page's answer to <paramref name="file"/> uploaded through its form, with the choice for links that
+    /// exist (<c>fail</c>, <c>skip</c>, <c>update</c>) or, without one, none sent (the form's default).
+    /// </summary>
+    public static async Task<string> UploadAsync(HttpClient client, string file, string? existing = null)
+    {
+        var page = await client.GetStringAsync("/admin/import");
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("import"), "_handler" },
+            { new StringContent(TokenOf(page)), "__RequestVerificationToken" },
+            { new StringContent(file), "file", "links.csv" },
+        };
+        if (existing is not null)
+            form.Add(new StringContent(existing), "existing");
+        using var upload = await client.PostAsync("/admin/import", form);
+        return await upload.Content.ReadAsStringAsync();
+    }
+
     public static string TokenOf(string page) => AntiforgeryToken().Match(page).Groups[1].Value;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]

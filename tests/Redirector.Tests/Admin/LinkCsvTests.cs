@@ -284,20 +284,6 @@ public sealed partial class LinkCsvTests
         Assert.Equal("https://example.com/one", (await app.Services.GetRequiredService<LinkCatalog>().FindAsync("", "one", CancellationToken.None))!.Destination);
     }
 
-    /// <summary>The import page's answer to <paramref name="file"/> uploaded through its form.</summary>
-    private static async Task<string> UploadAsync(HttpClient client, string file)
-    {
-        var page = await client.GetStringAsync("/admin/import");
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent("import"), "_handler" },
-            { new StringContent(TokenOf(page)), "__RequestVerificationToken" },
-            { new StringContent(file), "file", "links.csv" },
-        };
-        using var upload = await client.PostAsync("/admin/import", form);
-        return await upload.Content.ReadAsStringAsync();
-    }
-
     /// <summary>The rows of the page's problem table, their messages as the reader sees them (entities decoded).</summary>
     /// <summary>Each problem's line, field and message as read: a cut list's folded-away systems left out, its "and N more" kept.</summary>
     private static List<(int Line, string Field, string Message)> ProblemsOf(string html) =>

@@ -125,9 +125,9 @@ public sealed class CsvLinkImport(LinkCatalog catalog)
                     unparsed.Add((row.Line, column.Name));
                 }
             }
-            // A cell past the end of a short row is absent, as in the create; a column the file lacks changes nothing.
-            var done = request;
-            imports.Add(new LinkImportRow(done, stored => ChangeOf(stored, done, cells), ExportedAt(row, updatedAt)));
+            // A column the file lacks changes nothing, and neither does a cell past the end of a short row (a tool that
+            // drops trailing empty cells must not clear fields).
+            imports.Add(new LinkImportRow(request, stored => ChangeOf(stored, request, cells), ExportedAt(row, updatedAt)));
         }
 
         var outcome = await catalog.ImportManyAsync(imports, existing, seenHost, KnownNames.Common, ct, checkOnly: problems.Count > 0);

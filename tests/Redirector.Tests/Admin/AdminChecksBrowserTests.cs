@@ -145,6 +145,7 @@ public sealed partial class AdminChecksBrowserTests(BrowserFixture browser) : IC
             await Expect(rows.Locator("td:nth-child(3)")).ToHaveTextAsync(["updated", "unchanged"]);
             // The choice stays as it was made, for the next file.
             await Expect(page.GetByLabel("Update those links from the file")).ToBeCheckedAsync();
+            await BrowserFixture.ScreenshotAsync(page, "37-import-update");
         }
         finally
         {

@@ -31,14 +31,14 @@ public static class ExportEndpoints
     }
 
     /// <summary>
-    /// The links the list shows for the same <paramref name="q"/>, <paramref name="tag"/>s and <paramref name="domain"/>
+    /// The links the list shows for the same <paramref name="search"/>, <paramref name="tag"/>s and <paramref name="domain"/>
     /// (every link without them), oldest first; with <paramref name="key"/>s (<see cref="LinkAddress.ExportKey"/>, the
     /// list's bulk selection) only those links of that filter.
     /// </summary>
     public static async Task<FileContentHttpResult> ExportLinks(LinkCsvExport export, Redirector.Domains.DomainCatalog domains, HttpRequest request,
-        CancellationToken ct, string? q = null, string[]? tag = null, string? domain = null, string[]? key = null)
+        CancellationToken ct, string? search = null, string[]? tag = null, string? domain = null, string[]? key = null)
     {
-        var filter = new LinkQuery(q, tag, Domain: string.IsNullOrWhiteSpace(domain) ? null : domains.KeyForQuery(domain));
+        var filter = new LinkQuery(search, tag, Domain: string.IsNullOrWhiteSpace(domain) ? null : domains.KeyForQuery(domain));
         var selected = key is { Length: > 0 } ? key.ToHashSet(StringComparer.Ordinal) : null;
         return TypedResults.File(await export.WriteAsync(filter, selected, request, ct), CsvType, "links.csv");
     }

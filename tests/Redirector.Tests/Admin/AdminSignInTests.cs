@@ -96,7 +96,7 @@ public sealed class AdminSignInTests(SharedAdminApplication shared) : IClassFixt
     [Theory]
     [InlineData("/admin")]
     [InlineData("/admin/keys")]
-    [InlineData("/admin/links?q=a%20b&page=2")]
+    [InlineData("/admin/links?search=a%20b&page=2")]
     [InlineData("/admin/pages?url=https%3A%2F%2Fexample.com%2Fa")]
     [InlineData("/admin/pages?url=https://example.com/a#top")]
     public async Task Return_urls_of_the_admin_area_are_followed(string returnUrl)
@@ -109,7 +109,7 @@ public sealed class AdminSignInTests(SharedAdminApplication shared) : IClassFixt
 
     [Theory]
     [InlineData("/admin/keys")]
-    [InlineData("/admin/links?q=x")]
+    [InlineData("/admin/links?search=x")]
     public async Task The_sign_in_redirect_ignores_a_forged_host(string path)
     {
         await using var app = NewApp();

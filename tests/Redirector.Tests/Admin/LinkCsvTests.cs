@@ -96,7 +96,7 @@ public sealed partial class LinkCsvTests
         await SignInAsync(client, Password);
 
         // The list's filter: search "easter" (a UTM campaign) and the tags spring or summer.
-        var export = await client.GetStringAsync("/admin/export/links.csv?q=easter&tag=spring&tag=summer");
+        var export = await client.GetStringAsync("/admin/export/links.csv?search=easter&tag=spring&tag=summer");
         await using var target = NewApp();
         var report = await target.Services.GetRequiredService<CsvLinkImport>().ImportAsync(export, seenHost: null, CancellationToken.None);
         Assert.True(report.Succeeded, string.Join("; ", report.Problems));

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Redirector.Links;
 using Redirector.Tests.Core;
 using static Microsoft.Playwright.Assertions;
 
@@ -55,6 +58,46 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(page.Locator("tbody tr")).ToHaveCountAsync(3);
         using (var deleted = await visitor.GetAsync("/keep"))
             Assert.Equal(HttpStatusCode.NotFound, deleted.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_bulk_action_on_every_link_of_a_filtered_list_applies_exactly_to_the_links_the_filter_shows()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        using (var api = app.CreateApiClient())
+            (await api.PostAsJsonAsync("/api/domains", new { host = "brand.test" })).EnsureSuccessStatusCode();
+        await app.CreateLinkAsync(new { url = "https://shop.example/spring", slug = "spring-sale", tags = new[] { "sale" } });
+        await app.CreateLinkAsync(new { url = "https://shop.example/spring-news", slug = "spring-news" });
+        await app.CreateLinkAsync(new { url = "https://shop.example/autumn", slug = "autumn-sale", tags = new[] { "sale" } });
+        await app.CreateLinkAsync(new { url = "https://brand.example/spring", slug = "spring-sale", domain = "brand.test", tags = new[] { "sale" } });
+        var page = await browser.SignedInPageAsync(address);
+        var catalog = app.Services.GetRequiredService<LinkCatalog>();
+
+        // The API's name for the search (GET /api/links?search=), with a tag: the two spring-sale links, on either domain.
+        await page.GotoAsync("/admin/links?search=spring&tag=sale");
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.GetByRole(AriaRole.Searchbox)).ToHaveValueAsync("spring");
+        await page.GetByLabel("Select every link on this page").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("bulk-done")).ToContainTextAsync("Disabled 2 links");
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links\\?search=spring&tag=sale&bulk=disable&count=2$"));
+        var disabled = (await catalog.ListAsync(new LinkQuery(PageSize: 100), CancellationToken.None)).Items
+            .Where(l => !l.Enabled).Select(l => l.Domain + "/" + l.Slug).Order();
+        Assert.Equal(["/spring-sale", "brand.test/spring-sale"], disabled);
+
+        // Search typed into the box, on one short domain: that domain's spring link alone.
+        await page.GotoAsync("/admin/links?domain=brand.test");
+        await page.GetByRole(AriaRole.Searchbox).FillAsync("spring");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/admin/links\\?domain=brand.test&search=spring"));
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(1);
+        await page.GetByLabel("Select every link on this page").CheckAsync();
+        await page.GetByLabel("Tag to add").FillAsync("picked");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add tag" }).ClickAsync();
+        await Expect(page.GetByTestId("bulk-done")).ToContainTextAsync("Tagged 1 link");
+        var tagged = (await catalog.ListAsync(new LinkQuery(Tags: ["picked"], PageSize: 100), CancellationToken.None)).Items.Select(l => l.Domain + "/" + l.Slug);
+        Assert.Equal(["brand.test/spring-sale"], tagged);
     }
 
     [Fact]

@@ -227,6 +227,30 @@ public sealed partial class AdminBrowserTests(BrowserFixture browser) : IClassFi
     }
 
     [Fact]
+    public async Task On_a_phone_each_api_key_role_reads_whole_in_its_dropdown()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        var page = await browser.SignedInPageAsync(address, 390, 844);
+
+        await page.GotoAsync("/admin/keys");
+        // A closed select shows its option on one line, cut where the box ends: each option's text against the room
+        // left of the arrow (Chromium's is about 20 px wide).
+        var cut = await page.GetByLabel("Role").EvaluateAsync<string[]>("""
+            s => {
+              const style = getComputedStyle(s);
+              const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+              const context = document.createElement('canvas').getContext('2d');
+              context.font = style.font;
+              return [...s.options].filter(o => context.measureText(o.text).width > room).map(o => `${o.text} (${Math.round(context.measureText(o.text).width)} > ${room} px)`);
+            }
+            """);
+        Assert.Empty(cut);
+        await Expect(page.GetByLabel("Role")).ToHaveAccessibleDescriptionAsync(new Regex("viewer only reads"));
+        await BrowserFixture.ScreenshotAsync(page, "api-keys-phone");
+    }
+
+    [Fact]
     public async Task Sites_outbound_and_pages_show_what_visitors_followed()
     {
         var (app, address) = BrowserFixture.StartService();

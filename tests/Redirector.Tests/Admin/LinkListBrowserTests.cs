@@ -101,6 +101,73 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
+    public async Task On_a_phone_short_urls_wrap_before_a_slash_and_each_rows_buttons_stand_apart_in_their_row()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        const string Host = "links.northern-outdoor-equipment.example";
+        using (var api = app.CreateApiClient())
+            (await api.PostAsJsonAsync("/api/domains", new { host = Host })).EnsureSuccessStatusCode();
+        await app.CreateLinkAsync(new { url = "https://shop.example/c", slug = "summer-clearance-event", domain = Host });
+        await app.CreateLinkAsync(new { url = "https://shop.example/spring", slug = "spring-sale-2026-newsletter-header", title = "Spring" });
+        var page = await browser.SignedInPageAsync(address, 390, 844);
+
+        await page.GotoAsync("/admin/links");
+        foreach (var slug in new[] { "summer-clearance-event", "spring-sale-2026-newsletter-header" })
+        {
+            var row = page.Locator($"tr[data-slug='{slug}']");
+            Assert.Empty(await row.Locator("a.slug").EvaluateAsync<string[]>(BreaksInsideWords));
+            // The buttons, one above the other with room between, in the middle of their own row, whose cell ends with it.
+            var (cell, copy, edit, line) = (await row.Locator("td.row-actions").BoundingBoxAsync(), await row.Locator("[data-copy]").BoundingBoxAsync(),
+                await row.GetByRole(AriaRole.Link, new() { Name = $"Edit {slug}" }).BoundingBoxAsync(), await row.BoundingBoxAsync());
+            Assert.Equal(line!.Y + line.Height, cell!.Y + cell.Height, 1.0);
+            Assert.True(copy!.Y + copy.Height + 6 <= edit!.Y, $"Copy ends at {copy.Y + copy.Height}, Edit starts at {edit.Y}");
+            Assert.Equal(line.Y + line.Height / 2, (copy.Y + edit.Y + edit.Height) / 2, 2.0);
+        }
+        await BrowserFixture.ScreenshotAsync(page, "links-phone-short-urls");
+
+        await page.GotoAsync($"/admin/links/summer-clearance-event?domain={Host}");
+        var shortUrl = page.GetByTestId("short-url");
+        Assert.Empty(await shortUrl.EvaluateAsync<string[]>(BreaksInsideWords));
+        Assert.Equal(1, await shortUrl.GetByText("/summer-clearance-event").EvaluateAsync<int>("e => e.getClientRects().length"));
+        Assert.Empty(await page.GetByTestId("short-domain").EvaluateAsync<string[]>(BreaksInsideWords));
+        await BrowserFixture.ScreenshotAsync(page, "link-phone-short-url");
+
+        // A laptop keeps the row's buttons side by side.
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GotoAsync("/admin/links");
+        var wide = page.Locator("tr[data-slug='summer-clearance-event']");
+        Assert.Equal((await wide.Locator("[data-copy]").BoundingBoxAsync())!.Y, (await wide.GetByRole(AriaRole.Link, new() { Name = "Edit summer-clearance-event" }).BoundingBoxAsync())!.Y, 1.0);
+    }
+
+    /// <summary>
+    /// Where an element's text wraps other than before a '/' or after a '-', '.' or space: each such break as "a|b"
+    /// (a browser left alone broke a long host and slug as "links.north|ern-" and "example/su|mmer-").
+    /// </summary>
+    private const string BreaksInsideWords = """
+        e => {
+          const breaks = [];
+          const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+          let top = null, previous = '';
+          for (let node; (node = walker.nextNode());) {
+            for (let i = 0; i < node.data.length; i++) {
+              const range = document.createRange();
+              range.setStart(node, i);
+              range.setEnd(node, i + 1);
+              const box = range.getClientRects()[0];
+              if (!node.data[i].trim()) { previous = ' '; continue; }
+              if (!box) continue;
+              if (top !== null && box.top > top + 2 && node.data[i] !== '/' && !'-. '.includes(previous))
+                breaks.push(previous + '|' + node.data[i]);
+              top = box.top;
+              previous = node.data[i];
+            }
+          }
+          return breaks;
+        }
+        """;
+
+    [Fact]
     public async Task On_a_phone_each_link_shows_its_destination_under_the_short_url_keeping_the_path()
     {
         var (app, address) = BrowserFixture.StartService();

@@ -54,6 +54,14 @@ public sealed class LinkForm
     public string? PreviewDescription { get; set; }
     public string? PreviewImage { get; set; }
 
+    /// <summary>
+    /// The link's <see cref="Link.Version"/> when the edit form was opened, sent back in a hidden field: a save from
+    /// another version is refused, as the API refuses a stale If-Match or body <c>"version"</c> (412), so that a change
+    /// made meanwhile (by the API, another tab or another person) is not overwritten by the values this form still
+    /// shows. Null (a new link, or a post without it) checks nothing.
+    /// </summary>
+    public int? Version { get; set; }
+
     /// <summary>"copy" when the editor chose "Create and copy": the link's page then copies its short URL.</summary>
     public string? Then { get; set; }
 
@@ -128,6 +136,7 @@ public sealed class LinkForm
         Rules = link.Rules is null ? null : RulesText(link.Rules),
         Variants = link.Variants is null ? null
             : string.Join("\n", link.Variants.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Weight} {v.Url}"))),
+        Version = link.Version,
     };
 
     /// <summary>

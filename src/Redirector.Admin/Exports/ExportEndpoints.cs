@@ -1,3 +1,4 @@
+using Redirector.Admin.Access;
 using Redirector.Admin.LinkList;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
@@ -12,6 +13,7 @@ using Redirector.Events;
 using Redirector.Sites;
 using Redirector.Stats;
 using Redirector.Links;
+using Redirector.Security;
 
 namespace Redirector.Admin.Exports;
 
@@ -33,7 +35,8 @@ public static class ExportEndpoints
     /// <summary>
     /// The links the list shows for the same <paramref name="search"/>, <paramref name="tag"/>s and <paramref name="domain"/>
     /// (every link without them), oldest first; with <paramref name="key"/>s (<see cref="LinkAddress.ExportKey"/>, the
-    /// list's bulk selection) only those links of that filter.
+    /// list's bulk selection) only those links of that filter. Password hashes only for editors and administrators
+    /// (<see cref="LinkCsvExport.WriteAsync"/>).
     /// </summary>
     public static async Task<FileContentHttpResult> ExportLinks(LinkCsvExport export, Redirector.Domains.DomainCatalog domains, HttpRequest request,
         CancellationToken ct, string? search = null, string[]? tag = null, string? domain = null, string[]? key = null)

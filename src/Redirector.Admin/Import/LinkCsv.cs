@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Redirector.Admin.LinkList;
 using Redirector.Links;
+using Redirector.Security;
 using Redirector.Times;
 
 namespace Redirector.Admin.Import;
@@ -69,7 +70,7 @@ public static class LinkCsv
             if (!string.IsNullOrEmpty(q.Password))
                 c.Password = q.Password;
         }),
-        new("password_hash", r => r.Link.PasswordHash, (q, v) => q with { PasswordHash = v }, Change: (c, q, _) => c.PasswordHash = q.PasswordHash),
+        new(PasswordHash, r => r.Link.PasswordHash, (q, v) => q with { PasswordHash = v }, Change: (c, q, _) => c.PasswordHash = q.PasswordHash),
         // Rules and variants are the API's JSON in one cell each.
         new("rules", r => r.Link.Rules is null ? null : JsonSerializer.Serialize(r.Link.Rules, JsonSerializerOptions.Web),
             (q, v) => TryJson<List<LinkRule>>(v) is { } rules ? q with { Rules = rules } : null, "the API's JSON list of rules", (c, q, _) => c.Rules = q.Rules),
@@ -93,6 +94,19 @@ public static class LinkCsv
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Columns.Select(c => c.Name)];
+
+    /// <summary>The column of a protected link's salted password hash (PBKDF2), which imports back as the same password.</summary>
+    public const string PasswordHash = "password_hash";
+
+    /// <summary>
+    /// The columns of an export: every one of <see cref="Columns"/> for those who may import the file back (editors and
+    /// administrators, <see cref="Roles.CanEdit"/>), and for a viewer all but <see cref="PasswordHash"/>, since a hash
+    /// can be guessed at offline. The column is left out rather than left empty: an import that updates links leaves a
+    /// field whose column is absent as it is, while an empty <see cref="PasswordHash"/> cell removes the password, so a
+    /// viewer's file imported by an editor keeps every link's password.
+    /// </summary>
+    public static IReadOnlyList<Column> ExportedColumns(bool withPasswordHashes) =>
+        withPasswordHashes ? Columns : [.. Columns.Where(column => column.Name != PasswordHash)];
 
     /// <summary>
     /// The column of a catalogue error's key, which names the API's JSON property (<c>maxClicks</c>,

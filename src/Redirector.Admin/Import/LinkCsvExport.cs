@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Redirector.Admin.LinkList;
 using Redirector.Admin.Stats;
+using Redirector.Admin.Access;
 using Redirector.Links;
+using Redirector.Security;
 
 namespace Redirector.Admin.Import;
 
@@ -15,7 +17,8 @@ public sealed class LinkCsvExport(LinkCatalog catalog, AdminStats counts, ShortU
     /// <summary>
     /// The links <paramref name="filter"/> matches (its search, tags and domain; its sort and page are not used), oldest
     /// first; with <paramref name="keys"/> (<see cref="LinkAddress.ExportKey"/>) only those of them. Short URLs are on the
-    /// request's host when <c>Redirector:BaseUrl</c> is not set; the clicks columns are empty while Redis is away.
+    /// request's host when <c>Redirector:BaseUrl</c> is not set; the clicks columns are empty while Redis is away. The
+    /// password hashes are only for a request by an editor or administrator, user or API key (<see cref="LinkCsv.ExportedColumns"/>).
     /// </summary>
     public async Task<byte[]> WriteAsync(LinkQuery filter, IReadOnlySet<string>? keys, HttpRequest request, CancellationToken ct)
     {
@@ -30,12 +33,13 @@ public sealed class LinkCsvExport(LinkCatalog catalog, AdminStats counts, ShortU
         }
         IReadOnlyDictionary<long, (long Recent, long Total)>? clicks = null;
         await StatsReads.TryAsync(async () => clicks = await counts.ReadLinkClicksAsync(links.Select(l => l.Id).ToList()));
-        var csv = new Exports.Csv(LinkCsv.Names);
+        var columns = LinkCsv.ExportedColumns(withPasswordHashes: Roles.CanEdit(AdminUser.RoleOf(request.HttpContext.User)));
+        var csv = new Exports.Csv([.. columns.Select(column => column.Name)]);
         foreach (var link in links)
         {
             var count = clicks?.GetValueOrDefault(link.Id);
             var row = new LinkCsv.Row(link, shortUrls.For(request, link.Slug, link.Domain), count?.Recent, count?.Total);
-            csv.Add([.. LinkCsv.Columns.Select(column => column.Cell(row))]);
+            csv.Add([.. columns.Select(column => column.Cell(row))]);
         }
         return csv.ToUtf8();
     }

@@ -89,6 +89,28 @@ public sealed partial class RoleTests
         }
     }
 
+    /// <summary>
+    /// A password hash can be guessed at offline: only those who may import it back (editors, administrators) export it.
+    /// A viewer's file has no such column, so an editor who imports it to update links keeps their passwords.
+    /// </summary>
+    [Fact]
+    public async Task A_viewer_exports_links_without_password_hashes_and_an_editor_with_them()
+    {
+        await using var app = NewApp();
+        await app.CreateLinkAsync(new { url = "https://example.com/", slug = "locked", password = "Open-Sesame-9" });
+        await AddUserAsync(app, ViewerEmail, Roles.Viewer);
+        await AddUserAsync(app, EditorEmail, Roles.Editor);
+
+        foreach (var (email, hashed) in new[] { (ViewerEmail, false), (EditorEmail, true) })
+        {
+            using var client = NewClient(app);
+            await SignInAsync(client, OtherPassword, email: email);
+            var records = Redirector.Admin.Exports.Csv.Read(await client.GetStringAsync("/admin/export/links.csv"));
+            Assert.Equal(Redirector.Admin.Import.LinkCsv.Names.Where(name => hashed || name != "password_hash"), records[0].Cells);
+            Assert.Equal(hashed, records[1].Cells.Any(cell => cell.StartsWith("AQAAAA", StringComparison.Ordinal)));
+        }
+    }
+
     /// <summary>The live stream never ends, so it is not in <see cref="Routes"/> (read whole); its least role is the viewer.</summary>
     [Fact]
     public async Task The_live_counts_stream_is_open_to_viewers_and_to_no_one_signed_out()

@@ -25,10 +25,14 @@ public static class LinkRules
     public const int MaxTagLength = 50;
     public static readonly IReadOnlyList<int> RedirectTypes = [301, 302, 307, 308];
 
+    /// <summary>
+    /// A title of at most <see cref="MaxTitleLength"/> characters without control characters (a line break too: it is
+    /// one line wherever it is shown), as tags, UTM values and a preview card's headline. Errors are keyed <c>title</c>.
+    /// </summary>
     public static void ValidateTitle(string? title, Dictionary<string, string[]> errors)
     {
-        if (title is { Length: > MaxTitleLength })
-            errors["title"] = [$"The title is longer than {MaxTitleLength} characters."];
+        if (title is { Length: > MaxTitleLength } || (title is not null && title.Any(char.IsControl)))
+            errors["title"] = [$"The title is at most {MaxTitleLength} characters, without control characters."];
     }
 
     public static List<string> NormalizeTags(IEnumerable<string>? tags, Dictionary<string, string[]> errors)

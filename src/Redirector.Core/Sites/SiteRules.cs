@@ -21,8 +21,8 @@ public static class SiteRules
         var trimmed = name?.Trim();
         if (string.IsNullOrEmpty(trimmed))
             errors["name"] = ["The name is required."];
-        else if (trimmed.Length > MaxNameLength)
-            errors["name"] = [$"The name is longer than {MaxNameLength} characters."];
+        else if (trimmed.Length > MaxNameLength || trimmed.Any(char.IsControl))
+            errors["name"] = [$"The name is at most {MaxNameLength} characters, without control characters."];
         return trimmed;
     }
 

@@ -89,14 +89,15 @@ public static class WebhookRules
         return [.. events.Distinct(StringComparer.Ordinal).Where(WebhookEventTypes.All.Contains)];
     }
 
-    /// <summary>A filter's values trimmed and distinct; errors under <paramref name="field"/>.</summary>
+    /// <summary>A filter's values trimmed and distinct, without control characters; errors under <paramref name="field"/>.</summary>
     public static List<string> NormalizeFilter(string field, IReadOnlyList<string>? values, Dictionary<string, string[]> errors)
     {
         if (values is null)
             return [];
         var cleaned = values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v.Trim()).Distinct().ToList();
-        if (cleaned.Count > MaxFilterValues || cleaned.Any(v => v.Length > MaxFilterValueLength))
-            errors[field] = [$"At most {MaxFilterValues} values of at most {MaxFilterValueLength} characters each."];
+        // No tag, slug or host holds a control character, so a value with one could never match.
+        if (cleaned.Count > MaxFilterValues || cleaned.Any(v => v.Length > MaxFilterValueLength || v.Any(char.IsControl)))
+            errors[field] = [$"At most {MaxFilterValues} values of at most {MaxFilterValueLength} characters each, without control characters."];
         return cleaned;
     }
 

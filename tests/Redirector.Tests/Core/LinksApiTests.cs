@@ -427,4 +427,38 @@ public sealed class LinksApiTests
         using (var conflict = await api.PostAsJsonAsync("/api/links", new { url = "https://shop.example.com/x", slug = "taken" }))
             Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
     }
+
+    /// <summary>
+    /// Free text of a link (title, tags, UTM values, preview card), a site (name) and a webhook (tag and link filters)
+    /// holds no control characters, whether it comes from the API or a CSV import; the trial's title got 201.
+    /// </summary>
+    [Fact]
+    public async Task Control_characters_are_refused_in_every_free_text_field_as_in_tags()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        await AssertRefusedAsync(await api.PostAsJsonAsync("/api/links", new { url = "https://shop.example/x", title = "\u0000\u202e evil" }), "title");
+        await app.CreateLinkAsync(new { url = "https://shop.example/x", slug = "plain", title = "Plain" });
+        await AssertRefusedAsync(await api.PatchAsJsonAsync("/api/links/plain", new { title = "line1\nline2\u0007" }), "title");
+        await AssertRefusedAsync(await api.PostAsJsonAsync("/api/links", new { url = "https://shop.example/x", tags = new[] { "a\u0007" } }), "tags");
+        await AssertRefusedAsync(await api.PostAsJsonAsync("/api/sites", new { name = "Blog\u0007", hosts = new[] { "blog.example.com" } }), "name");
+        await AssertRefusedAsync(await api.PostAsJsonAsync("/api/webhooks",
+            new { url = "https://hooks.example.com/in", events = new[] { "link.clicked" }, linkFilter = new { tags = new[] { "vip\u0000" } } }), "linkFilter.tags");
+        Assert.Equal("Plain", (await api.GetFromJsonAsync<LinkResponse>("/api/links/plain"))!.Title);
+
+        var import = await app.Services.GetRequiredService<Redirector.Admin.Import.CsvLinkImport>()
+            .ImportAsync("slug,url,title\nbell,https://shop.example/x,\"line1\nline2\u0007\"\n", seenHost: null, CancellationToken.None);
+        Assert.Equal(["title"], import.Problems.Select(p => p.Field));
+    }
+
+    private static async Task AssertRefusedAsync(HttpResponseMessage response, string field)
+    {
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+            Assert.True(errors.TryGetProperty(field, out var messages), errors.ToString());
+            Assert.Contains("control characters", messages[0].GetString(), StringComparison.Ordinal);
+        }
+    }
 }

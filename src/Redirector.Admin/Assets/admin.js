@@ -129,7 +129,8 @@ if (previewForm) {
 }
 
 // QR studio: redraw the preview and point the downloads at the chosen options as they change. A refused option
-// (colours too close, a size too small for the code) shows the server's message instead of a broken image.
+// (colours too close, a size too small for the code) shows the server's message instead of a broken image, and the
+// downloads, which would answer 400, are disabled (no address, aria-disabled) until the options are accepted.
 const qrStudio = document.querySelector('[data-qr-studio]');
 if (qrStudio) {
   const base = qrStudio.dataset.qrStudio;
@@ -143,6 +144,16 @@ if (qrStudio) {
     if (downloads.find((a) => a.dataset.qrDownload === format)?.dataset.qrLogoOff) query.set('logo', 'false');
     return base + '?' + query;
   };
+  // hrefs: the downloads' addresses for the options just accepted, or null for refused ones.
+  const offer = (hrefs) => downloads.forEach((a, i) => {
+    if (hrefs) {
+      a.href = hrefs[i];
+      a.removeAttribute('aria-disabled');
+    } else {
+      a.removeAttribute('href');
+      a.setAttribute('aria-disabled', 'true');
+    }
+  });
   let timer;
   let latest = 0;
   const update = () => {
@@ -151,9 +162,9 @@ if (qrStudio) {
       // An older answer that arrives late must not overwrite a newer one.
       const asked = ++latest;
       const format = form.elements.format.value;
-      downloads.forEach((a) => { a.href = urlFor(a.dataset.qrDownload); });
       // A PDF cannot be shown in an <img>: preview its options as SVG.
       const url = urlFor(format === 'pdf' ? 'svg' : format);
+      const hrefs = downloads.map((a) => urlFor(a.dataset.qrDownload));
       try {
         const response = await fetch(urlFor(format), { credentials: 'same-origin' });
         if (asked !== latest) return;
@@ -161,6 +172,7 @@ if (qrStudio) {
           const problem = await response.json().catch(() => ({}));
           error.textContent = Object.values(problem.errors || {}).flat().join(' ') || problem.title || 'The QR code could not be drawn.';
           preview.classList.add('stale');
+          offer(null);
           return;
         }
       } catch {
@@ -168,6 +180,7 @@ if (qrStudio) {
       }
       error.textContent = '';
       preview.classList.remove('stale');
+      offer(hrefs);
       preview.src = url;
     }, 150);
   };

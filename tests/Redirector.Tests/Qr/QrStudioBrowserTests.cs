@@ -76,6 +76,41 @@ public sealed class QrStudioBrowserTests(BrowserFixture browser) : IClassFixture
             Assert.NotEqual(new Rgba32(255, 0, 0), image[image.Width / 2, image.Height / 2]);
     }
 
+    [Fact]
+    public async Task Downloads_are_offered_only_while_the_options_are_accepted()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug = "poster" });
+        var page = await browser.SignedInPageAsync(address);
+        var downloads = page.Locator("[data-qr-download]");
+
+        // Refused when the page is rendered (the options form works without script) and when they are changed live.
+        await page.GotoAsync("/admin/links/poster?fg=%23eeeeee&bg=%23ffffff");
+        await Expect(page.GetByTestId("qr-error")).ToContainTextAsync("too close");
+        await AssertOfferedAsync(downloads, false);
+        await page.Locator("#qr-fg").FillAsync("#1a237e");
+        await Expect(page.GetByTestId("qr-error")).ToBeEmptyAsync();
+        await AssertOfferedAsync(downloads, true);
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Download PNG", Exact = true })).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("fg=%231a237e"));
+        await page.Locator("#qr-fg").FillAsync("#eeeeee");
+        await Expect(page.GetByTestId("qr-error")).ToContainTextAsync("too close");
+        await AssertOfferedAsync(downloads, false);
+    }
+
+    private static async Task AssertOfferedAsync(ILocator downloads, bool offered)
+    {
+        await Expect(downloads).ToHaveCountAsync(3);
+        for (var i = 0; i < 3; i++)
+        {
+            if (offered)
+                await Expect(downloads.Nth(i)).Not.ToHaveAttributeAsync("aria-disabled", "true");
+            else
+                await Expect(downloads.Nth(i)).ToHaveAttributeAsync("aria-disabled", "true");
+            Assert.Equal(offered, await downloads.Nth(i).GetAttributeAsync("href") is not null);
+        }
+    }
+
     private static async Task<byte[]> DownloadAsync(IPage page, string name)
     {
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync());

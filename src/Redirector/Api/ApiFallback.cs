@@ -26,6 +26,10 @@ public static class ApiFallback
                 .Select(e => new ApiRoute(new TemplateMatcher(new RouteTemplate(e.RoutePattern), []), e.RoutePattern,
                               e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods, e.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes))]);
         app.MapFallback(Prefix + "/{**path}", (HttpContext context) => Answer(context, routes.Value)).ExcludeFromDescription();
+        // The API's root, with or without its slash: a fallback comes after every other route, and the redirects'
+        // "/{slug}" takes "/api" (a slug Slugs reserves, so no link has it) and answers the public HTML 404. A literal
+        // route comes before that parameter.
+        app.Map(Prefix, (HttpContext context) => Answer(context, routes.Value)).ExcludeFromDescription();
         return app;
     }
 

@@ -127,6 +127,10 @@ public sealed class FieldInputTests
 
     [Theory]
     [InlineData("GET", "/api/nothing-here", null, 404)]
+    // The API's root, with and without its slash: no link can have the slug "api" (Slugs), so it is the API's 404 too.
+    [InlineData("GET", "/api", null, 404)]
+    [InlineData("GET", "/api/", null, 404)]
+    [InlineData("POST", "/api", "application/json", 404)]
     [InlineData("GET", "/api/links/only/nothing", null, 404)]
     [InlineData("DELETE", "/api/stats/unknown", null, 404)]
     [InlineData("PUT", "/api/links", null, 405)]

@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Redirector.Admin.Exports;
 using Redirector.ApiKeys;
@@ -228,6 +230,43 @@ public sealed class LinkCsvImportTests
         using (var plain = await PostCsvAsync(api, "/api/links/import?existing=update", "slug,title\na,Mine\n"))
             Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
         Assert.Equal("Mine", (await api.GetFromJsonAsync<LinkResponse>("/api/links/a"))!.Title);
+    }
+
+    [Fact]
+    public async Task An_edit_saved_between_the_imports_check_and_its_save_rolls_the_whole_import_back()
+    {
+        // A colleague's PATCH, through the API, lands just before the import saves: after every row was checked.
+        var edit = new EditBeforeSave("From the file");
+        await using var app = new RedirectorApplication(settings: null)
+        {
+            ConfigureTestServices = services => services.ConfigureDbContext<Redirector.Catalog.SqliteCatalogDb>(options => options.AddInterceptors(edit)),
+        };
+        using var api = app.CreateApiClient();
+        await app.CreateLinkAsync(new { url = "https://example.com/a", slug = "a", title = "First" });
+        edit.Edit = async () => (await api.PatchAsJsonAsync("/api/links/a", new { title = "Colleague's" })).EnsureSuccessStatusCode();
+
+        using var refused = await PostCsvAsync(api, "/api/links/import?existing=update", "slug,url,title\nb,https://example.com/b,New\na,https://example.com/a,From the file\n");
+        Assert.Equal(
+            ["3 updated_at The link was changed by someone else while importing; nothing was imported, import the file again."],
+            Problems(await ProblemAsync(refused, HttpStatusCode.BadRequest)));
+        Assert.Equal("Colleague's", (await api.GetFromJsonAsync<LinkResponse>("/api/links/a"))!.Title);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/b")).StatusCode);
+    }
+
+    /// <summary>Runs <see cref="Edit"/> once, when a save is about to write a link titled <paramref name="title"/>.</summary>
+    private sealed class EditBeforeSave(string title) : SaveChangesInterceptor
+    {
+        private int _armed = 1;
+
+        public Func<Task>? Edit { get; set; }
+
+        public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (eventData.Context is { } db && db.ChangeTracker.Entries<Link>().Any(e => e.State == EntityState.Modified && e.Entity.Title == title)
+                && Edit is { } edit && Interlocked.Exchange(ref _armed, 0) == 1)
+                await edit();
+            return result;
+        }
     }
 
     [Fact]

@@ -8,7 +8,11 @@ public sealed record CreateSiteRequest(string? Name, List<string>? Hosts, bool? 
 /// <summary>A partial update: null properties are left as they are.</summary>
 public sealed record UpdateSiteRequest(string? Name, List<string>? Hosts, bool? AllowSubdomains);
 
-public enum SiteOutcomeKind { Saved, Invalid, NotFound }
+/// <summary>
+/// How a save ended. <see cref="HostTaken"/>: a host it gives is another site's (the API's 409), its error keyed
+/// <c>hosts</c> as an invalid one's, so that a form shows it on that field.
+/// </summary>
+public enum SiteOutcomeKind { Saved, Invalid, NotFound, HostTaken }
 
 public sealed record SiteOutcome(SiteOutcomeKind Kind, Site? Site = null, IDictionary<string, string[]>? Errors = null);
 
@@ -25,6 +29,9 @@ public sealed class SiteCatalog(IDbContextFactory<CatalogDb> dbFactory, SiteCach
         var hosts = SiteRules.NormalizeHosts(request.Hosts, errors);
         if (errors.Count > 0)
             return new SiteOutcome(SiteOutcomeKind.Invalid, Errors: errors);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await HostTakenAsync(db, hosts, null, ct) is { } taken)
+            return taken;
         var now = time.GetUtcNow().UtcDateTime;
         var site = new Site
         {
@@ -35,7 +42,6 @@ public sealed class SiteCatalog(IDbContextFactory<CatalogDb> dbFactory, SiteCach
             CreatedAt = now,
             UpdatedAt = now,
         };
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Sites.Add(site);
         db.Changes.Add(new CatalogChange { Slug = SiteCache.ChangeOf(site.Key), At = now });
         await db.SaveChangesAsync(ct);
@@ -59,6 +65,8 @@ public sealed class SiteCatalog(IDbContextFactory<CatalogDb> dbFactory, SiteCach
             site.AllowSubdomains = allow;
         if (errors.Count > 0)
             return new SiteOutcome(SiteOutcomeKind.Invalid, Errors: errors);
+        if (patch.Hosts is not null && await HostTakenAsync(db, site.Hosts, site.Key, ct) is { } taken)
+            return taken;
         // Values equal to the stored ones are no change: updatedAt stays and no change-log entry makes nodes reload it.
         if (!db.ChangeTracker.HasChanges())
             return new SiteOutcome(SiteOutcomeKind.Saved, site);
@@ -67,6 +75,29 @@ public sealed class SiteCatalog(IDbContextFactory<CatalogDb> dbFactory, SiteCach
         await db.SaveChangesAsync(ct);
         cache.Upsert(site);
         return new SiteOutcome(SiteOutcomeKind.Saved, site);
+    }
+
+    /// <summary>
+    /// The <see cref="SiteOutcomeKind.HostTaken"/> outcome when another site than <paramref name="exceptKey"/> has one
+    /// of <paramref name="hosts"/> (normalised), naming the first such site; null when none has. A host belongs to one
+    /// site: which site's key and settings (subdomains) a page is tracked under must not depend on which snippet it
+    /// carries. Hosts are compared as written, so "blog.example.com" beside a site of "example.com" with subdomains is
+    /// not refused. Checked before the write, as a list column cannot carry a unique index: two saves of the same host
+    /// at the same moment can both pass.
+    /// </summary>
+    private static async Task<SiteOutcome?> HostTakenAsync(CatalogDb db, IReadOnlyList<string> hosts, string? exceptKey, CancellationToken ct)
+    {
+        // Sites are few (one per website a team runs): reading every site's hosts is cheaper than a JSON query per dialect.
+        var others = await db.Sites.AsNoTracking().Where(s => s.Key != exceptKey).Select(s => new { s.Key, s.Name, s.Hosts }).ToListAsync(ct);
+        foreach (var host in hosts)
+        {
+            if (others.FirstOrDefault(o => o.Hosts.Contains(host)) is { } owner)
+                return new SiteOutcome(SiteOutcomeKind.HostTaken, Errors: new Dictionary<string, string[]>
+                {
+                    ["hosts"] = [$"'{host}' already belongs to the site '{owner.Name}' (key {owner.Key}): remove it from that site first, or put that site's snippet on its pages."],
+                });
+        }
+        return null;
     }
 
     public async Task<bool> DeleteAsync(string key, CancellationToken ct)

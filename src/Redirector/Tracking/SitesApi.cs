@@ -30,13 +30,17 @@ public static class SitesApi
         return group;
     }
 
-    public static async Task<Results<Created<SiteResponse>, ValidationProblem>> CreateSite(
+    /// <summary>Registers a site: 400 for a bad name or host, 409 (<see cref="HostTaken"/>) for a host another site has.</summary>
+    public static async Task<Results<Created<SiteResponse>, ValidationProblem, ProblemHttpResult>> CreateSite(
         CreateSiteRequest request, SiteCatalog catalog, ShortUrls urls, HttpContext context, CancellationToken ct)
     {
         var outcome = await catalog.CreateAsync(request, ct);
-        return outcome.Kind == SiteOutcomeKind.Saved
-            ? TypedResults.Created($"/api/sites/{outcome.Site!.Key}", ToResponse(outcome.Site, urls, context))
-            : TypedResults.ValidationProblem(outcome.Errors!, title: "The site is not valid.");
+        return outcome.Kind switch
+        {
+            SiteOutcomeKind.Saved => TypedResults.Created($"/api/sites/{outcome.Site!.Key}", ToResponse(outcome.Site, urls, context)),
+            SiteOutcomeKind.HostTaken => HostTaken(outcome),
+            _ => TypedResults.ValidationProblem(outcome.Errors!, title: "The site is not valid."),
+        };
     }
 
     public static async Task<Ok<IReadOnlyList<SiteResponse>>> ListSites(SiteCatalog catalog, ShortUrls urls, HttpContext context, CancellationToken ct) =>
@@ -46,7 +50,8 @@ public static class SitesApi
         string key, SiteCatalog catalog, ShortUrls urls, HttpContext context, CancellationToken ct) =>
         await catalog.FindAsync(key, ct) is { } site ? TypedResults.Ok(ToResponse(site, urls, context)) : TypedResults.NotFound(UnknownSite(key));
 
-    public static async Task<Results<Ok<SiteResponse>, NotFound<ProblemDetails>, ValidationProblem>> UpdateSite(
+    /// <summary>Changes the properties given: 400 for a bad one, 409 (<see cref="HostTaken"/>) for a host another site has.</summary>
+    public static async Task<Results<Ok<SiteResponse>, NotFound<ProblemDetails>, ValidationProblem, ProblemHttpResult>> UpdateSite(
         string key, UpdateSiteRequest request, SiteCatalog catalog, ShortUrls urls, HttpContext context, CancellationToken ct)
     {
         var outcome = await catalog.UpdateAsync(key, request, ct);
@@ -54,9 +59,17 @@ public static class SitesApi
         {
             SiteOutcomeKind.Saved => TypedResults.Ok(ToResponse(outcome.Site!, urls, context)),
             SiteOutcomeKind.NotFound => TypedResults.NotFound(UnknownSite(key)),
+            SiteOutcomeKind.HostTaken => HostTaken(outcome),
             _ => TypedResults.ValidationProblem(outcome.Errors!, title: "The change is not valid."),
         };
     }
+
+    /// <summary>The 409 of a host another site has: the catalogue's error (naming that site) as detail and under <c>errors.hosts</c>.</summary>
+    private static ProblemHttpResult HostTaken(SiteOutcome outcome) => TypedResults.Problem(
+        title: "A host belongs to another site.",
+        detail: outcome.Errors!["hosts"][0],
+        statusCode: StatusCodes.Status409Conflict,
+        extensions: new Dictionary<string, object?> { ["errors"] = outcome.Errors });
 
     public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteSite(string key, SiteCatalog catalog, CancellationToken ct) =>
         await catalog.DeleteAsync(key, ct) ? TypedResults.NoContent() : TypedResults.NotFound(UnknownSite(key));

@@ -37,6 +37,16 @@ public sealed partial class AdminOutboundTests
         }
         Assert.Empty(await catalog.ListAsync(CancellationToken.None));
 
+        // A host belongs to one site: the form says which has it, as the API's 409 does.
+        var other = await app.CreateSiteAsync("Docs", false, "docs.example.com");
+        using (var taken = await SubmitAsync(client, "/admin/sites", "new-site", new() { ["Form.Name"] = "Blog", ["Form.Hosts"] = "docs.example.com" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+            Assert.Contains($"data-testid=\"error-hosts\">'docs.example.com' already belongs to the site 'Docs' (key {other.Key})",
+                WebUtility.HtmlDecode(await taken.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        }
+        await catalog.DeleteAsync(other.Key, CancellationToken.None);
+
         string key;
         using (var created = await SubmitAsync(client, "/admin/sites", "new-site",
                    new() { ["Form.Name"] = "Blog", ["Form.Hosts"] = "Blog.Example.com,\nwww.example.com", ["Form.AllowSubdomains"] = "true" }))

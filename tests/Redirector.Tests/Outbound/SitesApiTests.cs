@@ -37,6 +37,40 @@ public sealed class SitesApiTests
         Assert.Equal(HttpStatusCode.NotFound, (await api.DeleteAsync($"/api/sites/{site.Key}")).StatusCode);
     }
 
+    /// <summary>The trial registered "localhost" for two sites, 201 twice: a host belongs to one site.</summary>
+    [Fact]
+    public async Task A_host_of_another_site_is_refused_with_409_naming_that_site()
+    {
+        await using var app = new RedirectorApplication();
+        using var api = app.CreateApiClient();
+        var blog = await app.CreateSiteAsync("Blog", false, "localhost");
+        var shop = await app.CreateSiteAsync("Shop", false, "shop.example.com");
+
+        using var second = await api.PostAsJsonAsync("/api/sites", new { name = "Staging", hosts = new[] { "LOCALHOST." } });
+        await AssertHostTakenAsync(second, blog.Key);
+        using var moved = await api.PatchAsJsonAsync($"/api/sites/{shop.Key}", new { hosts = new[] { "shop.example.com", "localhost" } });
+        await AssertHostTakenAsync(moved, blog.Key);
+        Assert.Equal(["shop.example.com"], (await api.GetFromJsonAsync<SiteResponse>($"/api/sites/{shop.Key}"))!.Hosts);
+        Assert.Equal(2, (await api.GetFromJsonAsync<List<SiteResponse>>("/api/sites"))!.Count);
+
+        // A site keeps its own hosts, and a host given up is free for another.
+        using (var same = await api.PatchAsJsonAsync($"/api/sites/{blog.Key}", new { name = "Blog", hosts = new[] { "localhost" } }))
+            Assert.Equal(HttpStatusCode.OK, same.StatusCode);
+        using (var given = await api.PatchAsJsonAsync($"/api/sites/{blog.Key}", new { hosts = new[] { "blog.example.com" } }))
+            Assert.Equal(HttpStatusCode.OK, given.StatusCode);
+        using (var taken = await api.PatchAsJsonAsync($"/api/sites/{shop.Key}", new { hosts = new[] { "localhost" } }))
+            Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+    }
+
+    private static async Task AssertHostTakenAsync(HttpResponseMessage response, string owner)
+    {
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
+        Assert.Contains($"'localhost' already belongs to the site 'Blog' (key {owner})", problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(problem.Detail, Assert.Single(problem.Errors["hosts"]));
+    }
+
     [Fact]
     public async Task Invalid_sites_are_refused_field_by_field_and_the_api_needs_a_key()
     {

@@ -187,7 +187,7 @@ public sealed class LinkForm
     /// </summary>
     private static string RulesError(JsonException ex, string text)
     {
-        var at = JsonPosition.Of(ex, text) ?? "an unknown position";
+        var at = JsonPosition.Of(ex, text);
         // The reader's own exception inside: the text is not JSON at all.
         if (ex.InnerException is JsonException)
             return $"The rules are not valid JSON: it breaks at {at}. Check for a missing quote, comma or bracket.";

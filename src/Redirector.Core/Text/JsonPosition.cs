@@ -10,17 +10,20 @@ namespace Redirector.Text;
 /// </summary>
 public static class JsonPosition
 {
-    /// <summary>"line L, column C" of <paramref name="json"/> in <paramref name="text"/>, the text it was read from; null when the exception has no position.</summary>
-    public static string? Of(JsonException json, string text)
+    /// <summary>
+    /// "line L, column C" of <paramref name="json"/> in <paramref name="text"/>, the text it was read from (null when it
+    /// is not at hand: the column is then the byte's, right for ASCII); "an unknown position" when the exception has none.
+    /// </summary>
+    public static string Of(JsonException json, string? text)
     {
         if (json.LineNumber is not { } line || json.BytePositionInLine is not { } bytes)
-            return null;
+            return "an unknown position";
         // The reader starts a line after each '\n' only.
-        var start = 0;
+        var start = text is null ? -1 : 0;
         for (var i = 0L; i < line && start >= 0; i++)
-            start = text.IndexOf('\n', start) is var next and >= 0 ? next + 1 : -1;
+            start = text!.IndexOf('\n', start) is var next and >= 0 ? next + 1 : -1;
         var column = 1L;
-        if (start >= 0)
+        if (text is not null && start >= 0)
         {
             var counted = 0L;
             foreach (var rune in text.AsSpan(start).EnumerateRunes())

@@ -8,6 +8,7 @@ using Redirector.Clicks;
 using Redirector.Stats;
 using Redirector.Links;
 using Redirector.Security;
+using Redirector.Text;
 using Redirector.Settings;
 using Redirector.Times;
 
@@ -219,7 +220,7 @@ internal sealed class CatalogBusyHandler(IProblemDetailsService problems) : IExc
 /// ISO 8601, a query parameter that is not a number or a date) answers 400 problem details that name the field and
 /// say what was wrong, as every other 4xx of the API does. The field is the JSON path's last member for a body
 /// (<c>expiresAt</c> for <c>$.expiresAt</c>) or the parameter's name; no type names or stack traces are shown. A body
-/// that is not JSON at all (cut short, a missing comma) is told where it breaks: line and byte in the line, both
+/// that is not JSON at all (cut short, a missing comma) is told where it breaks: line and column (in characters), both
 /// counted from 1, and the JSON path. A body that is JSON but not an object (null, an array, a string) is told that
 /// an object is needed. A body that gives a property twice is named by <see cref="DuplicateProperties"/>.
 /// </summary>
@@ -229,16 +230,20 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
     {
         if (exception is not BadHttpRequestException badRequest)
             return false;
-        if (badRequest.InnerException is System.Text.Json.JsonException
-            && await DuplicateProperties.FindAsync(httpContext.Request, cancellationToken) is { Count: > 0 } duplicates)
+        string? text = null;
+        if (badRequest.InnerException is System.Text.Json.JsonException && await DuplicateProperties.BodyAsync(httpContext.Request, cancellationToken) is { } body)
         {
-            httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = DuplicateProperties.Problem(duplicates) });
+            if (DuplicateProperties.Find(body) is { Count: > 0 } duplicates)
+            {
+                httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = DuplicateProperties.Problem(duplicates) });
+            }
+            text = System.Text.Encoding.UTF8.GetString(body);
         }
         var status = badRequest.StatusCode;
         var (field, message) = status == StatusCodes.Status413PayloadTooLarge
             ? (null, Hosting.KestrelLimits.BodyTooLarge(httpContext))
-            : Describe(badRequest);
+            : Describe(badRequest, text);
         httpContext.Response.StatusCode = status;
         var problem = new HttpValidationProblemDetails
         {
@@ -251,19 +256,20 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
     }
 
-    private static (string? Field, string Message) Describe(BadHttpRequestException exception)
+    /// <param name="text">The body as sent, to count where it broke in characters; null when it cannot be read again.</param>
+    private static (string? Field, string Message) Describe(BadHttpRequestException exception, string? text)
     {
         if (exception.InnerException is System.Text.Json.JsonException json)
         {
             var path = json.Path;
             // The reader's own exception inside: the text is not JSON at all (cut short, a missing comma or quote).
             if (json.InnerException is System.Text.Json.JsonException)
-                return (null, $"The body is not valid JSON: it breaks at {PositionOf(json)}. Check for a body cut short or a missing quote, comma or bracket.");
+                return (null, $"The body is not valid JSON: it breaks at {PositionOf(json, text)}. Check for a body cut short or a missing quote, comma or bracket.");
             if (string.IsNullOrEmpty(path) || path == "$")
-                return (null, $"The body must be a JSON object of the expected shape, not an array, a string or a number (at {PositionOf(json)}).");
+                return (null, $"The body must be a JSON object of the expected shape, not an array, a string or a number (at {PositionOf(json, text)}).");
             // Keyed by its whole path ("utm.source", "variants[0].weight"), as unknown properties are (StrictBodies).
             var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-            return (field, $"The value of '{field}' ({LineAndByteOf(json)}) is not valid: {ExpectedIn(field) ?? ExpectedOf(json)}.");
+            return (field, $"The value of '{field}' ({JsonPosition.Of(json, text)}) is not valid: {ExpectedIn(field) ?? ExpectedOf(json)}.");
         }
         // Messages of parameter binding read 'Failed to bind parameter "DateOnly from" from "garbage".'
         var message = exception.Message;
@@ -339,14 +345,9 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
     }
 
     /// <summary>
-    /// Where the body broke, as an editor shows it: "line 1, byte 8 of the line" (both counted from 1; the reader
-    /// counts from 0 and in bytes, not characters), then the JSON path when it is inside a property.
+    /// Where the body broke, as an editor shows it: "line 1, column 8" (<see cref="JsonPosition"/>: both counted from 1,
+    /// the column in characters, as the admin form tells its rules' JSON), then the JSON path when it is inside a property.
     /// </summary>
-    private static string PositionOf(System.Text.Json.JsonException json) =>
-        json.Path is { Length: > 1 } path ? $"{LineAndByteOf(json)} ({path})" : LineAndByteOf(json);
-
-    private static string LineAndByteOf(System.Text.Json.JsonException json) =>
-        json.LineNumber is { } line && json.BytePositionInLine is { } bytes
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line + 1}, byte {bytes + 1} of the line")
-            : "an unknown position";
+    private static string PositionOf(System.Text.Json.JsonException json, string? text) =>
+        json.Path is { Length: > 1 } path ? $"{JsonPosition.Of(json, text)} ({path})" : JsonPosition.Of(json, text);
 }

@@ -20,7 +20,7 @@ public static class DuplicateProperties
     /// <summary>
     /// Keeps the body of API requests with a JSON body readable again after binding (in memory up to 30 KB, then a
     /// temporary file, as <see cref="HttpRequestRewindExtensions.EnableBuffering(HttpRequest)"/> does), for
-    /// <see cref="FindAsync"/>.
+    /// <see cref="BodyAsync"/>.
     /// </summary>
     public static IApplicationBuilder UseApiBodyBuffering(this IApplicationBuilder app) =>
         app.Use((context, next) =>
@@ -30,15 +30,15 @@ public static class DuplicateProperties
             return next(context);
         });
 
-    /// <summary>The duplicates of the request's buffered JSON body; empty when it cannot be read again or has none.</summary>
-    public static async Task<IReadOnlyList<Duplicate>> FindAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>The request's buffered body, read again for <see cref="Find"/> and for where it broke; null when it cannot be read again.</summary>
+    public static async Task<byte[]?> BodyAsync(HttpRequest request, CancellationToken ct)
     {
         if (!request.Body.CanSeek || request.Body.Length > MaxBodyBytes)
-            return [];
+            return null;
         request.Body.Position = 0;
         using var copy = new MemoryStream();
         await request.Body.CopyToAsync(copy, ct);
-        return Find(copy.GetBuffer().AsSpan(0, (int)copy.Length));
+        return copy.ToArray();
     }
 
     /// <summary>Every property given more than once in its object (names compared ignoring case), in body order.</summary>

@@ -36,9 +36,11 @@ public sealed class ProblemPathTests
 
     [Theory]
     // Cut short after 42 bytes: it breaks at the 43rd, where the body ended.
-    [InlineData("{\"url\":\"https://shop.example/\",\"slug\":\"cut", "line 1, byte 43 of the line")]
-    [InlineData("{\n  \"url\": \"https://shop.example/\",\n  \"slug\": ", "line 3, byte 11 of the line")]
-    [InlineData("{\"url\":\"https://shop.example/\" \"slug\":\"x\"}", "line 1, byte 32 of the line")]
+    [InlineData("{\"url\":\"https://shop.example/\",\"slug\":\"cut", "line 1, column 43")]
+    [InlineData("{\n  \"url\": \"https://shop.example/\",\n  \"slug\": ", "line 3, column 11")]
+    [InlineData("{\"url\":\"https://shop.example/\" \"slug\":\"x\"}", "line 1, column 32")]
+    // Columns count characters, as an editor does: the "é" is two bytes, and the break is at the 17th character.
+    [InlineData("{\"title\":\"Café\" \"slug\":\"x\"}", "line 1, column 17")]
     public async Task A_body_that_is_not_json_says_where_it_breaks(string body, string position)
     {
         await using var app = new RedirectorApplication();

@@ -29,14 +29,28 @@ public static class ClickUse
     /// </summary>
     public static bool IsUsedUp(Link link, long? clicks) => link.MaxClicks is { } max && clicks >= max;
 
-    /// <summary>"2 of 3 clicks used", or "3 of 3 clicks used — used up"; null without a maximum or without counts.</summary>
+    /// <summary>
+    /// "2 of 3 clicks used", "3 of 3 clicks used — used up", or for a maximum lowered below the clicks already had
+    /// "5 clicks used, over the maximum of 2 — used up"; null without a maximum or without counts.
+    /// </summary>
     public static string? Describe(Link link, long? clicks)
     {
         if (link.MaxClicks is not { } max || clicks is not { } used)
             return null;
-        var text = $"{used.ToString("N0", CultureInfo.InvariantCulture)} of {max.ToString("N0", CultureInfo.InvariantCulture)} clicks used";
+        var text = used > max
+            ? $"{Number(used)} clicks used, over the maximum of {Number(max)}"
+            : $"{Number(used)} of {Number(max)} clicks used";
         return IsUsedUp(link, clicks) ? text + " — used up" : text;
     }
+
+    /// <summary>
+    /// What the link form and the saved link's page say when a maximum of clicks is set at or below the clicks the
+    /// link already had: the change is allowed (a way to stop a link), but the link is used up at once.
+    /// </summary>
+    public static string StopsNow(long used, long max) =>
+        $"This link has already had {Number(used)} {(used == 1 ? "click" : "clicks")}: with a maximum of {Number(max)} it is used up and stops redirecting now.";
+
+    private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }
 
 public sealed record LinkTablePage(IReadOnlyList<LinkRow> Rows, int Total, int Page, int PageSize, bool StatsUnavailable)

@@ -258,6 +258,47 @@ public sealed class LinkListBrowserTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
+    public async Task A_maximum_lowered_below_the_clicks_had_is_saved_and_said_by_the_form_the_links_page_and_the_api()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example/drop", slug = "drop", maxClicks = 5 });
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        visitor.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await visitor.GetAsync("/drop");
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        }
+        await app.FlushClicksAsync();
+        var page = await browser.SignedInPageAsync(address);
+        const string stopsNow = "This link has already had 3 clicks: with a maximum of 2 it is used up and stops redirecting now.";
+
+        // A save refused for another field says what the new maximum will do, beside the field.
+        await page.GotoAsync("/admin/links/drop/edit");
+        await page.GetByLabel("Maximum of clicks").FillAsync("2");
+        await page.GetByLabel("Expires (UTC)").FillAsync("2020-01-01T00:00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("error-expiresAt")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("note-maxClicks")).ToHaveTextAsync(stopsNow);
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Please correct the field marked below.");
+
+        // Saved: the link's page says it, and the link stops.
+        await page.GetByLabel("Expires (UTC)").FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByTestId("used-up")).ToHaveTextAsync("Saved. " + stopsNow);
+        await Expect(page.GetByTestId("click-use")).ToHaveTextAsync(new Regex("3 clicks used, over the maximum of 2 — used up$"));
+        using (var refused = await visitor.GetAsync("/drop"))
+            Assert.NotEqual(HttpStatusCode.Found, refused.StatusCode);
+
+        // The API's answer carries both figures: clicks over maxClicks.
+        using var api = app.CreateApiClient();
+        var read = await api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/links/drop");
+        Assert.Equal(2, read.GetProperty("maxClicks").GetInt64());
+        Assert.Equal(3, read.GetProperty("clicks").GetInt64());
+    }
+
+    [Fact]
     public async Task A_used_up_link_stays_used_up_in_the_list_and_on_its_page_after_redis_lost_its_counts()
     {
         var (app, address) = BrowserFixture.StartService();

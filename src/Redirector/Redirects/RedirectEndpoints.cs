@@ -82,11 +82,11 @@ public static class RedirectEndpoints
             .ExcludeFromDescription()
             .ShortCircuit();
         app.MapMethods("/.well-known/apple-app-site-association", [HttpMethods.Get, HttpMethods.Head],
-                context => WellKnown(context, cache.ForHost(context.Request.Host.Value).Settings?.AppleAppSiteAssociation))
+                context => WellKnown(context, cache.ForHost(HostOf(context)).Settings?.AppleAppSiteAssociation))
             .ExcludeFromDescription()
             .ShortCircuit();
         app.MapMethods("/.well-known/assetlinks.json", [HttpMethods.Get, HttpMethods.Head],
-                context => WellKnown(context, cache.ForHost(context.Request.Host.Value).Settings?.AssetLinks))
+                context => WellKnown(context, cache.ForHost(HostOf(context)).Settings?.AssetLinks))
             .ExcludeFromDescription()
             .ShortCircuit();
         app.MapMethods("/{slug}", [HttpMethods.Get, HttpMethods.Head], context => Redirect(context, cache, lookup, tracker, time, agents, chooser))
@@ -104,7 +104,7 @@ public static class RedirectEndpoints
     private static Task Redirect(HttpContext context, LinkCache cache, LinkCacheLookup lookup, ClickTracker tracker, TimeProvider time,
         CachedUserAgentParser agents, TargetChooser chooser)
     {
-        var domain = cache.ForHost(context.Request.Host.Value);
+        var domain = cache.ForHost(HostOf(context));
         if (context.Request.RouteValues["slug"] is not string slug)
             return UnknownSlug(context, domain);
         return domain.TryGet(slug, out var target)
@@ -165,7 +165,7 @@ public static class RedirectEndpoints
     private static async Task Unlock(HttpContext context, LinkCache cache, LinkCacheLookup lookup, ClickTracker tracker, TimeProvider time,
         CachedUserAgentParser agents, LinkPasswordAttempts attempts, TargetChooser chooser)
     {
-        var domain = cache.ForHost(context.Request.Host.Value);
+        var domain = cache.ForHost(HostOf(context));
         if (context.Request.RouteValues["slug"] is not string slug)
         {
             await NotFound(context);
@@ -302,13 +302,20 @@ public static class RedirectEndpoints
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The host the request came to as the catalogue keys it, in ASCII (an internationalised name in punycode): the Host
+    /// header as sent, which HttpRequest.Host's setter (the forwarded-headers rules) writes in that form too. Not
+    /// HttpRequest.Host.Value, which decodes punycode ("bücher.example"), so that a link on such a domain was never found.
+    /// </summary>
+    private static string HostOf(HttpContext context) => context.Request.Headers.Host.ToString();
+
     /// <summary>An unknown slug goes to the domain's not-found URL when it has one, else gets the 404 page.</summary>
     private static Task UnknownSlug(HttpContext context, DomainLinks domain) =>
         domain.Settings?.NotFoundLocation is { } location ? RedirectTo(context, location) : NotFound(context);
 
     /// <summary><c>/</c> goes to the domain's root URL when it has one, else gets the 404 page.</summary>
     private static Task Root(HttpContext context, LinkCache cache) =>
-        cache.ForHost(context.Request.Host.Value).Settings?.RootLocation is { } location ? RedirectTo(context, location) : NotFound(context);
+        cache.ForHost(HostOf(context)).Settings?.RootLocation is { } location ? RedirectTo(context, location) : NotFound(context);
 
     /// <summary>
     /// A well-known document of the request's domain (apple-app-site-association, assetlinks.json) as application/json,

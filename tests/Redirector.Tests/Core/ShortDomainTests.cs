@@ -247,6 +247,26 @@ public sealed class ShortDomainTests
     }
 
     [Fact]
+    public async Task An_internationalised_short_domain_answers_at_its_punycode_host_as_browsers_send_it()
+    {
+        await using var app = new RedirectorApplication();
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(app, new { host = "bücher.example", rootUrl = Home })).StatusCode);
+        await app.CreateLinkAsync(new { url = Brand, slug = "buch", domain = "bücher.example" });
+        using var visitor = app.CreateVisitorClient();
+
+        // A browser sends the ASCII form of the host (RFC 3986 section 3.2.2), whichever form the address bar shows.
+        foreach (var (path, location) in new[] { ("/buch", Brand), ("/", Home) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Host = "xn--bcher-kva.example";
+            request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+            using var response = await visitor.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+            Assert.Equal(location, response.Headers.Location!.OriginalString);
+        }
+    }
+
+    [Fact]
     public async Task The_same_slug_on_two_domains_redirects_by_host_and_unknown_hosts_are_the_default_domain()
     {
         await using var app = new RedirectorApplication(settings: WithBaseUrl);

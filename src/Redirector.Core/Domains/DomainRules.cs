@@ -114,5 +114,40 @@ public static class DomainRules
         { } json => json.GetRawText(),
     };
 
+    /// <summary>
+    /// A host as people read it: its punycode labels in Unicode, "xn--bcher-kva.example" as "bücher.example" (the
+    /// catalogue keys hosts by their ASCII form, <see cref="TryNormalizeHost"/>); the host itself when it has no
+    /// punycode label or one does not decode.
+    /// </summary>
+    public static string ToUnicode(string host)
+    {
+        if (!host.Contains("xn--", StringComparison.OrdinalIgnoreCase))
+            return host;
+        try
+        {
+            return Idn.GetUnicode(host);
+        }
+        catch (ArgumentException)
+        {
+            // IdnMapping has no Try-method; a label it cannot decode is shown as it is stored.
+            return host;
+        }
+    }
+
+    /// <summary>
+    /// A URL, or a host followed by a path ("xn--bcher-kva.example/buch"), with its host as people read it
+    /// (<see cref="ToUnicode"/>): the host is what follows "scheme://" (or starts the text) up to a '/', ':', '?' or '#'.
+    /// </summary>
+    public static string ToUnicodeUrl(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var start = scheme < 0 ? 0 : scheme + 3;
+        var end = url.IndexOfAny(['/', ':', '?', '#'], start);
+        end = end < 0 ? url.Length : end;
+        var host = url[start..end];
+        var unicode = ToUnicode(host);
+        return ReferenceEquals(unicode, host) ? url : url[..start] + unicode + url[end..];
+    }
+
     private static string Cap(string text) => text.Length > 64 ? text[..64] + "…" : text;
 }

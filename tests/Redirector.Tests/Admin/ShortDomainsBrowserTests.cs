@@ -12,6 +12,47 @@ namespace Redirector.Tests.Admin;
 public sealed class ShortDomainsBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Fact]
+    public async Task An_internationalised_short_domain_reads_in_unicode_and_its_copied_short_url_works()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        const string Ascii = "xn--bcher-kva.example";
+        using (var api = app.CreateApiClient())
+            (await api.PostAsJsonAsync("/api/domains", new { host = "bücher.example" })).EnsureSuccessStatusCode();
+        await app.CreateLinkAsync(new { url = "https://shop.example/buch", slug = "buch", domain = Ascii });
+        var page = await browser.SignedInPageAsync(address);
+
+        await page.GotoAsync("/admin/short-domains");
+        var host = page.Locator($"tr[data-domain='{Ascii}'] a.host");
+        await Expect(host).ToHaveTextAsync("bücher.example");
+        await Expect(host).ToHaveAttributeAsync("title", Ascii);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit bücher.example", Exact = true }).ClickAsync();
+        await Expect(page.GetByLabel("Host")).ToHaveValueAsync("bücher.example");
+        await Expect(page.GetByLabel("Host")).ToHaveAccessibleDescriptionAsync($"In DNS: {Ascii}");
+
+        await page.GotoAsync("/admin/links");
+        var slug = page.Locator("tr[data-slug='buch'] a.slug");
+        await Expect(slug).ToHaveTextAsync("bücher.example/buch");
+        await Expect(slug.Locator("[title]")).ToHaveAttributeAsync("title", $"{Ascii}/buch");
+        var copied = await page.Locator("tr[data-slug='buch'] [data-copy]").GetAttributeAsync("data-copy");
+
+        await page.GotoAsync($"/admin/links/buch?domain={Ascii}");
+        await Expect(page.GetByTestId("short-domain")).ToHaveTextAsync("bücher.example · all links on bücher.example");
+        await Expect(page.GetByTestId("short-url")).ToHaveTextAsync($"http://bücher.example:{address.Port}/buch");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Copy short URL" })).ToHaveAttributeAsync("data-copy", copied!);
+
+        // What is copied is the ASCII form, which every app makes a link of, and it leads to the link.
+        Assert.Equal($"http://{Ascii}:{address.Port}/buch", copied);
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(copied!).PathAndQuery);
+        request.Headers.Host = new Uri(copied!).Authority;
+        request.Headers.TryAddWithoutValidation("User-Agent", Agents.ChromeWindows);
+        using var response = await visitor.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal("https://shop.example/buch", response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task A_domain_added_in_the_admin_is_picked_in_the_link_form_and_its_link_redirects_on_that_host()
     {
         var (app, address) = BrowserFixture.StartService();

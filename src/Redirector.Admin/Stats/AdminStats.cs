@@ -10,8 +10,11 @@ namespace Redirector.Admin.Stats;
 /// <summary>One scope's counts over a range under a filter, with the previous period's for the change, and the links its top links name (by id).</summary>
 public sealed record SubjectReport(SubjectStats Stats, SubjectStats Previous, IReadOnlyDictionary<string, Link> Links);
 
-/// <summary>One click from the raw log, as the link page lists it.</summary>
-public sealed record RecentClick(DateTime Time, string? SourcePage, string? Referrer, string? UtmSource, string Device, string Os, string Browser, string? Country, bool IsBot);
+/// <summary>
+/// One click from the raw log, as the link page lists it; a bot's <paramref name="BotKind"/> is its key in
+/// docs/bots.md ("preview", "scanner"...), whichever rule found it (its agent, its network or the burst rule).
+/// </summary>
+public sealed record RecentClick(DateTime Time, string? SourcePage, string? Referrer, string? UtmSource, string Device, string Os, string Browser, string? Country, bool IsBot, string? BotKind);
 
 /// <summary>
 /// Reads counts for the admin pages through <see cref="FilteredStats"/>, the stats API's path (Redis counters
@@ -54,7 +57,8 @@ public sealed class AdminStats(FilteredStats filtered, StatsReader reader, LinkC
         var clicks = await reader.ReadRecentAsync(max, RecentClicks.OfLink(linkId, withBots));
         return clicks.Select(c => new RecentClick(
             c.GetProperty("time").GetDateTime(), Text(c, "sourcePage"), Text(c, "referrer"), Text(c, "utmSource"),
-            Text(c, "device") ?? "", Text(c, "os") ?? "", Text(c, "browser") ?? "", Text(c, "country"), RecentClicks.IsBot(c))).ToList();
+            Text(c, "device") ?? "", Text(c, "os") ?? "", Text(c, "browser") ?? "", Text(c, "country"), RecentClicks.IsBot(c),
+            Text(c, Dimensions.BotKind.RawName!))).ToList();
     }
 
     /// <summary>The links of ids as counters and events key them (decimal text); a deleted link's id is missing.</summary>

@@ -107,11 +107,28 @@ public sealed class WebhooksPageBrowserTests(BrowserFixture browser) : IClassFix
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("unheard");
     }
 
+    [Fact]
+    public async Task A_link_deleted_delivery_names_its_link_without_linking_to_its_missing_page()
+    {
+        var (app, address) = BrowserFixture.StartService(WebhookDeliveryTests.FastSettings(new() { ["Webhooks:RetryInitial"] = "01:00:00", ["Webhooks:RetryMax"] = "02:00:00" }));
+        await using var _ = app;
+        await FailedDeliveryAsync(app, "gone", thenDelete: true);
+
+        var page = await browser.SignedInPageAsync(address);
+        await page.GotoAsync("/admin/webhooks");
+        var deleted = page.Locator("table.deliveries tbody td:nth-child(2)", new() { HasText = "link.deleted" });
+        await Expect(deleted).ToHaveTextAsync("link.deleted /gone");
+        await Expect(deleted.Locator("a")).ToHaveCountAsync(0);
+        await Expect(page.Locator("table.deliveries tbody td.when", new() { HasText = "link.deleted" }).Locator("a")).ToHaveCountAsync(0);
+        await Expect(page.Locator("table.deliveries tbody td:nth-child(2)", new() { HasText = "link.created" }).Locator("a")).ToHaveCountAsync(1);
+    }
+
     /// <summary>
     /// The first failed delivery (as the API lists it) of a link.created event for a new link <paramref name="slug"/> to an
-    /// endpoint nobody listens on, which fails with the connection's error, a long one.
+    /// endpoint nobody listens on, which fails with the connection's error, a long one; with <paramref name="thenDelete"/>
+    /// the link is deleted too and the endpoint takes link.deleted, whose delivery waits behind the failed one.
     /// </summary>
-    private static async Task<JsonElement> FailedDeliveryAsync(RedirectorApplication app, string slug)
+    private static async Task<JsonElement> FailedDeliveryAsync(RedirectorApplication app, string slug, bool thenDelete = false)
     {
         int closedPort;
         using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
@@ -120,15 +137,17 @@ public sealed class WebhooksPageBrowserTests(BrowserFixture browser) : IClassFix
             closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
         using var api = app.CreateApiClient();
-        using (var created = await api.PostAsJsonAsync("/api/webhooks", new { url = $"http://127.0.0.1:{closedPort}/hook", events = new[] { WebhookEventTypes.LinkCreated } }))
+        using (var created = await api.PostAsJsonAsync("/api/webhooks", new { url = $"http://127.0.0.1:{closedPort}/hook", events = thenDelete ? new[] { WebhookEventTypes.LinkCreated, WebhookEventTypes.LinkDeleted } : [WebhookEventTypes.LinkCreated] }))
             Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
         await WebhookDeliveryTests.SubscribedAsync(app);
         await app.CreateLinkAsync(new { url = "https://shop.example.com/", slug });
+        if (thenDelete)
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/links/{slug}")).StatusCode);
         var endpoint = (await api.GetFromJsonAsync<JsonElement>("/api/webhooks"))[0].GetProperty("id").GetInt64();
         for (var tries = 0; tries < 300; tries++)
         {
             var items = (await api.GetFromJsonAsync<JsonElement>($"/api/webhooks/{endpoint}/deliveries")).GetProperty("items");
-            if (items.GetArrayLength() > 0 && items[0].GetProperty("lastError").ValueKind == JsonValueKind.String)
+            if (items.GetArrayLength() == (thenDelete ? 2 : 1) && items.EnumerateArray().Any(i => i.GetProperty("lastError").ValueKind == JsonValueKind.String))
                 return items[0];
             await Task.Delay(100);
         }

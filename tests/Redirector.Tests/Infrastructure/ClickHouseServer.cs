@@ -66,7 +66,8 @@ public sealed class ClickHouseServer : IDisposable
                 if (http.GetStringAsync(Address + "ping").GetAwaiter().GetResult().StartsWith("Ok", StringComparison.Ordinal))
                     break;
             }
-            catch (HttpRequestException)
+            // A server still starting may accept the connection and answer after the client's timeout on a busy machine.
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
             }
             if (DateTime.UtcNow > deadline || _process.HasExited)

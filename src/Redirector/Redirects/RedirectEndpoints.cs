@@ -60,7 +60,7 @@ public static class RedirectEndpoints
             if (request.Path.Value is { Length: > 1 } path && Slugs.IsWellFormed(path.AsSpan(1))
                 && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)))
             {
-                var domain = cache.ForHost(request.Host.Value);
+                var domain = cache.ForHost(HostOf(context));
                 if (domain.TryGet(path.AsSpan(1), out var target))
                     return Redirect(context, domain, target, tracker, time, agents, chooser);
             }

@@ -252,6 +252,8 @@ public sealed class ShortDomainTests
         await using var app = new RedirectorApplication();
         Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(app, new { host = "bücher.example", rootUrl = Home })).StatusCode);
         await app.CreateLinkAsync(new { url = Brand, slug = "buch", domain = "bücher.example" });
+        // The same slug on the default domain must not answer in its place, whichever path the redirect takes.
+        await app.CreateLinkAsync(new { url = Home + "default", slug = "buch" });
         using var visitor = app.CreateVisitorClient();
 
         // A browser sends the ASCII form of the host (RFC 3986 section 3.2.2), whichever form the address bar shows.

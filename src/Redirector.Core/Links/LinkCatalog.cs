@@ -690,9 +690,17 @@ public sealed partial class LinkCatalog(
                     hop = await db.Links.AsNoTracking().FirstOrDefaultAsync(l => l.Domain == place.Domain && l.Slug == place.Slug, ct);
                 }
             }
-            var (name, note, next) = place.Slug.Length == 0 ? (url, " (the domain's rootUrl)", [settings?.RootLocation])
-                : hop is null ? (url, " (no link: the domain's notFoundUrl)", [settings?.NotFoundLocation])
-                : AnswersOf(hop) is var (hopNote, hopAnswers) ? (hop.Slug, hopNote, hopAnswers.Select(a => a.Url)) : default;
+            string name = url, note;
+            IEnumerable<string?> next;
+            if (place.Slug.Length == 0)
+                (note, next) = (" (the domain's rootUrl)", [settings?.RootLocation]);
+            else if (hop is null)
+                (note, next) = (" (no link: the domain's notFoundUrl)", [settings?.NotFoundLocation]);
+            else
+            {
+                var (hopNote, hopAnswers) = AnswersOf(hop);
+                (name, note, next) = (hop.Slug, hopNote, hopAnswers.Select(a => a.Url));
+            }
             path.Add((place, name, note));
             foreach (var answer in next)
             {

@@ -5,7 +5,10 @@ using Redirector.Times;
 
 namespace Redirector.Admin.Import;
 
-/// <summary>A problem of an import: the file's line (1-based; the header is line 1), the column (or <c>file</c>) and what is wrong.</summary>
+/// <summary>
+/// A problem of an import: the file's line (1-based; the header is line 1; 0 for the file or the form as a whole, shown
+/// as "—"), the column (or <c>file</c>) and what is wrong.
+/// </summary>
 public sealed record ImportProblem(int Line, string Field, string Message);
 
 /// <summary>What an import did with one row: its line in the file, the link's domain (empty for the default domain) and slug, and the outcome.</summary>

@@ -148,7 +148,7 @@ public sealed class DomainCatalog(IDbContextFactory<CatalogDb> dbFactory, LinkCa
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Domains.AnyAsync(d => d.Host == key, ct)
             ? (true, key, null)
-            : (false, "", $"'{key}' is not a registered domain; register it under /api/domains first.");
+            : (false, "", $"'{key}' is not a registered domain; register it first (Short domains in the admin, or POST /api/domains).");
     }
 
     /// <summary>Answers of this service a chain is followed through at most before it is taken as no loop.</summary>

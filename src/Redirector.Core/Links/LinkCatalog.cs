@@ -30,7 +30,7 @@ public sealed record LinkPage(IReadOnlyList<Link> Items, int Total, int Page, in
 /// <summary>What a bulk import does with a row whose (domain, slug) already has a link (docs/links.md, "CSV import").</summary>
 public enum ExistingLinks
 {
-    /// <summary>The row is an error ("This slug is already taken."), so nothing is imported: the default, and the only choice before.</summary>
+    /// <summary>The row is an error ("This slug is already taken on go.example.com."), so nothing is imported: the default, and the only choice before.</summary>
     Fail,
 
     /// <summary>The row is left out and the link left as it is.</summary>
@@ -388,7 +388,8 @@ public sealed partial class LinkCatalog(
                 switch (existing)
                 {
                     case ExistingLinks.Fail:
-                        errors["slug"] = ["This slug is already taken."];
+                        // A file may name links on several domains: say which one has the slug.
+                        errors["slug"] = [link.Domain.Length > 0 ? $"This slug is already taken on {link.Domain}." : "This slug is already taken on the default domain."];
                         break;
                     case ExistingLinks.Skip:
                         // Left as it is: what the row would set is never read, so it cannot be wrong.

@@ -135,7 +135,7 @@ public sealed class LinkCsvImportTests
         using (var refused = await PostCsvAsync(api, "/api/links/import", file))
         {
             var problem = await ProblemAsync(refused, HttpStatusCode.BadRequest);
-            Assert.Equal("2 slug \"old\": This slug is already taken.", Problems(problem).Single());
+            Assert.Equal("2 slug \"old\": This slug is already taken on the default domain.", Problems(problem).Single());
         }
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/links/new")).StatusCode);
 

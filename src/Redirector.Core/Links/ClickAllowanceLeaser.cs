@@ -32,6 +32,18 @@ public sealed partial class ClickAllowanceLeaser(
         "redis.call('INCRBY', KEYS[1], give) " +
         "return give");
 
+    // KEYS[1] the link's grant counter, KEYS[2] its totals. Returns the counter, reserving nothing. A maximum counts
+    // every click of the link (docs/links.md), so a counter that does not exist yet (a maximum just given to a link
+    // that has clicks) starts at the link's counted clicks ("c"). Only this read, which a node makes before it
+    // redirects a click of the link, starts it: by a grant, counted clicks may already hold the node's own first
+    // lease, which the grant claims, and would be counted twice.
+    private static readonly LuaScript Read = LuaScript.Prepare(
+        "local granted = redis.call('GET', KEYS[1]) " +
+        "if granted then return tonumber(granted) end " +
+        "granted = tonumber(redis.call('HGET', KEYS[2], 'c') or '0') " +
+        "redis.call('SET', KEYS[1], granted) " +
+        "return granted");
+
     // KEYS[1] the link's grant counter; ARGV[1] clicks granted to this node and not used, ARGV[2] clicks this node used.
     // Returns the clicks given back. The counter never drops below this node's used clicks, so a counter that was
     // reset (a flushed Redis) is never driven negative nor below what this node really redirected.
@@ -137,9 +149,10 @@ public sealed partial class ClickAllowanceLeaser(
         var unread = allowances.All.Where(a => !a.IsKnown && !a.HasLeased && a.Used == 0).ToList();
         if (unread.Count > 0)
         {
-            var counters = await Task.WhenAll(unread.Select(a => db.StringGetAsync(keys.ClickGrants(a.LinkId))));
+            var counters = await Task.WhenAll(unread.Select(a => db.ScriptEvaluateAsync(Read.ExecutableScript,
+                [keys.ClickGrants(a.LinkId), keys.Totals(StatsSubject.Link(a.LinkId))])));
             for (var i = 0; i < unread.Count; i++)
-                unread[i].SetLeft((long?)counters[i] ?? 0);
+                unread[i].SetLeft((long)counters[i]);
         }
         var lease = options.Value.LeaseSize;
         foreach (var allowance in allowances.All)
@@ -154,8 +167,7 @@ public sealed partial class ClickAllowanceLeaser(
             var ask = Math.Min(want, allowance.Max - allowance.Granted);
             if (!needsMore || ask <= 0)
                 continue;
-            var granted = (long)await db.ScriptEvaluateAsync(Grant.ExecutableScript,
-                [keys.ClickGrants(allowance.LinkId)], [ask, allowance.Max]);
+            var granted = (long)await db.ScriptEvaluateAsync(Grant.ExecutableScript, [keys.ClickGrants(allowance.LinkId)], [ask, allowance.Max]);
             allowance.AddGrant(ask, granted, used);
         }
     }

@@ -108,6 +108,22 @@ public sealed class LinkCache
     public bool Contains(string domain, string slug) => For(domain, create: false)?.Holds(slug) == true;
 
     /// <summary>
+    /// <see cref="Upsert"/> for links changed in the catalogue (here or on another node), each with a maximum applied
+    /// only once Redis said what is left of it (<see cref="ClickAllowances.WhenKnownAsync"/>, at most
+    /// <c>Links:MaxClicks:FirstReadTimeout</c>), as links read through or warmed are: a maximum given to a link that
+    /// already has clicks must not start from an optimistic lease that ignores them. Until then the link answers as it
+    /// did before the change.
+    /// </summary>
+    public async Task UpsertAsync(IReadOnlyCollection<Link> links)
+    {
+        var unknown = links.Select(_allowances.For).OfType<ClickAllowance>().Where(a => !a.IsKnown).ToList();
+        if (unknown.Count > 0)
+            await _allowances.WhenKnownAsync(unknown);
+        foreach (var link in links)
+            Upsert(link);
+    }
+
+    /// <summary>
     /// Applies a link saved in the catalogue (created or changed, here or on another node), disabled or not: a refused
     /// visit needs it to find its expired URL or its domain's. Forgets the slug as unknown.
     /// </summary>

@@ -252,13 +252,9 @@ public sealed partial class LinkCacheRefresher(
         if (keys.Count == 0)
             return;
         var links = (await HeldLinks(db, keys).ToListAsync(ct)).ToDictionary(l => (l.Domain, l.Slug));
-        foreach (var key in keys)
-        {
-            if (links.TryGetValue(key, out var link))
-                cache.Upsert(link);
-            else
-                cache.Remove(key.Domain, key.Slug);
-        }
+        foreach (var key in keys.Where(k => !links.ContainsKey(k)))
+            cache.Remove(key.Domain, key.Slug);
+        await cache.UpsertAsync(links.Values);
     }
 
     /// <summary>The rows of <paramref name="keys"/>, with the columns a redirect needs (see <see cref="LinkKeyQueries.AmongKeys"/>).</summary>

@@ -180,7 +180,7 @@ public sealed partial class LinkCatalog(
         }
         if (moved)
             cache.Remove(domainBefore, slugBefore);
-        cache.Upsert(link);
+        await cache.UpsertAsync([link]);
         return new LinkOutcome(LinkOutcomeKind.Saved, link);
     }
 
@@ -467,8 +467,7 @@ public sealed partial class LinkCatalog(
                 [0] = new Dictionary<string, string[]> { ["slug"] = ["A slug was taken while importing; nothing was imported, try again."] },
             });
         }
-        foreach (var link in created.Concat(changed))
-            cache.Upsert(link);
+        await cache.UpsertAsync([.. created.Concat(changed)]);
         return new BulkOutcome(Rows(), rowErrors);
 
         List<ImportedLink> Rows() => [.. outcomes.Select((outcome, i) => new ImportedLink(outcome, linkOf[i].Domain, linkOf[i].Slug))];

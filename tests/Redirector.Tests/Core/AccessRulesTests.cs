@@ -72,6 +72,30 @@ public sealed class AccessRulesTests(ITestOutputHelper output)
         Assert.Equal([("maxClicks", (long)(requests - max))], stats[Dimensions.Refused].Select(k => (k.Key, k.Clicks)));
     }
 
+    /// <summary>
+    /// A maximum counts every click of the link, those before it was given too: a trial saw a link with 10 clicks
+    /// given a maximum of 3 redirect 3 more, while the admin called it used up.
+    /// </summary>
+    [Fact]
+    public async Task A_maximum_given_to_a_link_that_has_clicks_counts_them()
+    {
+        await using var app = new RedirectorApplication();
+        await app.CreateLinkAsync(new { url = Destination, slug = "late", expiredUrl = Expired });
+        Assert.Equal(5, (await HammerAsync(app, "/late", 5)).Count(l => l == Destination));
+        await app.FlushClicksAsync();
+        await app.WaitForSpoolDrainedAsync();
+
+        using var api = app.CreateApiClient();
+        (await api.PatchAsJsonAsync("/api/links/late", new { maxClicks = 3 })).EnsureSuccessStatusCode();
+        Assert.Equal(8, (await HammerAsync(app, "/late", 8)).Count(l => l == Expired));
+
+        (await api.PatchAsJsonAsync("/api/links/late", new { maxClicks = 7 })).EnsureSuccessStatusCode();
+        var locations = await HammerAsync(app, "/late", 8);
+        Assert.Equal(2, locations.Count(l => l == Destination));
+        await app.FlushClicksAsync();
+        Assert.Equal(7, (await CountingTests.GetStatsAsync(app, "late")).Clicks);
+    }
+
     [Fact]
     public async Task A_maximum_larger_than_a_lease_is_reached_exactly_through_grants_and_bots_do_not_use_it_up()
     {

@@ -46,4 +46,25 @@ public sealed class LinkEditConcurrencyBrowserTests(BrowserFixture browser) : IC
         Assert.Equal(("API title", 100L), (saved!.Title, saved.MaxClicks));
         Assert.Equal(["api-tag"], saved.Tags);
     }
+
+    [Fact]
+    public async Task A_save_for_a_link_renamed_since_the_form_was_opened_keeps_what_was_typed_and_says_why()
+    {
+        var (app, address) = BrowserFixture.StartService();
+        await using var _ = app;
+        await app.CreateLinkAsync(new { url = "https://shop.example.com/sale", slug = "ren1" });
+        var page = await browser.SignedInPageAsync(address);
+        await page.GotoAsync("/admin/links/ren1/edit");
+
+        using var api = app.CreateApiClient();
+        (await api.PatchAsJsonAsync("/api/links/ren1", new { slug = "ren1b" })).EnsureSuccessStatusCode();
+        await page.GetByLabel("Title").FillAsync("Typed meanwhile");
+        var response = await page.RunAndWaitForResponseAsync(
+            () => page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync(), r => r.Request.Method == "POST");
+
+        Assert.NotEqual(404, response.Status);
+        await Expect(page.GetByText("renamed or deleted since you opened this form")).ToBeVisibleAsync();
+        await Expect(page.GetByLabel("Title")).ToHaveValueAsync("Typed meanwhile");
+        Assert.Null((await api.GetFromJsonAsync<LinkResponse>("/api/links/ren1b"))!.Title);
+    }
 }

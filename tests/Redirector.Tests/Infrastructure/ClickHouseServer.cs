@@ -71,7 +71,11 @@ public sealed class ClickHouseServer : IDisposable
             {
             }
             if (DateTime.UtcNow > deadline || _process.HasExited)
+            {
+                // The constructor throws, so nothing disposes the server: it must not outlive the test.
+                Kill();
                 throw new InvalidOperationException($"clickhouse-server did not answer on port {Port}");
+            }
             Thread.Sleep(20);
         }
     }
